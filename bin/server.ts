@@ -1,0 +1,26 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Deps } from '../src/deps.ts';
+import { createWebApp } from '../web/app.ts';
+
+/**
+ * The one composition of the HTTP surface: the board at `/`, Slack at `/slack/events`.
+ * Kept apart from the CLI so tests can build exactly what `loupe serve` serves.
+ */
+export function createServerApp(deps: Deps): Hono {
+  const root = new Hono();
+  root.route('/', createWebApp(deps));
+  return root;
+}
+
+/** Listen on HOST:PORT; resolves with the bound port once listening. */
+export function listen(app: Hono, { host, port }: { host: string; port: number }) {
+  return new Promise<{ port: number; close: () => Promise<void> }>((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      resolve({
+        port: info.port,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}

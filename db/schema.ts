@@ -1,0 +1,300 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** Raw bytes; embeddings are stored as little-endian float32 so COPY can ship them in binary. */
+export const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => 'bytea',
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const rowRef = () =>
+  bigint('row_id', { mode: 'number' })
+    .notNull()
+    .references(() => dataRows.id, { onDelete: 'cascade' });
+const runRef = () =>
+  integer('run_id')
+    .notNull()
+    .references(() => modelRuns.id, { onDelete: 'cascade' });
+
+export type TaskKind = 'classification' | 'detection';
+
+export const datasets = pgTable('datasets', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  kind: text('kind').$type<TaskKind>().notNull(),
+  /** Class names by class index; every label and prediction stores the index. */
+  classNames: jsonb('class_names').$type<string[]>().notNull(),
+  /** COCO category id per class index (detection); null for classification. */
+  sourceClassIds: jsonb('source_class_ids').$type<number[] | null>(),
+  createdAt: createdAt(),
+});
+
+export const dataRows = pgTable(
+  'data_rows',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    datasetId: integer('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    /** The id the user knows: COCO image id, CSV id, or the .npy row index as a decimal string. */
+    externalId: text('external_id').notNull(),
+    /** False for the unlabeled pool (no ground truth was given for this row). */
+    labeled: boolean('labeled').notNull().default(true),
+    imageUrl: text('image_url'),
+    width: integer('width'),
+    height: integer('height'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+  },
+  (t) => [uniqueIndex('data_rows_dataset_external_uq').on(t.datasetId, t.externalId)],
+);
+
+/** Ground truth: a classification label (no box) or a detection box. */
+export const annotations = pgTable(
+  'annotations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    rowId: rowRef(),
+    /** Natural key within the row: the COCO annotation id, or 'label' for a classification label. */
+    annKey: text('ann_key').notNull(),
+    label: integer('label').notNull(),
+    x: doublePrecision('x'),
+    y: doublePrecision('y'),
+    w: doublePrecision('w'),
+    h: doublePrecision('h'),
+    area: doublePrecision('area'),
+    iscrowd: boolean('iscrowd').notNull().default(false),
+  },
+  (t) => [uniqueIndex('annotations_row_key_uq').on(t.rowId, t.annKey)],
+);
+
+export const modelRuns = pgTable(
+  'model_runs',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    datasetId: integer('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<TaskKind>().notNull(),
+    /** Where the run came from (file names, options), for the record. */
+    source: jsonb('source').$type<Record<string, unknown>>(),
+    /** The metrics document computed once after ingest (see src/metrics). */
+    metrics: jsonb('metrics').$type<Record<string, unknown>>(),
+    /** Settings the findings were computed with (thresholds, k, …). */
+    findingsOptions: jsonb('findings_options').$type<Record<string, unknown>>(),
+    analyzedAt: timestamp('analyzed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('model_runs_dataset_idx').on(t.datasetId, t.createdAt)],
+);
+
+export const predictions = pgTable(
+  'predictions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: runRef(),
+    rowId: rowRef(),
+    /** Natural key within (run, row): 0 for classification, the detection's ordinal in the results file. */
+    predKey: integer('pred_key').notNull(),
+    label: integer('label').notNull(),
+    score: doublePrecision('score').notNull(),
+    x: doublePrecision('x'),
+    y: doublePrecision('y'),
+    w: doublePrecision('w'),
+    h: doublePrecision('h'),
+    /** Full probability vector (classification). */
+    probs: real('probs').array(),
+  },
+  (t) => [uniqueIndex('predictions_run_row_key_uq').on(t.runId, t.rowId, t.predKey)],
+);
+
+export const embeddings = pgTable(
+  'embeddings',
+  {
+    runId: runRef(),
+    rowId: rowRef(),
+    dim: integer('dim').notNull(),
+    /** float32 little-endian, dim × 4 bytes. */
+    vector: bytea('vector').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.rowId] })],
+);
+
+/** Detection: the greedy COCO-style match at IoU 0.5, one line per matched pair or unmatched box. */
+export const matches = pgTable(
+  'matches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: runRef(),
+    rowId: rowRef(),
+    annId: bigint('ann_id', { mode: 'number' }),
+    predId: bigint('pred_id', { mode: 'number' }),
+    gtLabel: integer('gt_label'),
+    predLabel: integer('pred_label'),
+    iou: doublePrecision('iou').notNull(),
+    score: doublePrecision('score'),
+  },
+  (t) => [index('matches_run_row_idx').on(t.runId, t.rowId)],
+);
+
+/** One line per (run, row): what the galleries, queues and Slack answers read. */
+export const rowScores = pgTable(
+  'row_scores',
+  {
+    runId: runRef(),
+    rowId: rowRef(),
+    labeled: boolean('labeled').notNull(),
+    /** Row IoU: 1/0 for classification; matched IoUs averaged with unmatched boxes as 0 for detection. */
+    iou: doublePrecision('iou'),
+    /** The sort key of the error views: the predicted-class probability, or the highest box score. */
+    confidence: doublePrecision('confidence').notNull().default(0),
+    minConf: doublePrecision('min_conf'),
+    maxConf: doublePrecision('max_conf'),
+    /** Given label (classification) or the class of the row's worst disagreement (detection). */
+    label: integer('label'),
+    predicted: integer('predicted'),
+    numGt: integer('num_gt').notNull().default(0),
+    numPred: integer('num_pred').notNull().default(0),
+    /** Findings (issue: label errors, uncertainty); null until computed or not applicable. */
+    labelQuality: doublePrecision('label_quality'),
+    neighbourDisagreement: doublePrecision('neighbour_disagreement'),
+    uncertaintyLeast: doublePrecision('uncertainty_least'),
+    uncertaintyMargin: doublePrecision('uncertainty_margin'),
+    uncertaintyEntropy: doublePrecision('uncertainty_entropy'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.rowId] }),
+    index('row_scores_run_conf_idx').on(t.runId, t.confidence, t.rowId),
+    index('row_scores_run_iou_idx').on(t.runId, t.iou),
+  ],
+);
+
+/** Suspected label errors, one line per finding (a row may carry several for detection). */
+export const labelFlags = pgTable(
+  'label_flags',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: runRef(),
+    rowId: rowRef(),
+    /** 'label' (classification), 'swap', 'overlooked', 'bad_location'. */
+    kind: text('kind').notNull(),
+    annId: bigint('ann_id', { mode: 'number' }),
+    predId: bigint('pred_id', { mode: 'number' }),
+    given: integer('given'),
+    suggested: integer('suggested'),
+    /** In [0, 1]; lower = more likely wrong. */
+    score: doublePrecision('score').notNull(),
+    methods: jsonb('methods').$type<string[]>().notNull(),
+    evidence: text('evidence').notNull(),
+    rank: integer('rank').notNull(),
+  },
+  (t) => [index('label_flags_run_rank_idx').on(t.runId, t.rank), index('label_flags_row_idx').on(t.rowId)],
+);
+
+export const projections = pgTable(
+  'projections',
+  {
+    runId: runRef(),
+    rowId: rowRef(),
+    x: real('x').notNull(),
+    y: real('y').notNull(),
+    /** True for the sample UMAP was fitted on; the rest were placed with transform(). */
+    fitted: boolean('fitted').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.rowId] })],
+);
+
+export type Decision = 'approve' | 'rework' | 'dismiss';
+export type DecisionSource = 'slack' | 'board' | 'cli';
+
+/** Decision history: never updated; the latest line per row wins. */
+export const reviews = pgTable(
+  'reviews',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    rowId: rowRef(),
+    runId: integer('run_id').references(() => modelRuns.id, { onDelete: 'set null' }),
+    decision: text('decision').$type<Decision>().notNull(),
+    actor: text('actor').notNull(),
+    actorName: text('actor_name'),
+    source: text('source').$type<DecisionSource>().notNull(),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('reviews_row_idx').on(t.rowId, t.id)],
+);
+
+export const tags = pgTable(
+  'tags',
+  {
+    rowId: rowRef(),
+    tag: text('tag').notNull(),
+    actor: text('actor'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.rowId, t.tag] }), index('tags_tag_idx').on(t.tag)],
+);
+
+export const batches = pgTable('batches', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  status: text('status').$type<'open' | 'closed'>().notNull().default('open'),
+  runId: integer('run_id').references(() => modelRuns.id, { onDelete: 'set null' }),
+  /** How the batch was made: { from: 'uncertain', strategy, diverse, limit, … }. */
+  source: jsonb('source').$type<Record<string, unknown>>(),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  closedAt: timestamp('closed_at', { withTimezone: true }),
+});
+
+export const batchItems = pgTable(
+  'batch_items',
+  {
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.id, { onDelete: 'cascade' }),
+    rowId: rowRef(),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.rowId] }), index('batch_items_row_idx').on(t.rowId)],
+);
+
+/** One digest per channel per day: the row is taken before sending. */
+export const digests = pgTable(
+  'digests',
+  {
+    id: serial('id').primaryKey(),
+    channel: text('channel').notNull(),
+    day: date('day').notNull(),
+    status: text('status').$type<'sending' | 'sent' | 'failed'>().notNull().default('sending'),
+    attempts: integer('attempts').notNull().default(1),
+    error: text('error'),
+    messageTs: text('message_ts'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('digests_channel_day_uq').on(t.channel, t.day)],
+);
+
+/** Slack deliveries already handled (Events API event_id, interaction keys): one side effect each. */
+export const slackDeliveries = pgTable('slack_deliveries', {
+  key: text('key').primaryKey(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().default(sql`now()`),
+});

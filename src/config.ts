@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().optional(),
+  LOUPE_DATA: z.string().default('.loupe'),
+  LOUPE_SECRET: z.string().optional(),
+  /** Public base URL of the board, used in links posted to Slack. */
+  LOUPE_PUBLIC_URL: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.string().optional(),
+  LOUPE_SLASH_COMMAND: z.string().default('/loupe'),
+  LOUPE_REVIEWERS: list,
+  LOUPE_DIGEST_CHANNELS: list,
+  LOUPE_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
+  LOUPE_TZ: z.string().default('UTC'),
+  LOUPE_DEMO: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+});
+
+export type Config = z.output<typeof schema>;
+
+/**
+ * Read configuration from the environment, with defaults; a bad value names the variable.
+ *
+ * @example
+ * const config = loadConfig({ PORT: '8080' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,47 @@
+import type { Database, Db } from '../db/index.ts';
+import type { Config } from './config.ts';
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Everything a factory needs, passed in so tests can hand in a fresh database, clock or logger. */
+export interface Deps {
+  db: Db;
+  database: Database;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * A logger writing one line per event to stderr; `silent` for tests.
+ *
+ * @example
+ * const logger = createLogger({ level: 'info' });
+ */
+export function createLogger({
+  level = 'info',
+  write = (line: string) => process.stderr.write(`${line}\n`),
+}: {
+  level?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  write?: (line: string) => void;
+} = {}): Logger {
+  const order = ['debug', 'info', 'warn', 'error', 'silent'];
+  const min = order.indexOf(level);
+  const log = (lvl: string) => (msg: string, fields?: Record<string, unknown>) => {
+    if (order.indexOf(lvl) < min) return;
+    const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
+    write(`${new Date().toISOString()} ${lvl.padEnd(5)} ${msg}${extra}`);
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}

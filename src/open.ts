@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { createDb } from '../db/index.ts';
+import type { Config } from './config.ts';
+import { type Clock, type Deps, type Logger, createLogger, systemClock } from './deps.ts';
+
+/**
+ * Open the configured database (Postgres when DATABASE_URL is set, else PGlite in LOUPE_DATA)
+ * and assemble `deps`.
+ *
+ * @example
+ * const deps = await openDeps(loadConfig());
+ * try { … } finally { await deps.database.close(); }
+ */
+export async function openDeps(
+  config: Config,
+  { logger = createLogger(), clock = systemClock }: { logger?: Logger; clock?: Clock } = {},
+): Promise<Deps> {
+  const database = await createDb({
+    url: config.DATABASE_URL,
+    dataDir: config.DATABASE_URL ? undefined : join(config.LOUPE_DATA),
+  });
+  return { db: database.db, database, config, logger, clock };
+}

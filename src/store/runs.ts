@@ -1,0 +1,77 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { datasets, modelRuns, rowScores } from '../../db/schema.ts';
+
+export interface RunSummary {
+  name: string;
+  kind: 'classification' | 'detection';
+  dataset: string;
+  rows: number;
+  labeled: number;
+  unlabeled: number;
+  createdAt: string;
+  /** Accuracy (classification) or COCO AP (detection), null until computed. */
+  headline: { metric: 'accuracy' | 'AP'; value: number } | null;
+  /** Headline change against the previous run of the same dataset, when there is one. */
+  change: number | null;
+  previous: string | null;
+}
+
+function headlineOf(kind: string, metrics: Record<string, unknown> | null): RunSummary['headline'] {
+  if (!metrics) return null;
+  if (kind === 'classification' && typeof metrics.accuracy === 'number')
+    return { metric: 'accuracy', value: metrics.accuracy };
+  const coco = metrics.coco as Record<string, number> | undefined;
+  if (kind === 'detection' && coco && typeof coco.AP === 'number') return { metric: 'AP', value: coco.AP };
+  return null;
+}
+
+/** Every run, newest first, with row counts and the headline metric against the previous run. */
+export async function listRuns(db: Db): Promise<RunSummary[]> {
+  const runs = await db
+    .select({
+      id: modelRuns.id,
+      name: modelRuns.name,
+      kind: modelRuns.kind,
+      datasetId: modelRuns.datasetId,
+      dataset: datasets.name,
+      metrics: modelRuns.metrics,
+      createdAt: modelRuns.createdAt,
+    })
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .orderBy(desc(modelRuns.createdAt), desc(modelRuns.id));
+  const counts = await db
+    .select({
+      runId: rowScores.runId,
+      rows: sql<number>`count(*)::int`,
+      labeled: sql<number>`count(*) filter (where ${rowScores.labeled})::int`,
+    })
+    .from(rowScores)
+    .groupBy(rowScores.runId);
+  const byRun = new Map(counts.map((c) => [c.runId, c]));
+  return runs.map((run, i) => {
+    const headline = headlineOf(run.kind, run.metrics);
+    const prev = runs.slice(i + 1).find((r) => r.datasetId === run.datasetId);
+    const prevHeadline = prev ? headlineOf(prev.kind, prev.metrics) : null;
+    const c = byRun.get(run.id);
+    return {
+      name: run.name,
+      kind: run.kind,
+      dataset: run.dataset,
+      rows: c?.rows ?? 0,
+      labeled: c?.labeled ?? 0,
+      unlabeled: (c?.rows ?? 0) - (c?.labeled ?? 0),
+      createdAt: run.createdAt.toISOString(),
+      headline,
+      change: headline && prevHeadline ? headline.value - prevHeadline.value : null,
+      previous: prev?.name ?? null,
+    };
+  });
+}
+
+/** A run by name, or null. */
+export async function findRun(db: Db, name: string) {
+  const [run] = await db.select().from(modelRuns).where(eq(modelRuns.name, name)).limit(1);
+  return run ?? null;
+}
