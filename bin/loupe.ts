@@ -3,9 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../src/config.ts';
 import { defaultCliContext } from '../src/cli/context.ts';
 import { registerCli } from '../src/cli/index.ts';
-import { createLogger } from '../src/deps.ts';
-import { openDeps } from '../src/open.ts';
-import { createServerApp, listen } from './server.ts';
+import { serveCommand } from './serve.ts';
 
 const program = new Command('loupe')
   .description('Find model errors and label mistakes, choose what to label next — from Slack.')
@@ -18,18 +16,10 @@ program
   .command('serve')
   .description('Serve the review board and the Slack bot on one port (PORT, default 3000)')
   .action(async () => {
-    const config = loadConfig();
-    const logger = createLogger();
-    const deps = await openDeps(config, { logger });
-    const server = await listen(createServerApp(deps), { host: config.HOST, port: config.PORT });
-    logger.info(`Loupe board on http://${config.HOST}:${server.port}/`);
-    const stop = async () => {
-      await server.close();
-      await deps.database.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const { stop } = await serveCommand(loadConfig());
+    const shutdown = () => stop().then(() => process.exit(0));
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
   });
 
 program.parseAsync().catch((err: Error) => {

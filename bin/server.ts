@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { SlackHandler } from '../bot/index.ts';
 import type { Deps } from '../src/deps.ts';
 import { createWebApp } from '../web/app.ts';
 
@@ -7,9 +8,11 @@ import { createWebApp } from '../web/app.ts';
  * The one composition of the HTTP surface: the board at `/`, Slack at `/slack/events`.
  * Kept apart from the CLI so tests can build exactly what `loupe serve` serves.
  */
-export function createServerApp(deps: Deps): Hono {
+export function createServerApp(deps: Deps, { slack }: { slack?: SlackHandler } = {}): Hono {
   const root = new Hono();
-  root.route('/', createWebApp(deps));
+  // Slack's route first: it verifies its own signatures and sits outside the board's session/CSRF checks.
+  if (slack) root.route('/slack/events', slack.app);
+  root.route('/', createWebApp(deps, { playground: slack?.playground }));
   return root;
 }
 

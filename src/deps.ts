@@ -1,5 +1,6 @@
 import type { Database, Db } from '../db/index.ts';
 import type { Config } from './config.ts';
+import type { VectorService } from './vectors/service.ts';
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -19,6 +20,8 @@ export interface Deps {
   config: Config;
   logger: Logger;
   clock: Clock;
+  /** The long-lived vector search worker (created by the composition root); absent → a throwaway one per call. */
+  vectors?: VectorService;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,7 +1,42 @@
-import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../src/deps.ts';
-import { listRuns } from '../src/store/runs.ts';
+import type { PlaygroundService } from '../src/playground.ts';
+import { createAccess, describeAccess } from './access.ts';
+import { createApiRoutes } from './api.ts';
+import { createBoardRoutes } from './board.tsx';
+import type { BoardEnv } from './env.ts';
+import { BoardError, errorResponse } from './errors.tsx';
+import { createMediaRoutes } from './media.ts';
+import { createPlaygroundRoutes } from './playground.tsx';
+import { createStaticRoutes } from './static.ts';
+
+/** Largest POST body the board accepts (a selection of a few thousand row ids fits easily). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Paths the board owns; everything else on the server (Slack's routes) is left alone. */
+const SESSION_PATHS = [
+  '/',
+  '/runs/*',
+  '/rows/*',
+  '/batches',
+  '/batches/*',
+  '/rework',
+  '/api/*',
+  '/playground',
+  '/playground/*',
+];
+// Demo images are public data, and Slack fetches thumbnails without a session.
+const PUBLIC_PATHS = ['/healthz', '/auth/*', '/static/*', '/media/*', '/favicon.ico'];
+
+export interface WebAppOptions {
+  /** The bot's playground, injected by the composition root; absent → no /playground page. */
+  playground?: PlaygroundService;
+}
 
 /**
  * The board and its JSON API.
@@ -10,8 +45,41 @@ import { listRuns } from '../src/store/runs.ts';
  * const app = createWebApp(deps);
  * const res = await app.request('/api/runs');
  */
-export function createWebApp(deps: Deps): Hono {
-  const app = new Hono();
+export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
+  const app = new Hono<BoardEnv>();
+  const access = createAccess(deps);
+  deps.logger.info(describeAccess(access.mode, deps.config.HOST));
+
+  const headers = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      // vega-embed and vega-tooltip inject their small stylesheets at run time.
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'https:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+    referrerPolicy: 'same-origin',
+  });
+  for (const path of [...SESSION_PATHS, ...PUBLIC_PATHS]) app.use(path, headers);
+
+  const limit = bodyLimit({
+    maxSize: BODY_LIMIT_BYTES,
+    onError: (c) => errorResponse(c, 413, `Request body over ${BODY_LIMIT_BYTES / 1024} KiB`),
+  });
+  const publicOrigin = deps.config.LOUPE_PUBLIC_URL ? new URL(deps.config.LOUPE_PUBLIC_URL).origin : null;
+  const sameOrigin = csrf({
+    origin: (origin, c) => origin === new URL(c.req.url).origin || origin === publicOrigin,
+  });
+  for (const path of SESSION_PATHS) {
+    app.on('POST', path, limit);
+    app.use(path, access.requireSession);
+    app.on('POST', path, sameOrigin, access.requireCsrfToken);
+  }
 
   app.get('/healthz', async (c) => {
     try {
@@ -21,12 +89,38 @@ export function createWebApp(deps: Deps): Hono {
       return c.json({ ok: false, error: 'database unavailable' }, 503);
     }
   });
+  app.get('/auth/link', (c) => access.openLink(c));
+  // Browsers ask for it whatever the page says; answering keeps their consoles free of 404s.
+  app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
+  app.route('/static', createStaticRoutes());
+  app.route('/api', createApiRoutes(deps));
+  app.route('/media', createMediaRoutes(deps));
+  if (opts.playground) app.route('/playground', createPlaygroundRoutes(deps, opts.playground));
+  app.route('/', createBoardRoutes(deps, { playground: !!opts.playground }));
 
-  app.get('/api/runs', async (c) => c.json({ runs: await listRuns(deps.db) }));
+  app.notFound((c) => errorResponse(c, 404, 'Not found'));
+  app.onError(async (err, c) => handleError(deps, err, c));
+  return app as unknown as Hono;
+}
 
-  app.onError((err, c) => {
-    deps.logger.error('request failed', { path: c.req.path, error: err.message, stack: err.stack });
-    return c.json({ error: 'internal error' }, 500);
-  });
-  return app;
+async function handleError(deps: Deps, err: Error, c: Context): Promise<Response> {
+  if (err instanceof BoardError) return errorResponse(c, err.status, err.message, { help: err.help });
+  if (err instanceof HTTPException) {
+    if (err.status === 403) {
+      return errorResponse(c, 403, 'Cross-site request refused', {
+        help: 'Actions only work from pages of this board.',
+      });
+    }
+    return errorResponse(c, err.status as 400, err.message || 'Bad request');
+  }
+  const databaseUp = await deps.db
+    .execute(sql`select 1`)
+    .then(() => true)
+    .catch(() => false);
+  if (!databaseUp) {
+    deps.logger.error('database unavailable', { path: c.req.path, error: err.message });
+    return errorResponse(c, 503, 'The database is unavailable', { help: 'Try again in a minute.' });
+  }
+  deps.logger.error('request failed', { path: c.req.path, error: err.message, stack: err.stack });
+  return errorResponse(c, 500, 'Something went wrong on our side', { help: 'The error was logged.' });
 }

@@ -1,9 +1,39 @@
 import type { Deps } from '../deps.ts';
+import { computeFindings } from '../findings/index.ts';
+import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
+import {
+  clearDerived,
+  loadRunForAnalysis,
+  refreshInputStatistics,
+  saveRunMetrics,
+} from '../store/analysis.ts';
+import { analyzeClassification } from './classification.ts';
+import { analyzeDetection } from './detection.ts';
+import type { DetectionMetricsDoc } from './detection-summary.ts';
+
+export type RunMetricsDoc = ClassificationMetricsDoc | DetectionMetricsDoc;
+export type { ClassificationMetricsDoc, DetectionMetricsDoc };
 
 /**
  * Recompute everything derived from a run after ingest: metrics (stored on model_runs.metrics),
- * row_scores, matches; then the findings. Idempotent: replaces the run's derived rows.
+ * row_scores, matches; then the findings. Idempotent: replaces the run's derived rows in one
+ * transaction, so a failure leaves the previous analysis in place.
+ *
+ * @example
+ * const metrics = await analyzeRun(deps, run.id);
  */
-export async function analyzeRun(_deps: Deps, _runId: number): Promise<void> {
-  throw new Error('analyzeRun: not implemented yet');
+export async function analyzeRun(deps: Deps, runId: number): Promise<RunMetricsDoc> {
+  const started = Date.now();
+  const doc = await deps.db.transaction(async (tx) => {
+    const run = await loadRunForAnalysis(tx, runId);
+    await refreshInputStatistics(tx);
+    await clearDerived(tx, runId);
+    const metrics: RunMetricsDoc =
+      run.kind === 'detection' ? await analyzeDetection(tx, run) : await analyzeClassification(tx, run);
+    await saveRunMetrics(tx, runId, metrics as unknown as Record<string, unknown>, deps.clock.now());
+    return metrics;
+  });
+  deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
+  await computeFindings(deps, runId);
+  return doc;
 }

@@ -1,9 +1,189 @@
+import { eq } from 'drizzle-orm';
+import { modelRuns } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import {
+  countEmbeddings,
+  type FindingsRun,
+  loadClassificationRows,
+  loadDetectionImages,
+  loadFindingsRun,
+  type NewFlag,
+  type RowFindings,
+  saveFindings,
+} from '../store/findings.ts';
+import { knnGraph } from '../vectors/knn.ts';
+import { classifyFindings } from './classification.ts';
+import { detectionEvidence, detectionFlags, imageLabelQuality } from './detection.ts';
+import type { KnnGraph } from './neighbours.ts';
+import { type FindingsOptions, type FindingsOptionsInput, parseFindingsOptions } from './options.ts';
+import { classificationUncertainty, imageUncertainty } from './uncertainty.ts';
+
+export { type FindingsOptions, findingsOptionsSchema, parseFindingsOptions } from './options.ts';
 
 /**
- * Recompute a run's findings (label flags, neighbour disagreement, uncertainty) and store them.
- * Called by analyzeRun after row_scores are written, and again when labels change.
+ * Recompute a run's findings (label flags, neighbour disagreement, uncertainty) and store them in one
+ * transaction. Called by analyzeRun after row_scores are written, and again when labels change.
+ * Options: the run's stored `findings_options`, overridden by `overrides`, defaults for the rest; the
+ * complete set used is stored back on the run.
+ *
+ * @example
+ * await computeFindings(deps, runId, { k: 15 });
  */
-export async function computeFindings(_deps: Deps, _runId: number): Promise<void> {
-  // Filled in by the findings module.
+export async function computeFindings(
+  deps: Deps,
+  runId: number,
+  overrides: FindingsOptionsInput = {},
+): Promise<void> {
+  const run = await loadFindingsRun(deps.db, runId);
+  const [stored] = await deps.db
+    .select({ options: modelRuns.findingsOptions })
+    .from(modelRuns)
+    .where(eq(modelRuns.id, runId));
+  const options = parseFindingsOptions({ ...(stored?.options ?? {}), ...overrides });
+  const result =
+    run.kind === 'classification'
+      ? await classificationRun(deps, run, options)
+      : await detectionRun(deps, run, options);
+  await saveFindings(deps.database, runId, { ...result, options: { ...options } });
+  deps.logger.info('findings computed', { runId, flags: result.flags.length, rows: result.rows.length });
+}
+
+async function neighbourGraph(
+  deps: Deps,
+  runId: number,
+  rowIds: number[],
+  options: FindingsOptions,
+): Promise<KnnGraph | null> {
+  if (options.fusion === 'confident_learning_only') return null;
+  if ((await countEmbeddings(deps.db, runId)) === 0) return null;
+  let graph: Awaited<ReturnType<typeof knnGraph>>;
+  try {
+    graph = await knnGraph(deps, runId, { k: options.k });
+  } catch (err) {
+    // The neighbourhood only sharpens the ranking: without it, confident learning still stands.
+    deps.logger.warn('findings: kNN graph unavailable, ranking by confident learning only', {
+      runId,
+      error: (err as Error).message,
+    });
+    return null;
+  }
+  const position = new Map<number, number>();
+  for (const [i, id] of rowIds.entries()) position.set(id, i);
+  const k = graph.k;
+  const indices = new Int32Array(rowIds.length * k).fill(-1);
+  const distances = new Float32Array(rowIds.length * k).fill(Number.POSITIVE_INFINITY);
+  for (let p = 0; p < graph.rowIds.length; p++) {
+    const i = position.get(graph.rowIds[p]);
+    if (i === undefined) continue;
+    for (let t = 0; t < k; t++) {
+      const q = graph.indices[p * k + t];
+      const j = q >= 0 ? position.get(graph.rowIds[q]) : undefined;
+      if (j === undefined) continue;
+      indices[i * k + t] = j;
+      distances[i * k + t] = graph.distances[p * k + t];
+    }
+  }
+  return { k, indices, distances };
+}
+
+async function classificationRun(
+  deps: Deps,
+  run: FindingsRun,
+  options: FindingsOptions,
+): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
+  const k = run.classNames.length;
+  const data = await loadClassificationRows(deps.db, run.id, k);
+  const graph = await neighbourGraph(deps, run.id, data.rowIds, options);
+  const found = classifyFindings({
+    labels: data.labels,
+    probs: data.probs,
+    k,
+    classNames: run.classNames,
+    graph,
+    rankBy: options.rankBy,
+    minExamplesPerClass: options.minExamplesPerClass,
+    islandShare: options.islandShare,
+    fusion: options.fusion,
+  });
+  const unlabeled: number[] = [];
+  data.labels.forEach((l, i) => {
+    if (l < 0) unlabeled.push(i);
+  });
+  const pool = new Float32Array(unlabeled.length * k);
+  unlabeled.forEach((i, s) => {
+    pool.set(data.probs.subarray(i * k, i * k + k), s * k);
+  });
+  const unc = classificationUncertainty(pool, k);
+  const rows: RowFindings[] = data.rowIds.map((rowId, i) => ({
+    rowId,
+    labelQuality: Number.isNaN(found.labelQuality[i]) ? null : found.labelQuality[i],
+    neighbourDisagreement: Number.isNaN(found.neighbourDisagreement[i])
+      ? null
+      : found.neighbourDisagreement[i],
+    uncertaintyLeast: null,
+    uncertaintyMargin: null,
+    uncertaintyEntropy: null,
+  }));
+  unlabeled.forEach((i, s) => {
+    rows[i].uncertaintyLeast = unc.least[s];
+    rows[i].uncertaintyMargin = unc.margin[s];
+    rows[i].uncertaintyEntropy = unc.entropy[s];
+  });
+  const flags: NewFlag[] = found.flags.map((f) => ({
+    rowId: data.rowIds[f.index],
+    kind: 'label',
+    given: f.given,
+    suggested: f.suggested,
+    score: f.score,
+    methods: f.methods,
+    evidence: f.evidence,
+  }));
+  return { flags, rows };
+}
+
+async function detectionRun(
+  deps: Deps,
+  run: FindingsRun,
+  options: FindingsOptions,
+): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
+  const images = await loadDetectionImages(deps.db, run.id);
+  const name = (c: number) => run.classNames[c] ?? String(c);
+  const flags: (NewFlag & { predId: number })[] = [];
+  const rows: RowFindings[] = images.map((img) => {
+    if (img.labeled) {
+      const found = detectionFlags(img.gts, img.dets, options);
+      for (const f of found)
+        flags.push({
+          rowId: img.rowId,
+          kind: f.kind,
+          annId: f.annId,
+          predId: f.predId,
+          given: f.given,
+          suggested: f.suggested,
+          score: f.score,
+          methods: ['detection'],
+          evidence: detectionEvidence(f, name),
+        });
+      return {
+        rowId: img.rowId,
+        labelQuality: imageLabelQuality(found),
+        neighbourDisagreement: null,
+        uncertaintyLeast: null,
+        uncertaintyMargin: null,
+        uncertaintyEntropy: null,
+      };
+    }
+    const scores = img.dets.map((d) => d.score);
+    const opts = { floor: options.uncertaintyFloor, aggregate: options.uncertaintyAggregate };
+    return {
+      rowId: img.rowId,
+      labelQuality: null,
+      neighbourDisagreement: null,
+      uncertaintyLeast: imageUncertainty(scores, 'least', opts),
+      uncertaintyMargin: imageUncertainty(scores, 'margin', opts),
+      uncertaintyEntropy: imageUncertainty(scores, 'entropy', opts),
+    };
+  });
+  flags.sort((a, b) => a.score - b.score || a.rowId - b.rowId || a.predId - b.predId);
+  return { flags, rows };
 }

@@ -1,6 +1,4 @@
-import type { Deps } from '../deps.ts';
-
-// Contract shared by the CLI, the demo loader and the tests; the ingest module fills it in.
+// Contract shared by the CLI, the demo loader and the tests; the implementations live next door.
 
 export interface IngestResult {
   run: string;
@@ -24,6 +22,8 @@ export interface ClassificationIngestOptions {
   embeddings?: string;
   ids?: string;
   classNames?: string;
+  /** Run analyzeRun after the import (default true). */
+  analyze?: boolean;
 }
 
 export interface CocoIngestOptions {
@@ -34,19 +34,11 @@ export interface CocoIngestOptions {
   /** COCO results list JSON. */
   pred: string;
   embeddings?: string;
+  /** Run analyzeRun after the import (default true). */
+  analyze?: boolean;
 }
 
-export async function ingestClassification(_deps: Deps, _opts: ClassificationIngestOptions): Promise<IngestResult> {
-  throw new Error('ingestClassification: not implemented yet');
-}
-
-export async function ingestCoco(_deps: Deps, _opts: CocoIngestOptions): Promise<IngestResult> {
-  throw new Error('ingestCoco: not implemented yet');
-}
-
-export async function ingestEmbeddings(
-  _deps: Deps,
-  _opts: { run: string; path: string; ids?: string },
-): Promise<{ embeddings: number }> {
-  throw new Error('ingestEmbeddings: not implemented yet');
-}
+export { ingestClassification } from './classification.ts';
+export { ingestCoco } from './coco.ts';
+export { ingestEmbeddings } from './embeddings.ts';
+export { IngestError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { datasets, modelRuns, rowScores } from '../../db/schema.ts';
 
@@ -41,15 +41,25 @@ export async function listRuns(db: Db): Promise<RunSummary[]> {
     .from(modelRuns)
     .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
     .orderBy(desc(modelRuns.createdAt), desc(modelRuns.id));
-  const counts = await db
-    .select({
-      runId: rowScores.runId,
-      rows: sql<number>`count(*)::int`,
-      labeled: sql<number>`count(*) filter (where ${rowScores.labeled})::int`,
-    })
-    .from(rowScores)
-    .groupBy(rowScores.runId);
+  // The analysis stores its row counts with the metrics; count only runs analysed before it did.
+  const uncounted = runs.filter((r) => typeof r.metrics?.labeled !== 'number').map((r) => r.id);
+  const counts = uncounted.length
+    ? await db
+        .select({
+          runId: rowScores.runId,
+          rows: sql<number>`count(*)::int`,
+          labeled: sql<number>`count(*) filter (where ${rowScores.labeled})::int`,
+        })
+        .from(rowScores)
+        .where(inArray(rowScores.runId, uncounted))
+        .groupBy(rowScores.runId)
+    : [];
   const byRun = new Map(counts.map((c) => [c.runId, c]));
+  for (const r of runs) {
+    const m = r.metrics;
+    if (m && typeof m.labeled === 'number' && typeof m.unlabeled === 'number')
+      byRun.set(r.id, { runId: r.id, rows: m.labeled + m.unlabeled, labeled: m.labeled });
+  }
   return runs.map((run, i) => {
     const headline = headlineOf(run.kind, run.metrics);
     const prev = runs.slice(i + 1).find((r) => r.datasetId === run.datasetId);

@@ -1,0 +1,392 @@
+import type { KnownBlock } from '@slack/types';
+import type { Deps } from '../../src/deps.ts';
+import type { RunRef } from '../../src/store/run-lookup.ts';
+import type { SlackMessage } from '../blocks/kit.ts';
+import { actions, button } from '../blocks/kit.ts';
+import { helpMessage } from '../blocks/help.ts';
+import { linesMessage } from '../blocks/lines.ts';
+import { type ListItem, listMessage } from '../blocks/list.ts';
+import { delta, link, mention, num, safeText } from '../blocks/mrkdwn.ts';
+import { boardLinkMessage, notice, unknownRun } from '../blocks/notices.ts';
+import { ACTION, batchValue } from '../blocks/values.ts';
+import { type BoardLinks, seg } from '../links.ts';
+import type { BotSources } from '../sources.ts';
+import { latestDecisions } from '../../src/store/reviews.ts';
+import type { ClassMetric, ParsedCommand } from './parse.ts';
+
+export type Reply = SlackMessage & { response_type: 'ephemeral' | 'in_channel' };
+
+export interface CommandContext {
+  deps: Deps;
+  sources: BotSources;
+  links: BoardLinks;
+  /** The slash command as configured, e.g. `/loupe`. */
+  command: string;
+  user: string;
+  userName?: string;
+  channel?: string;
+  /** The command text as typed (review buttons carry it to rebuild the answer after a click). */
+  origin?: string;
+  /** Posts today's digest to the caller's channel (the `digest` command). */
+  postDigest?: (channel: string) => Promise<void>;
+}
+
+/** Items one list answer shows; the footer links to the rest. */
+export const SHOWN = 20;
+
+/**
+ * Answer one parsed command from precomputed results (index lookups only).
+ *
+ * @example
+ * const reply = await runCommand(ctx, parseCommand('mislabels 5'));
+ */
+export async function runCommand(ctx: CommandContext, cmd: ParsedCommand): Promise<Reply> {
+  const response_type = cmd.public ? 'in_channel' : 'ephemeral';
+  const msg = await answer(ctx, cmd);
+  return { ...msg, response_type };
+}
+
+async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMessage> {
+  switch (cmd.kind) {
+    case 'help':
+      return helpMessage(ctx.command, cmd.problem);
+    case 'runs':
+      return runsAnswer(ctx);
+    case 'board':
+      return boardLinkMessage(ctx.links.url('/', ctx.user));
+    case 'rework':
+      return reworkAnswer(ctx, cmd.n);
+    case 'digest': {
+      if (!ctx.channel || !ctx.postDigest) return notice('The digest can only be posted from a channel.');
+      await ctx.postDigest(ctx.channel);
+      return notice("Posted today's digest here.");
+    }
+    default:
+      break;
+  }
+  const runName = 'run' in cmd ? cmd.run : undefined;
+  const run = await ctx.sources.lookupRun(ctx.deps.db, runName);
+  if (!run) {
+    if (runName)
+      return unknownRun(
+        runName,
+        ctx.sources.closestNames(runName, await ctx.sources.runNames(ctx.deps.db), 3),
+      );
+    return notice(
+      'There are no model runs yet. Import one with `loupe import`, or start with `LOUPE_DEMO=1`.',
+    );
+  }
+  switch (cmd.kind) {
+    case 'worst-classes':
+      return worstClassesAnswer(ctx, run, cmd.by, cmd.n);
+    case 'errors':
+      return errorsAnswer(ctx, run, cmd.iouBelow, cmd.n);
+    case 'mislabels':
+      return mislabelsAnswer(ctx, run, cmd.n);
+    case 'uncertain':
+      return uncertainAnswer(ctx, run, cmd);
+    case 'similar':
+      return similarAnswer(ctx, run, cmd.rowId, cmd.n);
+    case 'batch':
+      return batchAnswer(ctx, run, cmd);
+  }
+}
+
+async function runsAnswer(ctx: CommandContext): Promise<SlackMessage> {
+  const runs = await ctx.sources.listRuns(ctx.deps.db);
+  const lines = runs.map((r) => {
+    const metric = r.headline ? `${r.headline.metric} ${num(r.headline.value, 4)}` : 'not analysed yet';
+    const change = r.change === null ? '' : ` (${delta(r.change, 4)} vs ${safeText(r.previous ?? '', 60)})`;
+    const url = ctx.links.url(`/runs/${seg(r.name)}`, ctx.user);
+    return `*${link(url, safeText(r.name, 100))}* · ${r.kind} · ${metric}${change} · ${r.rows} rows (${r.unlabeled} unlabeled)`;
+  });
+  return linesMessage({
+    title: 'Model runs',
+    asked: 'Recent model runs, newest first',
+    lines,
+    boardUrl: ctx.links.url('/', ctx.user),
+    empty: 'No runs yet. Import one with `loupe import`.',
+  });
+}
+
+const CLASS_METRICS: Record<'classification' | 'detection', ClassMetric[]> = {
+  classification: ['recall', 'precision', 'f1'],
+  detection: ['ap', 'recall', 'precision'],
+};
+
+interface ClassRow {
+  name: string;
+  support?: number;
+  [metric: string]: unknown;
+}
+
+async function worstClassesAnswer(ctx: CommandContext, run: RunRef, by: ClassMetric | undefined, n: number) {
+  const allowed = CLASS_METRICS[run.kind];
+  const metric = by ?? allowed[0];
+  if (!allowed.includes(metric))
+    return notice(
+      `\`${metric}\` is not computed for ${run.kind} runs; use ${allowed.map((m) => `\`${m}\``).join(', ')}.`,
+    );
+  const classes = ((run.metrics?.classes as ClassRow[] | undefined) ?? []).filter(
+    (c) => typeof c[metric] === 'number' && Number.isFinite(c[metric]),
+  );
+  classes.sort((a, b) => (a[metric] as number) - (b[metric] as number) || a.name.localeCompare(b.name));
+  const worst = classes.slice(0, n);
+  const lines = worst.map((c, i) => {
+    const figures = allowed.map((m) => `${m} ${num(c[m] as number, 3)}`).join(' · ');
+    return `${i + 1}. *${safeText(c.name, 100)}* — ${figures}${typeof c.support === 'number' ? ` · support ${c.support}` : ''}`;
+  });
+  const chart = ctx.links.url(`/runs/${seg(run.name)}?by=${metric}`, ctx.user);
+  return linesMessage({
+    title: `Worst classes by ${metric}`,
+    asked: `worst-classes in *${safeText(run.name, 100)}* by ${metric}, n=${n}`,
+    lines,
+    total: worst.length,
+    boardUrl: chart,
+    boardLabel: '📊 Bar chart of every class in the board',
+    empty: 'No per-class metrics yet: the run has not been analysed.',
+  });
+}
+
+async function withDecisions(ctx: CommandContext, items: ListItem[]): Promise<ListItem[]> {
+  const shown = items.slice(0, SHOWN);
+  const latest = await latestDecisions(
+    ctx.deps.db,
+    shown.filter((i) => i.reviewable).map((i) => i.rowId),
+  );
+  return shown.map((i) => {
+    const d = latest.get(i.rowId);
+    return d && d.decision !== 'dismiss' ? { ...i, decided: { decision: d.decision, actor: d.actor } } : i;
+  });
+}
+
+function className(run: RunRef, v: number | string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  return run.classNames[v] ?? String(v);
+}
+
+async function errorsAnswer(ctx: CommandContext, run: RunRef, iouBelow: number, n: number) {
+  const { items, total } = await ctx.sources.listErrors(ctx.deps, {
+    runId: run.id,
+    iouBelow,
+    limit: Math.min(n, SHOWN),
+  });
+  const list: ListItem[] = items.map((e) => ({
+    rowId: e.rowId,
+    runId: run.id,
+    id: e.id,
+    from: className(run, e.label),
+    to: className(run, e.predicted),
+    facts: [`confidence ${num(e.confidence, 2)}`, `IoU ${num(e.iou, 2)}`],
+    imageUrl: e.imageUrl,
+    openUrl: ctx.links.url(`/rows/${e.rowId}`, ctx.user),
+    reviewable: true,
+  }));
+  return listMessage({
+    title: 'Model errors',
+    asked: `errors in *${safeText(run.name, 100)}* with IoU < ${iouBelow}, least confident first`,
+    total: Math.min(total, n),
+    items: await withDecisions(ctx, list),
+    origin: ctx.origin,
+    boardUrl: ctx.links.url(
+      `/runs/${seg(run.name)}/gallery?iou_lt=${iouBelow}&sort=confidence:asc`,
+      ctx.user,
+    ),
+    empty: 'No disagreements below that IoU. 🎉',
+  });
+}
+
+async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: number) {
+  const { items, total } = await ctx.sources.listMislabels(ctx.deps, {
+    runId: run.id,
+    limit: Math.min(n, SHOWN),
+  });
+  const list: ListItem[] = items.map((m) => ({
+    rowId: m.rowId,
+    runId: run.id,
+    id: m.id,
+    from: className(run, m.given),
+    to: className(run, m.suggested),
+    facts: [
+      `score ${num(m.score, 3)}`,
+      ...(m.methods.length ? [m.methods.join(', ')] : []),
+      ...(m.kind !== 'label' ? [m.kind] : []),
+    ],
+    imageUrl: m.imageUrl,
+    openUrl: ctx.links.url(`/rows/${m.rowId}`, ctx.user),
+    reviewable: true,
+  }));
+  return listMessage({
+    title: 'Suspected label mistakes',
+    asked: `mislabels in *${safeText(run.name, 100)}*, given → suggested, most likely wrong first`,
+    total: Math.min(total, n),
+    items: await withDecisions(ctx, list),
+    origin: ctx.origin,
+    boardUrl: ctx.links.url(`/runs/${seg(run.name)}/mislabels`, ctx.user),
+    empty: 'No suspected label mistakes.',
+  });
+}
+
+async function uncertainAnswer(
+  ctx: CommandContext,
+  run: RunRef,
+  cmd: { n: number; strategy: 'least' | 'margin' | 'entropy'; diverse: boolean },
+) {
+  const { items } = await ctx.sources.listUncertain(ctx.deps, {
+    runId: run.id,
+    strategy: cmd.strategy,
+    limit: cmd.n,
+    diverse: cmd.diverse,
+  });
+  const list: ListItem[] = items.slice(0, SHOWN).map((u) => ({
+    rowId: u.rowId,
+    runId: run.id,
+    id: u.id,
+    facts: [
+      `predicted ${safeText(className(run, u.predicted) ?? '–', 80)}`,
+      `${cmd.strategy} ${num(u.score, 3)}`,
+    ],
+    imageUrl: u.imageUrl,
+    openUrl: ctx.links.url(`/rows/${u.rowId}`, ctx.user),
+    reviewable: false,
+  }));
+  const extra: KnownBlock[] = items.length
+    ? [
+        actions(
+          [
+            button({
+              text: `Create batch of ${items.length}`,
+              actionId: ACTION.createBatch,
+              value: batchValue({ run: run.id, strategy: cmd.strategy, n: cmd.n, diverse: cmd.diverse }),
+              style: 'primary',
+            }),
+          ],
+          'batch',
+        ),
+      ]
+    : [];
+  return listMessage({
+    title: 'Most uncertain unlabeled rows',
+    asked: `uncertain in *${safeText(run.name, 100)}* by ${cmd.strategy}${cmd.diverse ? ', diverse' : ''}`,
+    total: items.length,
+    items: list,
+    extra,
+    boardUrl: ctx.links.url(`/runs/${seg(run.name)}/uncertain?strategy=${cmd.strategy}`, ctx.user),
+    empty: 'No unlabeled rows with predictions in this run.',
+  });
+}
+
+async function similarAnswer(ctx: CommandContext, run: RunRef, externalId: string, n: number) {
+  const ids = await ctx.sources.resolveRowIds(ctx.deps.db, { runId: run.id, ids: [externalId] });
+  const rowId = ids.get(externalId);
+  if (rowId === undefined)
+    return notice(`No row \`${safeText(externalId, 100)}\` in *${safeText(run.name, 100)}*.`);
+  const { items } = await ctx.sources.findSimilar(ctx.deps, { runId: run.id, rowIds: [rowId], limit: n });
+  // Unlabeled first: those are the ones worth labeling next; rank order kept within each group.
+  const ordered = [...items.filter((i) => !i.labeled), ...items.filter((i) => i.labeled)];
+  const list: ListItem[] = ordered.slice(0, SHOWN).map((s) => ({
+    rowId: s.rowId,
+    runId: run.id,
+    id: s.id,
+    facts: [`distance ${num(s.distance, 3)}`, s.labeled ? 'labeled' : 'unlabeled'],
+    openUrl: ctx.links.url(`/rows/${s.rowId}`, ctx.user),
+    reviewable: false,
+  }));
+  return listMessage({
+    title: `Rows like ${externalId}`.slice(0, 150),
+    asked: `similar to *${safeText(externalId, 100)}* in *${safeText(run.name, 100)}*, unlabeled first`,
+    total: ordered.length,
+    items: list,
+    boardUrl: ctx.links.url(`/rows/${rowId}`, ctx.user),
+    empty: 'No embeddings for this run, so no neighbours.',
+  });
+}
+
+async function batchAnswer(
+  ctx: CommandContext,
+  run: RunRef,
+  cmd: { name: string; from: 'uncertain' | 'similar' | 'rework'; ids: string[]; n: number },
+) {
+  let rowIds: number[];
+  if (cmd.from === 'uncertain') {
+    const { items } = await ctx.sources.listUncertain(ctx.deps, {
+      runId: run.id,
+      strategy: 'least',
+      limit: cmd.n,
+      diverse: true,
+    });
+    rowIds = items.map((i) => i.rowId);
+  } else if (cmd.from === 'rework') {
+    const { items } = await ctx.sources.listRework(ctx.deps.db, { limit: cmd.n });
+    rowIds = items.map((i) => i.rowId);
+  } else {
+    const resolved = await ctx.sources.resolveRowIds(ctx.deps.db, { runId: run.id, ids: cmd.ids });
+    const missing = cmd.ids.filter((id) => !resolved.has(id));
+    if (missing.length)
+      return notice(
+        `No row ${missing
+          .slice(0, 5)
+          .map((m) => `\`${safeText(m, 60)}\``)
+          .join(', ')} in *${safeText(run.name, 100)}*.`,
+      );
+    const { items } = await ctx.sources.findSimilar(ctx.deps, {
+      runId: run.id,
+      rowIds: [...resolved.values()],
+      limit: cmd.n,
+      unlabeledOnly: true,
+    });
+    rowIds = items.map((i) => i.rowId);
+  }
+  if (rowIds.length === 0) return notice(`Nothing to put in a batch from ${cmd.from}.`);
+  return createBatchReply(ctx, run, cmd.name, rowIds, {
+    from: cmd.from,
+    n: cmd.n,
+    ids: cmd.ids.length ? cmd.ids : undefined,
+  });
+}
+
+/** Create a batch and say where it is; a taken name is a clear message, not an error. */
+export async function createBatchReply(
+  ctx: CommandContext,
+  run: RunRef | { id: number; name: string },
+  name: string,
+  rowIds: number[],
+  source: Record<string, unknown>,
+): Promise<SlackMessage> {
+  try {
+    const { batch, added, skipped } = await ctx.sources.createBatch(ctx.deps.db, {
+      name,
+      runId: run.id,
+      rowIds,
+      source,
+      createdBy: ctx.user,
+    });
+    const url = ctx.links.url(`/batches/${seg(batch.name)}`, ctx.user);
+    const skippedText = skipped ? ` (${skipped} skipped: already in an open batch)` : '';
+    return notice(
+      `Batch *${link(url, safeText(batch.name, 200))}* created by ${mention(ctx.user)} with ${added} rows${skippedText}.`,
+    );
+  } catch (err) {
+    if (err instanceof Error && err.name === 'BatchError')
+      return notice(`:warning: ${safeText(err.message, 300)}`);
+    throw err;
+  }
+}
+
+async function reworkAnswer(ctx: CommandContext, n: number) {
+  const { items, total } = await ctx.sources.listRework(ctx.deps.db, { limit: Math.min(n, 100) });
+  const lines = items.map((r) => {
+    const url = ctx.links.url(`/rows/${r.rowId}`, ctx.user);
+    const since = r.since.toISOString().slice(0, 16).replace('T', ' ');
+    return `*${link(url, safeText(r.id, 80))}* · since ${since} UTC · by ${r.actor ? mention(r.actor) : 'someone'}${r.note ? ` · ${safeText(r.note, 120)}` : ''}`;
+  });
+  return linesMessage({
+    title: 'Rework queue',
+    asked: `${total} row${total === 1 ? '' : 's'} waiting for relabeling, oldest first`,
+    lines,
+    total,
+    boardUrl: ctx.links.url('/rework', ctx.user),
+    empty: 'The rework queue is empty.',
+  });
+}

@@ -1,0 +1,177 @@
+import type { App } from '@slack/bolt';
+import type { Clock, Logger } from '../src/deps.ts';
+import type { SlackMessage } from './blocks/kit.ts';
+
+/** A message sent through an interaction's `response_url`. */
+export type ResponseMessage = SlackMessage & {
+  response_type?: 'ephemeral' | 'in_channel';
+  replace_original?: boolean;
+};
+
+/**
+ * Where the bot's answers go. Slack: the response_url and the Web API. The playground: a capture.
+ * Listeners only ever talk to this, so both run the same code.
+ */
+export interface Outbox {
+  /** Answer the interaction (ephemeral unless `response_type: 'in_channel'`). */
+  respond(msg: ResponseMessage): Promise<void>;
+  post(channel: string, msg: SlackMessage): Promise<{ ts: string | null }>;
+  update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
+  upload(channel: string, file: { data: Buffer; filename: string; title: string }): Promise<void>;
+}
+
+/**
+ * At most one post per channel per second (Slack's guidance for chat.postMessage): posts wait
+ * their turn instead of being dropped.
+ */
+export function createChannelPacer({ intervalMs = 1000 }: { intervalMs?: number } = {}) {
+  const next = new Map<string, number>();
+  return async (channel: string) => {
+    const now = Date.now();
+    const at = Math.max(now, next.get(channel) ?? 0);
+    next.set(channel, at + intervalMs);
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  };
+}
+
+export type ChannelPacer = ReturnType<typeof createChannelPacer>;
+
+export interface ResponseUrlPolicy {
+  /** Attempts for 5xx, refused connections and 429s (each 429 waits its Retry-After). */
+  attempts: number;
+  /** Wait between 5xx attempts, doubled each time. */
+  backoffMs: number;
+  /** A Retry-After longer than this is not waited for (the URL would be stale). */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RESPONSE_POLICY: ResponseUrlPolicy = {
+  attempts: 4,
+  backoffMs: 500,
+  maxRetryAfterMs: 30_000,
+};
+
+export class ResponseUrlError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'ResponseUrlError';
+  }
+}
+
+/**
+ * POST a message to a `response_url` (usable 5 times in 30 minutes), retrying 429 after its
+ * Retry-After and 5xx with backoff; a 4xx (used or expired URL) fails at once.
+ */
+export async function postToResponseUrl(
+  url: string,
+  msg: ResponseMessage,
+  {
+    policy = DEFAULT_RESPONSE_POLICY,
+    fetchFn = fetch,
+  }: { policy?: ResponseUrlPolicy; fetchFn?: typeof fetch } = {},
+): Promise<void> {
+  let wait = policy.backoffMs;
+  let last: ResponseUrlError | null = null;
+  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    let res: Response;
+    try {
+      res = await fetchFn(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(msg),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      last = new ResponseUrlError(`response_url unreachable: ${(err as Error).message}`, null);
+      await sleep(wait);
+      wait *= 2;
+      continue;
+    }
+    const body = await res.text();
+    if (res.ok) return;
+    last = new ResponseUrlError(`response_url answered ${res.status}: ${body.slice(0, 200)}`, res.status);
+    if (res.status === 429) {
+      const after = Number(res.headers.get('retry-after') ?? '1');
+      const ms = (Number.isFinite(after) && after >= 0 ? after : 1) * 1000;
+      if (ms > policy.maxRetryAfterMs) break;
+      await sleep(ms);
+      continue;
+    }
+    if (res.status < 500) break;
+    await sleep(wait);
+    wait *= 2;
+  }
+  throw last ?? new ResponseUrlError('response_url failed', null);
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The Slack outbox of one interaction: `respond` uses the response_url, and when that URL is
+ * used up or expired, a replacement falls back to `chat.update` on the original message.
+ */
+export function slackOutbox({
+  client,
+  responseUrl,
+  message,
+  pace,
+  logger,
+  policy,
+}: {
+  client: App['client'];
+  responseUrl?: string;
+  /** The message the interaction came from, for the chat.update fallback (not for ephemerals). */
+  message?: { channel: string; ts: string } | null;
+  pace: ChannelPacer;
+  logger: Logger;
+  clock?: Clock;
+  policy?: ResponseUrlPolicy;
+}): Outbox {
+  const post: Outbox['post'] = async (channel, msg) => {
+    await pace(channel);
+    const res = await client.chat.postMessage({
+      channel,
+      text: msg.text,
+      blocks: msg.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return { ts: (res.ts as string | undefined) ?? null };
+  };
+  const update: Outbox['update'] = async (channel, ts, msg) => {
+    await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks });
+  };
+  return {
+    post,
+    update,
+    async respond(msg) {
+      if (!responseUrl) throw new Error('this interaction has no response_url');
+      try {
+        await postToResponseUrl(responseUrl, msg, { policy });
+      } catch (err) {
+        if (msg.replace_original && message) {
+          logger.warn('response_url failed; updating the message with chat.update', {
+            error: (err as Error).message,
+          });
+          await update(message.channel, message.ts, msg);
+          return;
+        }
+        throw err;
+      }
+    },
+    async upload(channel, file) {
+      await pace(channel);
+      await client.filesUploadV2({
+        channel_id: channel,
+        file: file.data,
+        filename: file.filename,
+        title: file.title,
+      });
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { writeFileSync } from 'node:fs';
+import { Option } from 'commander';
+import type { Deps } from '../deps.ts';
+import { closeBatch, createBatch, exportBatch, getBatch, listBatches } from '../store/batches.ts';
+import { listUncertain } from '../store/findings.ts';
+import { listRework } from '../store/reviews.ts';
+import { findSimilar } from '../vectors/similar.ts';
+import { requireRun, resolveIds } from './run-arg.ts';
+import type { RegisterCommand } from './context.ts';
+import { printJson, printTable } from './output.ts';
+
+interface CreateOptions {
+  from?: 'uncertain' | 'similar' | 'rework';
+  run?: string;
+  rows?: string;
+  limit: string;
+  strategy: 'least' | 'margin' | 'entropy';
+  diverse?: boolean;
+  includeOpen?: boolean;
+  json?: boolean;
+}
+
+/** Pick the rows a new batch starts with, from the chosen source. */
+async function pickRows(
+  deps: Deps,
+  opts: CreateOptions,
+): Promise<{ runId: number | null; rowIds: number[] }> {
+  const limit = Number.parseInt(opts.limit, 10);
+  if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
+  if (opts.from === 'rework') {
+    const queue = await listRework(deps.db, { limit });
+    return {
+      runId: opts.run ? (await requireRun(deps.db, opts.run)).id : null,
+      rowIds: queue.items.map((i) => i.rowId),
+    };
+  }
+  if (!opts.run) throw new Error('--run is required (or use --from rework)');
+  const run = await requireRun(deps.db, opts.run);
+  if (opts.from === 'uncertain') {
+    const { items } = await listUncertain(deps, {
+      runId: run.id,
+      strategy: opts.strategy,
+      limit,
+      diverse: Boolean(opts.diverse),
+    });
+    return { runId: run.id, rowIds: items.map((i) => i.rowId) };
+  }
+  if (!opts.rows) throw new Error('--rows a,b,c is required');
+  const selected = await resolveIds(deps.db, run.id, opts.rows);
+  if (opts.from === 'similar') {
+    const { items } = await findSimilar(deps, {
+      runId: run.id,
+      rowIds: selected,
+      limit,
+      unlabeledOnly: true,
+    });
+    return { runId: run.id, rowIds: items.map((i) => i.rowId) };
+  }
+  return { runId: run.id, rowIds: selected };
+}
+
+export const registerBatch: RegisterCommand = (program, ctx) => {
+  const batch = program
+    .command('batch')
+    .description('Named labeling batches: create, list, show, export, close');
+
+  batch
+    .command('create <name>')
+    .description(
+      'Create a batch from the uncertain pool, rows similar to a selection, the rework queue, or ids',
+    )
+    .addOption(
+      new Option('--from <source>', 'where the rows come from').choices(['uncertain', 'similar', 'rework']),
+    )
+    .option('--run <run>', 'model run (default for --from uncertain|similar and --rows)')
+    .option('--rows <ids>', 'comma-separated row ids (explicit rows, or the selection for --from similar)')
+    .option('--limit <n>', 'how many rows at most', '50')
+    .addOption(
+      new Option('--strategy <s>', 'uncertainty measure')
+        .choices(['least', 'margin', 'entropy'])
+        .default('least'),
+    )
+    .option('--diverse', 'keep picks apart in embedding space')
+    .option('--include-open', 'also take rows already in another open batch')
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, opts: CreateOptions) => {
+      const result = await ctx.withDeps(async (deps) => {
+        const { runId, rowIds } = await pickRows(deps, opts);
+        return createBatch(deps.db, {
+          name,
+          runId,
+          rowIds,
+          includeOpen: Boolean(opts.includeOpen),
+          createdBy: process.env.USER ?? 'cli',
+          source: {
+            from: opts.from ?? 'rows',
+            run: opts.run ?? null,
+            limit: Number(opts.limit),
+            ...(opts.from === 'uncertain' ? { strategy: opts.strategy, diverse: Boolean(opts.diverse) } : {}),
+          },
+        });
+      });
+      if (opts.json)
+        return printJson({ batch: result.batch.name, added: result.added, skipped: result.skipped });
+      process.stdout.write(
+        `Created batch "${result.batch.name}" with ${result.added} rows` +
+          (result.skipped ? ` (${result.skipped} skipped: already in an open batch)` : '') +
+          '\n',
+      );
+    });
+
+  batch
+    .command('list')
+    .description('List batches, newest first')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { json?: boolean }) => {
+      const batches = await ctx.withDeps((deps) => listBatches(deps.db));
+      if (opts.json) return printJson({ batches });
+      printTable(
+        batches.map((b) => ({
+          name: b.name,
+          status: b.status,
+          rows: b.size,
+          created: b.createdAt.toISOString(),
+        })),
+        ['name', 'status', 'rows', 'created'],
+      );
+    });
+
+  batch
+    .command('show <name>')
+    .description('Show a batch and its rows')
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const b = await ctx.withDeps((deps) => getBatch(deps.db, name));
+      if (opts.json) return printJson(b);
+      process.stdout.write(`${b.name} (${b.status}, ${b.items.length} rows)\n`);
+      printTable(b.items as unknown as Record<string, unknown>[], [
+        'id',
+        'dataset',
+        'label',
+        'predicted',
+        'imageUrl',
+      ]);
+    });
+
+  batch
+    .command('export <name>')
+    .description('Export a batch for a labeling tool')
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(async (name: string, opts: { format: 'csv' | 'json'; out?: string }) => {
+      const text = await ctx.withDeps((deps) => exportBatch(deps.db, name, opts.format));
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+
+  batch
+    .command('close <name>')
+    .description('Close a batch (its rows can go into new batches again)')
+    .action(async (name: string) => {
+      const b = await ctx.withDeps((deps) => closeBatch(deps.db, name));
+      process.stdout.write(`Batch "${b.name}" is ${b.status}\n`);
+    });
+};

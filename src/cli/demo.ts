@@ -1,0 +1,22 @@
+import { loadDemo } from '../demo/load.ts';
+import type { RegisterCommand } from './context.ts';
+import { printJson } from './output.ts';
+
+export const registerDemo: RegisterCommand = (program, ctx) => {
+  program
+    .command('demo')
+    .description(
+      'Load the demo (handwritten digits, a shapes detector in two versions) into an empty database',
+    )
+    .option('--force', 'load even when the database already has runs (re-importing is idempotent)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { force?: boolean; json?: boolean }) => {
+      const summary = await ctx.withDeps((deps) => loadDemo(deps, { force: opts.force === true }));
+      if (opts.json) return printJson(summary);
+      process.stdout.write(
+        summary.loaded
+          ? `Loaded demo runs: ${summary.runs.join(', ')}\n`
+          : 'The database already has runs; demo not loaded (use --force to load it anyway).\n',
+      );
+    });
+};

@@ -1,0 +1,129 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { eq } from 'drizzle-orm';
+import { datasets } from '../../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import {
+  DECISION_FILTERS,
+  type DecisionFilter,
+  ERROR_SORTS,
+  type ErrorSort,
+  listErrors,
+  requireRun,
+} from '../store/errors.ts';
+import { closestNames } from '../text/closest.ts';
+import type { RegisterCommand } from './context.ts';
+import { formatTable } from './output.ts';
+
+export interface ErrorsCommandOptions {
+  run: string;
+  iouBelow?: number;
+  sort?: ErrorSort;
+  limit?: number;
+  cursor?: string;
+  /** Class names, resolved against the run's dataset. */
+  label?: string;
+  predicted?: string;
+  tag?: string;
+  decision?: DecisionFilter;
+  json?: boolean;
+}
+
+function classIndex(classNames: string[], name: string, option: string): number {
+  const i = classNames.indexOf(name);
+  if (i >= 0) return i;
+  const near = closestNames(name, classNames);
+  throw new Error(
+    `${option} ${name}: no such class in this run's dataset${near.length ? `; did you mean ${near.join(', ')}?` : ''}`,
+  );
+}
+
+/**
+ * The text `loupe errors` prints: one page of model errors as a table (label and prediction side by
+ * side) or as one JSON document `{ run, items, total, nextCursor }`.
+ *
+ * @example
+ * process.stdout.write(await errorsOutput(deps, { run: 'resnet-v1', sort: 'confidence:desc', json: true }));
+ */
+export async function errorsOutput(
+  deps: Deps,
+  {
+    run,
+    iouBelow = 0.5,
+    sort = 'confidence:asc',
+    limit = 20,
+    cursor,
+    label,
+    predicted,
+    tag,
+    decision,
+    json = false,
+  }: ErrorsCommandOptions,
+): Promise<string> {
+  const found = await requireRun(deps.db, run);
+  const [ds] = await deps.db
+    .select({ classNames: datasets.classNames })
+    .from(datasets)
+    .where(eq(datasets.id, found.datasetId));
+  const page = await listErrors(deps.db, {
+    runId: found.id,
+    iouBelow,
+    sort,
+    limit,
+    cursor,
+    label: label === undefined ? undefined : classIndex(ds.classNames, label, '--label'),
+    predicted: predicted === undefined ? undefined : classIndex(ds.classNames, predicted, '--predicted'),
+    tag,
+    decision,
+  });
+  if (json) return `${JSON.stringify({ run: found.name, ...page }, null, 2)}\n`;
+  const table = formatTable(
+    page.items.map((i) => ({
+      id: i.id,
+      label: i.label,
+      predicted: i.predicted,
+      confidence: i.confidence,
+      iou: i.iou,
+    })),
+    ['id', 'label', 'predicted', 'confidence', 'iou'],
+  );
+  const shown = page.items.length;
+  const footer = page.nextCursor
+    ? `${shown} of ${page.total} rows with IoU < ${iouBelow}; next page: --cursor ${page.nextCursor}`
+    : `${shown} shown, ${page.total} rows with IoU < ${iouBelow}`;
+  return `${table}\n${footer}\n`;
+}
+
+function parseNumber(raw: string): number {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError('expected a number.');
+  return v;
+}
+
+function parseLimit(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
+    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
+  return v;
+}
+
+export const registerErrors: RegisterCommand = (program, ctx) => {
+  program
+    .command('errors')
+    .description(
+      'Rows where the model disagrees with the label (IoU below a threshold), least confident first',
+    )
+    .requiredOption('--run <name>', 'model run name')
+    .option('--iou-below <x>', 'show rows whose IoU is below this', parseNumber, 0.5)
+    .addOption(new Option('--sort <order>', 'order').choices(ERROR_SORTS).default('confidence:asc'))
+    .option('--limit <n>', 'rows per page (1–1000)', parseLimit, 20)
+    .option('--cursor <token>', 'the next-page token printed by the previous page')
+    .option('--label <class>', 'only rows with this label')
+    .option('--predicted <class>', 'only rows predicted as this class')
+    .option('--tag <tag>', 'only rows with this tag')
+    .addOption(new Option('--decision <decision>', 'latest review decision').choices(DECISION_FILTERS))
+    .option('--json', 'print one JSON document')
+    .action(async (opts: ErrorsCommandOptions) => {
+      const text = await ctx.withDeps((deps) => errorsOutput(deps, opts));
+      process.stdout.write(text);
+    });
+};

@@ -1,0 +1,86 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { Deps } from '../deps.ts';
+import { listMislabels, type NewFlag } from '../store/findings.ts';
+import type { RegisterCommand } from './context.ts';
+import { formatTable } from './output.ts';
+import { requireRun } from './run-arg.ts';
+
+export interface MislabelsCommandOptions {
+  run: string;
+  limit?: number;
+  cursor?: string;
+  kind?: NewFlag['kind'];
+  json?: boolean;
+}
+
+const KINDS = ['label', 'swap', 'overlooked', 'bad_location'] as const;
+
+/**
+ * What `loupe mislabels` prints: suspected label errors, most likely wrong first, as a table or as
+ * `{ run, items: [{ id, given, suggested, score, methods, … }], total, nextCursor }`.
+ *
+ * @example
+ * process.stdout.write(await mislabelsOutput(deps, { run: 'digits-logreg', limit: 10, json: true }));
+ */
+export async function mislabelsOutput(
+  deps: Deps,
+  { run, limit = 20, cursor, kind, json = false }: MislabelsCommandOptions,
+): Promise<string> {
+  const found = await requireRun(deps.db, run);
+  const page = await listMislabels(deps.db, { runId: found.id, limit, cursor, kind });
+  if (json) {
+    const items = page.items.map(
+      ({ id, given, suggested, score, methods, kind: k, evidence, rowId, imageUrl }) => ({
+        id,
+        given,
+        suggested,
+        score,
+        methods,
+        kind: k,
+        evidence,
+        rowId,
+        imageUrl,
+      }),
+    );
+    return `${JSON.stringify({ run: found.name, items, total: page.total, nextCursor: page.nextCursor }, null, 2)}\n`;
+  }
+  const table = formatTable(
+    page.items.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      given: i.given ?? '',
+      suggested: i.suggested ?? '',
+      score: i.score,
+      methods: i.methods.join('+'),
+      evidence: i.evidence,
+    })),
+    ['id', 'kind', 'given', 'suggested', 'score', 'methods', 'evidence'],
+  );
+  const footer = page.nextCursor
+    ? `${page.items.length} of ${page.total} suspected label errors; next page: --cursor ${page.nextCursor}`
+    : `${page.items.length} shown, ${page.total} suspected label errors`;
+  return `${table}\n${footer}\n`;
+}
+
+function parseLimit(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
+    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
+  return v;
+}
+
+export const registerMislabels: RegisterCommand = (program, ctx) => {
+  program
+    .command('mislabels')
+    .description(
+      'Suspected label errors (confident learning, embedding neighbours, detection flags), most likely wrong first',
+    )
+    .requiredOption('--run <name>', 'model run name')
+    .option('--limit <n>', 'rows per page (1–1000)', parseLimit, 20)
+    .option('--cursor <token>', 'the next-page token printed by the previous page')
+    .addOption(new Option('--kind <kind>', 'only this kind of flag').choices(KINDS))
+    .option('--json', 'print one JSON document')
+    .action(async (opts: MislabelsCommandOptions) => {
+      process.stdout.write(await ctx.withDeps((deps) => mislabelsOutput(deps, opts)));
+    });
+};

@@ -1,0 +1,68 @@
+import { InvalidArgumentError } from 'commander';
+import type { Deps } from '../deps.ts';
+import { runRunJobs } from '../vectors/jobs.ts';
+import { createVectorService } from '../vectors/service.ts';
+import type { RegisterCommand } from './context.ts';
+import { requireRun } from './run-arg.ts';
+
+export interface ProjectCommandOptions {
+  run: string;
+  sample?: number;
+  seed?: number;
+  neighbors?: number;
+  json?: boolean;
+}
+
+/**
+ * Run a run's after-ingest jobs (vector index, kNN, UMAP projection) in the foreground and
+ * describe the outcome; throws when a job fails.
+ *
+ * @example
+ * process.stdout.write(await projectOutput(deps, { run: 'digits', sample: 20000, seed: 42 }));
+ */
+export async function projectOutput(
+  deps: Deps,
+  { run, sample = 20000, seed = 42, neighbors = 15, json = false }: ProjectCommandOptions,
+): Promise<string> {
+  const found = await requireRun(deps.db, run);
+  const vectors =
+    deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });
+  try {
+    const result = await runRunJobs({ ...deps, vectors }, found.id, {
+      projection: { sample, seed, nNeighbors: neighbors },
+    });
+    if (!result.ok) throw new Error(`project ${run}: ${result.error}`);
+    if (json) return `${JSON.stringify({ run, ...result }, null, 2)}\n`;
+    if (!result.embeddings) return `Run "${run}" has no embeddings: nothing to index or project.\n`;
+    const idx = result.index!;
+    const p = result.projection!;
+    return (
+      `Vector index: ${idx.count} rows × ${idx.dim} (${idx.built ? 'built' : 'up to date'}).\n` +
+      `Projection: ${p.rows} points, ${p.fitted} fitted, ${p.rows - p.fitted} placed (${result.seconds.toFixed(1)} s).\n`
+    );
+  } finally {
+    if (!deps.vectors) await vectors.close();
+  }
+}
+
+const int = (min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+  return n;
+};
+
+export const registerProject: RegisterCommand = (program, ctx) => {
+  program
+    .command('project')
+    .description(
+      "Build the run's vector index and its 2-D UMAP map now (normally done in the background after ingest)",
+    )
+    .requiredOption('--run <name>', 'model run')
+    .option('--sample <n>', 'rows UMAP is fitted on, stratified by label; the rest are placed', int(2), 20000)
+    .option('--seed <n>', 'random seed', int(0), 42)
+    .option('--neighbors <n>', 'UMAP n_neighbors', int(2), 15)
+    .option('--json', 'print one JSON document')
+    .action(async (opts: ProjectCommandOptions) => {
+      process.stdout.write(await ctx.withDeps((deps) => projectOutput(deps, opts)));
+    });
+};

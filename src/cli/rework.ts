@@ -1,0 +1,94 @@
+import { Option } from 'commander';
+import type { Decision } from '../../db/schema.ts';
+import { listRework, recordDecision } from '../store/reviews.ts';
+import type { RegisterCommand } from './context.ts';
+import { printJson, printTable } from './output.ts';
+import { requireRun, resolveIds } from './run-arg.ts';
+
+export const registerRework: RegisterCommand = (program, ctx) => {
+  const rework = program.command('rework').description('The rework queue: rows sent back for re-labeling');
+
+  rework
+    .command('list')
+    .description('Rows in the rework queue, oldest first')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      const queue = await ctx.withDeps((deps) => listRework(deps.db, { limit: Number(opts.limit) }));
+      if (opts.json) return printJson({ total: queue.total, items: queue.items });
+      process.stdout.write(`${queue.total} rows in the rework queue\n`);
+      printTable(
+        queue.items.map((i) => ({
+          id: i.id,
+          since: i.since.toISOString(),
+          by: i.actorName ?? i.actor,
+          note: i.note,
+        })),
+        ['id', 'since', 'by', 'note'],
+      );
+    });
+
+  rework
+    .command('export')
+    .description('Export the whole rework queue for a labeling tool')
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
+    .action(async (opts: { format: 'csv' | 'json' }) => {
+      const items = await ctx.withDeps(async (deps) => {
+        const all = [];
+        let cursor: string | null = null;
+        do {
+          const page = await listRework(deps.db, { limit: 1000, cursor });
+          all.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor);
+        return all;
+      });
+      if (opts.format === 'json') return printJson({ items });
+      const lines = ['id,image_url,since,by'];
+      for (const i of items) {
+        lines.push(
+          [i.id, i.imageUrl ?? '', i.since.toISOString(), i.actorName ?? i.actor].map(csv).join(','),
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  program
+    .command('review <decision>')
+    .description('Decide on rows: approve (label stands), rework (send to re-label), dismiss')
+    .requiredOption('--run <run>', 'model run whose dataset holds the rows')
+    .requiredOption('--rows <ids>', 'comma-separated row ids')
+    .option('--note <text>', 'a note kept with the decision')
+    .option('--actor <name>', 'who decides', process.env.USER ?? 'cli')
+    .action(async (decision: string, opts: { run: string; rows: string; note?: string; actor: string }) => {
+      if (!['approve', 'rework', 'dismiss'].includes(decision)) {
+        throw new Error(`decision must be approve, rework or dismiss, not "${decision}"`);
+      }
+      const outcome = await ctx.withDeps(async (deps) => {
+        const run = await requireRun(deps.db, opts.run);
+        const rowIds = await resolveIds(deps.db, run.id, opts.rows);
+        let recorded = 0;
+        for (const rowId of rowIds) {
+          const r = await recordDecision(deps.db, {
+            rowId,
+            runId: run.id,
+            decision: decision as Decision,
+            actor: opts.actor,
+            source: 'cli',
+            note: opts.note,
+          });
+          if (r.recorded) recorded++;
+        }
+        return { recorded, unchanged: rowIds.length - recorded };
+      });
+      process.stdout.write(
+        `Recorded ${outcome.recorded} decisions` +
+          (outcome.unchanged ? ` (${outcome.unchanged} already had that decision)` : '') +
+          '\n',
+      );
+    });
+};
+
+function csv(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}

@@ -1,0 +1,65 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { Deps } from '../deps.ts';
+import type { Strategy } from '../findings/uncertainty.ts';
+import { listUncertain } from '../store/findings.ts';
+import type { RegisterCommand } from './context.ts';
+import { formatTable } from './output.ts';
+import { requireRun } from './run-arg.ts';
+
+export interface UncertainCommandOptions {
+  run: string;
+  limit?: number;
+  strategy?: Strategy;
+  diverse?: boolean;
+  json?: boolean;
+}
+
+/**
+ * What `loupe uncertain` prints: unlabeled rows to label next, most uncertain first, as a table or as
+ * `{ items: [{ id, score, predicted }] }`.
+ *
+ * @example
+ * process.stdout.write(await uncertainOutput(deps, { run: 'digits-logreg', strategy: 'entropy', json: true }));
+ */
+export async function uncertainOutput(
+  deps: Deps,
+  { run, limit = 50, strategy = 'least', diverse = false, json = false }: UncertainCommandOptions,
+): Promise<string> {
+  const found = await requireRun(deps.db, run);
+  const { items } = await listUncertain(deps, { runId: found.id, strategy, limit, diverse });
+  if (json) {
+    const out = items.map(({ id, score, predicted }) => ({ id, score, predicted }));
+    return `${JSON.stringify({ run: found.name, items: out }, null, 2)}\n`;
+  }
+  const table = formatTable(
+    items.map((i) => ({ id: i.id, score: i.score, predicted: i.predicted ?? '' })),
+    ['id', 'score', 'predicted'],
+  );
+  const how = `${strategy === 'least' ? 'least confidence' : strategy === 'margin' ? '1 − margin' : 'entropy'}${diverse ? ', diverse' : ''}`;
+  return `${table}\n${items.length} unlabeled rows by ${how}\n`;
+}
+
+function parseLimit(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
+    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
+  return v;
+}
+
+export const registerUncertain: RegisterCommand = (program, ctx) => {
+  program
+    .command('uncertain')
+    .description('Unlabeled rows the model is least sure about: what to label next')
+    .requiredOption('--run <name>', 'model run name')
+    .option('--limit <n>', 'rows to show (1–1000)', parseLimit, 50)
+    .addOption(
+      new Option('--strategy <s>', 'uncertainty measure')
+        .choices(['least', 'margin', 'entropy'])
+        .default('least'),
+    )
+    .option('--diverse', 'spread the picks over the embedding space (greedy k-center over the top 5×limit)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: UncertainCommandOptions) => {
+      process.stdout.write(await ctx.withDeps((deps) => uncertainOutput(deps, opts)));
+    });
+};

@@ -1,0 +1,14 @@
+/** The one seed the shipped demo is built from; the media routes render images from it too. */
+export const DEMO_SEED = 20240611;
+
+export const DIGITS_DEMO = { dataset: 'digits', run: 'digits-logreg', flipRate: 0.03, holdoutRate: 0.25 };
+
+export const SHAPES_DEMO = {
+  dataset: 'shapes',
+  runs: { v1: 'shapes-detector-v1', v2: 'shapes-detector-v2' },
+  images: 120,
+};
+
+/** Where the board finds each demo image (relative: the board and bot prefix the public URL). */
+export const digitImageUrl = (rowIndex: number) => `/media/digits/${rowIndex}.svg`;
+export const shapeImageUrl = (imageId: number) => `/media/shapes/${imageId}.svg`;

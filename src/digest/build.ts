@@ -1,0 +1,82 @@
+import type { Deps } from '../deps.ts';
+import { countNewMislabels } from '../store/digests.ts';
+import { reworkActivity } from '../store/reviews.ts';
+import { lookupRun, previousRun } from '../store/run-lookup.ts';
+import { type ClassChange, type MetricChange, compareRuns } from './compare.ts';
+
+export interface DigestSuggestion {
+  strategy: 'least' | 'margin' | 'entropy';
+  diverse: boolean;
+  n: number;
+  ids: string[];
+}
+
+export interface DigestContent {
+  /** The day it is for, YYYY-MM-DD in LOUPE_TZ. */
+  day: string;
+  run: { id: number; name: string; kind: 'classification' | 'detection' } | null;
+  previous: { id: number; name: string } | null;
+  metrics: MetricChange[];
+  classes: ClassChange[];
+  worse: ClassChange[];
+  newMislabels: number;
+  rework: { opened: number; closed: number; open: number };
+  suggestion: DigestSuggestion | null;
+}
+
+export type UncertainLister = (
+  deps: Deps,
+  q: { runId: number; strategy: 'least' | 'margin' | 'entropy'; limit: number; diverse: boolean },
+) => Promise<{ items: { rowId: number; id: string }[] }>;
+
+/** Rows the digest suggests labeling next. */
+export const DIGEST_BATCH_SIZE = 50;
+
+/**
+ * Assemble the daily digest from stored results: the newest run against the previous one,
+ * new suspected mislabels, rework opened/closed since `since`, and a suggested uncertainty batch.
+ *
+ * @example
+ * const digest = await buildDigest(deps, { day: '2024-05-06', since: yesterday, listUncertain });
+ */
+export async function buildDigest(
+  deps: Deps,
+  { day, since, listUncertain }: { day: string; since: Date; listUncertain: UncertainLister },
+): Promise<DigestContent> {
+  const run = await lookupRun(deps.db);
+  const rework = await reworkActivity(deps.db, since);
+  if (!run)
+    return {
+      day,
+      run: null,
+      previous: null,
+      metrics: [],
+      classes: [],
+      worse: [],
+      newMislabels: 0,
+      rework,
+      suggestion: null,
+    };
+  const previous = await previousRun(deps.db, run);
+  const { metrics, classes, worse } = compareRuns(run.kind, run.metrics, previous?.metrics);
+  const newMislabels = await countNewMislabels(deps.db, run.id, previous?.id ?? null);
+  const { items } = await listUncertain(deps, {
+    runId: run.id,
+    strategy: 'least',
+    limit: DIGEST_BATCH_SIZE,
+    diverse: true,
+  });
+  return {
+    day,
+    run: { id: run.id, name: run.name, kind: run.kind },
+    previous: previous ? { id: previous.id, name: previous.name } : null,
+    metrics,
+    classes,
+    worse,
+    newMislabels,
+    rework,
+    suggestion: items.length
+      ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }
+      : null,
+  };
+}

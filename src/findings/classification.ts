@@ -1,0 +1,164 @@
+import {
+  bestOther,
+  confidentThresholds,
+  findLabelIssues,
+  labelQualityScores,
+  type Probs,
+  type RankBy,
+} from './confident-learning.ts';
+import type { KnnGraph, Neighbourhood } from './neighbours.ts';
+import { neighbourDisagreement } from './neighbours.ts';
+
+export interface ClassificationFlag {
+  /** Index into the input rows. */
+  index: number;
+  given: number;
+  suggested: number;
+  /** In [0, 1], lower = more likely wrong (see `fuseScores`). */
+  score: number;
+  methods: ('confident_learning' | 'neighbours')[];
+  evidence: string;
+}
+
+export interface ClassificationFindings {
+  /** Most-likely-wrong first. */
+  flags: ClassificationFlag[];
+  /** Confident-learning label quality per row (NaN for unlabeled rows). */
+  labelQuality: Float64Array;
+  /** Weighted neighbour disagreement per row (NaN when unknown). */
+  neighbourDisagreement: Float64Array;
+}
+
+export interface ClassificationInput {
+  /** Given label per row, −1 for the unlabeled pool. */
+  labels: Int32Array;
+  probs: Probs;
+  k: number;
+  classNames: string[];
+  /** kNN graph over the same rows, or null when the run has no embeddings. */
+  graph: KnnGraph | null;
+  rankBy?: RankBy;
+  minExamplesPerClass?: number;
+  islandShare?: number;
+  fusion?: 'rank_average' | 'confident_learning_only';
+}
+
+/**
+ * (mid rank − ½) / m of each defined value among the m defined values, in (0, 1); NaN stays NaN.
+ * Turns scores with different spreads into comparable ranks.
+ */
+export function midRanks(values: Float64Array): Float64Array {
+  const idx: number[] = [];
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) idx.push(i);
+  idx.sort((a, b) => values[a] - values[b]);
+  const out = new Float64Array(values.length).fill(Number.NaN);
+  const m = idx.length;
+  for (let s = 0; s < m; ) {
+    let e = s;
+    while (e + 1 < m && values[idx[e + 1]] === values[idx[s]]) e++;
+    const r = (s + e + 1) / 2 / m;
+    for (let t = s; t <= e; t++) out[idx[t]] = r;
+    s = e + 1;
+  }
+  return out;
+}
+
+/**
+ * One ranking from both signals: the average of the two mid-rank CDFs (label quality, and neighbour
+ * agreement 1 − disagreement), each in (0, 1) and uniformly spread, so neither signal's scale can drown
+ * the other. A row without a neighbour signal keeps its confident-learning rank alone.
+ */
+export function fuseScores(labelQuality: Float64Array, disagreement: Float64Array): Float64Array {
+  const agreement = disagreement.map((d) => (Number.isNaN(d) ? Number.NaN : 1 - d));
+  const a = midRanks(labelQuality);
+  const b = midRanks(agreement);
+  return a.map((v, i) => (Number.isNaN(b[i]) ? v : (v + b[i]) / 2));
+}
+
+/**
+ * Confident learning plus the embedding neighbourhood for a classification run.
+ *
+ * Flagged rows: every row confident learning flags (prune by noise rate), plus every island (one other
+ * label holds ≥ `islandShare` of the neighbour weight) whose model probability for its given label is
+ * below that class's confident threshold t_given, i.e. the model does not vouch for the label either.
+ *
+ * @example
+ * const { flags } = classifyFindings({ labels, probs, k: 10, classNames, graph: null });
+ */
+export function classifyFindings({
+  labels,
+  probs,
+  k,
+  classNames,
+  graph,
+  rankBy = 'self_confidence',
+  minExamplesPerClass = 1,
+  islandShare = 0.7,
+  fusion = 'rank_average',
+}: ClassificationInput): ClassificationFindings {
+  const n = labels.length;
+  const labeledIdx: number[] = [];
+  for (let i = 0; i < n; i++) if (labels[i] >= 0) labeledIdx.push(i);
+  const m = labeledIdx.length;
+  const subLabels = Int32Array.from(labeledIdx, (i) => labels[i]);
+  const subProbs = probs instanceof Float32Array ? new Float32Array(m * k) : new Float64Array(m * k);
+  labeledIdx.forEach((i, s) => {
+    subProbs.set(probs.subarray(i * k, i * k + k), s * k);
+  });
+
+  const labelQuality = new Float64Array(n).fill(Number.NaN);
+  const disagreement = new Float64Array(n).fill(Number.NaN);
+  if (m === 0) return { flags: [], labelQuality, neighbourDisagreement: disagreement };
+
+  const issues = findLabelIssues(subLabels, subProbs, k, { minExamplesPerClass });
+  const thresholds = confidentThresholds(subLabels, subProbs, k);
+  const quality = labelQualityScores(subLabels, subProbs, k, rankBy);
+  labeledIdx.forEach((i, s) => {
+    labelQuality[i] = quality[s];
+  });
+
+  let nb: Neighbourhood | null = null;
+  if (graph && fusion !== 'confident_learning_only') {
+    nb = neighbourDisagreement(labels, graph, { islandShare });
+    disagreement.set(nb.disagreement);
+  }
+  const subDis = Float64Array.from(labeledIdx, (i) => disagreement[i]);
+  const fused = nb ? fuseScores(quality, subDis) : quality;
+
+  const flags: ClassificationFlag[] = [];
+  for (let s = 0; s < m; s++) {
+    const i = labeledIdx[s];
+    const given = subLabels[s];
+    const byCl = issues.mask[s] === 1;
+    const isIsland = nb !== null && nb.island[i] >= 0;
+    const byNb = isIsland && subProbs[s * k + given] < thresholds[given];
+    if (!byCl && !byNb) continue;
+    const suggested = byCl || !nb ? bestOther(subProbs, s, k, given) : nb.island[i];
+    const methods: ClassificationFlag['methods'] = [];
+    if (byCl) methods.push('confident_learning');
+    if (isIsland) methods.push('neighbours');
+    const name = (c: number) => classNames[c] ?? String(c);
+    const parts = [
+      `model ${subProbs[s * k + suggested].toFixed(2)} sure: ${name(suggested)}`,
+      `labeled ${name(given)} (${subProbs[s * k + given].toFixed(2)})`,
+    ];
+    if (nb && nb.labeledCount[i] > 0) {
+      const other = nb.topOther[i];
+      parts.push(
+        other >= 0
+          ? `${nb.topOtherCount[i]} of ${nb.labeledCount[i]} nearest neighbours are ${name(other)}`
+          : `all ${nb.labeledCount[i]} nearest neighbours are ${name(given)}`,
+      );
+    }
+    flags.push({
+      index: i,
+      given,
+      suggested,
+      score: Math.min(1, Math.max(0, fused[s])),
+      methods,
+      evidence: parts.join('; '),
+    });
+  }
+  flags.sort((a, b) => a.score - b.score || a.index - b.index);
+  return { flags, labelQuality, neighbourDisagreement: disagreement };
+}

@@ -1,0 +1,113 @@
+import { analyzeRun } from '../analyze/run.ts';
+import type { Deps } from '../deps.ts';
+import {
+  STAGE_TARGET,
+  countImport,
+  createStage,
+  findDuplicateId,
+  findLabelConflict,
+  mergeClassPredictions,
+  mergeLabels,
+  mergeRows,
+  reserveRowIds,
+} from '../store/ingest.ts';
+import { withBulkTransaction } from '../store/ingest-tx.ts';
+import type { ClassSource } from './classification-batch.ts';
+import { openNpySource } from './classification-npy.ts';
+import { openTableSource } from './classification-table.ts';
+import { openVectorSource } from './embeddings-file.ts';
+import { IngestError, fileLabel, show } from './errors.ts';
+import { readAllLines } from './lines.ts';
+import type { ClassificationIngestOptions, IngestResult } from './index.ts';
+import { encodeClassRows } from './stage-encode.ts';
+import { ensureDatasetAndRun, writeVectors } from './write.ts';
+
+/**
+ * Import a classification run (labels + predicted probabilities, optional embeddings) in one
+ * transaction, then analyze it.
+ *
+ * @example
+ * await ingestClassification(deps, { run: 'resnet-7', labels: 'labels.npy', probs: 'pred_probs.npy' });
+ */
+export async function ingestClassification(
+  deps: Deps,
+  opts: ClassificationIngestOptions,
+): Promise<IngestResult> {
+  const { run, dataset = run, analyze = true } = opts;
+  if (!run) throw new IngestError('--run: missing, expected a run name');
+  if (opts.table && (opts.probs || opts.labels))
+    throw new IngestError('give either --table or --labels/--probs, not both');
+  if (!opts.table && !opts.probs)
+    throw new IngestError('--probs (a .npy file) or --table (CSV/JSONL) is required');
+  if (opts.table && opts.ids)
+    throw new IngestError('--ids applies to .npy input; a table carries its own id column');
+  const classNames = opts.classNames ? await readAllLines(opts.classNames) : undefined;
+  if (classNames) {
+    const dup = classNames.findIndex((n, i) => classNames.indexOf(n) !== i);
+    if (dup >= 0)
+      throw new IngestError(
+        `${fileLabel(opts.classNames!)}: line ${dup + 1}: class name ${show(classNames[dup])} repeats`,
+      );
+  }
+  const source: ClassSource = opts.table
+    ? await openTableSource({ table: opts.table, classNames })
+    : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames });
+  const vectors = opts.embeddings
+    ? await openVectorSource(opts.embeddings, {
+        ids: opts.table ? undefined : opts.ids,
+        expectRows: source.rows ?? undefined,
+      })
+    : null;
+  const files = Object.fromEntries(
+    (['labels', 'probs', 'table', 'embeddings', 'ids', 'classNames'] as const)
+      .filter((key) => opts[key])
+      .map((key) => [key, opts[key]]),
+  );
+  let runId = 0;
+  try {
+    const result = await withBulkTransaction(deps.database, async (tx) => {
+      const ids = await ensureDatasetAndRun(tx, {
+        dataset,
+        run,
+        kind: 'classification',
+        classNames: source.classNames,
+        sourceClassIds: null,
+        source: { kind: 'classification', files },
+      });
+      runId = ids.runId;
+      await createStage(tx, 'rows');
+      const staged = { rows: 0 };
+      await tx.copyIn(STAGE_TARGET.rows, encodeClassRows(source.batches(), source.k, staged));
+      if (!source.idsAreIndices) {
+        const dup = await findDuplicateId(tx, 'rows');
+        if (dup)
+          throw new IngestError(
+            `${source.locate(dup.second)}: duplicate id ${show(dup.externalId)} (first at ${source.locate(dup.first)}), expected unique ids`,
+          );
+      }
+      if (ids.datasetExisted) {
+        const c = await findLabelConflict(tx, ids.datasetId);
+        if (c) {
+          const fmt = (v: number | null) => (v === null ? 'unlabeled' : `${v} (${source.classNames[v]})`);
+          throw new IngestError(
+            `${source.locateLabel(c.ord)}: row ${show(c.externalId)} has label ${fmt(c.label)}, but dataset "${dataset}" already stores ${fmt(c.stored)} for it; expected the same ground truth for every run of a dataset`,
+          );
+        }
+      }
+      // A new dataset gets a block of row ids, so labels and predictions need no join back.
+      const base = ids.datasetExisted ? undefined : await reserveRowIds(tx, staged.rows);
+      const fresh = !ids.datasetExisted;
+      await mergeRows(tx, ids.datasetId, { fresh, base });
+      await mergeLabels(tx, ids.datasetId, { fresh, base });
+      await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base });
+      if (vectors) await writeVectors(tx, vectors, ids);
+      const counts = await countImport(tx, ids.datasetId, ids.runId);
+      return { run, dataset, ...counts };
+    });
+    if (analyze) await analyzeRun(deps, runId);
+    return result;
+  } finally {
+    await source.close();
+    await vectors?.close();
+  }
+}

@@ -1,0 +1,155 @@
+import { analyzeRun } from '../analyze/run.ts';
+import type { Deps } from '../deps.ts';
+import {
+  STAGE_FIELDS,
+  STAGE_TARGET,
+  countImport,
+  createStage,
+  findBoxConflict,
+  mergeAnnotations,
+  mergeBoxPredictions,
+  mergeRows,
+} from '../store/ingest.ts';
+import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
+import {
+  type CocoGroundTruth,
+  type CocoPrediction,
+  readCocoGroundTruth,
+  readCocoResults,
+} from './coco-file.ts';
+import { openVectorSource } from './embeddings-file.ts';
+import { IngestError, fileLabel, show } from './errors.ts';
+import type { CocoIngestOptions, IngestResult } from './index.ts';
+import { CopyWriter } from './pgcopy.ts';
+import { ensureDatasetAndRun, writeVectors } from './write.ts';
+
+const CHUNK = 20000;
+
+function* encodeImages(gt: CocoGroundTruth): Generator<Buffer[]> {
+  const w = new CopyWriter();
+  gt.images.forEach((img, i) => {
+    w.row(STAGE_FIELDS.rows);
+    w.int4(i);
+    w.int4(i);
+    w.text(img.externalId);
+    w.bool(true);
+    w.textOrNull(img.imageUrl);
+    w.int4OrNull(img.width);
+    w.int4OrNull(img.height);
+    w.jsonbOrNull(img.fileName === null ? null : { file_name: img.fileName });
+    for (let j = 0; j < 4; j++) w.null(); // label, pred, score, probs: classification only
+  });
+  yield w.take();
+}
+
+function* encodeAnnotations(gt: CocoGroundTruth): Generator<Buffer[]> {
+  const w = new CopyWriter();
+  for (let i = 0; i < gt.annotations.length; i++) {
+    const a = gt.annotations[i];
+    w.row(STAGE_FIELDS.anns);
+    w.int4(a.index);
+    w.text(a.externalId);
+    w.text(a.annKey);
+    w.int4(a.label);
+    w.float8(a.x);
+    w.float8(a.y);
+    w.float8(a.w);
+    w.float8(a.h);
+    w.float8(a.area);
+    w.bool(a.iscrowd);
+    if ((i + 1) % CHUNK === 0) yield w.take();
+  }
+  yield w.take();
+}
+
+function* encodePredictions(preds: CocoPrediction[]): Generator<Buffer[]> {
+  const w = new CopyWriter();
+  for (let i = 0; i < preds.length; i++) {
+    const p = preds[i];
+    w.row(STAGE_FIELDS.preds);
+    w.int4(p.index);
+    w.text(p.externalId);
+    w.int4(p.predKey);
+    w.int4(p.label);
+    w.float8(p.score);
+    w.float8(p.x);
+    w.float8(p.y);
+    w.float8(p.w);
+    w.float8(p.h);
+    if ((i + 1) % CHUNK === 0) yield w.take();
+  }
+  yield w.take();
+}
+
+/**
+ * Import a COCO detection run (ground truth + results list, optional embeddings whose `.npy`
+ * rows follow the ground truth's `images` order) in one transaction, then analyze it.
+ *
+ * @example
+ * await ingestCoco(deps, { run: 'detector-v3', gt: 'instances.json', pred: 'results.json' });
+ */
+export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<IngestResult> {
+  const { run, dataset = run, analyze = true } = opts;
+  if (!run) throw new IngestError('--run: missing, expected a run name');
+  const gt = readCocoGroundTruth(opts.gt);
+  const preds = readCocoResults(opts.pred, gt);
+  const vectors = opts.embeddings
+    ? await openVectorSource(opts.embeddings, { idList: gt.images.map((i) => i.externalId) })
+    : null;
+  const gtFile = fileLabel(opts.gt);
+  let runId = 0;
+  try {
+    const result = await withBulkTransaction(deps.database, async (tx) => {
+      const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
+      runId = ids.runId;
+      await createStage(tx, 'rows');
+      await createStage(tx, 'anns');
+      await createStage(tx, 'preds');
+      await tx.copyIn(STAGE_TARGET.rows, encodeImages(gt));
+      await tx.copyIn(STAGE_TARGET.anns, encodeAnnotations(gt));
+      await tx.copyIn(STAGE_TARGET.preds, encodePredictions(preds));
+      if (ids.datasetExisted) {
+        const c = await findBoxConflict(tx, ids.datasetId);
+        if (c) {
+          const what =
+            c.reason === 'missing'
+              ? `lacks annotation ${c.annKey} that dataset "${dataset}" already stores for it`
+              : c.reason === 'new'
+                ? `has annotation ${c.annKey} that dataset "${dataset}" does not store for it`
+                : `has annotation ${c.annKey} different from the one dataset "${dataset}" already stores`;
+          throw new IngestError(
+            `${gtFile}: image ${show(c.externalId)} ${what}; expected the same ground truth for every run of a dataset`,
+          );
+        }
+      }
+      const fresh = { fresh: !ids.datasetExisted };
+      await mergeRows(tx, ids.datasetId, fresh);
+      await mergeAnnotations(tx, ids.datasetId, fresh);
+      await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
+      if (vectors) await writeVectors(tx, vectors, ids);
+      return { run, dataset, ...(await countImport(tx, ids.datasetId, ids.runId)) };
+    });
+    if (analyze) await analyzeRun(deps, runId);
+    return result;
+  } finally {
+    await vectors?.close();
+  }
+}
+
+function ensureDatasetAndRunFor(
+  tx: BulkTx,
+  gt: CocoGroundTruth,
+  { dataset, run, opts }: { dataset: string; run: string; opts: CocoIngestOptions },
+) {
+  return ensureDatasetAndRun(tx, {
+    dataset,
+    run,
+    kind: 'detection',
+    classNames: gt.classNames,
+    sourceClassIds: gt.sourceClassIds,
+    source: {
+      kind: 'detection',
+      files: { gt: opts.gt, pred: opts.pred, ...(opts.embeddings ? { embeddings: opts.embeddings } : {}) },
+    },
+  });
+}

@@ -1,0 +1,37 @@
+import { analyzeRun } from '../analyze/run.ts';
+import type { Deps } from '../deps.ts';
+import { countImport, findRunByName, prepareBulkSession } from '../store/ingest.ts';
+import { withBulkTransaction } from '../store/ingest-tx.ts';
+import { openVectorSource } from './embeddings-file.ts';
+import { IngestError } from './errors.ts';
+import { writeVectors } from './write.ts';
+
+/**
+ * Attach embeddings to an existing run's rows (by id; `.npy` rows by `--ids` or row index).
+ *
+ * @example
+ * await ingestEmbeddings(deps, { run: 'resnet-7', path: 'emb.npy' });
+ */
+export async function ingestEmbeddings(
+  deps: Deps,
+  { run, path, ids, analyze = true }: { run: string; path: string; ids?: string; analyze?: boolean },
+): Promise<{ embeddings: number }> {
+  const source = await openVectorSource(path, { ids });
+  try {
+    const { runId, embeddings } = await withBulkTransaction(deps.database, async (tx) => {
+      const found = await findRunByName(tx, run);
+      if (!found)
+        throw new IngestError(
+          `run "${run}" not found, expected an imported run (import its predictions first)`,
+        );
+      await prepareBulkSession(tx, { datasetId: found.datasetId, runId: found.id });
+      await writeVectors(tx, source, { datasetId: found.datasetId, runId: found.id });
+      const counts = await countImport(tx, found.datasetId, found.id);
+      return { runId: found.id, embeddings: counts.embeddings };
+    });
+    if (analyze) await analyzeRun(deps, runId);
+    return { embeddings };
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,93 @@
+import type { TaskKind } from '../../db/schema.ts';
+import {
+  STAGE_TARGET,
+  createStage,
+  findDataset,
+  findDuplicateId,
+  findRunByName,
+  findUnknownVectorId,
+  insertDataset,
+  insertRun,
+  mergeEmbeddings,
+  prepareBulkSession,
+  runHasEmbeddings,
+} from '../store/ingest.ts';
+import type { BulkTx } from '../store/ingest-tx.ts';
+import type { VectorSource } from './embeddings-file.ts';
+import { IngestError, show } from './errors.ts';
+import { encodeVectors } from './stage-encode.ts';
+
+const sameList = (a: unknown[] | null, b: unknown[] | null) =>
+  a === b || (!!a && !!b && a.length === b.length && a.every((v, i) => v === b[i]));
+
+/**
+ * The dataset and run rows for an import: created when new, reused when they match (a second
+ * run on a dataset, or the same import again), refused with a clear message when they do not.
+ */
+export async function ensureDatasetAndRun(
+  tx: BulkTx,
+  d: {
+    dataset: string;
+    run: string;
+    kind: TaskKind;
+    classNames: string[];
+    sourceClassIds: number[] | null;
+    source: Record<string, unknown>;
+  },
+): Promise<{ datasetId: number; runId: number; datasetExisted: boolean; runExisted: boolean }> {
+  const existing = await findDataset(tx, d.dataset);
+  if (existing) {
+    if (existing.kind !== d.kind)
+      throw new IngestError(
+        `dataset "${d.dataset}" already holds ${existing.kind} data, this import is ${d.kind}`,
+      );
+    if (!sameList(existing.classNames, d.classNames))
+      throw new IngestError(
+        `dataset "${d.dataset}" already has classes ${show(existing.classNames)}, this import has ${show(d.classNames)}`,
+      );
+    if (!sameList(existing.sourceClassIds, d.sourceClassIds))
+      throw new IngestError(
+        `dataset "${d.dataset}" already has category ids ${show(existing.sourceClassIds)}, this import has ${show(d.sourceClassIds)}`,
+      );
+  }
+  const datasetId =
+    existing?.id ??
+    (await insertDataset(tx, {
+      name: d.dataset,
+      kind: d.kind,
+      classNames: d.classNames,
+      sourceClassIds: d.sourceClassIds,
+    }));
+  const run = await findRunByName(tx, d.run);
+  if (run && run.datasetId !== datasetId)
+    throw new IngestError(`run "${d.run}" already exists on dataset "${run.dataset}", not on "${d.dataset}"`);
+  if (run && run.kind !== d.kind)
+    throw new IngestError(`run "${d.run}" already exists as a ${run.kind} run, this import is ${d.kind}`);
+  const runId = run?.id ?? (await insertRun(tx, { name: d.run, datasetId, kind: d.kind, source: d.source }));
+  await prepareBulkSession(tx, { datasetId, runId });
+  return { datasetId, runId, datasetExisted: !!existing, runExisted: !!run };
+}
+
+/** Stage and merge embeddings for rows already in the dataset (same transaction). */
+export async function writeVectors(
+  tx: BulkTx,
+  source: VectorSource,
+  { datasetId, runId }: { datasetId: number; runId: number },
+): Promise<void> {
+  const fresh = !(await runHasEmbeddings(tx, runId));
+  await createStage(tx, 'vectors');
+  await tx.copyIn(STAGE_TARGET.vectors, encodeVectors(source.batches(), source.dim));
+  if (!source.idsAreIndices) {
+    const dup = await findDuplicateId(tx, 'vectors');
+    if (dup)
+      throw new IngestError(
+        `${source.locate(dup.second)}: duplicate id ${show(dup.externalId)} (first at ${source.locate(dup.first)}), expected unique ids`,
+      );
+  }
+  const unknown = await findUnknownVectorId(tx, datasetId);
+  if (unknown)
+    throw new IngestError(
+      `${source.locate(unknown.ord)}: id ${show(unknown.externalId)} is not a row of the dataset, expected the id of an imported row`,
+    );
+  await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
+}

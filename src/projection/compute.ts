@@ -1,0 +1,159 @@
+import type { Deps } from '../deps.ts';
+import { saveProjection } from '../store/projections.ts';
+import { listEmbeddedRows, readEmbeddingChunks, readEmbeddings } from '../store/vectors.ts';
+import { workerClient } from '../vectors/rpc.ts';
+import { spawnTsWorker } from '../vectors/ts-worker.ts';
+import { withVectorService } from '../vectors/with-service.ts';
+import { seededRandom } from './random.ts';
+import { stratifiedSample } from './sample.ts';
+
+export interface ProjectionOptions {
+  /** Rows UMAP is fitted on (stratified by label); the rest are placed with transform(). */
+  sample?: number;
+  seed?: number;
+  nNeighbors?: number;
+  /** Divisible by 3 (umap-js transform). */
+  nEpochs?: number;
+  minDist?: number;
+  /** Rows per transform() call: umap-js's transform is quadratic in the batch (a mean over all rows per row), so keep it small. */
+  batch?: number;
+  /** Store the result (default true). */
+  save?: boolean;
+}
+
+export interface ProjectionResult {
+  runId: number;
+  rowIds: Float64Array;
+  /** n×2 flat. */
+  coords: Float32Array;
+  fitted: boolean[];
+  seconds: { knn: number; fit: number; place: number; save: number };
+}
+
+const since = (t: number) => (performance.now() - t) / 1000;
+
+/**
+ * The run's 2-D UMAP map: fitted in a worker thread on a stratified sample with the usearch kNN,
+ * the other rows placed with transform(), and stored in `projections`. Runs in the background
+ * job after ingest (see `scheduleRunJobs`), never inside a request.
+ *
+ * @example
+ * await computeProjection(deps, runId, { sample: 20000, seed: 42 });
+ * const { points } = await listProjection(deps.db, runId);
+ */
+export async function computeProjection(
+  deps: Deps,
+  runId: number,
+  {
+    sample = 20000,
+    seed = 42,
+    nNeighbors = 15,
+    nEpochs = 201,
+    minDist = 0.1,
+    batch = 512,
+    save = true,
+  }: ProjectionOptions = {},
+): Promise<ProjectionResult> {
+  const { db, logger } = deps;
+  const { rowIds: ids, labels } = await listEmbeddedRows(db, runId);
+  const n = ids.length;
+  if (n <= nNeighbors)
+    throw new Error(
+      `run ${runId}: ${n} embedded rows; a projection needs more than nNeighbors=${nNeighbors}`,
+    );
+  const fitPositions = stratifiedSample(labels, Math.max(sample, nNeighbors + 1), seededRandom(seed));
+  const isFitted = new Uint8Array(n);
+  for (const p of fitPositions) isFitted[p] = 1;
+  const k = nNeighbors - 1;
+
+  return withVectorService(deps, async (vectors) => {
+    let t = performance.now();
+    const info = await vectors.ensureIndex(db, runId);
+    const fitIds = fitPositions.map((p) => ids[p]);
+    const { vectors: fitVectors } = await readEmbeddings(db, runId, fitIds, info.dim);
+    // All rows fitted: the run's own kNN graph is the sample's; otherwise neighbours must come from the sample.
+    const knn =
+      fitPositions.length === n
+        ? await vectors.knn(db, runId, k)
+        : await vectors.knnOf(fitVectors.slice(), info.dim, k);
+    const tKnn = since(t);
+
+    const umap = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url)));
+    try {
+      t = performance.now();
+      const { embedding } = await umap.call<{ embedding: Float32Array }>('fit', {
+        vectors: fitVectors,
+        dim: info.dim,
+        knnIndices: knn.indices,
+        knnDistances: knn.distances,
+        k,
+        nNeighbors,
+        nEpochs,
+        seed,
+        minDist,
+      });
+      const tFit = since(t);
+      logger.info('projection fitted', { runId, fitted: fitPositions.length, seconds: tFit });
+
+      t = performance.now();
+      const coords = new Float32Array(n * 2);
+      fitPositions.forEach((p, i) => {
+        coords[p * 2] = embedding[i * 2];
+        coords[p * 2 + 1] = embedding[i * 2 + 1];
+      });
+      const rest = n - fitPositions.length;
+      if (rest > 0) {
+        let pos = 0;
+        let placed = 0;
+        let pendingVecs: Float32Array[] = [];
+        let pendingPos: number[] = [];
+        let pendingCount = 0;
+        const flush = async () => {
+          if (pendingCount === 0) return;
+          const flat = new Float32Array(pendingCount * info.dim);
+          let off = 0;
+          for (const v of pendingVecs) {
+            flat.set(v, off);
+            off += v.length;
+          }
+          const at = pendingPos;
+          pendingVecs = [];
+          pendingPos = [];
+          pendingCount = 0;
+          const { coords: c } = await umap.call<{ coords: Float32Array }>('transform', { vectors: flat }, [
+            flat.buffer,
+          ]);
+          at.forEach((p, i) => {
+            coords[p * 2] = c[i * 2];
+            coords[p * 2 + 1] = c[i * 2 + 1];
+          });
+          placed += at.length;
+          logger.info('projection placing', { runId, placed, of: rest });
+        };
+        for await (const chunk of readEmbeddingChunks(db, runId, { dim: info.dim })) {
+          for (let i = 0; i < chunk.rowIds.length; i++, pos++) {
+            if (chunk.rowIds[i] !== ids[pos])
+              throw new Error(`run ${runId}: embeddings changed during the projection`);
+            if (isFitted[pos]) continue;
+            pendingVecs.push(chunk.vectors.subarray(i * info.dim, (i + 1) * info.dim));
+            pendingPos.push(pos);
+            pendingCount++;
+            if (pendingCount === batch) await flush();
+          }
+        }
+        await flush();
+      }
+      const tPlace = since(t);
+
+      t = performance.now();
+      const rowIds = Float64Array.from(ids);
+      const fitted = Array.from(isFitted, (f) => f === 1);
+      if (save) await saveProjection(db, runId, { rowIds, coords, fitted });
+      const seconds = { knn: tKnn, fit: tFit, place: tPlace, save: since(t) };
+      logger.info('projection computed', { runId, rows: n, fitted: fitPositions.length, seconds });
+      return { runId, rowIds, coords, fitted, seconds };
+    } finally {
+      await umap.close();
+    }
+  });
+}

@@ -1,0 +1,124 @@
+import { UMAP } from 'umap-js';
+import { seededRandom } from './random.ts';
+
+export interface UmapFitInput {
+  /** n×dim, flat. */
+  vectors: Float32Array;
+  dim: number;
+  /** n×k positions of each point's nearest other points (self excluded), -1 where missing. */
+  knnIndices: Int32Array;
+  knnDistances: Float32Array;
+  k: number;
+  /** UMAP's n_neighbors, counting the point itself (umap-js expects self as first neighbour). */
+  nNeighbors: number;
+  /** umap-js's transform only finishes when this is divisible by 3 (it runs nEpochs/3 epochs). */
+  nEpochs: number;
+  seed: number;
+  minDist?: number;
+}
+
+export interface UmapLayout {
+  /** The fitted points' coordinates, n×2 flat. */
+  embedding: Float32Array;
+  /** Place new points (m×dim flat) against the fitted map; m×2 flat. */
+  transform(vectors: Float32Array): Float32Array;
+}
+
+function cosine(x: number[], y: number[]): number {
+  let dot = 0;
+  let nx = 0;
+  let ny = 0;
+  for (let i = 0; i < x.length; i++) {
+    dot += x[i] * y[i];
+    nx += x[i] * x[i];
+    ny += y[i] * y[i];
+  }
+  if (nx === 0 && ny === 0) return 0;
+  if (nx === 0 || ny === 0) return 1;
+  return 1 - dot / Math.sqrt(nx * ny);
+}
+
+function rows(vectors: Float32Array, dim: number): number[][] {
+  const n = vectors.length / dim;
+  // umap-js only indexes rows and reads .length, so typed views stand in for number[] without copies.
+  return Array.from({ length: n }, (_, i) => vectors.subarray(i * dim, (i + 1) * dim) as unknown as number[]);
+}
+
+function flatten(points: number[][]): Float32Array {
+  const out = new Float32Array(points.length * 2);
+  points.forEach((p, i) => {
+    out[i * 2] = p[0];
+    out[i * 2 + 1] = p[1];
+  });
+  return out;
+}
+
+/**
+ * Fit 2-D UMAP (umap-js) on precomputed cosine kNN with a seeded random source.
+ *
+ * @example
+ * const layout = fitUmap({ vectors, dim, knnIndices, knnDistances, k: 14, nNeighbors: 15, nEpochs: 201, seed: 42 });
+ * const placed = layout.transform(moreVectors);
+ */
+export function fitUmap({
+  vectors,
+  dim,
+  knnIndices,
+  knnDistances,
+  k,
+  nNeighbors,
+  nEpochs,
+  seed,
+  minDist = 0.1,
+}: UmapFitInput): UmapLayout {
+  if (nEpochs % 3 !== 0)
+    throw new Error(`UMAP nEpochs must be divisible by 3 (umap-js transform), got ${nEpochs}`);
+  const n = vectors.length / dim;
+  if (n <= nNeighbors) throw new Error(`UMAP needs more than nNeighbors=${nNeighbors} points, got ${n}`);
+  const use = nNeighbors - 1;
+  if (k < use)
+    throw new Error(`UMAP with nNeighbors=${nNeighbors} needs ${use} neighbours per point, got ${k}`);
+  const indices: number[][] = [];
+  const distances: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const idx = [i];
+    const dist = [0];
+    for (let j = 0; j < use; j++) {
+      const p = knnIndices[i * k + j];
+      if (p < 0) throw new Error(`kNN row ${i} has fewer than ${use} neighbours`);
+      idx.push(p);
+      // Cosine distance in f16/f32 can come out a hair below 0.
+      dist.push(Math.max(0, knnDistances[i * k + j]));
+    }
+    indices.push(idx);
+    distances.push(dist);
+  }
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors,
+    nEpochs,
+    minDist,
+    random: seededRandom(seed),
+    distanceFn: cosine,
+  });
+  umap.setPrecomputedKNN(indices, distances);
+  const X = rows(vectors, dim);
+  const embedding = flatten(umap.fit(X));
+  return {
+    embedding,
+    transform(more) {
+      const m = more.length / dim;
+      if (m === 0) return new Float32Array(0);
+      // umap-js moves the fitted points too when the batch has exactly as many points as the fit.
+      if (m === n) {
+        const a = this.transform(more.subarray(0, (m - 1) * dim));
+        const b = this.transform(more.subarray((m - 1) * dim));
+        const out = new Float32Array(m * 2);
+        out.set(a);
+        out.set(b, a.length);
+        return out;
+      }
+      return flatten(umap.transform(rows(more, dim)));
+    },
+  };
+}

@@ -1,0 +1,235 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { annotations, batchItems, batches, dataRows, datasets, rowScores } from '../../db/schema.ts';
+
+export type BatchStatus = 'open' | 'closed';
+
+export interface Batch {
+  id: number;
+  name: string;
+  status: BatchStatus;
+  runId: number | null;
+  source: Record<string, unknown> | null;
+  createdBy: string | null;
+  createdAt: Date;
+  closedAt: Date | null;
+}
+
+export class BatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BatchError';
+  }
+}
+
+const NAME_MAX = 200;
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new BatchError('a batch needs a name');
+  if (trimmed.length > NAME_MAX) throw new BatchError(`batch names are at most ${NAME_MAX} characters`);
+  return trimmed;
+}
+
+/**
+ * Create a named labeling batch from rows in the given order. Rows already in another open
+ * batch are skipped unless `includeOpen`; duplicates in `rowIds` count once.
+ *
+ * @example
+ * const { batch, added, skipped } = await createBatch(db, { name: 'Uncertainty batch 1', rowIds, source: { from: 'uncertain' } });
+ */
+export async function createBatch(
+  db: Db,
+  {
+    name,
+    runId = null,
+    rowIds,
+    source = null,
+    createdBy = null,
+    includeOpen = false,
+  }: {
+    name: string;
+    runId?: number | null;
+    rowIds: number[];
+    source?: Record<string, unknown> | null;
+    createdBy?: string | null;
+    includeOpen?: boolean;
+  },
+): Promise<{ batch: Batch; added: number; skipped: number }> {
+  const batchName = checkName(name);
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select({ id: batches.id }).from(batches).where(eq(batches.name, batchName));
+    if (existing)
+      throw new BatchError(`a batch named "${batchName}" already exists; pick another name or add to it`);
+    const [batch] = await tx
+      .insert(batches)
+      .values({ name: batchName, runId, source, createdBy })
+      .returning();
+    const { added, skipped } = await insertItems(tx as unknown as Db, batch.id, rowIds, includeOpen, 0);
+    return { batch, added, skipped };
+  });
+}
+
+/** Append rows to an existing open batch (rows already in it are left in place). */
+export async function addToBatch(
+  db: Db,
+  { name, rowIds, includeOpen = false }: { name: string; rowIds: number[]; includeOpen?: boolean },
+): Promise<{ batch: Batch; added: number; skipped: number }> {
+  return db.transaction(async (tx) => {
+    const batch = await requireBatch(tx as unknown as Db, name);
+    if (batch.status !== 'open') throw new BatchError(`batch "${batch.name}" is closed; open a new one`);
+    const [{ max }] = await tx
+      .select({ max: sql<number>`coalesce(max(${batchItems.position}), -1)::int` })
+      .from(batchItems)
+      .where(eq(batchItems.batchId, batch.id));
+    const result = await insertItems(tx as unknown as Db, batch.id, rowIds, includeOpen, max + 1);
+    return { batch, ...result };
+  });
+}
+
+async function insertItems(db: Db, batchId: number, rowIds: number[], includeOpen: boolean, start: number) {
+  const unique = [...new Set(rowIds)];
+  if (unique.length === 0) return { added: 0, skipped: 0 };
+  const known = await db.select({ id: dataRows.id }).from(dataRows).where(inArray(dataRows.id, unique));
+  if (known.length !== unique.length) {
+    const have = new Set(known.map((k) => k.id));
+    const missing = unique.filter((id) => !have.has(id));
+    throw new BatchError(
+      `unknown row ids: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+    );
+  }
+  const taken = new Set<number>();
+  const inOpen = await db
+    .select({ rowId: batchItems.rowId, batchId: batchItems.batchId })
+    .from(batchItems)
+    .innerJoin(batches, eq(batches.id, batchItems.batchId))
+    .where(and(eq(batches.status, 'open'), inArray(batchItems.rowId, unique)));
+  for (const r of inOpen) if (r.batchId === batchId || !includeOpen) taken.add(r.rowId);
+  const fresh = unique.filter((id) => !taken.has(id));
+  if (fresh.length > 0) {
+    await db.insert(batchItems).values(fresh.map((rowId, i) => ({ batchId, rowId, position: start + i })));
+  }
+  return { added: fresh.length, skipped: unique.length - fresh.length };
+}
+
+async function requireBatch(db: Db, name: string): Promise<Batch> {
+  const [batch] = await db.select().from(batches).where(eq(batches.name, name.trim()));
+  if (!batch) throw new BatchError(`no batch named "${name}"`);
+  return batch;
+}
+
+/** Every batch, newest first, with its size. */
+export async function listBatches(db: Db): Promise<(Batch & { size: number })[]> {
+  return db
+    .select({
+      id: batches.id,
+      name: batches.name,
+      status: batches.status,
+      runId: batches.runId,
+      source: batches.source,
+      createdBy: batches.createdBy,
+      createdAt: batches.createdAt,
+      closedAt: batches.closedAt,
+      size: sql<number>`(select count(*) from ${batchItems} where ${batchItems.batchId} = ${batches.id})::int`,
+    })
+    .from(batches)
+    .orderBy(desc(batches.createdAt), desc(batches.id));
+}
+
+export interface BatchItem {
+  rowId: number;
+  id: string;
+  dataset: string;
+  imageUrl: string | null;
+  width: number | null;
+  height: number | null;
+  /** Current ground-truth class name (classification), if any. */
+  label: string | null;
+  /** The batch run's predicted class name, if the batch belongs to a run. */
+  predicted: string | null;
+  position: number;
+}
+
+/** A batch and its items in batch order. */
+export async function getBatch(db: Db, name: string): Promise<Batch & { items: BatchItem[] }> {
+  const batch = await requireBatch(db, name);
+  const rows = await db
+    .select({
+      rowId: batchItems.rowId,
+      position: batchItems.position,
+      id: dataRows.externalId,
+      dataset: datasets.name,
+      classNames: datasets.classNames,
+      imageUrl: dataRows.imageUrl,
+      width: dataRows.width,
+      height: dataRows.height,
+      label: annotations.label,
+      predicted: rowScores.predicted,
+    })
+    .from(batchItems)
+    .innerJoin(dataRows, eq(dataRows.id, batchItems.rowId))
+    .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
+    .leftJoin(annotations, and(eq(annotations.rowId, dataRows.id), eq(annotations.annKey, 'label')))
+    .leftJoin(
+      rowScores,
+      and(eq(rowScores.rowId, dataRows.id), eq(rowScores.runId, sql`${batch.runId ?? -1}::int`)),
+    )
+    .where(eq(batchItems.batchId, batch.id))
+    .orderBy(asc(batchItems.position));
+  const name_ = (names: string[], i: number | null) => (i === null ? null : (names[i] ?? String(i)));
+  return {
+    ...batch,
+    items: rows.map(({ classNames, label, predicted, ...r }) => ({
+      ...r,
+      label: name_(classNames, label),
+      predicted: name_(classNames, predicted),
+    })),
+  };
+}
+
+/** Close an open batch (closing twice is a no-op). */
+export async function closeBatch(db: Db, name: string): Promise<Batch> {
+  const batch = await requireBatch(db, name);
+  if (batch.status === 'closed') return batch;
+  const [closed] = await db
+    .update(batches)
+    .set({ status: 'closed', closedAt: sql`now()` })
+    .where(eq(batches.id, batch.id))
+    .returning();
+  return closed;
+}
+
+const EXPORT_COLUMNS = ['id', 'dataset', 'image_url', 'width', 'height', 'label', 'predicted'] as const;
+
+/**
+ * A batch as a labeling tool takes it: CSV with a header (`id` first) or a JSON document.
+ *
+ * @example
+ * writeFileSync('batch.csv', await exportBatch(db, 'Uncertainty batch 1', 'csv'));
+ */
+export async function exportBatch(db: Db, name: string, format: 'csv' | 'json'): Promise<string> {
+  const batch = await getBatch(db, name);
+  const records = batch.items.map((it) => ({
+    id: it.id,
+    dataset: it.dataset,
+    image_url: it.imageUrl,
+    width: it.width,
+    height: it.height,
+    label: it.label,
+    predicted: it.predicted,
+  }));
+  if (format === 'json') {
+    return `${JSON.stringify({ batch: batch.name, status: batch.status, items: records }, null, 2)}\n`;
+  }
+  const lines = [EXPORT_COLUMNS.join(',')];
+  for (const r of records) lines.push(EXPORT_COLUMNS.map((c) => csvCell(r[c])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/** RFC 4180 quoting; a leading = + - @ (but not a negative number) is prefixed so spreadsheets don't run it as a formula. */
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = String(v);
+  if (/^[=+@\t\r]/.test(s) || (s.startsWith('-') && !/^-\d+(\.\d+)?$/.test(s))) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}

@@ -1,0 +1,91 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { digests, labelFlags } from '../../db/schema.ts';
+
+export interface DigestClaim {
+  id: number;
+  attempts: number;
+  /** Set when an earlier attempt posted the message but failed afterwards (do not post it twice). */
+  messageTs: string | null;
+}
+
+/**
+ * Take the (channel, day) digest before sending it: true only for the first caller, across
+ * instances, since the row is unique. A failed earlier attempt is taken again through a guarded
+ * UPDATE (failed → sending), so exactly one retrier wins.
+ *
+ * @example
+ * const claim = await claimDigest(db, 'C123', '2024-05-06'); // null → someone else has it
+ */
+export async function claimDigest(db: Db, channel: string, day: string): Promise<DigestClaim | null> {
+  const [fresh] = await db
+    .insert(digests)
+    .values({ channel, day, status: 'sending' })
+    .onConflictDoNothing()
+    .returning({ id: digests.id, attempts: digests.attempts, messageTs: digests.messageTs });
+  if (fresh) return fresh;
+  const [retry] = await db
+    .update(digests)
+    .set({ status: 'sending', attempts: sql`${digests.attempts} + 1`, error: null })
+    .where(and(eq(digests.channel, channel), eq(digests.day, day), eq(digests.status, 'failed')))
+    .returning({ id: digests.id, attempts: digests.attempts, messageTs: digests.messageTs });
+  return retry ?? null;
+}
+
+/** Remember the posted message (before the chart upload, so a retry does not post it again). */
+export async function setDigestMessage(db: Db, id: number, messageTs: string | null): Promise<void> {
+  await db.update(digests).set({ messageTs }).where(eq(digests.id, id));
+}
+
+export async function markDigestSent(db: Db, id: number, at: Date): Promise<void> {
+  await db.update(digests).set({ status: 'sent', sentAt: at, error: null }).where(eq(digests.id, id));
+}
+
+export async function markDigestFailed(db: Db, id: number, error: string): Promise<void> {
+  await db
+    .update(digests)
+    .set({ status: 'failed', error: error.slice(0, 2000) })
+    .where(eq(digests.id, id));
+}
+
+export async function getDigest(db: Db, channel: string, day: string) {
+  const [row] = await db
+    .select()
+    .from(digests)
+    .where(and(eq(digests.channel, channel), eq(digests.day, day)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Digest rows of some channels (for status and tests). */
+export async function listDigests(db: Db, channels: string[]) {
+  if (channels.length === 0) return [];
+  return db
+    .select()
+    .from(digests)
+    .where(inArray(digests.channel, channels))
+    .orderBy(digests.day, digests.channel);
+}
+
+/**
+ * Rows the run flags as likely mislabeled that the previous run of the dataset did not flag
+ * (all flagged rows when there is no previous run).
+ */
+export async function countNewMislabels(
+  db: Db,
+  runId: number,
+  previousRunId: number | null,
+): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(distinct ${labelFlags.rowId})::int` })
+    .from(labelFlags)
+    .where(
+      previousRunId === null
+        ? eq(labelFlags.runId, runId)
+        : and(
+            eq(labelFlags.runId, runId),
+            sql`not exists (select 1 from ${labelFlags} p where p.run_id = ${previousRunId} and p.row_id = ${labelFlags.rowId})`,
+          ),
+    );
+  return row?.n ?? 0;
+}

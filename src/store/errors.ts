@@ -1,0 +1,245 @@
+import { type SQL, and, asc, desc, eq, exists, lt, notExists, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { type Decision, dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
+import { closestNames } from '../text/closest.ts';
+import { findRun } from './runs.ts';
+
+export type ErrorSort = 'confidence:asc' | 'confidence:desc';
+export const ERROR_SORTS: readonly ErrorSort[] = ['confidence:asc', 'confidence:desc'];
+/** 'none' is accepted as another name for 'undecided' (the board's query parameter says none). */
+export type DecisionFilter = Decision | 'undecided' | 'none';
+export const DECISION_FILTERS: readonly DecisionFilter[] = [
+  'approve',
+  'rework',
+  'dismiss',
+  'undecided',
+  'none',
+];
+
+export interface ListErrorsOptions {
+  runId: number;
+  /** Rows whose IoU is strictly below this (classification: 0 = wrong, 1 = right). */
+  iouBelow?: number;
+  sort?: ErrorSort;
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  label?: number;
+  predicted?: number;
+  tag?: string;
+  /** The row's latest review decision, or 'undecided' (alias 'none') for rows never reviewed. */
+  decision?: DecisionFilter;
+}
+
+export interface ErrorItem {
+  rowId: number;
+  /** The external id the user knows. */
+  id: string;
+  label: string | null;
+  predicted: string | null;
+  confidence: number;
+  iou: number | null;
+  imageUrl: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+export interface ErrorPage {
+  items: ErrorItem[];
+  /** Rows matching the filters, across all pages. */
+  total: number;
+  nextCursor: string | null;
+}
+
+interface CursorState {
+  run: number;
+  sort: ErrorSort;
+  confidence: number;
+  rowId: number;
+}
+
+/** An opaque page token: base64url JSON of the last row's sort key. */
+export function encodeErrorCursor(state: CursorState): string {
+  return Buffer.from(JSON.stringify([state.run, state.sort, state.confidence, state.rowId])).toString(
+    'base64url',
+  );
+}
+
+/** Decode and validate a page token; the message says what was wrong with it. */
+export function decodeErrorCursor(cursor: string, runId: number, sort: ErrorSort): CursorState {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new Error(
+      `cursor ${JSON.stringify(cursor)}: not a page token (expected the nextCursor of a previous page)`,
+    );
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 4 ||
+    !Number.isInteger(parsed[0]) ||
+    !ERROR_SORTS.includes(parsed[1]) ||
+    typeof parsed[2] !== 'number' ||
+    !Number.isFinite(parsed[2]) ||
+    !Number.isSafeInteger(parsed[3])
+  )
+    throw new Error(`cursor ${JSON.stringify(cursor)}: malformed page token`);
+  const [run, cursorSort, confidence, rowId] = parsed as [number, ErrorSort, number, number];
+  if (run !== runId) throw new Error(`cursor: the page token belongs to another run (id ${run})`);
+  if (cursorSort !== sort)
+    throw new Error(`cursor: the page token was made for --sort ${cursorSort}, not ${sort}`);
+  return { run, sort: cursorSort, confidence, rowId };
+}
+
+const nameOf = (names: string[], i: number | null) => (i === null ? null : (names[i] ?? String(i)));
+
+/**
+ * Labeled rows whose IoU is below a threshold, least (or most) confident first, with keyset
+ * pagination on (confidence, row id) over `row_scores_run_conf_idx`, so every page costs the same.
+ *
+ * @example
+ * const page = await listErrors(db, { runId, sort: 'confidence:desc', limit: 20 });
+ * const next = await listErrors(db, { runId, sort: 'confidence:desc', cursor: page.nextCursor! });
+ */
+export async function listErrors(
+  db: Db,
+  {
+    runId,
+    iouBelow = 0.5,
+    sort = 'confidence:asc',
+    limit = 20,
+    cursor,
+    label,
+    predicted,
+    tag,
+    decision,
+  }: ListErrorsOptions,
+): Promise<ErrorPage> {
+  if (!ERROR_SORTS.includes(sort))
+    throw new Error(`sort ${JSON.stringify(sort)}: expected one of ${ERROR_SORTS.join(', ')}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new RangeError(`limit ${limit}: expected an integer from 1 to 1000`);
+  if (typeof iouBelow !== 'number' || !Number.isFinite(iouBelow))
+    throw new RangeError(`iouBelow ${iouBelow}: expected a number`);
+  if (decision !== undefined && !DECISION_FILTERS.includes(decision))
+    throw new Error(`decision ${JSON.stringify(decision)}: expected one of ${DECISION_FILTERS.join(', ')}`);
+  const after = cursor ? decodeErrorCursor(cursor, runId, sort) : null;
+
+  const [run] = await db
+    .select({ classNames: datasets.classNames })
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(eq(modelRuns.id, runId));
+  if (!run) throw new Error(`no model run with id ${runId}`);
+
+  const filters: SQL[] = [
+    eq(rowScores.runId, runId),
+    eq(rowScores.labeled, true),
+    lt(rowScores.iou, iouBelow),
+  ];
+  if (label !== undefined) filters.push(eq(rowScores.label, label));
+  if (predicted !== undefined) filters.push(eq(rowScores.predicted, predicted));
+  if (tag !== undefined)
+    filters.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(tags)
+          .where(and(eq(tags.rowId, rowScores.rowId), eq(tags.tag, tag))),
+      ),
+    );
+  if (decision === 'undecided' || decision === 'none')
+    filters.push(
+      notExists(db.select({ one: sql`1` }).from(reviews).where(eq(reviews.rowId, rowScores.rowId))),
+    );
+  else if (decision !== undefined)
+    filters.push(
+      sql`(select ${reviews.decision} from ${reviews} where ${reviews.rowId} = ${rowScores.rowId} order by ${reviews.id} desc limit 1) = ${decision}`,
+    );
+
+  const ascending = sort === 'confidence:asc';
+  const pageFilters = after
+    ? [
+        ...filters,
+        ascending
+          ? sql`(${rowScores.confidence}, ${rowScores.rowId}) > (${after.confidence}::float8, ${after.rowId}::bigint)`
+          : sql`(${rowScores.confidence}, ${rowScores.rowId}) < (${after.confidence}::float8, ${after.rowId}::bigint)`,
+      ]
+    : filters;
+  const order = ascending
+    ? [asc(rowScores.confidence), asc(rowScores.rowId)]
+    : [desc(rowScores.confidence), desc(rowScores.rowId)];
+
+  const rows = await db
+    .select({
+      rowId: rowScores.rowId,
+      id: dataRows.externalId,
+      label: rowScores.label,
+      predicted: rowScores.predicted,
+      confidence: rowScores.confidence,
+      iou: rowScores.iou,
+      imageUrl: dataRows.imageUrl,
+      width: dataRows.width,
+      height: dataRows.height,
+    })
+    .from(rowScores)
+    .innerJoin(dataRows, eq(dataRows.id, rowScores.rowId))
+    .where(and(...pageFilters))
+    .orderBy(...order)
+    .limit(limit + 1);
+  const [{ total }] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(rowScores)
+    .where(and(...filters));
+
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({
+      ...r,
+      label: nameOf(run.classNames, r.label),
+      predicted: nameOf(run.classNames, r.predicted),
+    })),
+    total: Number(total),
+    nextCursor:
+      rows.length > limit && last
+        ? encodeErrorCursor({ run: runId, sort, confidence: last.confidence, rowId: last.rowId })
+        : null,
+  };
+}
+
+/** Thrown when a run name matches nothing; the message lists the closest names. */
+export class RunNotFoundError extends Error {
+  constructor(
+    readonly runName: string,
+    readonly suggestions: string[],
+  ) {
+    super(
+      suggestions.length
+        ? `no run named "${runName}"; did you mean ${suggestions.map((n) => `"${n}"`).join(', ')}?`
+        : `no run named "${runName}"; there are no runs yet (loupe ingest …)`,
+    );
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/**
+ * The run with this name, or a RunNotFoundError suggesting the closest run names.
+ *
+ * @example
+ * const run = await requireRun(db, 'resnet-v2'); // throws "no run named resnet-v2; did you mean resnet-v1?"
+ */
+export async function requireRun(db: Db, name: string) {
+  const run = await findRun(db, name);
+  if (run) return run;
+  const names = await db.select({ name: modelRuns.name }).from(modelRuns).orderBy(asc(modelRuns.name));
+  throw new RunNotFoundError(
+    name,
+    closestNames(
+      name,
+      names.map((n) => n.name),
+    ),
+  );
+}

@@ -1,0 +1,474 @@
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Database, Db } from '../../db/index.ts';
+import { rawRows } from '../../db/raw.ts';
+import {
+  annotations,
+  dataRows,
+  datasets,
+  embeddings,
+  labelFlags,
+  modelRuns,
+  predictions,
+  rowScores,
+} from '../../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { selectDiverse } from '../findings/diverse.ts';
+import type { Strategy } from '../findings/uncertainty.ts';
+
+/** A run with what the findings need from its dataset. */
+export interface FindingsRun {
+  id: number;
+  name: string;
+  kind: 'classification' | 'detection';
+  classNames: string[];
+}
+
+/** The run, or an error naming the id. */
+export async function loadFindingsRun(db: Db, runId: number): Promise<FindingsRun> {
+  const [run] = await db
+    .select({ id: modelRuns.id, name: modelRuns.name, kind: modelRuns.kind, classNames: datasets.classNames })
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(eq(modelRuns.id, runId));
+  if (!run) throw new Error(`findings: no model run with id ${runId}`);
+  return run;
+}
+
+/** A classification run's rows in row id order: given label (−1 unlabeled) and probabilities. */
+export interface ClassificationRows {
+  rowIds: number[];
+  labels: Int32Array;
+  probs: Float32Array;
+  k: number;
+}
+
+/**
+ * Every row of a classification run that has a prediction, read in pages (keyset on row id). A
+ * prediction stored without its probability vector gets its score on the predicted class and the rest
+ * spread evenly, so confident learning still sees what the model claimed.
+ */
+export async function loadClassificationRows(
+  db: Db,
+  runId: number,
+  k: number,
+  { pageSize = 20_000 }: { pageSize?: number } = {},
+): Promise<ClassificationRows> {
+  const rowIds: number[] = [];
+  const labels: number[] = [];
+  let probs = new Float32Array(Math.max(1024, k) * k);
+  let after = -1;
+  for (;;) {
+    const page = await db
+      .select({
+        rowId: predictions.rowId,
+        probs: predictions.probs,
+        label: predictions.label,
+        score: predictions.score,
+        labeled: dataRows.labeled,
+        given: annotations.label,
+      })
+      .from(predictions)
+      .innerJoin(dataRows, eq(dataRows.id, predictions.rowId))
+      .leftJoin(annotations, and(eq(annotations.rowId, predictions.rowId), eq(annotations.annKey, 'label')))
+      .where(and(eq(predictions.runId, runId), eq(predictions.predKey, 0), gt(predictions.rowId, after)))
+      .orderBy(asc(predictions.rowId))
+      .limit(pageSize);
+    for (const r of page) {
+      const i = rowIds.length;
+      if ((i + 1) * k > probs.length) {
+        const grown = new Float32Array(probs.length * 2);
+        grown.set(probs);
+        probs = grown;
+      }
+      const rowId = Number(r.rowId);
+      const given = r.labeled && r.given !== null ? r.given : -1;
+      if (given >= k)
+        throw new Error(`run ${runId}, row ${rowId}: label ${given} is outside the ${k} classes`);
+      if (r.probs && r.probs.length !== k)
+        throw new Error(
+          `run ${runId}, row ${rowId}: probs has ${r.probs.length} values, expected ${k} (one per class)`,
+        );
+      if (r.probs) probs.set(r.probs, i * k);
+      else {
+        const rest = k > 1 ? (1 - r.score) / (k - 1) : 0;
+        for (let j = 0; j < k; j++) probs[i * k + j] = j === r.label ? r.score : rest;
+      }
+      rowIds.push(rowId);
+      labels.push(given);
+    }
+    if (page.length < pageSize) break;
+    after = Number(page[page.length - 1].rowId);
+  }
+  return { rowIds, labels: Int32Array.from(labels), probs: probs.slice(0, rowIds.length * k), k };
+}
+
+/** One detection image: its labeled flag, ground-truth boxes and predictions. */
+export interface DetectionImage {
+  rowId: number;
+  labeled: boolean;
+  gts: { id: number; label: number; box: [number, number, number, number] }[];
+  dets: { id: number; label: number; score: number; box: [number, number, number, number] }[];
+}
+
+/** Every row of a detection run that has a row_scores line, with its boxes. */
+export async function loadDetectionImages(db: Db, runId: number): Promise<DetectionImage[]> {
+  const rows = await db
+    .select({ rowId: rowScores.rowId, labeled: rowScores.labeled })
+    .from(rowScores)
+    .where(eq(rowScores.runId, runId))
+    .orderBy(asc(rowScores.rowId));
+  const byRow = new Map<number, DetectionImage>();
+  for (const r of rows)
+    byRow.set(Number(r.rowId), { rowId: Number(r.rowId), labeled: r.labeled, gts: [], dets: [] });
+  const gts = await rawRows<{
+    id: number;
+    row_id: number;
+    label: number;
+    x: number;
+    y: number;
+    w: number;
+    h: number;
+  }>(
+    db,
+    sql`select a.id, a.row_id, a.label, a.x, a.y, a.w, a.h from ${annotations} a
+        join ${rowScores} s on s.row_id = a.row_id and s.run_id = ${runId}::int
+        where a.x is not null and not a.iscrowd order by a.id`,
+  );
+  for (const g of gts)
+    byRow.get(Number(g.row_id))?.gts.push({
+      id: Number(g.id),
+      label: g.label,
+      box: [Number(g.x), Number(g.y), Number(g.w), Number(g.h)],
+    });
+  const dets = await db
+    .select({
+      id: predictions.id,
+      rowId: predictions.rowId,
+      label: predictions.label,
+      score: predictions.score,
+      x: predictions.x,
+      y: predictions.y,
+      w: predictions.w,
+      h: predictions.h,
+    })
+    .from(predictions)
+    .where(eq(predictions.runId, runId))
+    .orderBy(asc(predictions.id));
+  for (const d of dets) {
+    if (d.x === null || d.y === null || d.w === null || d.h === null) continue;
+    byRow.get(Number(d.rowId))?.dets.push({
+      id: Number(d.id),
+      label: d.label,
+      score: d.score,
+      box: [d.x, d.y, d.w, d.h],
+    });
+  }
+  return [...byRow.values()];
+}
+
+/** Whether the run has any embedding (the neighbourhood signal needs them). */
+export async function countEmbeddings(db: Db, runId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(embeddings)
+    .where(eq(embeddings.runId, runId));
+  return row?.n ?? 0;
+}
+
+/** Vectors of some rows of a run (float32 little-endian bytea decoded); rows without one are absent. */
+export async function loadEmbeddingVectors(
+  db: Db,
+  runId: number,
+  rowIds: number[],
+): Promise<Map<number, Float32Array>> {
+  const out = new Map<number, Float32Array>();
+  for (let s = 0; s < rowIds.length; s += 5000) {
+    const rows = await db
+      .select({ rowId: embeddings.rowId, dim: embeddings.dim, vector: embeddings.vector })
+      .from(embeddings)
+      .where(and(eq(embeddings.runId, runId), inArray(embeddings.rowId, rowIds.slice(s, s + 5000))));
+    for (const r of rows) {
+      const bytes = new Uint8Array(r.vector);
+      if (bytes.byteLength !== r.dim * 4)
+        throw new Error(
+          `embeddings of run ${runId}, row ${r.rowId}: ${bytes.byteLength} bytes, expected ${r.dim * 4}`,
+        );
+      const v = new Float32Array(r.dim);
+      new Uint8Array(v.buffer).set(bytes);
+      out.set(Number(r.rowId), v);
+    }
+  }
+  return out;
+}
+
+/** A flag to store; `rank` is assigned from the array order. */
+export interface NewFlag {
+  rowId: number;
+  kind: 'label' | 'swap' | 'overlooked' | 'bad_location';
+  annId?: number | null;
+  predId?: number | null;
+  given: number | null;
+  suggested: number | null;
+  score: number;
+  methods: string[];
+  evidence: string;
+}
+
+/** Per-row findings columns of row_scores; null clears. */
+export interface RowFindings {
+  rowId: number;
+  labelQuality: number | null;
+  neighbourDisagreement: number | null;
+  uncertaintyLeast: number | null;
+  uncertaintyMargin: number | null;
+  uncertaintyEntropy: number | null;
+}
+
+function pgArray(values: (number | null)[]): string {
+  return `{${values.map((v) => (v === null || !Number.isFinite(v) ? 'NULL' : String(v))).join(',')}}`;
+}
+
+/**
+ * Replace a run's findings in one transaction: its flags (ranked in array order, 1 = most likely
+ * wrong), the findings columns of its row_scores (rows not listed are cleared), and the options used.
+ * A failure leaves the previous findings as they were.
+ */
+export async function saveFindings(
+  database: Database,
+  runId: number,
+  { flags, rows, options }: { flags: NewFlag[]; rows: RowFindings[]; options: Record<string, unknown> },
+): Promise<void> {
+  await database.db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    await tx.delete(labelFlags).where(eq(labelFlags.runId, runId));
+    await tx
+      .update(rowScores)
+      .set({
+        labelQuality: null,
+        neighbourDisagreement: null,
+        uncertaintyLeast: null,
+        uncertaintyMargin: null,
+        uncertaintyEntropy: null,
+      })
+      .where(eq(rowScores.runId, runId));
+    for (let s = 0; s < flags.length; s += 2000) {
+      await tx.insert(labelFlags).values(
+        flags.slice(s, s + 2000).map((f, t) => ({
+          runId,
+          rowId: f.rowId,
+          kind: f.kind,
+          annId: f.annId ?? null,
+          predId: f.predId ?? null,
+          given: f.given,
+          suggested: f.suggested,
+          score: f.score,
+          methods: f.methods,
+          evidence: f.evidence,
+          rank: s + t + 1,
+        })),
+      );
+    }
+    for (let s = 0; s < rows.length; s += 20_000) {
+      const page = rows.slice(s, s + 20_000);
+      await tx.execute(sql`
+        update ${rowScores} r set
+          label_quality = v.lq, neighbour_disagreement = v.nd,
+          uncertainty_least = v.ul, uncertainty_margin = v.um, uncertainty_entropy = v.ue
+        from unnest(
+          ${pgArray(page.map((p) => p.rowId))}::bigint[],
+          ${pgArray(page.map((p) => p.labelQuality))}::float8[],
+          ${pgArray(page.map((p) => p.neighbourDisagreement))}::float8[],
+          ${pgArray(page.map((p) => p.uncertaintyLeast))}::float8[],
+          ${pgArray(page.map((p) => p.uncertaintyMargin))}::float8[],
+          ${pgArray(page.map((p) => p.uncertaintyEntropy))}::float8[]
+        ) as v(row_id, lq, nd, ul, um, ue)
+        where r.run_id = ${runId}::int and r.row_id = v.row_id`);
+    }
+    await tx.update(modelRuns).set({ findingsOptions: options }).where(eq(modelRuns.id, runId));
+  });
+}
+
+export interface MislabelItem {
+  rowId: number;
+  id: string;
+  given: string | null;
+  suggested: string | null;
+  score: number;
+  methods: string[];
+  evidence: string;
+  kind: string;
+  imageUrl: string | null;
+}
+
+export interface MislabelPage {
+  items: MislabelItem[];
+  total: number;
+  nextCursor: string | null;
+}
+
+function encodeCursor(runId: number, rank: number): string {
+  return Buffer.from(JSON.stringify([runId, rank])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, runId: number): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every(Number.isInteger))
+    throw new Error(
+      `cursor ${JSON.stringify(cursor)}: not a page token (pass the nextCursor of the previous page)`,
+    );
+  if (parsed[0] !== runId) throw new Error(`cursor: the page token belongs to another run (id ${parsed[0]})`);
+  return parsed[1];
+}
+
+/**
+ * A run's suspected label errors, most likely wrong first, leaving out rows whose latest review said
+ * approve or dismiss. Keyset pages on the flag rank (index `label_flags_run_rank_idx`).
+ *
+ * @example
+ * const page = await listMislabels(db, { runId, limit: 20 });
+ * const next = page.nextCursor ? await listMislabels(db, { runId, cursor: page.nextCursor }) : null;
+ */
+export async function listMislabels(
+  db: Db,
+  {
+    runId,
+    limit = 20,
+    cursor,
+    kind,
+  }: { runId: number; limit?: number; cursor?: string | null; kind?: NewFlag['kind'] | null },
+): Promise<MislabelPage> {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new Error(`limit: expected a positive integer, got ${limit}`);
+  const after = cursor ? decodeCursor(cursor, runId) : 0;
+  const [run] = await db
+    .select({ classNames: datasets.classNames })
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(eq(modelRuns.id, runId));
+  if (!run) throw new Error(`no model run with id ${runId}`);
+  const open = sql`coalesce((select r.decision from reviews r where r.row_id = f.row_id order by r.id desc limit 1), '')
+    not in ('approve', 'dismiss')`;
+  const kindFilter = kind ? sql`and f.kind = ${kind}` : sql``;
+  const rows = await rawRows<{
+    row_id: number;
+    kind: string;
+    given: number | null;
+    suggested: number | null;
+    score: number;
+    methods: string[] | string;
+    evidence: string;
+    rank: number;
+    external_id: string;
+    image_url: string | null;
+  }>(
+    db,
+    sql`select f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
+          d.external_id, d.image_url
+        from ${labelFlags} f join ${dataRows} d on d.id = f.row_id
+        where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} and ${open}
+        order by f.rank limit ${limit + 1}::int`,
+  );
+  const [{ total }] = await rawRows<{ total: number }>(
+    db,
+    sql`select count(*)::int as total from ${labelFlags} f
+        where f.run_id = ${runId}::int ${kindFilter} and ${open}`,
+  );
+  const name = (c: number | null) => (c === null ? null : (run.classNames[c] ?? String(c)));
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((r) => ({
+      rowId: Number(r.row_id),
+      id: r.external_id,
+      given: name(r.given),
+      suggested: name(r.suggested),
+      score: Number(r.score),
+      methods: typeof r.methods === 'string' ? JSON.parse(r.methods) : r.methods,
+      evidence: r.evidence,
+      kind: r.kind,
+      imageUrl: r.image_url,
+    })),
+    total: Number(total),
+    nextCursor: rows.length > limit ? encodeCursor(runId, Number(page[page.length - 1].rank)) : null,
+  };
+}
+
+export interface UncertainItem {
+  rowId: number;
+  id: string;
+  score: number;
+  predicted: string | null;
+  imageUrl: string | null;
+}
+
+const strategyColumn = {
+  least: sql.raw('uncertainty_least'),
+  margin: sql.raw('uncertainty_margin'),
+  entropy: sql.raw('uncertainty_entropy'),
+} as const;
+
+/**
+ * The unlabeled rows to label next, most uncertain first. With `diverse`, the `limit` picks are spread
+ * over the top 5×limit by greedy k-center on the run's embeddings (rows without an embedding follow
+ * the diverse picks in uncertainty order).
+ *
+ * @example
+ * const { items } = await listUncertain(deps, { runId, strategy: 'entropy', limit: 50, diverse: true });
+ */
+export async function listUncertain(
+  deps: Pick<Deps, 'db'>,
+  {
+    runId,
+    strategy = 'least',
+    limit = 50,
+    diverse = false,
+  }: { runId: number; strategy?: Strategy; limit?: number; diverse?: boolean },
+): Promise<{ items: UncertainItem[] }> {
+  const { db } = deps;
+  if (!(strategy in strategyColumn))
+    throw new Error(`strategy: expected least, margin or entropy, got ${JSON.stringify(strategy)}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new Error(`limit: expected a positive integer, got ${limit}`);
+  const run = await loadFindingsRun(db, runId);
+  const col = strategyColumn[strategy];
+  const take = diverse ? limit * 5 : limit;
+  const rows = await rawRows<{
+    row_id: number;
+    score: number;
+    predicted: number | null;
+    external_id: string;
+    image_url: string | null;
+  }>(
+    db,
+    sql`select s.row_id, s.${col} as score, s.predicted, d.external_id, d.image_url
+        from ${rowScores} s join ${dataRows} d on d.id = s.row_id
+        where s.run_id = ${runId}::int and not s.labeled and s.${col} is not null
+        order by s.${col} desc nulls last, s.row_id limit ${take}::int`,
+  );
+  const items: UncertainItem[] = rows.map((r) => ({
+    rowId: Number(r.row_id),
+    id: r.external_id,
+    score: Number(r.score),
+    predicted: r.predicted === null ? null : (run.classNames[r.predicted] ?? String(r.predicted)),
+    imageUrl: r.image_url,
+  }));
+  if (!diverse) return { items };
+  const vectors = await loadEmbeddingVectors(
+    db,
+    runId,
+    items.map((i) => i.rowId),
+  );
+  const withVec = items.filter((i) => vectors.has(i.rowId));
+  const picks = selectDiverse(
+    withVec,
+    withVec.map((i) => vectors.get(i.rowId)!),
+    limit,
+  );
+  const chosen = new Set(picks.map((p) => p.rowId));
+  const rest = items.filter((i) => !vectors.has(i.rowId) && !chosen.has(i.rowId));
+  return { items: [...picks, ...rest].slice(0, limit) };
+}

@@ -1,0 +1,245 @@
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { type Decision, type DecisionSource, dataRows, reviews, tags } from '../../db/schema.ts';
+
+export const REWORK_TAG = 're-label';
+
+export interface DecisionInput {
+  rowId: number;
+  runId?: number | null;
+  decision: Decision;
+  actor: string;
+  actorName?: string | null;
+  source: DecisionSource;
+  note?: string | null;
+}
+
+export interface DecisionRecord {
+  id: number;
+  rowId: number;
+  runId: number | null;
+  decision: Decision;
+  actor: string;
+  actorName: string | null;
+  source: DecisionSource;
+  note: string | null;
+  at: Date;
+}
+
+const columns = {
+  id: reviews.id,
+  rowId: reviews.rowId,
+  runId: reviews.runId,
+  decision: reviews.decision,
+  actor: reviews.actor,
+  actorName: reviews.actorName,
+  source: reviews.source,
+  note: reviews.note,
+  at: reviews.createdAt,
+};
+
+/**
+ * Record a decision on a row. History is append-only and the latest line wins; repeating the
+ * row's current decision is a no-op (`recorded: false`, `latest` says who made it), so Slack
+ * retries never duplicate. A per-row transaction lock orders concurrent deciders: both land in
+ * history when they differ. `rework` tags the row `re-label`; a later approve/dismiss untags it.
+ *
+ * @example
+ * const { recorded, latest } = await recordDecision(db, { rowId, decision: 'approve', actor: 'U1', source: 'slack' });
+ */
+export async function recordDecision(
+  db: Db,
+  input: DecisionInput,
+): Promise<{ recorded: boolean; latest: DecisionRecord }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_SPACE}, ${input.rowId}::int)`);
+    const [exists] = await tx
+      .select({ id: dataRows.id })
+      .from(dataRows)
+      .where(eq(dataRows.id, input.rowId))
+      .limit(1);
+    if (!exists) throw new RowNotFoundError(input.rowId);
+    const [current] = await tx
+      .select(columns)
+      .from(reviews)
+      .where(eq(reviews.rowId, input.rowId))
+      .orderBy(desc(reviews.id))
+      .limit(1);
+    if (current && current.decision === input.decision) return { recorded: false, latest: current };
+    const [inserted] = await tx
+      .insert(reviews)
+      .values({
+        rowId: input.rowId,
+        runId: input.runId ?? null,
+        decision: input.decision,
+        actor: input.actor,
+        actorName: input.actorName ?? null,
+        source: input.source,
+        note: input.note ?? null,
+      })
+      .returning(columns);
+    if (input.decision === 'rework') {
+      await tx
+        .insert(tags)
+        .values({ rowId: input.rowId, tag: REWORK_TAG, actor: input.actor })
+        .onConflictDoNothing();
+    } else {
+      await tx.delete(tags).where(and(eq(tags.rowId, input.rowId), eq(tags.tag, REWORK_TAG)));
+    }
+    return { recorded: true, latest: inserted };
+  });
+}
+
+/** Distinguishes our advisory locks on rows from other users of pg_advisory_xact_lock. */
+const LOCK_SPACE = 41_771;
+
+export class RowNotFoundError extends Error {
+  constructor(readonly rowId: number) {
+    super(`no row with id ${rowId}`);
+    this.name = 'RowNotFoundError';
+  }
+}
+
+/** The latest decision of each given row (rows never decided are absent). */
+export async function latestDecisions(db: Db, rowIds: number[]): Promise<Map<number, DecisionRecord>> {
+  if (rowIds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([reviews.rowId], columns)
+    .from(reviews)
+    .where(inArray(reviews.rowId, rowIds))
+    .orderBy(reviews.rowId, desc(reviews.id));
+  return new Map(rows.map((r) => [r.rowId, r]));
+}
+
+/** Every decision on a row, oldest first. */
+export async function decisionHistory(db: Db, rowId: number): Promise<DecisionRecord[]> {
+  return db.select(columns).from(reviews).where(eq(reviews.rowId, rowId)).orderBy(asc(reviews.id));
+}
+
+export interface ReworkItem {
+  rowId: number;
+  id: string;
+  datasetId: number;
+  imageUrl: string | null;
+  since: Date;
+  actor: string;
+  actorName: string | null;
+  note: string | null;
+}
+
+/**
+ * The rework queue: rows tagged `re-label`, oldest first, with who sent them and when.
+ * Keyset pagination on (tagged at, row id); `cursor` is the previous page's `nextCursor`.
+ */
+export async function listRework(
+  db: Db,
+  { limit = 50, cursor }: { limit?: number; cursor?: string | null } = {},
+): Promise<{ items: ReworkItem[]; total: number; nextCursor: string | null }> {
+  const after = cursor ? decodeCursor(cursor) : null;
+  const where = after
+    ? and(
+        eq(tags.tag, REWORK_TAG),
+        sql`(${tags.createdAt}, ${tags.rowId}) > (${after.at}::timestamptz, ${after.rowId}::bigint)`,
+      )
+    : eq(tags.tag, REWORK_TAG);
+  const rows = await db
+    .select({
+      rowId: tags.rowId,
+      id: dataRows.externalId,
+      datasetId: dataRows.datasetId,
+      imageUrl: dataRows.imageUrl,
+      since: tags.createdAt,
+      // Microsecond text for the cursor: a JS Date keeps milliseconds and would repeat rows.
+      sinceExact: sql<string>`to_char(${tags.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      actor: sql<string>`coalesce(${tags.actor}, '')`,
+    })
+    .from(tags)
+    .innerJoin(dataRows, eq(dataRows.id, tags.rowId))
+    .where(where)
+    .orderBy(asc(tags.createdAt), asc(tags.rowId))
+    .limit(limit + 1);
+  const [{ total }] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(tags)
+    .where(eq(tags.tag, REWORK_TAG));
+  const page = rows.slice(0, limit);
+  const latest = await latestDecisions(
+    db,
+    page.map((r) => r.rowId),
+  );
+  const items = page.map(({ sinceExact: _, ...r }) => {
+    const d = latest.get(r.rowId);
+    return { ...r, actorName: d?.actorName ?? null, note: d?.note ?? null };
+  });
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > limit && last ? encodeCursor({ at: last.sinceExact, rowId: last.rowId }) : null;
+  return { items, total, nextCursor };
+}
+
+/** Counts for the digest: rows sent to rework, and rework rows resolved, since a moment. */
+export async function reworkActivity(
+  db: Db,
+  since: Date,
+): Promise<{ opened: number; closed: number; open: number }> {
+  const [row] = await db
+    .select({
+      opened: sql<number>`count(*) filter (where ${reviews.decision} = 'rework')::int`,
+      // Qualified by hand: inside the subquery drizzle's bare column names would bind to r2.
+      closed: sql<number>`count(*) filter (where reviews.decision <> 'rework' and exists (
+        select 1 from reviews r2 where r2.row_id = reviews.row_id and r2.id < reviews.id and r2.decision = 'rework'))::int`,
+    })
+    .from(reviews)
+    .where(gt(reviews.createdAt, since));
+  const [{ open }] = await db
+    .select({ open: sql<number>`count(*)::int` })
+    .from(tags)
+    .where(eq(tags.tag, REWORK_TAG));
+  return { opened: row?.opened ?? 0, closed: row?.closed ?? 0, open };
+}
+
+/** Tag rows (free-form tags); already-tagged rows are left as they are. Returns how many were added. */
+export async function addTag(db: Db, rowIds: number[], tag: string, actor?: string): Promise<number> {
+  if (rowIds.length === 0) return 0;
+  const added = await db
+    .insert(tags)
+    .values(rowIds.map((rowId) => ({ rowId, tag, actor })))
+    .onConflictDoNothing()
+    .returning({ rowId: tags.rowId });
+  return added.length;
+}
+
+export async function removeTag(db: Db, rowIds: number[], tag: string): Promise<number> {
+  if (rowIds.length === 0) return 0;
+  const removed = await db
+    .delete(tags)
+    .where(and(inArray(tags.rowId, rowIds), eq(tags.tag, tag)))
+    .returning({ rowId: tags.rowId });
+  return removed.length;
+}
+
+/** Tags of each given row. */
+export async function listTags(db: Db, rowIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (rowIds.length === 0) return out;
+  const rows = await db
+    .select({ rowId: tags.rowId, tag: tags.tag })
+    .from(tags)
+    .where(inArray(tags.rowId, rowIds))
+    .orderBy(tags.tag);
+  for (const r of rows) out.set(r.rowId, [...(out.get(r.rowId) ?? []), r.tag]);
+  return out;
+}
+
+function encodeCursor(c: { at: string; rowId: number }): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; rowId: number } {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && Number.isSafeInteger(c.rowId))
+      return c;
+  } catch {}
+  throw new Error('invalid cursor: pass the nextCursor of the previous page');
+}

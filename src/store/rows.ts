@@ -1,0 +1,106 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import {
+  annotations,
+  dataRows,
+  datasets,
+  labelFlags,
+  modelRuns,
+  predictions,
+  rowScores,
+} from '../../db/schema.ts';
+import { decisionHistory, listTags } from './reviews.ts';
+
+const className = (names: string[], i: number | null) => (i === null ? null : (names[i] ?? String(i)));
+
+/**
+ * Everything the row page shows: the row, its ground truth, every run's predictions and
+ * scores, flags, tags and the decision history. Null when the row does not exist.
+ */
+export async function getRowDetail(db: Db, rowId: number) {
+  const [row] = await db
+    .select({
+      rowId: dataRows.id,
+      id: dataRows.externalId,
+      labeled: dataRows.labeled,
+      imageUrl: dataRows.imageUrl,
+      width: dataRows.width,
+      height: dataRows.height,
+      metadata: dataRows.metadata,
+      datasetId: datasets.id,
+      dataset: datasets.name,
+      kind: datasets.kind,
+      classNames: datasets.classNames,
+    })
+    .from(dataRows)
+    .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
+    .where(eq(dataRows.id, rowId));
+  if (!row) return null;
+  const { classNames, ...rest } = row;
+  const gts = await db
+    .select()
+    .from(annotations)
+    .where(eq(annotations.rowId, rowId))
+    .orderBy(asc(annotations.id));
+  const preds = await db
+    .select({
+      runId: predictions.runId,
+      run: modelRuns.name,
+      id: predictions.id,
+      label: predictions.label,
+      score: predictions.score,
+      x: predictions.x,
+      y: predictions.y,
+      w: predictions.w,
+      h: predictions.h,
+      probs: predictions.probs,
+    })
+    .from(predictions)
+    .innerJoin(modelRuns, eq(modelRuns.id, predictions.runId))
+    .where(eq(predictions.rowId, rowId))
+    .orderBy(asc(predictions.runId), asc(predictions.predKey));
+  const scores = await db
+    .select({ run: modelRuns.name, score: rowScores })
+    .from(rowScores)
+    .innerJoin(modelRuns, eq(modelRuns.id, rowScores.runId))
+    .where(eq(rowScores.rowId, rowId));
+  const flags = await db
+    .select({ run: modelRuns.name, flag: labelFlags })
+    .from(labelFlags)
+    .innerJoin(modelRuns, eq(modelRuns.id, labelFlags.runId))
+    .where(eq(labelFlags.rowId, rowId))
+    .orderBy(asc(labelFlags.rank));
+  return {
+    row: rest,
+    classNames,
+    annotations: gts.map((a) => ({ ...a, labelName: className(classNames, a.label) })),
+    predictions: preds.map((p) => ({ ...p, labelName: className(classNames, p.label) })),
+    scores: scores.map((s) => ({ run: s.run, ...s.score })),
+    flags: flags.map((f) => ({
+      run: f.run,
+      ...f.flag,
+      givenName: className(classNames, f.flag.given),
+      suggestedName: className(classNames, f.flag.suggested),
+    })),
+    tags: (await listTags(db, [rowId])).get(rowId) ?? [],
+    history: await decisionHistory(db, rowId),
+  };
+}
+
+export type RowDetail = NonNullable<Awaited<ReturnType<typeof getRowDetail>>>;
+
+/**
+ * Map the external ids users type (COCO image ids, CSV ids, .npy row indices) to row ids
+ * within a run's dataset. Unknown ids are absent from the map.
+ */
+export async function resolveRowIds(db: Db, { runId, ids }: { runId: number; ids: string[] }) {
+  const out = new Map<string, number>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .select({ id: dataRows.externalId, rowId: dataRows.id })
+    .from(dataRows)
+    .innerJoin(modelRuns, eq(modelRuns.datasetId, dataRows.datasetId))
+    .where(and(eq(modelRuns.id, runId), inArray(dataRows.externalId, ids)));
+  for (const r of rows) out.set(r.id, r.rowId);
+  return out;
+}

@@ -1,0 +1,72 @@
+import { desc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { datasets, modelRuns } from '../../db/schema.ts';
+
+export interface RunRef {
+  id: number;
+  name: string;
+  kind: 'classification' | 'detection';
+  datasetId: number;
+  dataset: string;
+  classNames: string[];
+  metrics: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+const columns = {
+  id: modelRuns.id,
+  name: modelRuns.name,
+  kind: modelRuns.kind,
+  datasetId: modelRuns.datasetId,
+  dataset: datasets.name,
+  classNames: datasets.classNames,
+  metrics: modelRuns.metrics,
+  createdAt: modelRuns.createdAt,
+};
+
+/**
+ * A run with its dataset's class names, by name, or the newest run when no name is given.
+ * One indexed lookup, so chat answers stay fast on large runs.
+ *
+ * @example
+ * const run = await lookupRun(db); // newest run or null
+ */
+export async function lookupRun(db: Db, name?: string): Promise<RunRef | null> {
+  const q = db.select(columns).from(modelRuns).innerJoin(datasets, eq(datasets.id, modelRuns.datasetId));
+  const [run] = name
+    ? await q.where(eq(modelRuns.name, name)).limit(1)
+    : await q.orderBy(desc(modelRuns.createdAt), desc(modelRuns.id)).limit(1);
+  return run ?? null;
+}
+
+/** A run by id (button values carry ids, which survive renames). */
+export async function lookupRunById(db: Db, id: number): Promise<RunRef | null> {
+  const [run] = await db
+    .select(columns)
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(eq(modelRuns.id, id))
+    .limit(1);
+  return run ?? null;
+}
+
+/** The run before `run` on the same dataset (for "against the previous one"), or null. */
+export async function previousRun(db: Db, run: RunRef): Promise<RunRef | null> {
+  const rows = await db
+    .select(columns)
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(eq(modelRuns.datasetId, run.datasetId))
+    .orderBy(desc(modelRuns.createdAt), desc(modelRuns.id));
+  const at = rows.findIndex((r) => r.id === run.id);
+  return at >= 0 ? (rows[at + 1] ?? null) : null;
+}
+
+/** Every run name, newest first (for "did you mean"). */
+export async function runNames(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ name: modelRuns.name })
+    .from(modelRuns)
+    .orderBy(desc(modelRuns.createdAt), desc(modelRuns.id));
+  return rows.map((r) => r.name);
+}

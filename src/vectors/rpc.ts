@@ -1,0 +1,86 @@
+import { type Transferable, type Worker, parentPort } from 'node:worker_threads';
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export interface WorkerClient {
+  call<T>(op: string, payload?: Record<string, unknown>, transfer?: ArrayBufferLike[]): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Request/response over a worker's message port. The worker is referenced only while a call is
+ * pending, so an idle service never keeps a CLI process alive.
+ *
+ * @example
+ * const client = workerClient(spawnTsWorker(url));
+ * const { size } = await client.call<{ size: number }>('size', { run: 1 });
+ */
+export function workerClient(worker: Worker): WorkerClient {
+  let nextId = 1;
+  let closed = false;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const settle = () => (pending.size ? worker.ref() : worker.unref());
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.unref();
+  worker.on('message', (msg: Reply) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    settle();
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(msg.error));
+  });
+  worker.on('error', (err) => {
+    closed = true;
+    failAll(err);
+  });
+  worker.on('exit', (code) => {
+    closed = true;
+    failAll(new Error(`worker thread exited (code ${code})`));
+  });
+  return {
+    call<T>(op: string, payload: Record<string, unknown> = {}, transfer: ArrayBufferLike[] = []) {
+      if (closed) return Promise.reject(new Error('worker thread is closed'));
+      const id = nextId++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        worker.ref();
+        worker.postMessage({ id, op, payload }, transfer as Transferable[]);
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await worker.terminate();
+    },
+  };
+}
+
+export type Handler = (payload: never) => { result: unknown; transfer?: ArrayBufferLike[] } | undefined;
+
+/** The worker side: answer each request with its handler's result (or the error message). */
+export function serveRequests(handlers: Record<string, Handler>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveRequests must run inside a worker thread');
+  port.on('message', (msg: { id: number; op: string; payload: never }) => {
+    try {
+      const handler = handlers[msg.op];
+      if (!handler) throw new Error(`unknown worker operation ${msg.op}`);
+      const out = handler(msg.payload);
+      port.postMessage(
+        { id: msg.id, ok: true, result: out?.result },
+        (out?.transfer ?? []) as Transferable[],
+      );
+    } catch (err) {
+      port.postMessage({ id: msg.id, ok: false, error: (err as Error).message ?? String(err) });
+    }
+  });
+}

@@ -1,0 +1,7 @@
+// Plain JS on purpose: a worker thread does not inherit the TypeScript loader of its parent
+// (vitest, or tsx when started without its CLI), so this file registers tsx and then loads the
+// TypeScript entry named in workerData.
+import { workerData } from 'node:worker_threads';
+import { tsImport } from 'tsx/esm/api';
+
+await tsImport(workerData.entry, import.meta.url);

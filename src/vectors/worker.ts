@@ -1,0 +1,166 @@
+// The usearch worker thread: every usearch call blocks, so indexes live here, never on the
+// thread that serves requests. One Index per run; keys are data row ids.
+import { workerData } from 'node:worker_threads';
+import { BatchMatches, Index, MetricKind, ScalarKind } from 'usearch';
+import { type Handler, serveRequests } from './rpc.ts';
+
+type Quantization = 'f32' | 'f16';
+
+interface IndexParams {
+  dim: number;
+  quantization: Quantization;
+  connectivity: number;
+  expansionAdd: number;
+  expansionSearch: number;
+}
+
+const threads: number = workerData.threads ?? 2;
+const indexes = new Map<number, Index>();
+const positions = new Map<number, Map<number, number>>();
+
+function newIndex(p: IndexParams): Index {
+  return new Index({
+    dimensions: p.dim,
+    metric: MetricKind.Cos,
+    quantization: p.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32,
+    connectivity: p.connectivity,
+    expansion_add: p.expansionAdd,
+    expansion_search: p.expansionSearch,
+    multi: false,
+  });
+}
+
+function indexOf(run: number): Index {
+  const index = indexes.get(run);
+  if (!index) throw new Error(`no index open for run ${run}`);
+  return index;
+}
+
+/** usearch answers one query with Matches and several with BatchMatches; make both one shape. */
+function searchBatch(index: Index, queries: Float32Array, k: number) {
+  const n = queries.length / index.dimensions();
+  const kk = Math.max(1, Math.min(k, index.size()));
+  const keys = new Float64Array(n * kk).fill(-1);
+  const distances = new Float32Array(n * kk).fill(Number.POSITIVE_INFINITY);
+  const counts = new Uint32Array(n);
+  if (n === 0 || index.size() === 0) return { keys, distances, counts, k: kk };
+  const res = index.search(queries, kk, threads) as unknown as
+    | BatchMatches
+    | { keys: BigUint64Array; distances: Float32Array };
+  if (res instanceof BatchMatches) {
+    for (let q = 0; q < n; q++) {
+      const c = Number(res.counts[q]);
+      counts[q] = c;
+      for (let j = 0; j < c; j++) {
+        keys[q * kk + j] = Number(res.keys[q * kk + j]);
+        distances[q * kk + j] = res.distances[q * kk + j];
+      }
+    }
+  } else {
+    counts[0] = res.keys.length;
+    for (let j = 0; j < res.keys.length; j++) {
+      keys[j] = Number(res.keys[j]);
+      distances[j] = res.distances[j];
+    }
+  }
+  return { keys, distances, counts, k: kk };
+}
+
+/** Self-query: search k+1, drop the query itself (or the last hit when it is not found). */
+function selfKnn(
+  index: Index,
+  keys: Float64Array,
+  vectors: Float32Array,
+  k: number,
+  toPosition: (key: number) => number,
+) {
+  const n = keys.length;
+  const hits = searchBatch(index, vectors, k + 1);
+  const indices = new Int32Array(n * k).fill(-1);
+  const distances = new Float32Array(n * k).fill(Number.POSITIVE_INFINITY);
+  for (let q = 0; q < n; q++) {
+    let out = 0;
+    const self = keys[q];
+    const c = hits.counts[q];
+    for (let j = 0; j < c && out < k; j++) {
+      const key = hits.keys[q * hits.k + j];
+      if (key === self) continue;
+      indices[q * k + out] = toPosition(key);
+      distances[q * k + out] = hits.distances[q * hits.k + j];
+      out++;
+    }
+  }
+  return { indices, distances };
+}
+
+const handlers: Record<string, Handler> = {
+  create: (p: IndexParams & { run: number }) => {
+    indexes.set(p.run, newIndex(p));
+    return undefined;
+  },
+  add: (p: { run: number; keys: Float64Array; vectors: Float32Array }) => {
+    const keys = BigUint64Array.from(p.keys, (k) => BigInt(k));
+    indexOf(p.run).add(keys, p.vectors, threads);
+    return { result: { size: indexOf(p.run).size() } };
+  },
+  /** Make a finished staging index the live one (searches never see a half-built index). */
+  promote: (p: { from: number; to: number }) => {
+    indexes.set(p.to, indexOf(p.from));
+    indexes.delete(p.from);
+    return undefined;
+  },
+  save: (p: { run: number; path: string }) => {
+    indexOf(p.run).save(p.path);
+    return undefined;
+  },
+  load: (p: IndexParams & { run: number; path: string }) => {
+    const index = newIndex(p);
+    index.load(p.path);
+    if (index.dimensions() !== p.dim)
+      throw new Error(`index ${p.path}: dim ${index.dimensions()}, expected ${p.dim}`);
+    indexes.set(p.run, index);
+    return { result: { size: index.size() } };
+  },
+  drop: (p: { run: number }) => {
+    indexes.delete(p.run);
+    positions.delete(p.run);
+    return undefined;
+  },
+  size: (p: { run: number }) => ({ result: { size: indexes.get(p.run)?.size() ?? 0 } }),
+  search: (p: { run: number; queries: Float32Array; k: number }) => {
+    const r = searchBatch(indexOf(p.run), p.queries, p.k);
+    return { result: r, transfer: [r.keys.buffer, r.distances.buffer, r.counts.buffer] };
+  },
+  knnBegin: (p: { run: number; rowIds: Float64Array }) => {
+    const map = new Map<number, number>();
+    for (let i = 0; i < p.rowIds.length; i++) map.set(p.rowIds[i], i);
+    positions.set(p.run, map);
+    return undefined;
+  },
+  knn: (p: { run: number; keys: Float64Array; vectors: Float32Array; k: number }) => {
+    const map = positions.get(p.run);
+    if (!map) throw new Error(`knnBegin was not called for run ${p.run}`);
+    const r = selfKnn(indexOf(p.run), p.keys, p.vectors, p.k, (key) => map.get(key) ?? -1);
+    return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
+  },
+  knnEnd: (p: { run: number }) => {
+    positions.delete(p.run);
+    return undefined;
+  },
+  /** kNN among the given vectors alone (a projection's sample), through a throwaway index. */
+  knnOf: (p: IndexParams & { vectors: Float32Array; k: number }) => {
+    const n = p.vectors.length / p.dim;
+    const index = newIndex(p);
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = i;
+    index.add(
+      BigUint64Array.from(keys, (k) => BigInt(k)),
+      p.vectors,
+      threads,
+    );
+    const r = selfKnn(index, keys, p.vectors, p.k, (key) => key);
+    return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
+  },
+};
+
+serveRequests(handlers);

@@ -1,0 +1,253 @@
+/**
+ * Import speed: 1M synthetic classification rows (10 classes, 5% unlabeled) through
+ * `ingestClassification` on Postgres (a fresh database, dropped after) next to a raw binary COPY
+ * of the same rows into a bare table, and on in-memory PGlite next to PGlite's own COPY; then
+ * 1M × 128 float32 embeddings on Postgres (MB/s); peak RSS. analyzeRun is left out of the import
+ * figures (`analyze: false`) and timed on its own when it is implemented.
+ * Targets: Postgres ≥ 300k rows/s and ≥ 0.5× raw COPY; PGlite ≥ 80k rows/s; embeddings ≥ 100 MB/s;
+ * peak RSS ≤ 1.5 GB.
+ *
+ *   npx tsx test/bench/ingest.ts [--rows 1000000] [--emb-rows 1000000] [--dim 128] [--no-pglite] [--no-analyze]
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { type Database, createDb } from '../../db/index.ts';
+import { analyzeRun } from '../../src/analyze/run.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Deps, createLogger } from '../../src/deps.ts';
+import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
+import { encodeNpy, openNpy } from '../../src/ingest/npy.ts';
+import { CopyWriter } from '../../src/ingest/pgcopy.ts';
+import { withBulkTransaction } from '../../src/store/ingest-tx.ts';
+
+const K = 10;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** mulberry32: small, seeded, good enough for synthetic data. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Write an N × cols .npy in chunks (header first, then rows), so the generator stays small. */
+function writeNpyStreaming(
+  path: string,
+  proto: Float32Array | Int32Array,
+  shape: number[],
+  fill: (start: number, n: number) => Float32Array | Int32Array,
+) {
+  const head = encodeNpy(proto.subarray(0, 0) as Float32Array, shape);
+  const fd = openSync(path, 'w');
+  writeSync(fd, head);
+  const rows = shape[0];
+  const step = 65536;
+  for (let s = 0; s < rows; s += step) {
+    const chunk = fill(s, Math.min(step, rows - s));
+    writeSync(fd, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+  closeSync(fd);
+}
+
+function makeInputs(dir: string, rows: number, embRows: number, dim: number) {
+  const rand = rng(42);
+  const labels = join(dir, 'labels.npy');
+  const probs = join(dir, 'pred_probs.npy');
+  const emb = join(dir, 'emb.npy');
+  writeNpyStreaming(labels, new Int32Array(0), [rows], (_s, n) => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = rand() < 0.05 ? -1 : Math.floor(rand() * K);
+    return out;
+  });
+  writeNpyStreaming(probs, new Float32Array(0), [rows, K], (_s, n) => {
+    const out = new Float32Array(n * K);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < K; j++) sum += out[i * K + j] = rand() ** 3;
+      for (let j = 0; j < K; j++) out[i * K + j] /= sum;
+    }
+    return out;
+  });
+  writeNpyStreaming(emb, new Float32Array(0), [embRows, dim], (_s, n) => {
+    const out = new Float32Array(n * dim);
+    for (let i = 0; i < out.length; i++) out[i] = rand() * 2 - 1;
+    return out;
+  });
+  return { labels, probs, emb };
+}
+
+/** The baseline: the same rows (id, label, probs) by binary COPY into a bare table, one transaction. */
+async function rawCopy(database: Database, labelsPath: string, probsPath: string): Promise<number> {
+  const l = openNpy(labelsPath);
+  const p = openNpy(probsPath);
+  const started = performance.now();
+  await withBulkTransaction(database, async (tx) => {
+    await tx.query('create table bench_raw (id text, label int4, probs real[])');
+    async function* tuples() {
+      const w = new CopyWriter();
+      const step = 26214;
+      for (let s = 0; s < p.rows; s += step) {
+        const n = Math.min(step, p.rows - s);
+        const probs = p.readRows(s, n) as Float32Array;
+        const labels = l.readRows(s, n) as Int32Array;
+        for (let i = 0; i < n; i++) {
+          w.row(3);
+          w.text(String(s + i));
+          if (labels[i] >= 0) w.int4(labels[i]);
+          else w.null();
+          w.float4Array(probs, i * K, K);
+        }
+        yield w.take();
+      }
+    }
+    await tx.copyIn('bench_raw (id, label, probs)', tuples());
+  });
+  const s = (performance.now() - started) / 1000;
+  l.close();
+  p.close();
+  await withBulkTransaction(database, (tx) => tx.query('drop table bench_raw'));
+  return s;
+}
+
+function depsFor(database: Database): Deps {
+  return {
+    db: database.db,
+    database,
+    config: loadConfig({ LOUPE_DEMO: '0' }),
+    logger: createLogger({ level: 'silent' }),
+    clock: { now: () => new Date() },
+  };
+}
+
+async function timeAnalyze(deps: Deps, run: string): Promise<string> {
+  const started = performance.now();
+  try {
+    const rows = (await deps.database.sql!`select id from model_runs where name = ${run}`) as unknown as {
+      id: number;
+    }[];
+    await analyzeRun(deps, rows[0].id);
+    return `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  } catch (err) {
+    return `not measured (${(err as Error).message})`;
+  }
+}
+
+const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en')} rows/s`;
+
+export async function main(): Promise<void> {
+  const rows = arg('rows', 1_000_000);
+  const embRows = arg('emb-rows', rows);
+  const dim = arg('dim', 128);
+  const withPglite = !process.argv.includes('--no-pglite');
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-ingest-'));
+  const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const dbName = `loupe_bench_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  try {
+    let t = performance.now();
+    const files = makeInputs(dir, rows, embRows, dim);
+    console.log(
+      `data: ${rows.toLocaleString('en')} rows × ${K} classes (float32), ${embRows.toLocaleString('en')} × ${dim} float32 embeddings; generated in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+
+    await admin.unsafe(`create database ${dbName}`);
+    // An interrupted run still drops its database.
+    const onSignal = () => {
+      rmSync(dir, { recursive: true, force: true });
+      void admin.unsafe(`drop database if exists ${dbName} with (force)`).finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const url = new URL(baseUrl);
+    url.pathname = `/${dbName}`;
+    const pg = await createDb({ url: url.toString(), max: 4 });
+    try {
+      const rawS = await rawCopy(pg, files.labels, files.probs);
+      t = performance.now();
+      await ingestClassification(depsFor(pg), {
+        run: 'bench',
+        labels: files.labels,
+        probs: files.probs,
+        analyze: false,
+      });
+      const ingS = (performance.now() - t) / 1000;
+      console.log(`postgres raw COPY (baseline): ${rawS.toFixed(2)} s, ${rate(rows, rawS)}`);
+      console.log(
+        `postgres ingestClassification: ${ingS.toFixed(2)} s, ${rate(rows, ingS)} (target ≥ 300,000), ${(rawS / ingS).toFixed(2)}× raw COPY (target ≥ 0.5×)`,
+      );
+      t = performance.now();
+      await ingestClassification(depsFor(pg), {
+        run: 'bench',
+        labels: files.labels,
+        probs: files.probs,
+        analyze: false,
+      });
+      console.log(
+        `postgres re-import of the same files (no-op): ${((performance.now() - t) / 1000).toFixed(2)} s`,
+      );
+      const mb = (embRows * dim * 4) / 1e6;
+      t = performance.now();
+      await ingestEmbeddings(depsFor(pg), { run: 'bench', path: files.emb, analyze: false });
+      const embS = (performance.now() - t) / 1000;
+      console.log(
+        `postgres ingestEmbeddings: ${mb.toFixed(0)} MB in ${embS.toFixed(2)} s, ${(mb / embS).toFixed(0)} MB/s (target ≥ 100)`,
+      );
+      console.log(
+        `peak RSS after the Postgres imports: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+      );
+
+      if (withPglite) {
+        const lite = await createDb();
+        try {
+          const liteRawS = await rawCopy(lite, files.labels, files.probs);
+          t = performance.now();
+          await ingestClassification(depsFor(lite), {
+            run: 'bench',
+            labels: files.labels,
+            probs: files.probs,
+            analyze: false,
+          });
+          const liteS = (performance.now() - t) / 1000;
+          console.log(`pglite raw COPY (baseline): ${liteRawS.toFixed(2)} s, ${rate(rows, liteRawS)}`);
+          console.log(
+            `pglite ingestClassification: ${liteS.toFixed(2)} s, ${rate(rows, liteS)} (target ≥ 80,000), ${(liteRawS / liteS).toFixed(2)}× raw COPY`,
+          );
+        } finally {
+          await lite.close();
+        }
+      }
+      console.log(
+        `peak RSS of the imports: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target ≤ 1536)`,
+      );
+      // analyzeRun is another module's work: timed last, on its own, and skippable.
+      if (!process.argv.includes('--no-analyze'))
+        console.log(`analyzeRun on the Postgres run (separate): ${await timeAnalyze(depsFor(pg), 'bench')}`);
+    } finally {
+      await pg.close();
+    }
+  } finally {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

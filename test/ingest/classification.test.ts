@@ -1,0 +1,365 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, expect, it } from 'vitest';
+import { rawRows } from '../../db/raw.ts';
+import { IngestError, ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
+import { encodeNpy } from '../../src/ingest/npy.ts';
+import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { SHARED, hasShared, scratch, snapshot } from './fixtures.ts';
+
+const files = scratch();
+afterAll(files.cleanup);
+
+// 5 rows × 3 classes; row 2 is unlabeled (-1).
+const probs5 = new Float32Array([
+  0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.3, 0.3, 0.4, 0.25, 0.25, 0.5, 0.05, 0.05, 0.9,
+]);
+const labels5 = new BigInt64Array([0n, 1n, -1n, 0n, 2n]);
+const probsPath = files.write('probs5.npy', encodeNpy(probs5, [5, 3]));
+const labelsPath = files.write('labels5.npy', encodeNpy(labels5, [5]));
+
+async function rowsOf(db: Parameters<typeof rawRows>[0], dataset: string, run: string) {
+  return rawRows<{
+    external_id: string;
+    labeled: boolean;
+    image_url: string | null;
+    width: number | null;
+    metadata: unknown;
+    ann: number | null;
+    pred: number;
+    score: number;
+    probs: number[];
+  }>(
+    db,
+    sql`select r.external_id, r.labeled, r.image_url, r.width, r.metadata, a.label as ann, p.label as pred,
+          p.score, p.probs
+        from data_rows r join datasets d on d.id = r.dataset_id
+        left join annotations a on a.row_id = r.id and a.ann_key = 'label'
+        join predictions p on p.row_id = r.id and p.pred_key = 0
+        join model_runs m on m.id = p.run_id and m.name = ${run}
+        where d.name = ${dataset} order by r.id`,
+  );
+}
+
+describeEachDriver('ingest classification', (ctx) => {
+  const deps = () => testDeps(ctx().database);
+
+  it('imports .npy labels and probabilities, -1 as the unlabeled pool', async () => {
+    const r = await ingestClassification(deps(), {
+      run: 'np5',
+      labels: labelsPath,
+      probs: probsPath,
+      analyze: false,
+    });
+    expect(r).toEqual({ run: 'np5', dataset: 'np5', rows: 5, annotations: 4, predictions: 5, embeddings: 0 });
+    const rows = await rowsOf(ctx().database.db, 'np5', 'np5');
+    expect(rows.map((x) => x.external_id)).toEqual(['0', '1', '2', '3', '4']);
+    expect(rows.map((x) => x.labeled)).toEqual([true, true, false, true, true]);
+    expect(rows.map((x) => x.ann)).toEqual([0, 1, null, 0, 2]);
+    expect(rows.map((x) => x.pred)).toEqual([0, 1, 2, 2, 2]);
+    expect(rows.map((x) => x.score)).toEqual([0.7, 0.8, 0.4, 0.5, 0.9].map(Math.fround));
+    expect(rows[3].probs).toEqual([0.25, 0.25, 0.5]);
+    const [ds] = await rawRows<{ class_names: unknown }>(
+      ctx().database.db,
+      sql`select class_names from datasets where name = 'np5'`,
+    );
+    expect(ds.class_names).toEqual(['0', '1', '2']);
+  });
+
+  it('is idempotent: the same import twice leaves the same rows', async () => {
+    const first = await snapshot(ctx().database.db);
+    const again = await ingestClassification(deps(), {
+      run: 'np5',
+      labels: labelsPath,
+      probs: probsPath,
+      analyze: false,
+    });
+    expect(again).toEqual({
+      run: 'np5',
+      dataset: 'np5',
+      rows: 5,
+      annotations: 4,
+      predictions: 5,
+      embeddings: 0,
+    });
+    expect(await snapshot(ctx().database.db)).toEqual(first);
+  });
+
+  it('takes ids and class names from text files, and a second run shares the dataset rows', async () => {
+    const ids = files.write('ids5.txt', 'a\nb\nc\nd\ne\n');
+    const names = files.write('names3.txt', 'cat\ndog\nbird\n');
+    await ingestClassification(deps(), {
+      run: 'named-1',
+      dataset: 'named',
+      labels: labelsPath,
+      probs: probsPath,
+      ids,
+      classNames: names,
+      analyze: false,
+    });
+    const probsB = files.write('probs5b.npy', encodeNpy(new Float64Array(15).fill(1 / 3), [5, 3]));
+    const r = await ingestClassification(deps(), {
+      run: 'named-2',
+      dataset: 'named',
+      labels: labelsPath,
+      probs: probsB,
+      ids,
+      classNames: names,
+      analyze: false,
+    });
+    expect(r).toEqual({
+      run: 'named-2',
+      dataset: 'named',
+      rows: 5,
+      annotations: 4,
+      predictions: 5,
+      embeddings: 0,
+    });
+    const rows = await rowsOf(ctx().database.db, 'named', 'named-2');
+    expect(rows.map((x) => x.external_id)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(rows.map((x) => x.pred)).toEqual([0, 0, 0, 0, 0]);
+    const [ds] = await rawRows<{ class_names: unknown }>(
+      ctx().database.db,
+      sql`select class_names from datasets where name = 'named'`,
+    );
+    expect(ds.class_names).toEqual(['cat', 'dog', 'bird']);
+  });
+
+  it('imports a CSV table with names, empty labels, image urls and extra columns', async () => {
+    const csv = files.write(
+      'preds.csv',
+      [
+        'id,label,p_0,p_1,p_2,image_url,width,height,split',
+        'x1,cat,0.9,0.05,0.05,http://img/1.png,32,24,val',
+        'x2,2,0.1,0.1,0.8,,,,val',
+        'x3,,0.2,0.5,0.3,http://img/3.png,32,24,pool',
+        'x4,-1,0.2,0.2,0.6,,,,pool',
+        '',
+      ].join('\n'),
+    );
+    const names = files.write('names-csv.txt', 'cat\ndog\nbird\n');
+    const r = await ingestClassification(deps(), {
+      run: 'csv',
+      table: csv,
+      classNames: names,
+      analyze: false,
+    });
+    expect(r).toEqual({ run: 'csv', dataset: 'csv', rows: 4, annotations: 2, predictions: 4, embeddings: 0 });
+    const rows = await rowsOf(ctx().database.db, 'csv', 'csv');
+    expect(rows.map((x) => [x.external_id, x.labeled, x.ann, x.pred])).toEqual([
+      ['x1', true, 0, 0],
+      ['x2', true, 2, 2],
+      ['x3', false, null, 1],
+      ['x4', false, null, 2],
+    ]);
+    expect(rows[0]).toMatchObject({ image_url: 'http://img/1.png', width: 32, metadata: { split: 'val' } });
+    expect(rows[1].image_url).toBeNull();
+  });
+
+  it('imports a JSONL table', async () => {
+    const jsonl = files.write(
+      'preds.jsonl',
+      [
+        '{"id": "j1", "label": 1, "probs": [0.1, 0.9], "image_url": "http://img/j1.png", "width": 8, "height": 8, "metadata": {"source": "cam"}}',
+        '{"id": "j2", "label": null, "probs": [0.6, 0.4]}',
+        '',
+        '{"id": 3, "label": "0", "probs": [0.5004, 0.5]}',
+      ].join('\n'),
+    );
+    const r = await ingestClassification(deps(), { run: 'jsonl', table: jsonl, analyze: false });
+    expect(r).toEqual({
+      run: 'jsonl',
+      dataset: 'jsonl',
+      rows: 3,
+      annotations: 2,
+      predictions: 3,
+      embeddings: 0,
+    });
+    const rows = await rowsOf(ctx().database.db, 'jsonl', 'jsonl');
+    expect(rows.map((x) => [x.external_id, x.labeled, x.ann, x.pred])).toEqual([
+      ['j1', true, 1, 1],
+      ['j2', false, null, 0],
+      ['3', true, 0, 0],
+    ]);
+    expect(rows[0]).toMatchObject({ image_url: 'http://img/j1.png', width: 8, metadata: { source: 'cam' } });
+  });
+
+  const badCases: [string, () => Parameters<typeof ingestClassification>[1], string | RegExp][] = [
+    [
+      'a truncated .npy',
+      () => {
+        const whole = encodeNpy(new Float32Array(15).fill(1 / 3), [5, 3]);
+        return {
+          run: 'np5',
+          labels: labelsPath,
+          probs: files.write('trunc.npy', whole.subarray(0, whole.length - 4)),
+        };
+      },
+      'trunc.npy: truncated: shape (5, 3) of <f4 needs 60 data bytes, the file has 56',
+    ],
+    [
+      'a probability row not summing to 1',
+      () => {
+        const p = Float64Array.from(probs5);
+        p[9] = 0.2; // row 3: 0.2 + 0.25 + 0.5
+        return { run: 'np5', labels: labelsPath, probs: files.write('pred_probs.npy', encodeNpy(p, [5, 3])) };
+      },
+      'pred_probs.npy: row 3: sums to 0.95, expected 1 ± 0.001',
+    ],
+    [
+      'a label outside the class range',
+      () => ({
+        run: 'np5',
+        probs: probsPath,
+        labels: files.write('labels-bad.npy', encodeNpy(new Int32Array([0, 1, 3, 0, 2]), [5])),
+      }),
+      'labels-bad.npy: row 2: label 3 is outside the class range, expected an integer in [0, 3) or -1 for unlabeled',
+    ],
+    [
+      'a duplicate id',
+      () => ({
+        run: 'dup',
+        table: files.write('dup.csv', 'id,label,p_0,p_1\na,0,1,0\nb,1,0,1\na,1,0.5,0.5\n'),
+      }),
+      'dup.csv: line 4: duplicate id "a" (first at dup.csv: line 2), expected unique ids',
+    ],
+    [
+      'labels and probabilities of different lengths',
+      () => ({
+        run: 'np5',
+        probs: probsPath,
+        labels: files.write('labels4.npy', encodeNpy(new Uint16Array([0, 1, 2, 0]), [4])),
+      }),
+      'labels4.npy: shape (4,) has 4 labels, expected 5 (the rows of probs5.npy)',
+    ],
+    [
+      'fewer ids than rows',
+      () => ({
+        run: 'np5',
+        probs: probsPath,
+        labels: labelsPath,
+        ids: files.write('ids4.txt', 'a\nb\nc\nd\n'),
+      }),
+      'ids4.txt: has 4 lines, expected 5 (one id per row of probs5.npy)',
+    ],
+    [
+      'a NaN probability in JSONL',
+      () => ({
+        run: 'nan',
+        table: files.write(
+          'nan.jsonl',
+          '{"id":"a","label":0,"probs":[1,0]}\n{"id":"b","label":0,"probs":[null,1]}\n',
+        ),
+      }),
+      'nan.jsonl: line 2, field p_0: null, expected a number in [0, 1]',
+    ],
+    [
+      'a label that differs from the ground truth already stored',
+      () => ({
+        run: 'np5-other',
+        dataset: 'np5',
+        probs: probsPath,
+        labels: files.write('labels-changed.npy', encodeNpy(new Int32Array([0, 1, -1, 1, 2]), [5])),
+      }),
+      /^labels-changed\.npy: row 3: row "3" has label 1 \(1\), but dataset "np5" already stores 0 \(0\) for it/,
+    ],
+  ];
+  for (const [what, opts, message] of badCases) {
+    it(`refuses ${what} with a clear error and changes nothing`, async () => {
+      const before = await snapshot(ctx().database.db);
+      const err = await ingestClassification(deps(), { ...opts(), analyze: false }).catch((e) => e);
+      expect(err).toBeInstanceOf(IngestError);
+      if (typeof message === 'string') expect(err.message).toBe(message);
+      else expect(err.message).toMatch(message);
+      expect(await snapshot(ctx().database.db)).toEqual(before);
+    });
+  }
+
+  it('attaches embeddings by id and refuses an unknown id without changing anything', async () => {
+    const emb = files.write(
+      'emb.jsonl',
+      '{"id": "b", "embedding": [1, 2.5]}\n{"id": "a", "embedding": [0.5, -1]}\n',
+    );
+    expect(await ingestEmbeddings(deps(), { run: 'named-1', path: emb, analyze: false })).toEqual({
+      embeddings: 2,
+    });
+    const [v] = await rawRows<{ dim: number; vector: Uint8Array }>(
+      ctx().database.db,
+      sql`select e.dim, e.vector from embeddings e join data_rows r on r.id = e.row_id where r.external_id = 'b'
+          and e.run_id = (select id from model_runs where name = 'named-1')`,
+    );
+    expect(v.dim).toBe(2);
+    expect(Array.from(new Float32Array(Uint8Array.from(v.vector).buffer))).toEqual([1, 2.5]);
+    const before = await snapshot(ctx().database.db);
+    const bad = files.write(
+      'emb-bad.jsonl',
+      '{"id": "c", "embedding": [1, 1]}\n{"id": "zz", "embedding": [0, 0]}\n',
+    );
+    const err = await ingestEmbeddings(deps(), { run: 'named-2', path: bad, analyze: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(IngestError);
+    expect(err.message).toBe(
+      'emb-bad.jsonl: line 2: id "zz" is not a row of the dataset, expected the id of an imported row',
+    );
+    expect(await snapshot(ctx().database.db)).toEqual(before);
+  });
+
+  it.runIf(hasShared)(
+    'imports the digits demo set: float32 probabilities, CSV labels, embeddings',
+    async () => {
+      const dir = join(SHARED, 'digits');
+      const r = await ingestClassification(deps(), {
+        run: 'digits',
+        probs: join(dir, 'pred_probs.npy'),
+        labels: join(dir, 'digits.csv.gz'),
+        embeddings: join(dir, 'embeddings.npy'),
+        analyze: false,
+      });
+      expect(r).toEqual({
+        run: 'digits',
+        dataset: 'digits',
+        rows: 1797,
+        annotations: 1797,
+        predictions: 1797,
+        embeddings: 1797,
+      });
+      const [acc] = await rawRows<{ n: number }>(
+        ctx().database.db,
+        sql`select count(*)::int as n from predictions p join annotations a on a.row_id = p.row_id
+          where p.run_id = (select id from model_runs where name = 'digits') and a.label = p.label`,
+      );
+      expect((acc.n / 1797).toFixed(3)).toBe('0.971'); // digits.rst: accuracy 0.971
+      const raw = readFileSync(join(dir, 'embeddings.npy'));
+      const [e] = await rawRows<{ vector: Uint8Array }>(
+        ctx().database.db,
+        sql`select e.vector from embeddings e join data_rows r on r.id = e.row_id
+          where r.external_id = '1796' and r.dataset_id = (select id from datasets where name = 'digits')`,
+      );
+      expect(Buffer.from(e.vector).equals(raw.subarray(raw.length - 64))).toBe(true);
+    },
+  );
+
+  // Published accuracies of argmax(pred_probs) vs labels (Northcutt et al. 2021, data/README.md).
+  const published: [string, number, number][] = [
+    ['mnist', 10000, 0.9913],
+    ['20news', 7532, 0.9234],
+  ];
+  for (const [name, n, accuracy] of published) {
+    it.runIf(hasShared)(`imports label-errors/${name} as published (accuracy ${accuracy})`, async () => {
+      const dir = join(SHARED, 'label-errors', name);
+      const r = await ingestClassification(deps(), {
+        run: `le-${name}`,
+        labels: join(dir, 'labels.npy'),
+        probs: join(dir, 'pred_probs.npy'),
+        analyze: false,
+      });
+      expect(r).toMatchObject({ rows: n, annotations: n, predictions: n });
+      const [acc] = await rawRows<{ n: number }>(
+        ctx().database.db,
+        sql`select count(*)::int as n from predictions p join annotations a on a.row_id = p.row_id
+            where p.run_id = (select id from model_runs where name = ${`le-${name}`}) and a.label = p.label`,
+      );
+      expect((acc.n / n).toFixed(4)).toBe(String(accuracy));
+    });
+  }
+});

@@ -1,0 +1,213 @@
+import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { blockKitViolations } from './limits.ts';
+
+export interface ApiCall {
+  method: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface Fault {
+  status: number;
+  retryAfter?: number;
+  body?: string;
+}
+
+export interface FakeSlack {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** What SLACK_API_URL is set to. */
+  apiUrl: string;
+  calls: ApiCall[];
+  responses: ResponseUrlPost[];
+  uploads: { id: string; bytes: number }[];
+  /** Calls that failed validation, with the reasons. */
+  invalid: { method: string; errors: string[] }[];
+  /** Every request seen, faults included (to count retries). */
+  attempts: { path: string; at: number; status: number }[];
+  /** A fresh response_url (usable 5 times, like Slack's). */
+  responseUrl(id?: string): string;
+  /** The next `times` requests to `target` (API method or 'response') answer with the fault. */
+  fail(target: string, fault: Fault, times?: number): void;
+  callsTo(method: string): ApiCall[];
+  waitFor<T>(fn: () => T, timeoutMs?: number): Promise<Exclude<T, 0 | '' | false | null | undefined>>;
+  close(): Promise<void>;
+}
+
+export const FAKE_TEAM = 'T0FAKE';
+export const FAKE_BOT_USER = 'U0BOT';
+
+/**
+ * A loopback Slack Web API for tests and local runs: records calls, validates message payloads
+ * against Block Kit limits (answering `invalid_blocks` like Slack), implements the three steps of
+ * files.uploadV2, serves response_urls (5 uses each), and injects 429/5xx faults on request.
+ *
+ * @example
+ * const slack = await startFakeSlack();
+ * process.env.SLACK_API_URL = slack.apiUrl;
+ */
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: ApiCall[] = [];
+  const responses: ResponseUrlPost[] = [];
+  const uploads: { id: string; bytes: number }[] = [];
+  const invalid: { method: string; errors: string[] }[] = [];
+  const attempts: { path: string; at: number; status: number }[] = [];
+  const faults = new Map<string, { fault: Fault; left: number }>();
+  const responseUses = new Map<string, number>();
+  let seq = 0;
+  let base = '';
+
+  const read = (req: IncomingMessage) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+
+  const parse = (req: IncomingMessage, raw: Buffer): Record<string, unknown> => {
+    const type = req.headers['content-type'] ?? '';
+    const text = raw.toString('utf8');
+    if (type.includes('json')) return text ? JSON.parse(text) : {};
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(text)) {
+      out[k] =
+        (k === 'blocks' || k === 'attachments' || k === 'files') && v.startsWith('[') ? JSON.parse(v) : v;
+    }
+    return out;
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const raw = await read(req);
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      attempts.push({ path, at: Date.now(), status });
+      res.writeHead(status, {
+        'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+        ...headers,
+      });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    const target = path.startsWith('/api/')
+      ? path.slice(5)
+      : path.startsWith('/response/')
+        ? 'response'
+        : path.startsWith('/upload/')
+          ? 'upload'
+          : path;
+    const f = faults.get(target);
+    if (f && f.left > 0) {
+      f.left--;
+      return send(
+        f.fault.status,
+        f.fault.body ?? (f.fault.status === 429 ? { ok: false, error: 'ratelimited' } : 'fault'),
+        f.fault.retryAfter !== undefined ? { 'retry-after': String(f.fault.retryAfter) } : {},
+      );
+    }
+    if (target === 'response') {
+      const id = path.slice('/response/'.length);
+      const uses = (responseUses.get(id) ?? 0) + 1;
+      responseUses.set(id, uses);
+      if (uses > 5) return send(404, 'used_url');
+      const body = parse(req, raw);
+      const errors = blockKitViolations(body.blocks, body.text);
+      if (errors.length) {
+        invalid.push({ method: 'response', errors });
+        return send(400, 'invalid_blocks');
+      }
+      responses.push({ id, body, at: Date.now() });
+      return send(200, 'ok');
+    }
+    if (target === 'upload') {
+      uploads.push({ id: path.slice('/upload/'.length), bytes: raw.length });
+      return send(200, 'OK - uploaded');
+    }
+    if (!path.startsWith('/api/')) return send(404, 'not found');
+    let body: Record<string, unknown>;
+    try {
+      body = parse(req, raw);
+    } catch {
+      return send(200, { ok: false, error: 'invalid_json' });
+    }
+    const auth = req.headers.authorization ?? (body.token ? `Bearer ${body.token}` : '');
+    if (!auth.startsWith('Bearer xoxb-')) return send(200, { ok: false, error: 'not_authed' });
+    calls.push({ method: target, body, at: Date.now() });
+    switch (target) {
+      case 'auth.test':
+        return send(200, {
+          ok: true,
+          url: 'https://fake.slack.test/',
+          team: 'Fake',
+          user: 'loupe',
+          team_id: FAKE_TEAM,
+          user_id: FAKE_BOT_USER,
+          bot_id: 'B0BOT',
+        });
+      case 'chat.postMessage':
+      case 'chat.update':
+      case 'chat.postEphemeral': {
+        if (!body.channel) return send(200, { ok: false, error: 'channel_not_found' });
+        const errors = blockKitViolations(body.blocks, body.text);
+        if (errors.length) {
+          invalid.push({ method: target, errors });
+          return send(200, { ok: false, error: 'invalid_blocks', errors });
+        }
+        const ts =
+          target === 'chat.update'
+            ? body.ts
+            : `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+        return send(200, {
+          ok: true,
+          channel: body.channel,
+          ts,
+          message: { text: body.text, blocks: body.blocks },
+        });
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${++seq}`;
+        return send(200, { ok: true, upload_url: `${base}/upload/${id}`, file_id: id });
+      }
+      case 'files.completeUploadExternal': {
+        const files = (typeof body.files === 'string' ? JSON.parse(body.files) : body.files) as {
+          id: string;
+          title?: string;
+        }[];
+        return send(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
+      }
+      default:
+        return send(200, { ok: false, error: 'unknown_method' });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    apiUrl: `${base}/api/`,
+    calls,
+    responses,
+    uploads,
+    invalid,
+    attempts,
+    responseUrl: (id = `r${++seq}`) => `${base}/response/${id}`,
+    fail: (target, fault, times = 1) => faults.set(target, { fault, left: times }),
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    async waitFor(fn, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const v = fn();
+        if (v) return v as Exclude<typeof v, 0 | '' | false | null | undefined>;
+        if (Date.now() > until) throw new Error('fake Slack: timed out waiting');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { verifyLink } from '../src/links.ts';
+import type { Deps } from '../src/deps.ts';
+import type { BoardEnv } from './env.ts';
+import { errorResponse } from './errors.tsx';
+import {
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  type Session,
+  checkCsrfToken,
+  csrfToken,
+  decodeSession,
+  encodeSession,
+  isLoopbackHost,
+} from './session.ts';
+
+export type AccessMode = 'signed' | 'local' | 'closed';
+
+export interface Access {
+  mode: AccessMode;
+  /** Puts the session and its CSRF token on the context, or answers 401. */
+  requireSession: MiddlewareHandler<BoardEnv>;
+  /** POSTs must carry the session's token (header X-CSRF-Token or form field _csrf), else 403. */
+  requireCsrfToken: MiddlewareHandler<BoardEnv>;
+  /** GET /auth/link: a valid signed link sets the session cookie and redirects. */
+  openLink: (c: Context) => Promise<Response>;
+}
+
+const LOCAL_USER = 'local';
+
+/**
+ * How the board decides who is asking: signed Slack links when LOUPE_SECRET is set; a single
+ * local user when it is not and the server listens on loopback only; nobody otherwise.
+ *
+ * @example
+ * const access = createAccess(deps);
+ * app.use('/runs/*', access.requireSession);
+ */
+export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('hex') } = {}): Access {
+  const secret = deps.config.LOUPE_SECRET || null;
+  const mode: AccessMode = secret ? 'signed' : isLoopbackHost(deps.config.HOST) ? 'local' : 'closed';
+  // Local mode still needs a key for CSRF tokens; one per process is enough (no sessions to keep).
+  const tokenKey = secret ?? localKey;
+  const localSession: Session = { user: LOCAL_USER, exp: 4_102_444_800 };
+
+  const sessionOf = (c: Context): Session | null => {
+    if (mode === 'local') return localSession;
+    if (mode === 'closed' || !secret) return null;
+    return decodeSession(secret, getCookie(c, SESSION_COOKIE), deps.clock.now());
+  };
+
+  const unauthorized = (c: Context, reason: string) =>
+    errorResponse(c, 401, reason, {
+      help:
+        mode === 'closed'
+          ? 'LOUPE_SECRET is not set and the server listens beyond this machine, so the board is closed. Set LOUPE_SECRET, or listen on 127.0.0.1 for local single-user use.'
+          : 'Open the board from Slack: type /loupe board and follow the link it gives you.',
+    });
+
+  const requireSession: MiddlewareHandler<BoardEnv> = async (c, next) => {
+    const session = sessionOf(c);
+    if (!session) return unauthorized(c, mode === 'closed' ? 'The board is closed' : 'You need a board link');
+    c.set('session', session);
+    c.set('csrf', csrfToken(tokenKey, session));
+    await next();
+  };
+
+  const requireCsrfToken: MiddlewareHandler<BoardEnv> = async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    let token = c.req.header('x-csrf-token');
+    if (
+      !token &&
+      /^application\/x-www-form-urlencoded|^multipart\/form-data/i.test(c.req.header('content-type') ?? '')
+    ) {
+      const form = await c.req.parseBody();
+      token = typeof form._csrf === 'string' ? form._csrf : undefined;
+    }
+    if (!checkCsrfToken(tokenKey, c.get('session'), token)) {
+      return errorResponse(c, 403, 'Missing or wrong CSRF token', {
+        help: 'Reload the page and try again; actions only work from the board itself.',
+      });
+    }
+    await next();
+  };
+
+  const openLink = async (c: Context) => {
+    if (mode !== 'signed' || !secret) {
+      return mode === 'local'
+        ? c.redirect(safeTarget(c.req.query('to')), 302)
+        : unauthorized(c, 'The board is closed');
+    }
+    const now = deps.clock.now();
+    const claims = verifyLink(secret, c.req.query(), now);
+    if (!claims) return unauthorized(c, 'This link is expired or was altered');
+    const exp = Math.floor(now.getTime() / 1000) + SESSION_TTL_SECONDS;
+    setCookie(c, SESSION_COOKIE, encodeSession(secret, { user: claims.user, exp }), {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: servedOverHttps(c, deps.config.LOUPE_PUBLIC_URL),
+      path: '/',
+      maxAge: SESSION_TTL_SECONDS,
+    });
+    return c.redirect(claims.path, 302);
+  };
+
+  return { mode, requireSession, requireCsrfToken, openLink };
+}
+
+/** A same-site path, or '/' (never an open redirect). */
+function safeTarget(to: string | undefined): string {
+  return to?.startsWith('/') && !to.startsWith('//') && !to.startsWith('/\\') ? to : '/';
+}
+
+function servedOverHttps(c: Context, publicUrl: string | undefined): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  if ((c.req.header('x-forwarded-proto') ?? '').split(',')[0].trim() === 'https') return true;
+  return !!publicUrl && publicUrl.startsWith('https:');
+}
+
+/** The start-up line saying how the board lets people in. */
+export function describeAccess(mode: AccessMode, host: string): string {
+  if (mode === 'signed') return 'board: signed Slack links (LOUPE_SECRET set); sessions last 7 days';
+  if (mode === 'local')
+    return `board: LOUPE_SECRET is unset — local single-user mode on ${host} (actions recorded as "local")`;
+  return `board: LOUPE_SECRET is unset and HOST=${host} is not loopback — the board refuses every request`;
+}

@@ -1,0 +1,195 @@
+import { safeImageUrl } from '../safe-url.ts';
+import { pct } from './layout.tsx';
+
+export interface Box {
+  kind: 'gt' | 'pred';
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  label: string;
+  score?: number | null;
+}
+
+/** One row as a gallery shows it. */
+export interface Card {
+  rowId: number;
+  id: string;
+  imageUrl: string | null;
+  width: number | null;
+  height: number | null;
+  label: string | null;
+  predicted: string | null;
+  confidence: number | null;
+  iou: number | null;
+  /** Why the row is here, in words ("model 97% sure this is a 7; labeled 1"). */
+  reason?: string;
+  score?: { name: string; value: number } | null;
+  decision?: { decision: string; actor: string; actorName: string | null } | null;
+  tags?: string[];
+  boxes?: Box[];
+}
+
+/** The image with its boxes: an inline SVG so boxes scale with the image (none for classification). */
+export function Thumb({ card, large = false }: { card: Card; large?: boolean }) {
+  const src = safeImageUrl(card.imageUrl);
+  const cls = large ? 'thumb large' : 'thumb';
+  if (!src) return <div class={`${cls} noimage`}>no image</div>;
+  const boxes = card.boxes ?? [];
+  if (boxes.length === 0 || !card.width || !card.height) {
+    return <img class={cls} src={src} alt={`row ${card.id}`} loading="lazy" />;
+  }
+  const stroke = Math.max(1, Math.round(Math.max(card.width, card.height) / (large ? 300 : 120)));
+  return (
+    <svg
+      class={cls}
+      viewBox={`0 0 ${card.width} ${card.height}`}
+      role="img"
+      aria-label={`row ${card.id} with ${boxes.length} boxes`}
+    >
+      <image href={src} x="0" y="0" width={String(card.width)} height={String(card.height)} />
+      {boxes.map((b) => (
+        <rect
+          class={b.kind === 'gt' ? 'box-gt' : 'box-pred'}
+          x={String(b.x)}
+          y={String(b.y)}
+          width={String(b.w)}
+          height={String(b.h)}
+          stroke-width={String(stroke)}
+        >
+          <title>
+            {b.kind === 'gt' ? `label ${b.label}` : `prediction ${b.label} ${pct(b.score ?? null, 0)}`}
+          </title>
+        </rect>
+      ))}
+    </svg>
+  );
+}
+
+export function BoxLegend() {
+  return (
+    <p class="legend">
+      <span class="swatch gt" /> ground truth (solid) <span class="swatch pred" /> prediction (dashed)
+    </p>
+  );
+}
+
+const DECIDED: Record<string, string> = {
+  approve: 'approved',
+  rework: 'sent to rework',
+  dismiss: 'dismissed',
+};
+
+export function CardView({ card, run }: { card: Card; run?: string }) {
+  const href = run ? `/rows/${card.rowId}?run=${encodeURIComponent(run)}` : `/rows/${card.rowId}`;
+  return (
+    <article class="card" data-row={String(card.rowId)} data-id={card.id}>
+      <label class="pick">
+        <input type="checkbox" class="pick" value={String(card.rowId)} aria-label={`select row ${card.id}`} />
+        <span>#{card.id}</span>
+      </label>
+      <a href={href} class="thumb-link">
+        <Thumb card={card} />
+      </a>
+      <dl>
+        <dt>label</dt>
+        <dd class="label">{card.label ?? '–'}</dd>
+        <dt>pred</dt>
+        <dd class="pred">{card.predicted ?? '–'}</dd>
+        <dt>conf</dt>
+        <dd class="conf">{pct(card.confidence)}</dd>
+        {card.iou !== null ? (
+          <>
+            <dt>IoU</dt>
+            <dd class="iou">{card.iou.toFixed(2)}</dd>
+          </>
+        ) : null}
+        {card.score ? (
+          <>
+            <dt>{card.score.name}</dt>
+            <dd class="score">{card.score.value.toFixed(3)}</dd>
+          </>
+        ) : null}
+      </dl>
+      {card.reason ? <p class="reason">{card.reason}</p> : null}
+      {card.decision ? (
+        <p class={`decision ${card.decision.decision}`}>
+          {DECIDED[card.decision.decision] ?? card.decision.decision} by{' '}
+          {card.decision.actorName ?? card.decision.actor}
+        </p>
+      ) : null}
+      {card.tags?.length ? (
+        <p class="tags">
+          {card.tags.map((t) => (
+            <span class="tag">{t}</span>
+          ))}
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+/**
+ * The selectable grid with its action bar; the client script wires checkboxes (shift-click
+ * ranges, select all on page) to the buttons, which POST to the JSON API.
+ */
+export function CardGrid({
+  cards,
+  run,
+  runId,
+  batches = [],
+  actions = true,
+}: {
+  cards: Card[];
+  run?: string;
+  runId?: number;
+  batches?: string[];
+  actions?: boolean;
+}) {
+  return (
+    <section class="gallery" data-run={run ?? ''} data-run-id={runId ? String(runId) : ''}>
+      {actions ? (
+        <div class="actionbar" role="toolbar" aria-label="actions on selected rows">
+          <label>
+            <input type="checkbox" class="select-all" /> select all on page
+          </label>
+          <span class="count">0 selected</span>
+          <button type="button" data-action="approve" disabled>
+            Approve
+          </button>
+          <button type="button" data-action="rework" disabled>
+            Send to rework
+          </button>
+          <input
+            type="text"
+            class="batch-name"
+            list="batch-names"
+            placeholder="batch name"
+            maxlength={200}
+            aria-label="batch name"
+          />
+          <datalist id="batch-names">
+            {batches.map((b) => (
+              <option value={b} />
+            ))}
+          </datalist>
+          <button type="button" data-action="batch" disabled>
+            Add to batch…
+          </button>
+          {run ? (
+            <button type="button" data-action="similar" disabled>
+              Find similar
+            </button>
+          ) : null}
+          <output class="status" />
+        </div>
+      ) : null}
+      {cards.length === 0 ? <p class="empty">No rows match this view.</p> : null}
+      <div class="grid">
+        {cards.map((card) => (
+          <CardView card={card} run={run} />
+        ))}
+      </div>
+    </section>
+  );
+}

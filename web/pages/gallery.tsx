@@ -1,0 +1,138 @@
+import { DECISIONS } from '../params.ts';
+import { withQuery } from '../safe-url.ts';
+import type { BoardRun, ErrorFilter } from '../views.ts';
+import { BoxLegend, type Card, CardGrid } from './cards.tsx';
+import { runPath } from './layout.tsx';
+
+export interface GalleryQuery {
+  iou_lt: string;
+  sort: string;
+  label?: string;
+  predicted?: string;
+  tag?: string;
+  decision?: string;
+  limit?: string;
+}
+
+/** The filter as URL query values, so the page link (and a Slack link) reproduces the view exactly. */
+export function galleryQuery(run: BoardRun, f: ErrorFilter): GalleryQuery {
+  const name = (i: number | undefined) =>
+    i === undefined ? undefined : i === run.classNames.length ? 'background' : run.classNames[i];
+  return {
+    iou_lt: f.iouBelow === null ? 'all' : String(f.iouBelow),
+    sort: f.sort,
+    label: name(f.label),
+    predicted: name(f.predicted),
+    tag: f.tag,
+    decision: f.decision,
+    limit: f.limit === 48 ? undefined : String(f.limit),
+  };
+}
+
+export function GalleryPage({
+  run,
+  filter,
+  cards,
+  total,
+  nextCursor,
+  batches,
+}: {
+  run: BoardRun;
+  filter: ErrorFilter;
+  cards: Card[];
+  total: number;
+  nextCursor: string | null;
+  batches: string[];
+}) {
+  const q = galleryQuery(run, filter);
+  const base = runPath(run.name, 'gallery');
+  const classes = run.kind === 'detection' ? [...run.classNames, 'background'] : run.classNames;
+  return (
+    <>
+      <h1>Model errors</h1>
+      <form class="filters" method="get" action={base}>
+        <label>
+          IoU &lt;{' '}
+          <input name="iou_lt" value={q.iou_lt} size={4} pattern="all|[01]?(\.\d+)?" title="0–1 or all" />
+        </label>
+        <ClassSelect name="label" title="label" value={q.label} classes={classes} />
+        <ClassSelect name="predicted" title="prediction" value={q.predicted} classes={classes} />
+        <label>
+          tag <input name="tag" value={q.tag ?? ''} size={8} maxlength={64} />
+        </label>
+        <label>
+          decision{' '}
+          <select name="decision">
+            <option value="">any</option>
+            {DECISIONS.map((d) => (
+              <option value={d} selected={q.decision === d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          sort{' '}
+          <select name="sort">
+            <option value="confidence:asc" selected={q.sort === 'confidence:asc'}>
+              confidence ascending
+            </option>
+            <option value="confidence:desc" selected={q.sort === 'confidence:desc'}>
+              confidence descending
+            </option>
+          </select>
+        </label>
+        {q.limit ? <input type="hidden" name="limit" value={q.limit} /> : null}
+        <button type="submit">Apply</button>
+      </form>
+      <p class="summary">
+        {total} row{total === 1 ? '' : 's'} match
+        {filter.cursor ? (
+          <>
+            {' '}
+            · <a href={withQuery(base, { ...q })}>first page</a>
+          </>
+        ) : null}
+      </p>
+      {run.kind === 'detection' ? <BoxLegend /> : null}
+      <CardGrid cards={cards} run={run.name} runId={run.id} batches={batches} />
+      <Pager href={nextCursor ? withQuery(base, { ...q, cursor: nextCursor }) : null} />
+    </>
+  );
+}
+
+function ClassSelect({
+  name,
+  title,
+  value,
+  classes,
+}: {
+  name: string;
+  title: string;
+  value?: string;
+  classes: string[];
+}) {
+  return (
+    <label>
+      {title}{' '}
+      <select name={name}>
+        <option value="">any</option>
+        {classes.map((c) => (
+          <option value={c} selected={value === c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function Pager({ href }: { href: string | null }) {
+  return href ? (
+    <nav class="pager">
+      <a href={href} rel="next">
+        Next page →
+      </a>
+    </nav>
+  ) : null;
+}

@@ -1,0 +1,92 @@
+import type { Child } from 'hono/jsx';
+
+export interface LayoutProps {
+  title: string;
+  /** The session's CSRF token; the client script sends it with every POST. */
+  csrf?: string;
+  user?: string;
+  /** Run sub-navigation: the run name and which tab is active. */
+  run?: { name: string; kind: string; active: RunTab };
+  /** Load the chart libraries (vega, vega-lite, vega-embed, the CSP-safe interpreter). */
+  charts?: boolean;
+  /** Extra same-origin scripts. */
+  scripts?: string[];
+  playground?: boolean;
+  children?: Child;
+}
+
+export type RunTab = 'overview' | 'gallery' | 'mislabels' | 'uncertain' | 'projector' | 'similar' | null;
+
+export const runPath = (run: string, tab = '') => `/runs/${encodeURIComponent(run)}${tab ? `/${tab}` : ''}`;
+
+const VEGA_SCRIPTS = [
+  '/static/vendor/vega.min.js',
+  '/static/vendor/vega-lite.min.js',
+  '/static/vendor/vega-embed.min.js',
+  '/static/vendor/vega-interpreter.js',
+];
+
+export function Layout({ title, csrf, user, run, charts, scripts = [], playground, children }: LayoutProps) {
+  const tabs: [Exclude<RunTab, null | 'similar'>, string][] = [
+    ['overview', 'Overview'],
+    ['gallery', 'Errors'],
+    ['mislabels', 'Suspected mislabels'],
+    ['uncertain', 'Uncertain'],
+    ['projector', 'Projector'],
+  ];
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {csrf ? <meta name="csrf-token" content={csrf} /> : null}
+        <title>{`${title} · Loupe`}</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/static/board.css" />
+        {charts ? VEGA_SCRIPTS.map((src) => <script src={src} defer />) : null}
+        <script src="/static/board.js" defer />
+        {scripts.map((src) => (
+          <script src={src} defer />
+        ))}
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/">
+            Loupe
+          </a>
+          <nav>
+            <a href="/">Runs</a>
+            <a href="/batches">Batches</a>
+            <a href="/rework">Rework queue</a>
+            {playground ? <a href="/playground">Playground</a> : null}
+          </nav>
+          {user ? <span class="user">signed in as {user}</span> : null}
+        </header>
+        {run ? (
+          <nav class="tabs">
+            <strong>{run.name}</strong>
+            <span class="muted">{run.kind}</span>
+            {tabs.map(([tab, label]) => (
+              <a
+                href={tab === 'overview' ? runPath(run.name) : runPath(run.name, tab)}
+                class={run.active === tab ? 'active' : ''}
+              >
+                {label}
+              </a>
+            ))}
+          </nav>
+        ) : null}
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}
+
+/** Format a share as a percentage with one decimal ("97.3%"), or a dash. */
+export function pct(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(digits)}%`;
+}
+
+export function num(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
+}

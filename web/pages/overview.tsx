@@ -1,0 +1,161 @@
+import { calibrationSpec, type CalibrationBin } from '../../src/charts/calibration.ts';
+import { confusionHeatmapSpec } from '../../src/charts/confusion.ts';
+import { type ClassValue, perClassBarSpec, worstFirst } from '../../src/charts/per-class.ts';
+import { withQuery } from '../safe-url.ts';
+import type { BoardRun } from '../views.ts';
+import { num, pct, runPath } from './layout.tsx';
+
+type Row = Record<string, number | string | null>;
+
+interface Column {
+  key: string;
+  title: string;
+  format: (v: number | null) => string;
+}
+
+function Chart({ spec, label }: { spec: Record<string, unknown>; label: string }) {
+  return <div class="vega-chart" role="img" aria-label={label} data-spec={JSON.stringify(spec)} />;
+}
+
+/** Link from a chart or table to the gallery filtered to a class or a confusion. */
+export function galleryHref(
+  run: string,
+  { label, predicted }: { label?: string; predicted?: string },
+): string {
+  // A confusion cell is a set of rows, correct or not: no IoU filter.
+  return withQuery(runPath(run, 'gallery'), { iou_lt: 'all', label, predicted, sort: 'confidence:asc' });
+}
+
+export function OverviewPage({ run }: { run: BoardRun }) {
+  const m = run.metrics as Record<string, unknown> | null;
+  if (!m) {
+    return (
+      <>
+        <h1>{run.name}</h1>
+        <p class="empty">This run has no metrics yet: it has not been analysed.</p>
+      </>
+    );
+  }
+  const detection = run.kind === 'detection';
+  const classes = (m.classes as Row[] | undefined) ?? [];
+  const metric = detection ? 'ap' : 'f1';
+  const columns: Column[] = detection
+    ? [
+        { key: 'ap', title: 'AP', format: (v) => num(v) },
+        { key: 'ap50', title: 'AP50', format: (v) => num(v) },
+        { key: 'precision', title: 'precision', format: (v) => num(v) },
+        { key: 'recall', title: 'recall', format: (v) => num(v) },
+        { key: 'support', title: 'support', format: (v) => (v === null ? '–' : String(v)) },
+      ]
+    : [
+        { key: 'precision', title: 'precision', format: (v) => num(v) },
+        { key: 'recall', title: 'recall', format: (v) => num(v) },
+        { key: 'f1', title: 'F1', format: (v) => num(v) },
+        { key: 'support', title: 'support', format: (v) => (v === null ? '–' : String(v)) },
+      ];
+  const values: (ClassValue & { row: Row })[] = classes.map((c) => ({
+    name: String(c.name),
+    value: typeof c[metric] === 'number' ? (c[metric] as number) : null,
+    support: typeof c.support === 'number' ? c.support : undefined,
+    href: galleryHref(run.name, { label: String(c.name) }),
+    row: c,
+  }));
+  const sorted = worstFirst(values);
+  const confusion = m.confusion as { labels: string[]; matrix: number[][] } | undefined;
+  const coco = m.coco as Record<string, number> | undefined;
+  const calibration = m.calibration as CalibrationBin[] | undefined;
+  return (
+    <>
+      <h1>{run.name}</h1>
+      <section class="headline">
+        {detection ? (
+          <>
+            <Stat name="AP" value={num(coco?.AP)} />
+            <Stat name="AP50" value={num(coco?.AP50)} />
+            <Stat name="AP75" value={num(coco?.AP75)} />
+          </>
+        ) : (
+          <>
+            <Stat name="accuracy" value={pct(m.accuracy as number)} />
+            <Stat name="macro F1" value={num((m.macro as Record<string, number> | undefined)?.f1)} />
+            <Stat name="ECE" value={num(m.ece as number)} />
+          </>
+        )}
+      </section>
+      <div class="two-col">
+        <section>
+          <h2>Per class, worst first</h2>
+          <table class="classes sortable">
+            <thead>
+              <tr>
+                <th>class</th>
+                {columns.map((col) => (
+                  <th class="num">{col.title}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {sorted.map((c) => (
+                <tr>
+                  <td>
+                    <a href={c.href}>{c.name}</a>
+                  </td>
+                  {columns.map((col) => {
+                    const v = typeof c.row[col.key] === 'number' ? (c.row[col.key] as number) : null;
+                    return (
+                      <td class="num" data-value={v === null ? '' : String(v)}>
+                        {col.format(v)}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section>
+          <h2>{detection ? 'AP' : 'F1'} per class</h2>
+          <Chart
+            spec={perClassBarSpec(values, { metric: detection ? 'AP' : 'F1' })}
+            label={`${detection ? 'AP' : 'F1'} per class bar chart`}
+          />
+        </section>
+      </div>
+      <div class="two-col">
+        {confusion ? (
+          <section>
+            <h2>Confusion matrix</h2>
+            <p class="muted">
+              Rows are labels, columns predictions
+              {detection ? '; "background" is a missed or spurious box' : ''}. Click a cell to see its rows.
+            </p>
+            <Chart
+              spec={confusionHeatmapSpec(confusion, (label, predicted) =>
+                galleryHref(run.name, { label, predicted }),
+              )}
+              label="confusion matrix heatmap"
+            />
+          </section>
+        ) : null}
+        {!detection && calibration?.length ? (
+          <section>
+            <h2>Calibration</h2>
+            <Chart
+              spec={calibrationSpec(calibration, { ece: (m.ece as number) ?? null })}
+              label="calibration chart"
+            />
+          </section>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+function Stat({ name, value }: { name: string; value: string }) {
+  return (
+    <div class="stat">
+      <span class="value">{value}</span>
+      <span class="name">{name}</span>
+    </div>
+  );
+}

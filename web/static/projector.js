@@ -1,0 +1,97 @@
+// Loupe projector: fetches the columnar projection, draws it on canvas with vega-lite, turns clicks
+// into row pages and brushes into a selection for the action bar.
+(() => {
+  const MAX_SELECTION = 5000;
+
+  function category(colorBy, d, i, names) {
+    if (colorBy === 'label') return d.label[i] >= 0 ? names[d.label[i]] : 'unlabeled';
+    if (colorBy === 'predicted') return d.predicted[i] >= 0 ? names[d.predicted[i]] : '–';
+    if (colorBy === 'correct')
+      return d.correct[i] === 1 ? 'correct' : d.correct[i] === 0 ? 'incorrect' : 'unlabeled';
+    return d.decision ? d.decision[i] : 'none';
+  }
+
+  async function start(host) {
+    const target = host.querySelector('.vega-target');
+    const section = document.querySelector('section.gallery');
+    const status = section?.querySelector('.status');
+    const colorBy = host.dataset.color;
+    const res = await fetch(host.dataset.src, { credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`projection request failed (${res.status})`);
+    const d = await res.json();
+    if (d.n === 0) {
+      document.querySelector('.projector-empty')?.removeAttribute('hidden');
+      return;
+    }
+    const names = d.classNames;
+    const note = document.querySelector('.projector-note');
+    if (note && d.total > d.n) {
+      note.textContent = `Showing ${d.n.toLocaleString()} of ${d.total.toLocaleString()} points (an even sample by row order).`;
+      note.removeAttribute('hidden');
+    }
+    const points = new Array(d.n);
+    for (let i = 0; i < d.n; i++) {
+      points[i] = {
+        x: d.x[i],
+        y: d.y[i],
+        rowId: d.rowId[i],
+        id: d.id[i],
+        label: d.label[i] >= 0 ? names[d.label[i]] : 'unlabeled',
+        predicted: d.predicted[i] >= 0 ? names[d.predicted[i]] : '–',
+        c: category(colorBy, d, i, names),
+      };
+    }
+    const spec = JSON.parse(host.dataset.spec);
+    spec.mark.size = d.n > 50000 ? 4 : d.n > 10000 ? 8 : 24;
+    spec.datasets = { points };
+    const t0 = performance.now();
+    const { view } = await window.loupeEmbed(target, spec, { tooltip: { theme: 'light' } });
+    host.dataset.renderMs = String(Math.round(performance.now() - t0));
+    host.dataset.points = String(d.n);
+    host.setAttribute('data-rendered', 'true');
+    // A handle for the browser tests and for poking at the chart from the console.
+    window.loupeProjector = { view, points };
+
+    view.addEventListener('click', (event, item) => {
+      const rowId = item?.datum?.rowId;
+      if (!Number.isInteger(rowId) || event.shiftKey) return;
+      window.location.assign(`/rows/${rowId}?run=${encodeURIComponent(host.dataset.run)}`);
+    });
+
+    view.addSignalListener('brush', (_name, value) => {
+      const xs = value?.x;
+      const ys = value?.y;
+      let rows = [];
+      if (xs && ys) {
+        const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+        const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+        for (const p of points) {
+          if (p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1) rows.push(p.rowId);
+        }
+      }
+      const over = rows.length > MAX_SELECTION;
+      if (over) rows = rows.slice(0, MAX_SELECTION);
+      section?.dispatchEvent(new CustomEvent('loupe:select', { detail: rows }));
+      if (status) {
+        status.textContent = over ? `Only the first ${MAX_SELECTION} brushed points are selected.` : '';
+        status.className = 'status';
+      }
+    });
+
+    const search = document.querySelector('input.highlight');
+    const known = new Set(points.map((p) => p.c));
+    search?.addEventListener('input', () => {
+      const v = search.value.trim();
+      view.signal('highlight', known.has(v) ? v : '').runAsync();
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    const host = document.querySelector('.projector[data-src]');
+    if (!host) return;
+    start(host).catch((err) => {
+      host.textContent = `Projector failed: ${err.message}`;
+      console.error(err);
+    });
+  });
+})();
