@@ -29,9 +29,16 @@ export async function analyzeDetection(
   run: RunForAnalysis,
   { iouThreshold = 0.5, scoreThreshold = 0.25 }: { iouThreshold?: number; scoreThreshold?: number } = {},
 ): Promise<DetectionMetricsDoc> {
-  const { labeledRows, gts, dets, poolDets } = await loadDetectionInputs(db, run);
+  const { labeledRows, gts, dets, poolDets, externalIds } = await loadDetectionInputs(db, run);
   const labels = run.classNames.map((_, i) => i);
-  const evaluation = evaluateCoco({ imageIds: labeledRows, labels, gts, dets });
+  // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
+  const rank = cocoImageRank(labeledRows, externalIds);
+  const evaluation = evaluateCoco({
+    imageIds: labeledRows.map((r) => rank.get(r)!),
+    labels,
+    gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId)! })),
+    dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId)! })),
+  });
   const rows = matchDetectionRows(gts, dets, { iouThreshold });
   const confusion = detectionConfusion(gts, dets, labels, { iouThreshold, scoreThreshold });
 
@@ -61,4 +68,24 @@ export async function analyzeDetection(
     labeled: labeledLines.length,
     unlabeled: poolLines.length,
   });
+}
+
+/**
+ * Each row's position among the labeled images sorted as pycocotools sorts image ids: numerically
+ * when every external id is an integer (COCO), else as strings.
+ *
+ * @example
+ * cocoImageRank([7, 8], new Map([[7, '139'], [8, '42']])); // Map { 8 => 0, 7 => 1 }
+ */
+export function cocoImageRank(
+  rowIds: readonly number[],
+  externalIds: Map<number, string>,
+): Map<number, number> {
+  const numeric = rowIds.every((r) => /^-?\d+$/.test(externalIds.get(r) ?? ''));
+  const key = (r: number) => externalIds.get(r) ?? '';
+  const sorted = [...rowIds].sort((a, b) => {
+    if (numeric) return Number(key(a)) - Number(key(b)) || a - b;
+    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b;
+  });
+  return new Map(sorted.map((r, i) => [r, i]));
 }

@@ -17,8 +17,9 @@ export const DEMO_RUNS = [DIGITS_DEMO.run, SHAPES_DEMO.runs.v1, SHAPES_DEMO.runs
 
 /**
  * Import the demo through the real importers — the digits table with embeddings as
- * `digits-logreg`, the shapes as `shapes-detector-v1` then `-v2` — when the database has no
- * runs yet, or always with `force` (imports are idempotent, so forcing repairs a partial load).
+ * `digits-logreg`, the shapes with per-image embeddings as `shapes-detector-v1` then `-v2` —
+ * when the database has no runs yet, or always with `force` (imports are idempotent, so forcing
+ * repairs a partial load).
  * Media routes render the images from the same default seed, so pass another seed only in tests.
  *
  * @example
@@ -66,6 +67,7 @@ export async function loadDemo(
             dataset: SHAPES_DEMO.dataset,
             gt: files.shapes.gt,
             pred: files.shapes.v1,
+            embeddings: files.shapes.embeddings,
             analyze,
           }),
       ],
@@ -77,6 +79,7 @@ export async function loadDemo(
             dataset: SHAPES_DEMO.dataset,
             gt: files.shapes.gt,
             pred: files.shapes.v2,
+            embeddings: files.shapes.embeddings,
             analyze,
           }),
       ],

@@ -4,25 +4,8 @@
  * (sometimes relabelled) plus background false positives. Scores are rounded to 2 decimals and a
  * share of the boxes sit on an integer grid, so equal scores and exact IoU ties occur often.
  */
+import { createRandom } from '../random.ts';
 import type { DetBox, GtBox } from './detection-types.ts';
-
-/**
- * Mulberry32: a tiny seeded PRNG returning floats in [0, 1).
- *
- * @example
- * const rand = mulberry32(42);
- * rand(); // same value on every run
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticDetections {
   imageIds: number[];
@@ -55,7 +38,7 @@ export function syntheticDetections({
   crowdRate?: number;
   emptyImageRate?: number;
 }): SyntheticDetections {
-  const rand = mulberry32(seed);
+  const rand = createRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const labels = Array.from({ length: numLabels }, (_, i) => i + 1);
   const imageIds: number[] = [];

@@ -4,7 +4,7 @@ import { listEmbeddedRows, readEmbeddingChunks, readEmbeddings } from '../store/
 import { workerClient } from '../vectors/rpc.ts';
 import { spawnTsWorker } from '../vectors/ts-worker.ts';
 import { withVectorService } from '../vectors/with-service.ts';
-import { seededRandom } from './random.ts';
+import { createRandom } from '../random.ts';
 import { stratifiedSample } from './sample.ts';
 
 export interface ProjectionOptions {
@@ -61,7 +61,7 @@ export async function computeProjection(
     throw new Error(
       `run ${runId}: ${n} embedded rows; a projection needs more than nNeighbors=${nNeighbors}`,
     );
-  const fitPositions = stratifiedSample(labels, Math.max(sample, nNeighbors + 1), seededRandom(seed));
+  const fitPositions = stratifiedSample(labels, Math.max(sample, nNeighbors + 1), createRandom(seed));
   const isFitted = new Uint8Array(n);
   for (const p of fitPositions) isFitted[p] = 1;
   const k = nNeighbors - 1;

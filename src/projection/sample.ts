@@ -4,7 +4,7 @@
  * so rare classes still shape the fitted map. Returns positions ascending.
  *
  * @example
- * stratifiedSample([0, 0, 0, 1], 2, seededRandom(1)); // one row of class 0, the one row of class 1
+ * stratifiedSample([0, 0, 0, 1], 2, createRandom(1)); // one row of class 0, the one row of class 1
  */
 export function stratifiedSample(
   labels: ArrayLike<number | null>,

@@ -1,5 +1,5 @@
 import { UMAP } from 'umap-js';
-import { seededRandom } from './random.ts';
+import { createRandom } from '../random.ts';
 
 export interface UmapFitInput {
   /** n×dim, flat. */
@@ -98,7 +98,7 @@ export function fitUmap({
     nNeighbors,
     nEpochs,
     minDist,
-    random: seededRandom(seed),
+    random: createRandom(seed),
     distanceFn: cosine,
   });
   umap.setPrecomputedKNN(indices, distances);

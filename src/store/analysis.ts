@@ -232,6 +232,8 @@ export interface DetectionInputs {
   dets: DetBox[];
   /** Detections on unlabeled images (the pool). */
   poolDets: DetBox[];
+  /** External id (the COCO image id) of every labeled row. */
+  externalIds: Map<number, string>;
 }
 
 /**
@@ -241,11 +243,12 @@ export interface DetectionInputs {
 export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<DetectionInputs> {
   const numClasses = run.classNames.length;
   const rows = await db
-    .select({ id: dataRows.id, labeled: dataRows.labeled })
+    .select({ id: dataRows.id, labeled: dataRows.labeled, ext: dataRows.externalId })
     .from(dataRows)
     .where(eq(dataRows.datasetId, run.datasetId))
     .orderBy(asc(dataRows.id));
   const labeled = new Set(rows.filter((r) => r.labeled).map((r) => r.id));
+  const externalIds = new Map(rows.filter((r) => r.labeled).map((r) => [r.id, r.ext]));
   const anns = await db
     .select({
       id: annotations.id,
@@ -319,7 +322,7 @@ export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<
     };
     (labeled.has(p.rowId) ? dets : poolDets).push(det);
   }
-  return { labeledRows: [...labeled], gts, dets, poolDets };
+  return { labeledRows: [...labeled], gts, dets, poolDets, externalIds };
 }
 
 /** One matches line (detection pairs at the analysis IoU threshold). */

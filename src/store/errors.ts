@@ -172,27 +172,30 @@ export async function listErrors(
     ? [asc(rowScores.confidence), asc(rowScores.rowId)]
     : [desc(rowScores.confidence), desc(rowScores.rowId)];
 
-  const rows = await db
-    .select({
-      rowId: rowScores.rowId,
-      id: dataRows.externalId,
-      label: rowScores.label,
-      predicted: rowScores.predicted,
-      confidence: rowScores.confidence,
-      iou: rowScores.iou,
-      imageUrl: dataRows.imageUrl,
-      width: dataRows.width,
-      height: dataRows.height,
-    })
-    .from(rowScores)
-    .innerJoin(dataRows, eq(dataRows.id, rowScores.rowId))
-    .where(and(...pageFilters))
-    .orderBy(...order)
-    .limit(limit + 1);
-  const [{ total }] = await db
-    .select({ total: sql<number>`count(*)::int` })
-    .from(rowScores)
-    .where(and(...filters));
+  // The page and the count are independent: on a Postgres pool they run side by side.
+  const [rows, [{ total }]] = await Promise.all([
+    db
+      .select({
+        rowId: rowScores.rowId,
+        id: dataRows.externalId,
+        label: rowScores.label,
+        predicted: rowScores.predicted,
+        confidence: rowScores.confidence,
+        iou: rowScores.iou,
+        imageUrl: dataRows.imageUrl,
+        width: dataRows.width,
+        height: dataRows.height,
+      })
+      .from(rowScores)
+      .innerJoin(dataRows, eq(dataRows.id, rowScores.rowId))
+      .where(and(...pageFilters))
+      .orderBy(...order)
+      .limit(limit + 1),
+    db
+      .select({ total: sql<number>`count(*)::int` })
+      .from(rowScores)
+      .where(and(...filters)),
+  ]);
 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

@@ -9,7 +9,7 @@ import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { type ClassRow, seedClassification } from './fixtures.ts';
 import { readNpy } from './npy.ts';
 
-const news = '/work/shared/data/label-errors/20news';
+const news = new URL('../../../shared/data/label-errors/20news', import.meta.url).pathname;
 
 // The SQL path (INSERT … SELECT, GROUP BY aggregates, keyset-streamed top-k) against the pure
 // functions (checked against scikit-learn in test/metrics) on the first 1500 of the published

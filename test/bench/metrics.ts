@@ -21,7 +21,7 @@ import { createLogger } from '../../src/deps.ts';
 import { classCounts, classificationReport, perClassMetrics } from '../../src/metrics/classification.ts';
 import { expectedCalibrationError } from '../../src/metrics/classification-calibration.ts';
 import { topKHits } from '../../src/metrics/classification-topk.ts';
-import { mulberry32 } from '../../src/metrics/detection-synthetic.ts';
+import { createRandom } from '../../src/random.ts';
 import { encodeErrorCursor, listErrors } from '../../src/store/errors.ts';
 
 const TARGET_SECONDS = 0.5;
@@ -61,7 +61,7 @@ function naivePerClass(labels: Uint16Array, predicted: Uint16Array, classes: num
 function pureMetrics(): void {
   const N = 1_000_000;
   const K = 1000;
-  const rand = mulberry32(7);
+  const rand = createRandom(7);
   const labels = new Uint16Array(N);
   const predicted = new Uint16Array(N);
   for (let i = 0; i < N; i++) {

@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { UMAP } from 'umap-js';
 import { createLogger } from '../../src/deps.ts';
-import { seededRandom } from '../../src/projection/random.ts';
+import { createRandom } from '../../src/random.ts';
 import type { EmbeddingChunk } from '../../src/store/vectors.ts';
 import { workerClient } from '../../src/vectors/rpc.ts';
 import { createVectorService } from '../../src/vectors/service.ts';
@@ -101,7 +101,7 @@ export function baselineOwnKnn({ n, dim, seed = 3 }: { n: number; dim: number; s
   const data = clusteredData(n, dim, 50, seed);
   const X = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
   const t = performance.now();
-  new UMAP({ nNeighbors: NEIGHBORS, nEpochs: EPOCHS, random: seededRandom(seed) }).fit(X);
+  new UMAP({ nNeighbors: NEIGHBORS, nEpochs: EPOCHS, random: createRandom(seed) }).fit(X);
   const s = since(t);
   console.log(
     `baseline: umap-js fit with its own kNN, ${n.toLocaleString('en')} × ${dim}: ${s.toFixed(1)} s`,

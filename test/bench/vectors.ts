@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MetricKind, exactSearch } from 'usearch';
 import { createLogger } from '../../src/deps.ts';
-import { seededRandom } from '../../src/projection/random.ts';
+import { createRandom } from '../../src/random.ts';
 import type { EmbeddingChunk } from '../../src/store/vectors.ts';
 import { type Quantization, createVectorService } from '../../src/vectors/service.ts';
 
@@ -24,7 +24,7 @@ export interface VectorBenchCase {
 
 /** n points around `clusters` random centres (Gaussian noise, Box–Muller), flat. */
 export function clusteredData(n: number, dim: number, clusters: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const centres = new Float32Array(clusters * dim).map(() => random() * 2 - 1);
   const out = new Float32Array(n * dim);

@@ -1,28 +1,19 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerApp, listen } from '../../bin/server.ts';
 import { type Database, createDb } from '../../db/index.ts';
-import { loadConfig } from '../../src/config.ts';
-import { type Deps, createLogger } from '../../src/deps.ts';
+import type { Deps } from '../../src/deps.ts';
 import { loadDemo } from '../../src/demo/load.ts';
 import { signLink } from '../../src/links.ts';
 import { computeProjection } from '../../src/projection/compute.ts';
 import { findRun } from '../../src/store/runs.ts';
 import { insertDetectionFixture } from '../web/fixtures.ts';
 import { insertSyntheticRun } from '../web/synthetic.ts';
+import { browserDeps, errorWatcher, launchChromium } from './harness.ts';
 
 const SECRET = 'browser-test-secret';
 const ARTIFACTS = 'test/artifacts';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /**
  * The demo runs, loaded through the real importers. LOUPE_BROWSER_FIXTURE=synthetic swaps in a
@@ -33,9 +24,11 @@ async function seed(deps: Deps): Promise<{ cls: string; det: string; demo: boole
   if (process.env.LOUPE_BROWSER_FIXTURE !== 'synthetic') {
     await loadDemo(deps);
     // The server computes the map in a background job after ingest; here it is awaited.
-    const run = await findRun(deps.db, 'digits-logreg');
-    if (!run) throw new Error('the demo has no digits-logreg run');
-    await computeProjection(deps, run.id);
+    for (const name of ['digits-logreg', 'shapes-detector-v1']) {
+      const run = await findRun(deps.db, name);
+      if (!run) throw new Error(`the demo has no ${name} run`);
+      await computeProjection(deps, run.id);
+    }
     return { cls: 'digits-logreg', det: 'shapes-detector-v2', demo: true };
   }
   await insertSyntheticRun(deps.db, { name: 'digits-synthetic', rows: 400 });
@@ -52,13 +45,7 @@ describe('the board in headless Chromium', () => {
   let runs: { cls: string; det: string; demo: boolean };
   const errors: string[] = [];
 
-  const watch = (page: Page) => {
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`${page.url()}: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
-    return page;
-  };
+  const watch = errorWatcher(errors);
   const shot = async (page: Page, name: string) => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: false });
@@ -68,17 +55,11 @@ describe('the board in headless Chromium', () => {
 
   beforeAll(async () => {
     database = await createDb();
-    const deps: Deps = {
-      db: database.db,
-      database,
-      config: loadConfig({ LOUPE_DEMO: '0', LOUPE_SECRET: SECRET, HOST: '127.0.0.1' }),
-      logger: createLogger({ level: 'silent' }),
-      clock: { now: () => new Date() },
-    };
+    const deps = browserDeps(database, { LOUPE_SECRET: SECRET });
     runs = await seed(deps);
     server = await listen(createServerApp(deps), { host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${server.port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     // Every test starts signed in, as someone who opened a board link from Slack.
     const start = await context.newPage();
@@ -174,6 +155,17 @@ describe('the board in headless Chromium', () => {
     await page.goto(`${base}/runs/${runs.det}/gallery?iou_lt=0.5&sort=confidence:desc`);
     expect(await page.locator('.card').count()).toBeGreaterThan(0);
     expect(await page.locator('.card svg rect.box-gt, .card svg rect.box-pred').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws the detection demo on the projector, one point per image', async () => {
+    // The synthetic detection fixture has no embeddings, so only the demo has a detection map.
+    if (!runs.demo) return;
+    const page = watch(await context.newPage());
+    await page.goto(`${base}/runs/shapes-detector-v1/projector`);
+    await page.waitForSelector('.projector[data-rendered="true"]', { timeout: 30_000 });
+    expect(await page.getAttribute('.projector', 'data-points')).toBe('120');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -4,7 +4,9 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIGITS_FILES } from '../../src/demo/digits.ts';
 import { type DemoFiles, writeDemoFiles } from '../../src/demo/files.ts';
+import { readNpy } from '../../src/ingest/npy.ts';
 import { DEMO_SEED } from '../../src/demo/settings.ts';
+import { buildShapesDemo } from '../../src/demo/shapes/demo.ts';
 import type { CocoInstances, CocoResult } from '../../src/demo/shapes/coco.ts';
 import { demoTruth } from '../../src/demo/truth.ts';
 
@@ -37,13 +39,19 @@ describe('demo files', () => {
       'digits/classes.txt',
       'digits/digits.jsonl',
       'digits/embeddings.npy',
+      'shapes/embeddings.npy',
       'shapes/instances.json',
       'shapes/results-v1.json',
       'shapes/results-v2.json',
     ]);
     for (const name of names)
       expect(readFileSync(join(b.dir, name)).equals(readFileSync(join(a.dir, name))), name).toBe(true);
-    for (const name of ['digits/digits.jsonl', 'shapes/instances.json', 'shapes/results-v1.json'])
+    for (const name of [
+      'digits/digits.jsonl',
+      'shapes/instances.json',
+      'shapes/results-v1.json',
+      'shapes/embeddings.npy',
+    ])
       expect(readFileSync(join(c.dir, name)).equals(readFileSync(join(a.dir, name))), name).toBe(false);
     expect(readFileSync(a.files.digits.embeddings).equals(readFileSync(DIGITS_FILES.embeddings))).toBe(true);
   });
@@ -89,5 +97,12 @@ describe('demo files', () => {
     expect(truth.shapes.swapped.length).toBeGreaterThanOrEqual(3);
     expect(truth.shapes.overlooked.length).toBeGreaterThanOrEqual(3);
     for (const r of v1) expect(Object.keys(r)).toEqual(['image_id', 'category_id', 'bbox', 'score']);
+  });
+
+  it('hold the shapes embeddings as float32 .npy rows in the order of the COCO images', () => {
+    const { header, data } = readNpy(a.files.shapes.embeddings, { ndim: 2 });
+    expect(header.shape).toEqual([120, 16]);
+    expect(data).toBeInstanceOf(Float32Array);
+    expect(data).toEqual(buildShapesDemo({ seed: DEMO_SEED }).embeddings);
   });
 });

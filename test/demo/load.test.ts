@@ -50,7 +50,8 @@ describeEachDriver('loadDemo', (ctx) => {
     ]);
     // Digits: one label per labeled row; shapes: one box per ground-truth annotation.
     expect(c.annotations).toBe(1797 - 449 + shapes.gt.annotations.length);
-    expect(c.embeddings).toBe(1797);
+    // Digits, and the 120 shapes images once per detector run.
+    expect(c.embeddings).toBe(1797 + 2 * 120);
 
     // The importers analyzed each run; v2, the better simulated detector, shows a gain over v1.
     const runs = await listRuns(deps.db);

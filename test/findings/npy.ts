@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
-/** Where the shared public data lives (see /work/shared/data/README.md). */
+/** Where the shared public data lives (see ../shared/data/README.md beside the repository). */
 export const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;
 
 export interface Npy {

@@ -148,7 +148,7 @@ describe('top-k accuracy (sklearn tie rule)', () => {
   });
 });
 
-const news = '/work/shared/data/label-errors/20news';
+const news = new URL('../../../shared/data/label-errors/20news', import.meta.url).pathname;
 describe.skipIf(!existsSync(`${news}/labels.npy`))('20news published predictions', () => {
   it('matches the data README accuracy (0.9234) and scikit-learn on every metric', () => {
     const labels = readNpy(`${news}/labels.npy`).data;

@@ -1,36 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/deps.ts';
 import { computeProjection } from '../../src/projection/compute.ts';
-import { seededRandom } from '../../src/projection/random.ts';
+import { createRandom } from '../../src/random.ts';
 import { stratifiedSample } from '../../src/projection/sample.ts';
 import { listProjection, saveProjection } from '../../src/store/projections.ts';
 import { type VectorService, createVectorService } from '../../src/vectors/service.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { clusters, seedRun } from '../vectors/seed.ts';
 
-describe('seededRandom', () => {
+describe('createRandom', () => {
   it('is mulberry32: same seed, same stream, in [0, 1)', () => {
-    const a = seededRandom(42);
-    const b = seededRandom(42);
+    const a = createRandom(42);
+    const b = createRandom(42);
     const xs = Array.from({ length: 1000 }, () => a());
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
     // mulberry32(42) reference stream.
     expect(xs.slice(0, 3)).toEqual([0.6011037519201636, 0.44829055899754167, 0.8524657934904099]);
-    expect(seededRandom(43)()).not.toBe(xs[0]);
+    expect(createRandom(43)()).not.toBe(xs[0]);
   });
 });
 
 describe('stratifiedSample', () => {
   it('takes every row when the sample is as large as the data', () => {
-    expect(stratifiedSample([1, null, 0], 5, seededRandom(1))).toEqual([0, 1, 2]);
+    expect(stratifiedSample([1, null, 0], 5, createRandom(1))).toEqual([0, 1, 2]);
   });
 
   it('allocates by label share, at least one per class, by largest remainder', () => {
     // 80 of class 0, 15 of class 1, 5 of class 2; sample 10 → quotas 8, 1.5 → 2 (remainder), 0.5 → 1 (minimum)
     // floor: 8, 1, 1 (min) = 10; remainder pass adds nothing since all are placed.
     const labels = [...Array(80).fill(0), ...Array(15).fill(1), ...Array(5).fill(2)];
-    const picked = stratifiedSample(labels, 10, seededRandom(3));
+    const picked = stratifiedSample(labels, 10, createRandom(3));
     expect(picked).toHaveLength(10);
     expect(new Set(picked).size).toBe(10);
     const count = (c: number) => picked.filter((p) => labels[p] === c).length;
@@ -40,12 +40,12 @@ describe('stratifiedSample', () => {
 
   it('gives the unlabeled stratum its share and is reproducible per seed', () => {
     const labels = [...Array(30).fill(null), ...Array(30).fill(0), ...Array(40).fill(1)];
-    const a = stratifiedSample(labels, 20, seededRandom(9));
+    const a = stratifiedSample(labels, 20, createRandom(9));
     expect(a.filter((p) => labels[p] === null)).toHaveLength(6);
     expect(a.filter((p) => labels[p] === 0)).toHaveLength(6);
     expect(a.filter((p) => labels[p] === 1)).toHaveLength(8);
-    expect(stratifiedSample(labels, 20, seededRandom(9))).toEqual(a);
-    expect(stratifiedSample(labels, 20, seededRandom(10))).not.toEqual(a);
+    expect(stratifiedSample(labels, 20, createRandom(9))).toEqual(a);
+    expect(stratifiedSample(labels, 20, createRandom(10))).not.toEqual(a);
   });
 });
 

@@ -1,0 +1,108 @@
+import { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { registerBatch } from '../../src/cli/batch.ts';
+import { registerRework } from '../../src/cli/rework.ts';
+import { computeFindings } from '../../src/findings/index.ts';
+import { getBatch } from '../../src/store/batches.ts';
+import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { insertClassificationRun } from '../helpers/fixtures.ts';
+
+/** Run `loupe …` against the test database and return what it printed on stdout. */
+async function loupe(deps: ReturnType<typeof testDeps>, args: string[]): Promise<string> {
+  const program = new Command('loupe').exitOverride();
+  const ctx = { withDeps: <T>(fn: (d: typeof deps) => Promise<T>) => fn(deps) };
+  registerBatch(program, ctx);
+  registerRework(program, ctx);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'loupe', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describeEachDriver('batch and rework commands', (ctx) => {
+  let deps: ReturnType<typeof testDeps>;
+  beforeAll(async () => {
+    deps = testDeps(ctx().database);
+    const { runId } = await insertClassificationRun(deps.db, {
+      name: 'cli-batch',
+      classNames: ['cat', 'dog', 'bird'],
+      labels: [0, 1, 2, 0, null, null, null, null],
+      probs: [
+        [0.9, 0.05, 0.05],
+        [0.1, 0.8, 0.1],
+        [0.1, 0.1, 0.8],
+        [0.7, 0.2, 0.1],
+        [0.34, 0.33, 0.33], // most uncertain
+        [0.98, 0.01, 0.01], // least uncertain
+        [0.5, 0.45, 0.05],
+        [0.6, 0.2, 0.2],
+      ],
+    });
+    await computeFindings(deps, runId);
+  });
+
+  it('creates a batch from the uncertain pool, most uncertain first, and skips rows already batched', async () => {
+    const first = JSON.parse(
+      await loupe(deps, [
+        'batch',
+        'create',
+        'U1',
+        '--from',
+        'uncertain',
+        '--run',
+        'cli-batch',
+        '--limit',
+        '2',
+        '--json',
+      ]),
+    );
+    expect(first).toEqual({ batch: 'U1', added: 2, skipped: 0 });
+    expect((await getBatch(deps.db, 'U1')).items.map((i) => i.id)).toEqual(['4', '6']);
+    const second = JSON.parse(
+      await loupe(deps, [
+        'batch',
+        'create',
+        'U2',
+        '--from',
+        'uncertain',
+        '--run',
+        'cli-batch',
+        '--limit',
+        '3',
+        '--json',
+      ]),
+    );
+    expect(second).toEqual({ batch: 'U2', added: 1, skipped: 2 });
+  });
+
+  it('creates a batch from explicit rows and from the rework queue, and exports CSV of the ids', async () => {
+    await loupe(deps, ['batch', 'create', 'Picked', '--run', 'cli-batch', '--rows', '1,3']);
+    await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2,0', '--actor', 'U9']);
+    const queue = JSON.parse(await loupe(deps, ['rework', 'list', '--json']));
+    expect(queue.items.map((i: { id: string }) => i.id)).toEqual(['2', '0']);
+    await loupe(deps, ['batch', 'create', 'Rework 1', '--from', 'rework', '--include-open']);
+    const csv = await loupe(deps, ['batch', 'export', 'Rework 1', '--format', 'csv']);
+    expect((parse(csv, { columns: true }) as { id: string }[]).map((r) => r.id)).toEqual(['2', '0']);
+    expect((await getBatch(deps.db, 'Picked')).items.map((i) => i.id)).toEqual(['1', '3']);
+  });
+
+  it('refuses unknown ids and runs with a clear message, creating nothing', async () => {
+    await expect(
+      loupe(deps, ['batch', 'create', 'Bad', '--run', 'cli-batch', '--rows', '1,zz']),
+    ).rejects.toThrow(/unknown row ids in this run's dataset: zz/);
+    await expect(
+      loupe(deps, ['batch', 'create', 'Bad', '--from', 'uncertain', '--run', 'cli-btach']),
+    ).rejects.toThrow(/no run named "cli-btach"; did you mean "cli-batch"/);
+    await expect(getBatch(deps.db, 'Bad')).rejects.toThrow(/no batch named/);
+  });
+});
