@@ -7,7 +7,7 @@ import type { ClassificationMetricsDoc } from '../../src/metrics/classification-
 import { topKAccuracy } from '../../src/metrics/classification-topk.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { type ClassRow, seedClassification } from './fixtures.ts';
-import { readNpy } from './npy.ts';
+import { readNpy } from '../helpers/npy.ts';
 
 const news = new URL('../../../shared/data/label-errors/20news', import.meta.url).pathname;
 

@@ -30,7 +30,7 @@ import {
 import { buildDigitsDemo } from '../../src/demo/digits-demo.ts';
 import { DIGITS_FILES, DIGIT_CLASS_NAMES } from '../../src/demo/digits.ts';
 import { DEMO_SEED } from '../../src/demo/settings.ts';
-import { readNpy, SHARED_DATA } from '../findings/npy.ts';
+import { readNpy, SHARED_DATA } from '../helpers/npy.ts';
 
 /** A float32 N×D .npy as { rows, cols, data }. */
 function readNpyFloat32(path: string): { rows: number; cols: number; data: Float32Array } {

@@ -11,7 +11,7 @@ import {
   rankIssues,
   roundPreservingSum,
 } from '../../src/findings/confident-learning.ts';
-import { readNpy, SHARED_DATA } from './npy.ts';
+import { readNpy, SHARED_DATA } from '../helpers/npy.ts';
 
 // Two classes, six rows; row 2 is labeled 0 but looks like 1, row 5 is labeled 1 and leans to 0.
 const labels2 = new Int32Array([0, 0, 0, 1, 1, 1]);

@@ -17,7 +17,7 @@ import {
   expectedCalibrationError,
 } from '../../src/metrics/classification-calibration.ts';
 import { topKAccuracy, topKHits, topKValues } from '../../src/metrics/classification-topk.ts';
-import { readNpy } from '../analyze/npy.ts';
+import { readNpy } from '../helpers/npy.ts';
 
 // y = [0,0,0,1,1,2,2,2], p = [0,1,0,1,2,2,2,0]
 // confusion[y][p]: y=0 → p 0,1,0 = [2,1,0]; y=1 → p 1,2 = [0,1,1]; y=2 → p 2,2,0 = [1,0,2]
