@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PYCOCOTOOLS_SAMPLE_STATS } from './coco-sample-reference.ts';
 import { describe, expect, it } from 'vitest';
 import { boxIou } from '../../src/metrics/box.ts';
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
@@ -129,23 +130,7 @@ describe('evaluateCoco on the published COCO sample', () => {
   const e = evaluateCoco(sample);
 
   it('reproduces pycocotools on val2014-100 + fakebbox100 results', () => {
-    // pycocotools COCOeval(bbox) on exactly these files (area = w×h), as recorded in
-    // rafaelpadilla/review_object_detection_metrics tests/test_coco_eval.py ("Compare results to
-    // those obtained with coco's official implementation", tolerance 1e-6).
-    const published = {
-      AP: 0.503647,
-      AP50: 0.696973,
-      AP75: 0.571667,
-      APsmall: 0.593252,
-      APmedium: 0.557991,
-      APlarge: 0.489363,
-      AR1: 0.386813,
-      AR10: 0.59368,
-      AR100: 0.595353,
-      ARsmall: 0.654764,
-      ARmedium: 0.60313,
-      ARlarge: 0.553744,
-    };
+    const published = PYCOCOTOOLS_SAMPLE_STATS;
     for (const [key, value] of Object.entries(published))
       expect(Math.abs(e.summary[key as keyof typeof published] - value), key).toBeLessThan(1e-6);
   });
