@@ -2,20 +2,7 @@ import type { CocoEvaluation, CocoSummary } from '../metrics/coco-eval.ts';
 import type { DetectionConfusion } from '../metrics/detection-confusion.ts';
 import type { DetectionRows } from '../metrics/detection-rows.ts';
 import type { DetBox } from '../metrics/detection-types.ts';
-
-/** One row_scores line as the analysis computes it (the store adds the run id). */
-export interface RowScoreLine {
-  rowId: number;
-  labeled: boolean;
-  iou: number | null;
-  confidence: number;
-  minConf: number | null;
-  maxConf: number | null;
-  label: number | null;
-  predicted: number | null;
-  numGt: number;
-  numPred: number;
-}
+import type { RowScoreLine } from '../store/analysis.ts';
 
 /**
  * Row lines of labeled images from the per-image matching: `label` is the ground-truth class of

@@ -336,22 +336,25 @@ export interface MatchLine {
   score: number | null;
 }
 
+/** One row_scores line as the analysis computes it (the store adds the run id). */
+export interface RowScoreLine {
+  rowId: number;
+  labeled: boolean;
+  iou: number | null;
+  confidence: number;
+  minConf: number | null;
+  maxConf: number | null;
+  label: number | null;
+  predicted: number | null;
+  numGt: number;
+  numPred: number;
+}
+
 /** Insert row_scores lines for a run, in multi-row batches. */
 export async function insertRowScores(
   db: Db,
   runId: number,
-  lines: readonly {
-    rowId: number;
-    labeled: boolean;
-    iou: number | null;
-    confidence: number;
-    minConf: number | null;
-    maxConf: number | null;
-    label: number | null;
-    predicted: number | null;
-    numGt: number;
-    numPred: number;
-  }[],
+  lines: readonly RowScoreLine[],
   { batch = 2000 }: { batch?: number } = {},
 ): Promise<void> {
   for (let i = 0; i < lines.length; i += batch)
