@@ -29,6 +29,11 @@ export interface ClassSource {
   classNames: string[];
   /** True when ids are the row indices, so they cannot repeat. */
   idsAreIndices: boolean;
+  /**
+   * True when `batches()` may be called again and reads the same rows (files with random access),
+   * so an import can make one pass per table instead of staging.
+   */
+  rereadable: boolean;
   /** Rows in the source when known up front (.npy). */
   rows: number | null;
   /** Names the place of a staged row (its `ord`) for messages: "pred_probs.npy: row 17". */

@@ -116,6 +116,8 @@ export async function openNpySource({
     k,
     classNames: names,
     idsAreIndices: !ids,
+    // Text files (ids, text labels) are read as streams, once.
+    rereadable: !ids && (!labels || labels.endsWith('.npy')),
     rows: p.rows,
     locate: (ord) => (ids ? `${idFile}: line ${ord + 1}` : `${p.file}: row ${ord}`),
     locateLabel: (ord) => (labelReader ? `${labelReader.file}: row ${ord}` : `${p.file}: row ${ord}`),

@@ -1,6 +1,7 @@
 import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
 import {
+  DIRECT_TARGET,
   STAGE_TARGET,
   countImport,
   createStage,
@@ -9,18 +10,48 @@ import {
   mergeClassPredictions,
   mergeLabels,
   mergeRows,
+  reserveIds,
   reserveRowIds,
 } from '../store/ingest.ts';
-import { withBulkTransaction } from '../store/ingest-tx.ts';
+import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import type { ClassSource } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
-import { openVectorSource } from './embeddings-file.ts';
+import { type VectorSource, openVectorSource } from './embeddings-file.ts';
+import { encodeDataRows, encodeLabels, encodePredictions } from './direct-encode.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
 import { ensureDatasetAndRun, writeVectors } from './write.ts';
+
+/**
+ * A new dataset from files that can be read more than once, with row ids = the row indices: each
+ * table gets one COPY of its final tuples (row ids are `base + index`), with no staging table and
+ * no join back on the external id. Ids cannot repeat and nothing stored can conflict, so the
+ * checks of the staged path have nothing to find.
+ */
+async function writeFresh(
+  tx: BulkTx,
+  source: ClassSource,
+  vectors: VectorSource | null,
+  ids: { datasetId: number; runId: number },
+): Promise<{ rows: number; annotations: number; predictions: number; embeddings: number }> {
+  const rows = source.rows ?? 0;
+  const base = await reserveRowIds(tx, rows);
+  await tx.copyIn(DIRECT_TARGET.rows, encodeDataRows(source.batches(), { datasetId: ids.datasetId, base }));
+  // Ids for every row reserved up front; unlabeled rows leave a gap in the annotation ids.
+  const firstAnn = await reserveIds(tx, 'annotations', rows);
+  const labeled = { labels: 0 };
+  await tx.copyIn(DIRECT_TARGET.labels, encodeLabels(source.batches(), { base, firstId: firstAnn }, labeled));
+  const firstPred = await reserveIds(tx, 'predictions', rows);
+  await tx.copyIn(
+    DIRECT_TARGET.predictions,
+    encodePredictions(source.batches(), source.k, { runId: ids.runId, base, firstId: firstPred }),
+  );
+  const embeddings = vectors ? await writeVectors(tx, vectors, ids, { base, rows }) : 0;
+  return { rows, annotations: labeled.labels, predictions: rows, embeddings };
+}
 
 /**
  * Import a classification run (labels + predicted probabilities, optional embeddings) in one
@@ -75,6 +106,8 @@ export async function ingestClassification(
         source: { kind: 'classification', files },
       });
       runId = ids.runId;
+      if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows)
+        return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)) };
       await createStage(tx, 'rows');
       const staged = { rows: 0 };
       await tx.copyIn(STAGE_TARGET.rows, encodeClassRows(source.batches(), source.k, staged));

@@ -1,6 +1,6 @@
 import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
-import { countImport, findRunByName, prepareBulkSession } from '../store/ingest.ts';
+import { findRunByName, prepareBulkSession } from '../store/ingest.ts';
 import { withBulkTransaction } from '../store/ingest-tx.ts';
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError } from './errors.ts';
@@ -25,9 +25,8 @@ export async function ingestEmbeddings(
           `run "${run}" not found, expected an imported run (import its predictions first)`,
         );
       await prepareBulkSession(tx, { datasetId: found.datasetId, runId: found.id });
-      await writeVectors(tx, source, { datasetId: found.datasetId, runId: found.id });
-      const counts = await countImport(tx, found.datasetId, found.id);
-      return { runId: found.id, embeddings: counts.embeddings };
+      const embeddings = await writeVectors(tx, source, { datasetId: found.datasetId, runId: found.id });
+      return { runId: found.id, embeddings };
     });
     if (analyze) await analyzeRun(deps, runId);
     return { embeddings };

@@ -67,6 +67,14 @@ export class CopyWriter {
     else this.int4(v);
   }
 
+  /** An int8 from a safe integer (row ids). */
+  int8(v: number): void {
+    this.ensure(12);
+    this.pos = this.buf.writeInt32BE(8, this.pos);
+    this.pos = this.buf.writeInt32BE(Math.floor(v / 2 ** 32), this.pos);
+    this.pos = this.buf.writeUInt32BE(v >>> 0, this.pos);
+  }
+
   float8(v: number): void {
     this.ensure(12);
     this.pos = this.buf.writeInt32BE(8, this.pos);

@@ -1,6 +1,8 @@
 import type { TaskKind } from '../../db/schema.ts';
 import {
+  DIRECT_TARGET,
   STAGE_TARGET,
+  countEmbeddings,
   createStage,
   findDataset,
   findDuplicateId,
@@ -10,11 +12,13 @@ import {
   insertRun,
   mergeEmbeddings,
   prepareBulkSession,
+  rowIndexBlock,
   runHasEmbeddings,
 } from '../store/ingest.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';
+import { encodeEmbeddings } from './direct-encode.ts';
 import { encodeVectors } from './stage-encode.ts';
 
 const sameList = (a: unknown[] | null, b: unknown[] | null) =>
@@ -68,13 +72,32 @@ export async function ensureDatasetAndRun(
   return { datasetId, runId, datasetExisted: !!existing, runExisted: !!run };
 }
 
-/** Stage and merge embeddings for rows already in the dataset (same transaction). */
+/**
+ * Embeddings for rows already in the dataset (same transaction); returns how many the run holds.
+ * Vectors in row-index order for a dataset whose rows are one id block (`block`, or found by
+ * rowIndexBlock) go straight into the table; anything else is staged and joined on the id.
+ */
 export async function writeVectors(
   tx: BulkTx,
   source: VectorSource,
   { datasetId, runId }: { datasetId: number; runId: number },
-): Promise<void> {
+  knownBlock?: { base: number; rows: number },
+): Promise<number> {
   const fresh = !(await runHasEmbeddings(tx, runId));
+  if (fresh && source.idsAreIndices && source.rows) {
+    const block = knownBlock ?? (await rowIndexBlock(tx, datasetId));
+    if (block) {
+      if (source.rows > block.rows)
+        throw new IngestError(
+          `${source.locate(block.rows)}: id ${show(String(block.rows))} is not a row of the dataset, expected the id of an imported row`,
+        );
+      await tx.copyIn(
+        DIRECT_TARGET.embeddings,
+        encodeEmbeddings(source.batches(), source.dim, { runId, base: block.base }),
+      );
+      return source.rows;
+    }
+  }
   await createStage(tx, 'vectors');
   await tx.copyIn(STAGE_TARGET.vectors, encodeVectors(source.batches(), source.dim));
   if (!source.idsAreIndices) {
@@ -90,4 +113,5 @@ export async function writeVectors(
       `${source.locate(unknown.ord)}: id ${show(unknown.externalId)} is not a row of the dataset, expected the id of an imported row`,
     );
   await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
+  return countEmbeddings(tx, runId);
 }

@@ -30,6 +30,18 @@ export const STAGE_TARGET: Record<Stage, string> = {
   vectors: 'ingest_vectors (ord, external_id, vector)',
 };
 
+/**
+ * COPY targets in the real tables, for imports that need no join on the external id (a new
+ * dataset with a reserved id block; vectors for a dataset whose rows are such a block). Column
+ * order = the order the encoders in src/ingest/direct-encode.ts write fields in.
+ */
+export const DIRECT_TARGET = {
+  rows: 'data_rows (id, dataset_id, external_id, labeled)',
+  labels: 'annotations (id, row_id, ann_key, label)',
+  predictions: 'predictions (id, run_id, row_id, pred_key, label, score, probs)',
+  embeddings: 'embeddings (run_id, row_id, dim, vector)',
+} as const;
+
 export const STAGE_FIELDS: Record<Stage, number> = { rows: 12, anns: 10, preds: 9, vectors: 3 };
 
 const STAGE_TABLE: Record<Stage, string> = {
@@ -216,17 +228,46 @@ export async function findBoxConflict(
 }
 
 /**
- * Reserve `n` consecutive data_rows ids for a new dataset, so labels and predictions can name
- * their row as `base + seq` instead of joining back on the external id. Imports hold an advisory
- * lock (prepareBulkSession) and are the only writers of data_rows.
+ * Reserve `n` consecutive ids of a bigserial table: data_rows ids for a new dataset, so labels and
+ * predictions can name their row as `base + seq` instead of joining back on the external id, or
+ * annotation/prediction ids written by a COPY that would otherwise call nextval once per row.
+ * Imports hold an advisory lock (prepareBulkSession) and are the only writers of these tables.
  */
-export async function reserveRowIds(tx: BulkTx, n: number): Promise<number> {
+export async function reserveIds(
+  tx: BulkTx,
+  table: 'data_rows' | 'annotations' | 'predictions',
+  n: number,
+): Promise<number> {
   const [r] = await tx.query<{ last: string | number }>(
-    `select setval(pg_get_serial_sequence('data_rows', 'id'), nextval(pg_get_serial_sequence('data_rows', 'id')) + $1 - 1)
+    `select setval(pg_get_serial_sequence($2, 'id'), nextval(pg_get_serial_sequence($2, 'id')) + $1 - 1)
        as last`,
-    [n],
+    [n, table],
   );
   return Number(r.last) - n + 1;
+}
+
+export const reserveRowIds = (tx: BulkTx, n: number) => reserveIds(tx, 'data_rows', n);
+
+/**
+ * When the dataset's rows are one id block whose external ids are the row indices (a .npy import
+ * without --ids), the id of row index i is `base + i`: vectors in row order need no join.
+ * Returns that base and the row count, or null.
+ */
+export async function rowIndexBlock(
+  tx: BulkTx,
+  datasetId: number,
+): Promise<{ base: number; rows: number } | null> {
+  const [r] = await tx.query<{ base: string | null; rows: number; top: string | null }>(
+    'select min(id) as base, max(id) as top, count(*)::int as rows from data_rows where dataset_id = $1',
+    [datasetId],
+  );
+  if (!r.rows || r.base === null || Number(r.top) - Number(r.base) + 1 !== r.rows) return null;
+  const base = Number(r.base);
+  const [off] = await tx.query<{ n: number }>(
+    `select count(*)::int as n from data_rows where dataset_id = $1 and external_id <> (id - $2::int8)::text`,
+    [datasetId, base],
+  );
+  return off.n === 0 ? { base, rows: r.rows } : null;
 }
 
 /** Row ids follow file order: the stage is filled in file order and read back by one seq scan. */
@@ -366,6 +407,13 @@ export async function runHasEmbeddings(tx: BulkTx, runId: number): Promise<boole
     [runId],
   );
   return r.has;
+}
+
+export async function countEmbeddings(tx: BulkTx, runId: number): Promise<number> {
+  const [r] = await tx.query<{ n: number }>('select count(*)::int as n from embeddings where run_id = $1', [
+    runId,
+  ]);
+  return r.n;
 }
 
 /** What the dataset and run hold after an import. */

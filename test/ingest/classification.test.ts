@@ -265,6 +265,36 @@ describeEachDriver('ingest classification', (ctx) => {
       /^labels-changed\.npy: row 3: row "3" has label 1 \(1\), but dataset "np5" already stores 0 \(0\) for it/,
     ],
   ];
+  // The same faults in a new dataset, which the direct path (one COPY per table) writes.
+  badCases.push(
+    [
+      'a probability row not summing to 1, in a new dataset',
+      () => {
+        const p = Float64Array.from(probs5);
+        p[12] = 0.5; // row 4: 0.5 + 0.05 + 0.9
+        return { run: 'fresh-bad', probs: files.write('fresh_probs.npy', encodeNpy(p, [5, 3])) };
+      },
+      'fresh_probs.npy: row 4: sums to 1.45, expected 1 ± 0.001',
+    ],
+    [
+      'a label outside the class range, in a new dataset',
+      () => ({
+        run: 'fresh-bad',
+        probs: probsPath,
+        labels: files.write('fresh-labels.npy', encodeNpy(new Int32Array([0, 1, 2, 0, 7]), [5])),
+      }),
+      'fresh-labels.npy: row 4: label 7 is outside the class range, expected an integer in [0, 3) or -1 for unlabeled',
+    ],
+    [
+      'embeddings with more rows than the new dataset',
+      () => ({
+        run: 'fresh-bad',
+        probs: probsPath,
+        embeddings: files.write('emb6.npy', encodeNpy(new Float32Array(12).fill(0.5), [6, 2])),
+      }),
+      'emb6.npy: shape (6, 2) has 6 rows, expected 5 (one per row of the predictions, in the same order)',
+    ],
+  );
   for (const [what, opts, message] of badCases) {
     it(`refuses ${what} with a clear error and changes nothing`, async () => {
       const before = await snapshot(ctx().database.db);
@@ -275,6 +305,83 @@ describeEachDriver('ingest classification', (ctx) => {
       expect(await snapshot(ctx().database.db)).toEqual(before);
     });
   }
+
+  it('writes a new .npy dataset straight into the tables, exactly as the staged path would', async () => {
+    const emb = files.write(
+      'emb5.npy',
+      encodeNpy(
+        new Float32Array(10).map((_, i) => i / 4),
+        [5, 2],
+      ),
+    );
+    const direct = await ingestClassification(deps(), {
+      run: 'direct-5',
+      labels: labelsPath,
+      probs: probsPath,
+      embeddings: emb,
+      analyze: false,
+    });
+    // An ids file is read once, as a stream, so this import takes the staged path; its labels and
+    // predictions take ids from the sequences, so a block the direct path reserved badly would collide.
+    const staged = await ingestClassification(deps(), {
+      run: 'staged-5',
+      labels: labelsPath,
+      probs: probsPath,
+      embeddings: emb,
+      ids: files.write('ids5.txt', '0\n1\n2\n3\n4\n'),
+      analyze: false,
+    });
+    expect({ ...direct, run: '', dataset: '' }).toEqual({ ...staged, run: '', dataset: '' });
+    expect(direct).toMatchObject({ rows: 5, annotations: 4, predictions: 5, embeddings: 5 });
+    const db = ctx().database.db;
+    expect(await rowsOf(db, 'direct-5', 'direct-5')).toEqual(await rowsOf(db, 'staged-5', 'staged-5'));
+    const vectors = (dataset: string) =>
+      rawRows<{ external_id: string; dim: number; vector: Uint8Array }>(
+        db,
+        sql`select r.external_id, e.dim, e.vector from embeddings e join data_rows r on r.id = e.row_id
+            join datasets d on d.id = r.dataset_id where d.name = ${dataset} order by r.id`,
+      );
+    const a = await vectors('direct-5');
+    expect(
+      a.map((v) => [v.external_id, v.dim, Array.from(new Float32Array(Uint8Array.from(v.vector).buffer))]),
+    ).toEqual([0, 1, 2, 3, 4].map((i) => [String(i), 2, [(2 * i) / 4, (2 * i + 1) / 4]]));
+    expect(a.map((v) => Buffer.from(v.vector))).toEqual(
+      (await vectors('staged-5')).map((v) => Buffer.from(v.vector)),
+    );
+    // Row ids follow file order, and the id blocks were taken from the sequences.
+    const [ids] = await rawRows<{ rows: number; gaps: number }>(
+      db,
+      sql`select count(*)::int as rows, (max(id) - min(id) + 1 - count(*))::int as gaps from data_rows
+          where dataset_id = (select id from datasets where name = 'direct-5') and external_id = (id - (
+            select min(id) from data_rows where dataset_id = (select id from datasets where name = 'direct-5')))::text`,
+    );
+    expect(ids).toEqual({ rows: 5, gaps: 0 });
+  });
+
+  it('attaches .npy embeddings to a dataset whose rows are an index block, refusing extra rows', async () => {
+    await ingestClassification(deps(), {
+      run: 'block-5',
+      labels: labelsPath,
+      probs: probsPath,
+      analyze: false,
+    });
+    const before = await snapshot(ctx().database.db);
+    const six = files.write('emb-six.npy', encodeNpy(new Float32Array(12).fill(1), [6, 2]));
+    const err = await ingestEmbeddings(deps(), { run: 'block-5', path: six, analyze: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(IngestError);
+    expect(err.message).toBe(
+      'emb-six.npy: row 5: id "5" is not a row of the dataset, expected the id of an imported row',
+    );
+    expect(await snapshot(ctx().database.db)).toEqual(before);
+    const four = files.write('emb-four.npy', encodeNpy(new Float32Array(8).fill(2), [4, 2]));
+    expect(await ingestEmbeddings(deps(), { run: 'block-5', path: four, analyze: false })).toEqual({
+      embeddings: 4,
+    });
+    // A second file for the same run takes the staged path and changes nothing it already has.
+    expect(await ingestEmbeddings(deps(), { run: 'block-5', path: four, analyze: false })).toEqual({
+      embeddings: 4,
+    });
+  });
 
   it('attaches embeddings by id and refuses an unknown id without changing anything', async () => {
     const emb = files.write(
