@@ -36,29 +36,34 @@ function indexOf(run: number): Index {
   return index;
 }
 
-/** usearch answers one query with Matches and several with BatchMatches; make both one shape. */
-function searchBatch(index: Index, queries: Float32Array, k: number) {
+/**
+ * usearch answers one query with Matches and several with BatchMatches; make both one shape.
+ * usearch explores max(expansion_search, wanted) candidates and has no per-call expansion, so a
+ * `breadth` above k asks for that many hits and keeps the best k.
+ */
+function searchBatch(index: Index, queries: Float32Array, k: number, breadth = 0) {
   const n = queries.length / index.dimensions();
   const kk = Math.max(1, Math.min(k, index.size()));
+  const wanted = Math.max(kk, Math.min(breadth, index.size()));
   const keys = new Float64Array(n * kk).fill(-1);
   const distances = new Float32Array(n * kk).fill(Number.POSITIVE_INFINITY);
   const counts = new Uint32Array(n);
   if (n === 0 || index.size() === 0) return { keys, distances, counts, k: kk };
-  const res = index.search(queries, kk, threads) as unknown as
+  const res = index.search(queries, wanted, threads) as unknown as
     | BatchMatches
     | { keys: BigUint64Array; distances: Float32Array };
   if (res instanceof BatchMatches) {
     for (let q = 0; q < n; q++) {
-      const c = Number(res.counts[q]);
+      const c = Math.min(kk, Number(res.counts[q]));
       counts[q] = c;
       for (let j = 0; j < c; j++) {
-        keys[q * kk + j] = Number(res.keys[q * kk + j]);
-        distances[q * kk + j] = res.distances[q * kk + j];
+        keys[q * kk + j] = Number(res.keys[q * wanted + j]);
+        distances[q * kk + j] = res.distances[q * wanted + j];
       }
     }
   } else {
-    counts[0] = res.keys.length;
-    for (let j = 0; j < res.keys.length; j++) {
+    counts[0] = Math.min(kk, res.keys.length);
+    for (let j = 0; j < counts[0]; j++) {
       keys[j] = Number(res.keys[j]);
       distances[j] = res.distances[j];
     }
@@ -127,8 +132,8 @@ const handlers: Record<string, Handler> = {
     return undefined;
   },
   size: (p: { run: number }) => ({ result: { size: indexes.get(p.run)?.size() ?? 0 } }),
-  search: (p: { run: number; queries: Float32Array; k: number }) => {
-    const r = searchBatch(indexOf(p.run), p.queries, p.k);
+  search: (p: { run: number; queries: Float32Array; k: number; breadth?: number }) => {
+    const r = searchBatch(indexOf(p.run), p.queries, p.k, p.breadth);
     return { result: r, transfer: [r.keys.buffer, r.distances.buffer, r.counts.buffer] };
   },
   knnBegin: (p: { run: number; rowIds: Float64Array }) => {

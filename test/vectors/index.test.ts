@@ -137,6 +137,23 @@ describeEachDriver('vector index', (ctx) => {
     expect(g.distances[2]).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('a wide search keeps the best k of its breadth, in order, whatever the breadth', async () => {
+    const { database } = ctx();
+    const angles = [0, 10, 25, 45, 70, 100, 140, 185];
+    const { runId, rowIds } = await seedRun(database.db, { name: 'breadth', vectors: angles.map(deg) });
+    await vectors.ensureIndex(database.db, runId);
+    const q = Float32Array.from([...deg(12), ...deg(160)]);
+    for (const breadth of [undefined, 1, 3, 100]) {
+      const hits = await vectors.search(runId, q, 3, breadth === undefined ? {} : { breadth });
+      expect(hits.k).toBe(3);
+      expect([...hits.counts]).toEqual([3, 3]);
+      // Nearest to 12°: 10°, 0°, 25°; to 160°: 140°, 185°, 100°.
+      expect([...hits.keys]).toEqual([1, 0, 2, 6, 7, 5].map((i) => rowIds[i]));
+      expect(hits.distances[0]).toBeCloseTo(cosDist(2), 6);
+      expect(hits.distances[5]).toBeCloseTo(cosDist(60), 6);
+    }
+  });
+
   it('find-similar fuses by rank, excludes the selection and honours unlabeledOnly', async () => {
     const { database } = ctx();
     const angles = [0, 10, 20, 35, 40, 52, 90];
