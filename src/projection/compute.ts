@@ -12,10 +12,12 @@ export interface ProjectionOptions {
   sample?: number;
   seed?: number;
   nNeighbors?: number;
-  /** Divisible by 3 (umap-js transform). */
+  /** Epochs of the fit. */
   nEpochs?: number;
+  /** Epochs placing the rows outside the sample (UMAP's reference transform runs 30 for large inputs). */
+  placeEpochs?: number;
   minDist?: number;
-  /** Rows per transform() call: umap-js's transform is quadratic in the batch (a mean over all rows per row), so keep it small. */
+  /** Rows per transform() call (placement is linear in the batch; this bounds the memory of one call). */
   batch?: number;
   /** Store the result (default true). */
   save?: boolean;
@@ -49,8 +51,9 @@ export async function computeProjection(
     seed = 42,
     nNeighbors = 15,
     nEpochs = 201,
+    placeEpochs = 30,
     minDist = 0.1,
-    batch = 512,
+    batch = 4096,
     save = true,
   }: ProjectionOptions = {},
 ): Promise<ProjectionResult> {
@@ -89,6 +92,7 @@ export async function computeProjection(
         k,
         nNeighbors,
         nEpochs,
+        placeEpochs,
         seed,
         minDist,
       });

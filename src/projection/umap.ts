@@ -1,5 +1,7 @@
 import { UMAP } from 'umap-js';
 import { createRandom } from '../random.ts';
+import { fastOptimizeLayout } from './umap-optimize.ts';
+import { type Placer, neighbourPlacer } from './umap-place.ts';
 
 export interface UmapFitInput {
   /** n×dim, flat. */
@@ -11,16 +13,23 @@ export interface UmapFitInput {
   k: number;
   /** UMAP's n_neighbors, counting the point itself (umap-js expects self as first neighbour). */
   nNeighbors: number;
-  /** umap-js's transform only finishes when this is divisible by 3 (it runs nEpochs/3 epochs). */
+  /** Epochs of the fit (placement runs its own number, see umap-place.ts). */
   nEpochs: number;
+  /** Epochs spent placing each batch of new points. */
+  placeEpochs?: number;
   seed: number;
   minDist?: number;
+  /** usearch threads for the placement index. */
+  threads?: number;
 }
 
 export interface UmapLayout {
   /** The fitted points' coordinates, n×2 flat. */
   embedding: Float32Array;
-  /** Place new points (m×dim flat) against the fitted map; m×2 flat. */
+  /**
+   * Place new points (m×dim flat) against the fitted map with umap-js's transform, their
+   * neighbours among the fitted points found by usearch (see umap-place.ts); m×2 flat. Linear in m.
+   */
   transform(vectors: Float32Array): Float32Array;
 }
 
@@ -70,9 +79,9 @@ export function fitUmap({
   nEpochs,
   seed,
   minDist = 0.1,
+  threads = 2,
+  placeEpochs = 30,
 }: UmapFitInput): UmapLayout {
-  if (nEpochs % 3 !== 0)
-    throw new Error(`UMAP nEpochs must be divisible by 3 (umap-js transform), got ${nEpochs}`);
   const n = vectors.length / dim;
   if (n <= nNeighbors) throw new Error(`UMAP needs more than nNeighbors=${nNeighbors} points, got ${n}`);
   const use = nNeighbors - 1;
@@ -102,8 +111,13 @@ export function fitUmap({
     distanceFn: cosine,
   });
   umap.setPrecomputedKNN(indices, distances);
+  fastOptimizeLayout(umap);
+  // The search graph only serves umap-js's own neighbour search in transform, which
+  // neighbourPlacer replaces; building it is a tenth of a large fit.
+  (umap as unknown as { makeSearchGraph: () => null }).makeSearchGraph = () => null;
   const X = rows(vectors, dim);
   const embedding = flatten(umap.fit(X));
+  let placer: Placer | null = null;
   return {
     embedding,
     transform(more) {
@@ -118,7 +132,8 @@ export function fitUmap({
         out.set(b, a.length);
         return out;
       }
-      return flatten(umap.transform(rows(more, dim)));
+      placer ??= neighbourPlacer(umap, vectors, dim, { threads, epochs: placeEpochs });
+      return flatten(placer.place(more, (r) => umap.transform(r)));
     },
   };
 }

@@ -72,7 +72,7 @@ export async function runCase({
     let placeS = 0;
     if (place > 0) {
       t = performance.now();
-      const batch = 512; // as computeProjection: umap-js's transform is quadratic in the batch
+      const batch = 4096; // as computeProjection
       for (let s = 0; s < place; s += batch) {
         const m = Math.min(batch, place - s);
         const start = (fit + s) * dim;
