@@ -183,10 +183,17 @@ export const rowScores = pgTable(
     primaryKey({ columns: [t.runId, t.rowId] }),
     index('row_scores_run_conf_idx').on(t.runId, t.confidence, t.rowId),
     index('row_scores_run_iou_idx').on(t.runId, t.iou),
-    // The uncertain queue reads the top of one measure among the run's unlabeled rows.
-    index('row_scores_run_least_idx').on(t.runId, t.uncertaintyLeast.desc().nullsLast(), t.rowId),
-    index('row_scores_run_margin_idx').on(t.runId, t.uncertaintyMargin.desc().nullsLast(), t.rowId),
-    index('row_scores_run_entropy_idx').on(t.runId, t.uncertaintyEntropy.desc().nullsLast(), t.rowId),
+    // The uncertain queue reads the top of one measure among the run's unlabeled rows. Partial:
+    // labeled rows (most of a run) then cost no entries in these three when row_scores is written.
+    index('row_scores_run_least_idx')
+      .on(t.runId, t.uncertaintyLeast.desc().nullsLast(), t.rowId)
+      .where(sql`not ${t.labeled}`),
+    index('row_scores_run_margin_idx')
+      .on(t.runId, t.uncertaintyMargin.desc().nullsLast(), t.rowId)
+      .where(sql`not ${t.labeled}`),
+    index('row_scores_run_entropy_idx')
+      .on(t.runId, t.uncertaintyEntropy.desc().nullsLast(), t.rowId)
+      .where(sql`not ${t.labeled}`),
   ],
 );
 
