@@ -18,7 +18,7 @@ import type { ClassSource } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
 import { type VectorSource, openVectorSource } from './embeddings-file.ts';
-import { encodeDataRows, encodeLabels, encodePredictions } from './direct-encode.ts';
+import { encodeIndexRows, encodeLabels, encodePredictions } from './direct-encode.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
@@ -39,7 +39,12 @@ async function writeFresh(
 ): Promise<{ rows: number; annotations: number; predictions: number; embeddings: number }> {
   const rows = source.rows ?? 0;
   const base = await reserveRowIds(tx, rows);
-  await tx.copyIn(DIRECT_TARGET.rows, encodeDataRows(source.batches(), { datasetId: ids.datasetId, base }));
+  // A first pass validates every row (a bad one fails before anything is written) and notes
+  // which rows are labeled, so the rows can go in the order of their ids as text.
+  const labeledRows = new Uint8Array(rows);
+  for await (const b of source.batches())
+    for (let i = 0; i < b.n; i++) labeledRows[b.start + i] = b.labels[i] >= 0 ? 1 : 0;
+  await tx.copyIn(DIRECT_TARGET.rows, encodeIndexRows(labeledRows, { datasetId: ids.datasetId, base }));
   // Ids for every row reserved up front; unlabeled rows leave a gap in the annotation ids.
   const firstAnn = await reserveIds(tx, 'annotations', rows);
   const labeled = { labels: 0 };

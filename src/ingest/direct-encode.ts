@@ -6,23 +6,51 @@ import { CopyWriter } from './pgcopy.ts';
 // dataset whose row ids are a reserved block (`base + position`), or vectors for such a dataset.
 // Field order must match DIRECT_TARGET in src/store/ingest.ts.
 
-/** `data_rows` tuples: id, dataset_id, external_id, labeled. */
-export async function* encodeDataRows(
-  batches: AsyncIterable<ClassBatch>,
-  { datasetId, base }: { datasetId: number; base: number },
-): AsyncGenerator<Buffer[]> {
-  const w = new CopyWriter();
-  let seq = 0;
-  for await (const b of batches) {
-    for (let i = 0; i < b.n; i++) {
-      w.row(4);
-      w.int8(base + seq++);
-      w.int4(datasetId);
-      w.text(b.ids ? b.ids[i] : String(b.start + i));
-      w.bool(b.labels[i] >= 0);
+/**
+ * 0 … n-1 in the order of their decimal strings ("0", "1", "10", "100", …, "11", …, "2", …).
+ *
+ * @example
+ * [...decimalOrder(12)]; // [0, 1, 10, 11, 2, 3, 4, 5, 6, 7, 8, 9]
+ */
+export function* decimalOrder(n: number): Generator<number> {
+  if (n <= 0) return;
+  yield 0;
+  let cur = 1;
+  for (let i = 1; i < n; i++) {
+    yield cur;
+    if (cur * 10 < n) cur *= 10;
+    else {
+      if (cur + 1 >= n) cur = Math.floor(cur / 10);
+      cur += 1;
+      while (cur % 10 === 0) cur /= 10;
     }
-    yield w.take();
   }
+}
+
+/**
+ * `data_rows` tuples (id, dataset_id, external_id, labeled) for rows whose external id is the row
+ * index, written in the order of those ids as text: the (dataset_id, external_id) index then grows
+ * at its right edge instead of taking each key at a random leaf, a quarter of the table's write
+ * time. Row ids stay `base + index`. `labeled` is per row index (1 = labeled).
+ */
+export function* encodeIndexRows(
+  labeled: Uint8Array,
+  { datasetId, base, chunk = 65536 }: { datasetId: number; base: number; chunk?: number },
+): Generator<Buffer[]> {
+  const w = new CopyWriter();
+  let inChunk = 0;
+  for (const i of decimalOrder(labeled.length)) {
+    w.row(4);
+    w.int8(base + i);
+    w.int4(datasetId);
+    w.text(String(i));
+    w.bool(labeled[i] === 1);
+    if (++inChunk === chunk) {
+      inChunk = 0;
+      yield w.take();
+    }
+  }
+  yield w.take();
 }
 
 /**
