@@ -74,7 +74,7 @@ export async function ensureDatasetAndRun(
 
 /**
  * Embeddings for rows already in the dataset (same transaction); returns how many the run holds.
- * Vectors in row-index order for a dataset whose rows are one id block (`block`, or found by
+ * Vectors in row-index order for a dataset whose rows are one id block (`knownBlock`, or found by
  * rowIndexBlock) go straight into the table; anything else is staged and joined on the id.
  */
 export async function writeVectors(
