@@ -1,5 +1,5 @@
 import type { ClassBatch } from './classification-batch.ts';
-import type { VectorBatch } from './embeddings-file.ts';
+import { type VectorBatch, vectorBytes } from './embeddings-file.ts';
 import { CopyWriter } from './pgcopy.ts';
 
 // Tuples for the real tables, for imports that need no join back on the external id: a new
@@ -108,16 +108,14 @@ export async function* encodeEmbeddings(
   { runId, base }: { runId: number; base: number },
 ): AsyncGenerator<Buffer[]> {
   const w = new CopyWriter();
-  const rowBytes = dim * 4;
   for await (const b of batches) {
-    // Float32Array memory is little-endian on every platform Node supports, so the bytes go as they are.
-    const bytes = new Uint8Array(b.vectors.buffer, b.vectors.byteOffset, b.n * rowBytes);
+    const vector = vectorBytes(b, dim);
     for (let i = 0; i < b.n; i++) {
       w.row(4);
       w.int4(runId);
       w.int8(base + b.start + i);
       w.int4(dim);
-      w.bytea(bytes.subarray(i * rowBytes, (i + 1) * rowBytes));
+      w.bytea(vector(i));
     }
     yield w.take();
   }

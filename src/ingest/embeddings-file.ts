@@ -14,6 +14,16 @@ export interface VectorBatch {
   vectors: Float32Array;
 }
 
+/**
+ * The i-th vector of a batch as its float32 bytes, without copying. Float32Array memory is
+ * little-endian on every platform Node supports, which is the embeddings column's format.
+ */
+export function vectorBytes(b: VectorBatch, dim: number): (i: number) => Uint8Array {
+  const rowBytes = dim * 4;
+  const bytes = new Uint8Array(b.vectors.buffer, b.vectors.byteOffset, b.n * rowBytes);
+  return (i) => bytes.subarray(i * rowBytes, (i + 1) * rowBytes);
+}
+
 export interface VectorSource {
   file: string;
   dim: number;

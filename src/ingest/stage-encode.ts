@@ -1,5 +1,5 @@
 import type { ClassBatch } from './classification-batch.ts';
-import type { VectorBatch } from './embeddings-file.ts';
+import { type VectorBatch, vectorBytes } from './embeddings-file.ts';
 import { CopyWriter } from './pgcopy.ts';
 
 // Field order must match STAGE_TARGET in src/store/ingest.ts.
@@ -46,15 +46,13 @@ export async function* encodeVectors(
   dim: number,
 ): AsyncGenerator<Buffer[]> {
   const w = new CopyWriter();
-  const rowBytes = dim * 4;
   for await (const b of batches) {
-    // Float32Array memory is little-endian on every platform Node supports, so the bytes go as they are.
-    const bytes = new Uint8Array(b.vectors.buffer, b.vectors.byteOffset, b.n * rowBytes);
+    const vector = vectorBytes(b, dim);
     for (let i = 0; i < b.n; i++) {
       w.row(3);
       w.int4(b.ords[i]);
       w.text(b.ids ? b.ids[i] : String(b.start + i));
-      w.bytea(bytes.subarray(i * rowBytes, (i + 1) * rowBytes));
+      w.bytea(vector(i));
     }
     yield w.take();
   }

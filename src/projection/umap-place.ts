@@ -140,7 +140,7 @@ export function neighbourPlacer(
   );
   let pending: { keys: BigUint64Array; counts: number[]; wanted: number } | null = null;
 
-  // The random starts only ever lose to the true neighbours pushed below.
+  // Random starts would only lose to the true neighbours pushed below: skip their distances.
   u.initFromRandom = () => {};
   u.smoothKNNDistance = smoothKnnDistance;
   u.search = (data, _graph, init, queries) => {

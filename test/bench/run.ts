@@ -1,31 +1,36 @@
 /**
  * `npm run bench [topic…]`: every benchmark in turn, each printing its figures next to a
- * baseline measured in the same run. Not part of `npm test`.
+ * baseline measured in the same run. Not part of `npm test`. Each topic runs in its own process,
+ * so its peak memory and heap are its own, not what the topics before it left behind.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TOPICS = ['coco', 'metrics', 'ingest', 'findings', 'vectors', 'umap', 'bot', 'board'];
 
-async function main() {
+function main(): number {
   const wanted = process.argv.slice(2);
   const topics = wanted.length ? wanted : TOPICS;
+  const failed: string[] = [];
   for (const topic of topics) {
     const file = fileURLToPath(new URL(`./${topic}.ts`, import.meta.url));
     if (!existsSync(file)) {
       console.log(`\n## ${topic}: no benchmark file`);
+      failed.push(topic);
       continue;
     }
     console.log(`\n## ${topic}`);
     const started = performance.now();
-    const mod = (await import(file)) as { main?: () => Promise<void> };
-    if (typeof mod.main !== 'function') throw new Error(`test/bench/${topic}.ts exports no main()`);
-    await mod.main();
-    console.log(`(${topic}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (run.status !== 0) {
+      console.log(`(${topic}: failed after ${seconds} s, exit ${run.status ?? run.signal})`);
+      failed.push(topic);
+    } else console.log(`(${topic}: ${seconds} s)`);
   }
+  if (failed.length) console.log(`\nfailed: ${failed.join(', ')}`);
+  return failed.length ? 1 : 0;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+process.exitCode = main();
