@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Deps } from '../deps.ts';
-import { listMislabels, type NewFlag } from '../store/findings.ts';
+import { listMislabels } from '../store/findings.ts';
+import type { NewFlag } from '../store/findings-save.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 import { requireRun } from './run-arg.ts';

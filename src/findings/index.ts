@@ -7,10 +7,8 @@ import {
   loadClassificationRows,
   loadDetectionImages,
   loadFindingsRun,
-  type NewFlag,
-  type RowFindings,
-  saveFindings,
 } from '../store/findings.ts';
+import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
 import { knnGraph } from '../vectors/knn.ts';
 import { classifyFindings } from './classification.ts';
 import { detectionEvidence, detectionFlags, imageLabelQuality } from './detection.ts';

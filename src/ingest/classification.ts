@@ -1,18 +1,15 @@
 import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
+import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
-  DIRECT_TARGET,
   STAGE_TARGET,
-  countImport,
   createStage,
   findDuplicateId,
   findLabelConflict,
   mergeClassPredictions,
   mergeLabels,
   mergeRows,
-  reserveIds,
-  reserveRowIds,
-} from '../store/ingest.ts';
+} from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import type { ClassSource } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';

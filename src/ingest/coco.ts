@@ -1,15 +1,15 @@
 import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
+import { countImport } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
   STAGE_TARGET,
-  countImport,
   createStage,
   findBoxConflict,
   mergeAnnotations,
   mergeBoxPredictions,
   mergeRows,
-} from '../store/ingest.ts';
+} from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import {
   type CocoGroundTruth,

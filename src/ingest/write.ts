@@ -1,20 +1,22 @@
 import type { TaskKind } from '../../db/schema.ts';
 import {
   DIRECT_TARGET,
-  STAGE_TARGET,
   countEmbeddings,
-  createStage,
   findDataset,
-  findDuplicateId,
   findRunByName,
-  findUnknownVectorId,
   insertDataset,
   insertRun,
-  mergeEmbeddings,
   prepareBulkSession,
   rowIndexBlock,
   runHasEmbeddings,
 } from '../store/ingest.ts';
+import {
+  STAGE_TARGET,
+  createStage,
+  findDuplicateId,
+  findUnknownVectorId,
+  mergeEmbeddings,
+} from '../store/ingest-stage.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';

@@ -1,8 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Database, Db } from '../../db/index.ts';
+import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
-import { CopyWriter } from '../ingest/pgcopy.ts';
-import { withBulkTransaction } from './ingest-tx.ts';
 import {
   annotations,
   dataRows,
@@ -16,6 +14,7 @@ import {
 import type { Deps } from '../deps.ts';
 import { selectDiverse } from '../findings/diverse.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
+import type { NewFlag } from './findings-save.ts';
 
 /** A run with what the findings need from its dataset. */
 export interface FindingsRun {
@@ -204,119 +203,6 @@ export async function loadEmbeddingVectors(
 }
 
 /** A flag to store; `rank` is assigned from the array order. */
-export interface NewFlag {
-  rowId: number;
-  kind: 'label' | 'swap' | 'overlooked' | 'bad_location';
-  annId?: number | null;
-  predId?: number | null;
-  given: number | null;
-  suggested: number | null;
-  score: number;
-  methods: string[];
-  evidence: string;
-}
-
-/** Per-row findings columns of row_scores; null clears. */
-export interface RowFindings {
-  rowId: number;
-  labelQuality: number | null;
-  neighbourDisagreement: number | null;
-  uncertaintyLeast: number | null;
-  uncertaintyMargin: number | null;
-  uncertaintyEntropy: number | null;
-}
-
-const finite = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? null : v;
-
-/** label_flags tuples, ranked in array order; batches of 20k. */
-function* flagTuples(flags: NewFlag[], runId: number): Generator<Buffer[]> {
-  const w = new CopyWriter();
-  for (let i = 0; i < flags.length; i++) {
-    const f = flags[i];
-    w.row(11);
-    w.int4(runId);
-    w.int8(f.rowId);
-    w.text(f.kind);
-    if (f.annId === null || f.annId === undefined) w.null();
-    else w.int8(f.annId);
-    if (f.predId === null || f.predId === undefined) w.null();
-    else w.int8(f.predId);
-    w.int4OrNull(f.given);
-    w.int4OrNull(f.suggested);
-    w.float8(f.score);
-    w.jsonbOrNull(f.methods);
-    w.text(f.evidence);
-    w.int4(i + 1);
-    if ((i + 1) % 20_000 === 0) yield w.take();
-  }
-  yield w.take();
-}
-
-/** Per-row findings tuples for the staging table; non-finite values go in as null. */
-function* rowTuples(rows: RowFindings[]): Generator<Buffer[]> {
-  const w = new CopyWriter();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    w.row(6);
-    w.int8(r.rowId);
-    w.float8OrNull(finite(r.labelQuality));
-    w.float8OrNull(finite(r.neighbourDisagreement));
-    w.float8OrNull(finite(r.uncertaintyLeast));
-    w.float8OrNull(finite(r.uncertaintyMargin));
-    w.float8OrNull(finite(r.uncertaintyEntropy));
-    if ((i + 1) % 20_000 === 0) yield w.take();
-  }
-  yield w.take();
-}
-
-/**
- * Replace a run's findings in one transaction: its flags (ranked in array order, 1 = most likely
- * wrong), the findings columns of its row_scores (rows not listed are cleared), and the options used.
- * A failure leaves the previous findings as they were. Flags and row values go in by binary COPY
- * (a million-row run flags and scores every row), the row values through a staging table and one
- * UPDATE … FROM.
- */
-export async function saveFindings(
-  database: Database,
-  runId: number,
-  { flags, rows, options }: { flags: NewFlag[]; rows: RowFindings[]; options: Record<string, unknown> },
-): Promise<void> {
-  await withBulkTransaction(database, async (tx) => {
-    await tx.query('delete from label_flags where run_id = $1', [runId]);
-    // Only lines that hold findings: right after analyzeRun none do, and rewriting a million
-    // untouched lines (and their index entries) would double the cost of saving.
-    await tx.query(
-      `update row_scores set label_quality = null, neighbour_disagreement = null, uncertainty_least = null,
-         uncertainty_margin = null, uncertainty_entropy = null
-       where run_id = $1 and (label_quality is not null or neighbour_disagreement is not null
-         or uncertainty_least is not null or uncertainty_margin is not null or uncertainty_entropy is not null)`,
-      [runId],
-    );
-    await tx.copyIn(
-      'label_flags (run_id, row_id, kind, ann_id, pred_id, given, suggested, score, methods, evidence, rank)',
-      flagTuples(flags, runId),
-    );
-    await tx.query(
-      `create temp table findings_rows (row_id int8, lq float8, nd float8, ul float8, um float8, ue float8)
-       on commit drop`,
-    );
-    await tx.copyIn('findings_rows (row_id, lq, nd, ul, um, ue)', rowTuples(rows));
-    // Statistics, so the planner joins a million staged rows by hash rather than row by row.
-    await tx.query('analyze findings_rows');
-    await tx.query(
-      `update row_scores r set label_quality = v.lq, neighbour_disagreement = v.nd, uncertainty_least = v.ul,
-         uncertainty_margin = v.um, uncertainty_entropy = v.ue
-       from findings_rows v where r.run_id = $1 and r.row_id = v.row_id`,
-      [runId],
-    );
-    await tx.query('update model_runs set findings_options = $2::text::jsonb where id = $1', [
-      runId,
-      JSON.stringify(options),
-    ]);
-  });
-}
-
 export interface MislabelItem {
   rowId: number;
   id: string;

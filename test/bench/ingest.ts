@@ -153,6 +153,12 @@ async function timeAnalyze(deps: Deps, run: string): Promise<string> {
   }
 }
 
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return (performance.now() - started) / 1000;
+}
+
 const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en')} rows/s`;
 
 export async function main(): Promise<void> {
@@ -165,7 +171,7 @@ export async function main(): Promise<void> {
   const dbName = `loupe_bench_${randomBytes(5).toString('hex')}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
   try {
-    let t = performance.now();
+    const t = performance.now();
     const files = makeInputs(dir, rows, embRows, dim);
     console.log(
       `data: ${rows.toLocaleString('en')} rows × ${K} classes (float32), ${embRows.toLocaleString('en')} × ${dim} float32 embeddings; generated in ${((performance.now() - t) / 1000).toFixed(1)} s`,
@@ -183,33 +189,27 @@ export async function main(): Promise<void> {
     url.pathname = `/${dbName}`;
     const pg = await createDb({ url: url.toString(), max: 4 });
     try {
+      const importRows = (db: Database) =>
+        timed(() =>
+          ingestClassification(depsFor(db), {
+            run: 'bench',
+            labels: files.labels,
+            probs: files.probs,
+            analyze: false,
+          }),
+        );
+      const mb = (embRows * dim * 4) / 1e6;
+      const importVectors = (db: Database) =>
+        timed(() => ingestEmbeddings(depsFor(db), { run: 'bench', path: files.emb, analyze: false }));
+
       const rawS = await rawCopy(pg, files.labels, files.probs);
-      t = performance.now();
-      await ingestClassification(depsFor(pg), {
-        run: 'bench',
-        labels: files.labels,
-        probs: files.probs,
-        analyze: false,
-      });
-      const ingS = (performance.now() - t) / 1000;
+      const ingS = await importRows(pg);
       console.log(`postgres raw COPY (baseline): ${rawS.toFixed(2)} s, ${rate(rows, rawS)}`);
       console.log(
         `postgres ingestClassification: ${ingS.toFixed(2)} s, ${rate(rows, ingS)} (target ≥ 300,000), ${(rawS / ingS).toFixed(2)}× raw COPY (target ≥ 0.5×)`,
       );
-      t = performance.now();
-      await ingestClassification(depsFor(pg), {
-        run: 'bench',
-        labels: files.labels,
-        probs: files.probs,
-        analyze: false,
-      });
-      console.log(
-        `postgres re-import of the same files (no-op): ${((performance.now() - t) / 1000).toFixed(2)} s`,
-      );
-      const mb = (embRows * dim * 4) / 1e6;
-      t = performance.now();
-      await ingestEmbeddings(depsFor(pg), { run: 'bench', path: files.emb, analyze: false });
-      const embS = (performance.now() - t) / 1000;
+      console.log(`postgres re-import of the same files (no-op): ${(await importRows(pg)).toFixed(2)} s`);
+      const embS = await importVectors(pg);
       console.log(
         `postgres ingestEmbeddings: ${mb.toFixed(0)} MB in ${embS.toFixed(2)} s, ${(mb / embS).toFixed(0)} MB/s (target ≥ 100)`,
       );
@@ -221,21 +221,12 @@ export async function main(): Promise<void> {
         const lite = await createDb({ dataDir: join(dir, 'pglite') });
         try {
           const liteRawS = await rawCopy(lite, files.labels, files.probs);
-          t = performance.now();
-          await ingestClassification(depsFor(lite), {
-            run: 'bench',
-            labels: files.labels,
-            probs: files.probs,
-            analyze: false,
-          });
-          const liteS = (performance.now() - t) / 1000;
+          const liteS = await importRows(lite);
           console.log(`pglite raw COPY (baseline): ${liteRawS.toFixed(2)} s, ${rate(rows, liteRawS)}`);
           console.log(
             `pglite ingestClassification: ${liteS.toFixed(2)} s, ${rate(rows, liteS)} (target ≥ 80,000), ${(liteRawS / liteS).toFixed(2)}× raw COPY`,
           );
-          t = performance.now();
-          await ingestEmbeddings(depsFor(lite), { run: 'bench', path: files.emb, analyze: false });
-          const liteEmbS = (performance.now() - t) / 1000;
+          const liteEmbS = await importVectors(lite);
           console.log(
             `pglite ingestEmbeddings: ${mb.toFixed(0)} MB in ${liteEmbS.toFixed(2)} s, ${(mb / liteEmbS).toFixed(0)} MB/s`,
           );

@@ -2,7 +2,7 @@ import { UMAP } from 'umap-js';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/random.ts';
 import { fastOptimizeLayout } from '../../src/projection/umap-optimize.ts';
-import { smoothKnnDistance } from '../../src/projection/umap-place.ts';
+import { smoothKnnDistance } from '../../src/projection/umap-smooth.ts';
 import { fitUmap } from '../../src/projection/umap.ts';
 import { clusters } from '../vectors/seed.ts';
 
