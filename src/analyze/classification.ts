@@ -21,7 +21,7 @@ import {
 export async function analyzeClassification(
   db: Db,
   run: RunForAnalysis,
-  { chunk = 50000 }: { chunk?: number } = {},
+  { chunk }: { chunk?: number } = {},
 ): Promise<ClassificationMetricsDoc> {
   const numClasses = run.classNames.length;
   await writeClassificationRowScores(db, run);

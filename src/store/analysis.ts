@@ -169,7 +169,7 @@ export async function* labeledProbabilityChunks(
   db: Db,
   runId: number,
   numClasses: number,
-  { chunk = 5000 }: { chunk?: number } = {},
+  { chunk = 50_000 }: { chunk?: number } = {},
 ): AsyncGenerator<{ labels: Int32Array; scores: Float64Array }> {
   let after = 0;
   for (;;) {
