@@ -142,27 +142,33 @@ export async function mergeRows(
   );
 }
 
+/**
+ * The row id of each staged row, as a select list item and its FROM clause: `base + seq` for a
+ * new dataset's reserved id block (no join back), else the stored row found by its external id.
+ * `param` is the placeholder that carries `base`, or the dataset id for the join.
+ */
+function stagedRowIds(param: string, base: number | undefined): { id: string; from: string } {
+  return base === undefined
+    ? {
+        id: 'r.id',
+        from: `ingest_rows s join data_rows r on r.dataset_id = ${param} and r.external_id = s.external_id`,
+      }
+    : { id: `${param}::int8 + s.seq`, from: 'ingest_rows s' };
+}
+
 /** Classification labels as annotations keyed 'label'. */
 export async function mergeLabels(
   tx: BulkTx,
   datasetId: number,
   { fresh = false, base }: Fresh & { base?: number } = {},
 ): Promise<void> {
-  if (base !== undefined) {
-    await tx.query(
-      `insert into annotations (row_id, ann_key, label)
-       select $1::int8 + seq, 'label', label from ingest_rows where label is not null`,
-      [base],
-    );
-    return;
-  }
+  const rows = stagedRowIds('$1', base);
   await tx.query(
     `insert into annotations (row_id, ann_key, label)
-     select r.id, 'label', s.label from ingest_rows s
-     join data_rows r on r.dataset_id = $1 and r.external_id = s.external_id
+     select ${rows.id}, 'label', s.label from ${rows.from}
      where s.label is not null
      ${fresh ? '' : 'on conflict (row_id, ann_key) do nothing'}`,
-    [datasetId],
+    [base ?? datasetId],
   );
 }
 
@@ -172,21 +178,13 @@ export async function mergeClassPredictions(
   runId: number,
   { fresh = false, base }: Fresh & { base?: number } = {},
 ): Promise<void> {
-  if (base !== undefined) {
-    await tx.query(
-      `insert into predictions (run_id, row_id, pred_key, label, score, probs)
-       select $1, $2::int8 + seq, 0, pred, score, probs from ingest_rows where pred is not null`,
-      [runId, base],
-    );
-    return;
-  }
+  const rows = stagedRowIds('$2', base);
   await tx.query(
     `insert into predictions (run_id, row_id, pred_key, label, score, probs)
-     select $2, r.id, 0, s.pred, s.score, s.probs from ingest_rows s
-     join data_rows r on r.dataset_id = $1 and r.external_id = s.external_id
+     select $1, ${rows.id}, 0, s.pred, s.score, s.probs from ${rows.from}
      where s.pred is not null
      ${fresh ? '' : 'on conflict (run_id, row_id, pred_key) do nothing'}`,
-    [datasetId, runId],
+    [runId, base ?? datasetId],
   );
 }
 
