@@ -1,9 +1,7 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from 'commander';
-import { loadConfig } from '../src/config.ts';
 import { defaultCliContext } from '../src/cli/context.ts';
 import { registerCli } from '../src/cli/index.ts';
-import { serveCommand } from './serve.ts';
 
 const program = new Command('loupe')
   .description('Find model errors and label mistakes, choose what to label next — from Slack.')
@@ -16,6 +14,12 @@ program
   .command('serve')
   .description('Serve the review board and the Slack bot on one port (PORT, default 3000)')
   .action(async () => {
+    // Loaded here, not at the top: the server pulls in Bolt, Hono and the charts, which the other
+    // commands never need and which would slow every start.
+    const [{ loadConfig }, { serveCommand }] = await Promise.all([
+      import('../src/config.ts'),
+      import('./serve.ts'),
+    ]);
     const { stop } = await serveCommand(loadConfig());
     const shutdown = () => stop().then(() => process.exit(0));
     process.once('SIGINT', shutdown);
