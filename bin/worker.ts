@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../src/config.ts';
 import { type Deps, type Logger, createLogger } from '../src/deps.ts';
-import { pipelineHandlers } from '../src/jobs/pipeline.ts';
+import { configuredRunner, pipelineHandlers } from '../src/jobs/pipeline.ts';
 import { type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
 import { openDeps } from '../src/open.ts';
 import { type VectorService, createVectorService } from '../src/vectors/service.ts';
@@ -23,8 +23,7 @@ export function jobRunnerFor(deps: Deps, { concurrency = 1 }: { concurrency?: nu
   return createJobRunner(deps, {
     handlers: pipelineHandlers(deps),
     concurrency,
-    leaseMs: deps.config.LOUPE_JOB_LEASE_SECONDS * 1000,
-    crashAt: deps.config.LOUPE_CRASH_AT,
+    ...configuredRunner(deps.config),
   });
 }
 

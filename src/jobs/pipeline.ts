@@ -1,4 +1,5 @@
 import { analyzeRun } from '../analyze/run.ts';
+import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
 import { countEmbeddings } from '../store/findings.ts';
@@ -121,6 +122,11 @@ export function pipelineHandlers(deps: Deps): JobHandlers {
   };
 }
 
+/** The runner settings read from the configuration (lease length, crash-test fault point). */
+export function configuredRunner(config: Config): Pick<JobRunnerOptions, 'leaseMs' | 'crashAt'> {
+  return { leaseMs: config.LOUPE_JOB_LEASE_SECONDS * 1000, crashAt: config.LOUPE_CRASH_AT };
+}
+
 /**
  * Run a run's analysis jobs (or those of `kinds`) here and now, through the queue, so another
  * worker never runs them twice: what `loupe ingest` does after its import committed. Throws the
@@ -139,7 +145,7 @@ export async function runPipelineNow(
     const all = pipelineHandlers(withVectors);
     const handlers = Object.fromEntries(kinds.map((k) => [k, all[k]]));
     const runner = createJobRunner(withVectors, {
-      crashAt: deps.config.LOUPE_CRASH_AT,
+      ...configuredRunner(deps.config),
       ...options,
       handlers,
       pollMs: 200,

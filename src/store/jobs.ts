@@ -234,11 +234,17 @@ export async function listJobs(
   }));
 }
 
+/** An unfinished job of a run, as the board shows it. */
+export interface PendingWork {
+  id: number;
+  kind: string;
+  state: JobState;
+  progress: number;
+  error: string | null;
+}
+
 /** The run's unfinished jobs (queued or running), oldest first: what a page waits on. */
-export async function pendingJobs(
-  database: Database,
-  runId: number,
-): Promise<{ id: number; kind: string; state: JobState; progress: number; error: string | null }[]> {
+export async function pendingJobs(database: Database, runId: number): Promise<PendingWork[]> {
   const rows = await queryOf(database)<{
     id: number;
     kind: string;
