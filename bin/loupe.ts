@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { defaultCliContext } from '../src/cli/context.ts';
 import { registerCli } from '../src/cli/index.ts';
 
@@ -10,20 +10,54 @@ const program = new Command('loupe')
 
 registerCli(program, defaultCliContext());
 
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
+  return n;
+};
+
+const stopOnSignal = (stop: () => Promise<void>) => {
+  const shutdown = () => stop().then(() => process.exit(0));
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+};
+
 program
   .command('serve')
-  .description('Serve the review board and the Slack bot on one port (PORT, default 3000)')
-  .action(async () => {
+  .description('Serve the review board and the Slack bot on one port (PORT, default 3000), and run jobs')
+  .option('--no-worker', 'do not run jobs here (leave them to `loupe worker` processes)')
+  .option('--concurrency <n>', 'jobs run at once', positive, 1)
+  .action(async (o: { worker: boolean; concurrency: number }) => {
     // Loaded here, not at the top: the server pulls in Bolt, Hono and the charts, which the other
     // commands never need and which would slow every start.
     const [{ loadConfig }, { serveCommand }] = await Promise.all([
       import('../src/config.ts'),
       import('./serve.ts'),
     ]);
-    const { stop } = await serveCommand(loadConfig());
-    const shutdown = () => stop().then(() => process.exit(0));
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    const { stop } = await serveCommand(loadConfig(), { worker: o.worker, concurrency: o.concurrency });
+    stopOnSignal(stop);
+  });
+
+program
+  .command('worker')
+  .description(
+    'Run jobs only (index, analysis, projection): as many worker processes as you like on Postgres',
+  )
+  .option('--concurrency <n>', 'jobs run at once', positive, 1)
+  .option('--once', 'run the jobs that are due, then exit')
+  .action(async (o: { concurrency: number; once?: boolean }) => {
+    const [{ loadConfig }, { workerCommand }] = await Promise.all([
+      import('../src/config.ts'),
+      import('./worker.ts'),
+    ]);
+    const { stop, done } = await workerCommand(loadConfig(), { concurrency: o.concurrency, once: o.once });
+    if (done) {
+      const { ran, failed } = await done;
+      process.stdout.write(`Ran ${ran} job(s), ${failed} failed.\n`);
+      if (failed) process.exitCode = 1;
+      return;
+    }
+    stopOnSignal(stop);
   });
 
 program.parseAsync().catch((err: Error) => {

@@ -1,32 +1,31 @@
-import { join } from 'node:path';
 import { createSlackHandler } from '../bot/index.ts';
 import type { Config } from '../src/config.ts';
 import { loadDemo } from '../src/demo/load.ts';
 import { type Logger, createLogger } from '../src/deps.ts';
 import { openDeps } from '../src/open.ts';
-import { runsAwaitingProjection } from '../src/store/pending-jobs.ts';
-import { createVectorService } from '../src/vectors/service.ts';
-import { runRunJobs } from '../src/vectors/jobs.ts';
 import { createServerApp, listen } from './server.ts';
+import { jobRunnerFor, processVectors } from './worker.ts';
 
 /**
  * `loupe serve`: open the database (migrations run; failure exits before listening), load the demo
- * on an empty database, listen, start the bot, then index and project runs that need it in the
- * background (worker threads, never on the request path).
+ * on an empty database, listen, start the bot, then run jobs (index, analysis, projection) from
+ * the queue unless `worker` is false — those left by a crash or another process included.
  */
 export async function serveCommand(
   config: Config,
-  { logger = createLogger(), jobPollMs = 60_000 }: { logger?: Logger; jobPollMs?: number } = {},
+  {
+    logger = createLogger(),
+    worker = true,
+    concurrency = 1,
+  }: { logger?: Logger; worker?: boolean; concurrency?: number } = {},
 ) {
   const opened = await openDeps(config, { logger });
-  const vectors = createVectorService({
-    dataDir: join(config.LOUPE_DATA),
-    logger,
-    threads: 2,
-  });
+  const vectors = processVectors(config, logger);
   const deps = { ...opened, vectors };
+  const runner = worker ? jobRunnerFor(deps, { concurrency }) : null;
   if (config.LOUPE_DEMO) {
-    const demo = await loadDemo(deps);
+    // With a worker here the demo's analysis runs as jobs once we listen; without one, now.
+    const demo = await loadDemo(deps, { wait: !runner });
     if (demo.loaded) logger.info(`Loaded the demo: ${demo.runs.join(', ')} (LOUPE_DEMO=0 to skip)`);
   }
   const slack = createSlackHandler(deps);
@@ -34,31 +33,12 @@ export async function serveCommand(
   const base = config.LOUPE_PUBLIC_URL ?? `http://${config.HOST}:${server.port}`;
   logger.info(`Loupe board on ${base}/ (database: ${deps.database.driver})`);
   await slack.start();
-
-  // Runs imported by another process (Postgres) or before a crash are picked up here, one at a time.
-  let stopping = false;
-  let background: Promise<void> = Promise.resolve();
-  const catchUp = () => {
-    background = background
-      .then(async () => {
-        for (const run of await runsAwaitingProjection(deps.db)) {
-          if (stopping) return;
-          logger.info(`Indexing and projecting run ${run.name} in the background`);
-          await runRunJobs(deps, run.id);
-        }
-      })
-      .catch((err: Error) => logger.error('background jobs failed', { error: err.message }));
-  };
-  catchUp();
-  const timer = setInterval(catchUp, jobPollMs);
-  timer.unref();
+  await runner?.start();
 
   const stop = async () => {
-    stopping = true;
-    clearInterval(timer);
     await slack.stop();
     await server.close();
-    await background;
+    await runner?.stop();
     await vectors.close();
     await deps.database.close();
   };

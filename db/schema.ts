@@ -309,3 +309,38 @@ export const slackDeliveries = pgTable('slack_deliveries', {
   key: text('key').primaryKey(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().default(sql`now()`),
 });
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+/**
+ * The durable job queue: heavy work after ingest (index, analysis, projection, …) waits here,
+ * is claimed with `FOR UPDATE SKIP LOCKED` by any worker process, and is taken over when its
+ * lease runs out (the worker died). `dedupe_key` keeps one untried queued job per kind and subject.
+ */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    runId: integer('run_id').references(() => modelRuns.id, { onDelete: 'cascade' }),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    dedupeKey: text('dedupe_key'),
+    state: text('state').$type<JobState>().notNull().default('queued'),
+    progress: real('progress').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(5),
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    lockedBy: text('locked_by'),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    error: text('error'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('jobs_due_idx').on(t.runAfter).where(sql`state in ('queued', 'running')`),
+    index('jobs_run_idx').on(t.runId, t.kind),
+    // Only jobs never tried: a retry waiting out its backoff must not block a fresh enqueue.
+    uniqueIndex('jobs_queued_uq').on(t.dedupeKey).where(sql`state = 'queued' and attempts = 0`),
+  ],
+);

@@ -27,6 +27,10 @@ const schema = z.object({
   LOUPE_DIGEST_CHANNELS: list,
   LOUPE_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
   LOUPE_TZ: z.string().default('UTC'),
+  /** Seconds a worker holds a job without a heartbeat before another worker takes it over. */
+  LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  /** Fault injection for crash tests: SIGKILL when a job of this kind starts (`kind`) or reaches `kind@fraction`. */
+  LOUPE_CRASH_AT: z.string().optional(),
   LOUPE_DEMO: z
     .enum(['0', '1', 'true', 'false'])
     .default('1')

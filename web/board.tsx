@@ -77,6 +77,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
     name: run.name,
     kind: run.kind,
     active,
+    pending: run.pending,
   });
 
   app.get('/', async (c) =>

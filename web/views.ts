@@ -1,5 +1,6 @@
 import type { Deps } from '../src/deps.ts';
 import { listErrors } from '../src/store/errors.ts';
+import { type PendingWork, pendingJobs } from '../src/store/jobs.ts';
 import { latestDecisions, listTags } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { lookupRun } from '../src/store/run-lookup.ts';
@@ -15,6 +16,8 @@ export interface BoardRun {
   datasetId: number;
   classNames: string[];
   metrics: Record<string, unknown> | null;
+  /** Its jobs not finished yet (analysis, projection, …): the pages say a result is pending. */
+  pending: PendingWork[];
 }
 
 export async function loadRun(deps: Deps, name: string): Promise<BoardRun> {
@@ -28,6 +31,7 @@ export async function loadRun(deps: Deps, name: string): Promise<BoardRun> {
     datasetId: run.datasetId,
     classNames: run.classNames,
     metrics: run.metrics ?? null,
+    pending: await pendingJobs(deps.database, run.id),
   };
 }
 

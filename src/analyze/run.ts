@@ -22,7 +22,11 @@ export type { ClassificationMetricsDoc, DetectionMetricsDoc };
  * @example
  * const metrics = await analyzeRun(deps, run.id);
  */
-export async function analyzeRun(deps: Deps, runId: number): Promise<RunMetricsDoc> {
+export async function analyzeRun(
+  deps: Deps,
+  runId: number,
+  { onProgress = () => {} }: { onProgress?: (fraction: number) => void } = {},
+): Promise<RunMetricsDoc> {
   const started = Date.now();
   const doc = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
@@ -34,6 +38,8 @@ export async function analyzeRun(deps: Deps, runId: number): Promise<RunMetricsD
     return metrics;
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
+  onProgress(0.5);
   await computeFindings(deps, runId);
+  onProgress(1);
   return doc;
 }

@@ -12,8 +12,9 @@ import { registerSimilar } from './similar.ts';
 import { registerProject } from './project.ts';
 import { registerBatch } from './batch.ts';
 import { registerRework } from './rework.ts';
+import { registerJobs } from './jobs.ts';
 
-/** Every analysis command; `serve` is added by the composition root. One line per command module. */
+/** Every analysis command; `serve` and `worker` are added by the composition root. One line per command module. */
 export function registerCli(program: Command, ctx: CliContext): void {
   registerRuns(program, ctx);
   registerIngest(program, ctx);
@@ -27,4 +28,5 @@ export function registerCli(program: Command, ctx: CliContext): void {
   registerProject(program, ctx);
   registerBatch(program, ctx);
   registerRework(program, ctx);
+  registerJobs(program, ctx);
 }

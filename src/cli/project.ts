@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
-import { runRunJobs } from '../vectors/jobs.ts';
+import { projectRun } from '../jobs/pipeline.ts';
 import { createVectorService } from '../vectors/service.ts';
 import type { RegisterCommand } from './context.ts';
 import { requireRun } from './run-arg.ts';
@@ -14,8 +14,8 @@ export interface ProjectCommandOptions {
 }
 
 /**
- * Run a run's after-ingest jobs (vector index, kNN, UMAP projection) in the foreground and
- * describe the outcome; throws when a job fails.
+ * Build a run's vector index and UMAP projection in the foreground (what its projection job does)
+ * and describe the outcome; throws when it fails.
  *
  * @example
  * process.stdout.write(await projectOutput(deps, { run: 'digits', sample: 20000, seed: 42 }));
@@ -28,11 +28,15 @@ export async function projectOutput(
   const vectors =
     deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });
   try {
-    const result = await runRunJobs({ ...deps, vectors }, found.id, {
-      projection: { sample, seed, nNeighbors: neighbors },
-    });
-    if (!result.ok) throw new Error(`project ${run}: ${result.error}`);
-    if (json) return `${JSON.stringify({ run, ...result }, null, 2)}\n`;
+    let result: Awaited<ReturnType<typeof projectRun>>;
+    try {
+      result = await projectRun({ ...deps, vectors }, found.id, {
+        projection: { sample, seed, nNeighbors: neighbors },
+      });
+    } catch (err) {
+      throw new Error(`project ${run}: ${(err as Error).message}`, { cause: err });
+    }
+    if (json) return `${JSON.stringify({ run, ok: true, ...result }, null, 2)}\n`;
     if (!result.embeddings) return `Run "${run}" has no embeddings: nothing to index or project.\n`;
     const idx = result.index!;
     const p = result.projection!;

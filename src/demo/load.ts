@@ -18,8 +18,9 @@ export const DEMO_RUNS = [DIGITS_DEMO.run, SHAPES_DEMO.runs.v1, SHAPES_DEMO.runs
 /**
  * Import the demo through the real importers — the digits table with embeddings as
  * `digits-logreg`, the shapes with per-image embeddings as `shapes-detector-v1` then `-v2` —
- * when the database has no runs yet, or always with `force` (imports are idempotent, so forcing
- * repairs a partial load).
+ * when the database has no runs yet; when it holds only some of the demo's runs (a load cut
+ * short), the missing ones; always with `force` (imports are idempotent). Each import queues its
+ * analysis in its own transaction, so a crash after any of them leaves jobs the next start runs.
  * Media routes render the images from the same default seed, so pass another seed only in tests.
  *
  * @example
@@ -31,14 +32,20 @@ export async function loadDemo(
     force = false,
     seed = DEMO_SEED,
     analyze = true,
+    wait = true,
   }: {
     force?: boolean;
     seed?: number;
     /** Run the analysis after each import (the importers' default); off only to save time in tests. */
     analyze?: boolean;
+    /** Run the queued analysis before returning (default); false leaves it to the job workers. */
+    wait?: boolean;
   } = {},
 ): Promise<DemoSummary> {
-  if (!force && (await listRuns(deps.db)).length > 0) {
+  const existing = new Set((await listRuns(deps.db)).map((r) => r.name));
+  const onlyDemo = [...existing].every((name) => DEMO_RUNS.includes(name));
+  const wanted = force ? DEMO_RUNS : DEMO_RUNS.filter((name) => !existing.has(name));
+  if (!force && (!onlyDemo || wanted.length === 0)) {
     deps.logger.debug('demo not loaded: the database already has runs');
     return { loaded: false, runs: [] };
   }
@@ -57,6 +64,7 @@ export async function loadDemo(
             embeddings: files.digits.embeddings,
             classNames: files.digits.classNames,
             analyze,
+            wait,
           }),
       ],
       [
@@ -69,6 +77,7 @@ export async function loadDemo(
             pred: files.shapes.v1,
             embeddings: files.shapes.embeddings,
             analyze,
+            wait,
           }),
       ],
       [
@@ -81,10 +90,11 @@ export async function loadDemo(
             pred: files.shapes.v2,
             embeddings: files.shapes.embeddings,
             analyze,
+            wait,
           }),
       ],
     ];
-    for (const [run, step] of steps) {
+    for (const [run, step] of steps.filter(([name]) => wanted.includes(name))) {
       try {
         await step();
       } catch (err) {

@@ -1,5 +1,5 @@
-import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
+import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
   STAGE_TARGET,
@@ -11,6 +11,7 @@ import {
   mergeRows,
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
+import { enqueueJobsIn } from '../store/jobs.ts';
 import type { ClassSource } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
@@ -57,7 +58,7 @@ async function writeFresh(
 
 /**
  * Import a classification run (labels + predicted probabilities, optional embeddings) in one
- * transaction, then analyze it.
+ * transaction that also queues its analysis, then (unless `wait: false`) run the analysis here.
  *
  * @example
  * await ingestClassification(deps, { run: 'resnet-7', labels: 'labels.npy', probs: 'pred_probs.npy' });
@@ -66,7 +67,7 @@ export async function ingestClassification(
   deps: Deps,
   opts: ClassificationIngestOptions,
 ): Promise<IngestResult> {
-  const { run, dataset = run, analyze = true } = opts;
+  const { run, dataset = run, analyze = true, wait = true } = opts;
   if (!run) throw new IngestError('--run: missing, expected a run name');
   if (opts.table && (opts.probs || opts.labels))
     throw new IngestError('give either --table or --labels/--probs, not both');
@@ -108,6 +109,8 @@ export async function ingestClassification(
         source: { kind: 'classification', files },
       });
       runId = ids.runId;
+      // The analysis is queued with the import: a crash after the commit leaves it to be run.
+      if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
       if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows)
         return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)) };
       await createStage(tx, 'rows');
@@ -139,7 +142,7 @@ export async function ingestClassification(
       const counts = await countImport(tx, ids.datasetId, ids.runId);
       return { run, dataset, ...counts };
     });
-    if (analyze) await analyzeRun(deps, runId);
+    if (analyze && wait) await runPipelineNow(deps, runId);
     return result;
   } finally {
     await source.close();

@@ -1,5 +1,5 @@
-import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
+import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { countImport } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
@@ -11,6 +11,7 @@ import {
   mergeRows,
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
+import { enqueueJobsIn } from '../store/jobs.ts';
 import {
   type CocoGroundTruth,
   type CocoPrediction,
@@ -83,13 +84,14 @@ function* encodePredictions(preds: CocoPrediction[]): Generator<Buffer[]> {
 
 /**
  * Import a COCO detection run (ground truth + results list, optional embeddings whose `.npy`
- * rows follow the ground truth's `images` order) in one transaction, then analyze it.
+ * rows follow the ground truth's `images` order) in one transaction that also
+ * queues its analysis, then (unless `wait: false`) run the analysis here.
  *
  * @example
  * await ingestCoco(deps, { run: 'detector-v3', gt: 'instances.json', pred: 'results.json' });
  */
 export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<IngestResult> {
-  const { run, dataset = run, analyze = true } = opts;
+  const { run, dataset = run, analyze = true, wait = true } = opts;
   if (!run) throw new IngestError('--run: missing, expected a run name');
   const gt = readCocoGroundTruth(opts.gt);
   const preds = readCocoResults(opts.pred, gt);
@@ -102,6 +104,8 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
       runId = ids.runId;
+      // The analysis is queued with the import: a crash after the commit leaves it to be run.
+      if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
       await createStage(tx, 'rows');
       await createStage(tx, 'anns');
       await createStage(tx, 'preds');
@@ -129,7 +133,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       if (vectors) await writeVectors(tx, vectors, ids);
       return { run, dataset, ...(await countImport(tx, ids.datasetId, ids.runId)) };
     });
-    if (analyze) await analyzeRun(deps, runId);
+    if (analyze && wait) await runPipelineNow(deps, runId);
     return result;
   } finally {
     await vectors?.close();

@@ -1,7 +1,8 @@
-import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
+import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { findRunByName, prepareBulkSession } from '../store/ingest.ts';
 import { withBulkTransaction } from '../store/ingest-tx.ts';
+import { enqueueJobsIn } from '../store/jobs.ts';
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError } from './errors.ts';
 import { writeVectors } from './write.ts';
@@ -14,7 +15,13 @@ import { writeVectors } from './write.ts';
  */
 export async function ingestEmbeddings(
   deps: Deps,
-  { run, path, ids, analyze = true }: { run: string; path: string; ids?: string; analyze?: boolean },
+  {
+    run,
+    path,
+    ids,
+    analyze = true,
+    wait = true,
+  }: { run: string; path: string; ids?: string; analyze?: boolean; wait?: boolean },
 ): Promise<{ embeddings: number }> {
   const source = await openVectorSource(path, { ids });
   try {
@@ -26,9 +33,10 @@ export async function ingestEmbeddings(
         );
       await prepareBulkSession(tx, { datasetId: found.datasetId, runId: found.id });
       const embeddings = await writeVectors(tx, source, { datasetId: found.datasetId, runId: found.id });
+      if (analyze) await enqueueJobsIn(tx, pipelineStart(found.id));
       return { runId: found.id, embeddings };
     });
-    if (analyze) await analyzeRun(deps, runId);
+    if (analyze && wait) await runPipelineNow(deps, runId);
     return { embeddings };
   } finally {
     await source.close();

@@ -22,8 +22,10 @@ export interface ClassificationIngestOptions {
   embeddings?: string;
   ids?: string;
   classNames?: string;
-  /** Run analyzeRun after the import (default true). */
+  /** Queue the analysis (index, metrics and findings, projection) with the import (default true). */
   analyze?: boolean;
+  /** Run the queued analysis here before returning (default true); false leaves it to the workers. */
+  wait?: boolean;
 }
 
 export interface CocoIngestOptions {
@@ -34,8 +36,10 @@ export interface CocoIngestOptions {
   /** COCO results list JSON. */
   pred: string;
   embeddings?: string;
-  /** Run analyzeRun after the import (default true). */
+  /** Queue the analysis (index, metrics and findings, projection) with the import (default true). */
   analyze?: boolean;
+  /** Run the queued analysis here before returning (default true); false leaves it to the workers. */
+  wait?: boolean;
 }
 
 export { ingestClassification } from './classification.ts';

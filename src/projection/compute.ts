@@ -21,6 +21,8 @@ export interface ProjectionOptions {
   batch?: number;
   /** Store the result (default true). */
   save?: boolean;
+  /** Told the fraction done (0..1) as the kNN, the fit and the placement advance. */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface ProjectionResult {
@@ -37,7 +39,7 @@ const since = (t: number) => (performance.now() - t) / 1000;
 /**
  * The run's 2-D UMAP map: fitted in a worker thread on a stratified sample with the usearch kNN,
  * the other rows placed with transform(), and stored in `projections`. Runs in the background
- * job after ingest (see `scheduleRunJobs`), never inside a request.
+ * job after ingest (see src/jobs/pipeline.ts), never inside a request.
  *
  * @example
  * await computeProjection(deps, runId, { sample: 20000, seed: 42 });
@@ -55,6 +57,7 @@ export async function computeProjection(
     minDist = 0.1,
     batch = 4096,
     save = true,
+    onProgress = () => {},
   }: ProjectionOptions = {},
 ): Promise<ProjectionResult> {
   const { db, logger } = deps;
@@ -68,6 +71,7 @@ export async function computeProjection(
   const isFitted = new Uint8Array(n);
   for (const p of fitPositions) isFitted[p] = 1;
   const k = nNeighbors - 1;
+  const rest = n - fitPositions.length;
 
   return withVectorService(deps, async (vectors) => {
     let t = performance.now();
@@ -80,6 +84,7 @@ export async function computeProjection(
         ? await vectors.knn(db, runId, k)
         : await vectors.knnOf(fitVectors.slice(), info.dim, k);
     const tKnn = since(t);
+    onProgress(0.15);
 
     const umap = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url)));
     try {
@@ -98,6 +103,7 @@ export async function computeProjection(
       });
       const tFit = since(t);
       logger.info('projection fitted', { runId, fitted: fitPositions.length, seconds: tFit });
+      onProgress(rest > 0 ? 0.6 : 0.95);
 
       t = performance.now();
       const coords = new Float32Array(n * 2);
@@ -105,7 +111,6 @@ export async function computeProjection(
         coords[p * 2] = embedding[i * 2];
         coords[p * 2 + 1] = embedding[i * 2 + 1];
       });
-      const rest = n - fitPositions.length;
       if (rest > 0) {
         let pos = 0;
         let placed = 0;
@@ -133,6 +138,7 @@ export async function computeProjection(
           });
           placed += at.length;
           logger.info('projection placing', { runId, placed, of: rest });
+          onProgress(0.6 + (0.35 * placed) / rest);
         };
         for await (const chunk of readEmbeddingChunks(db, runId, { dim: info.dim })) {
           for (let i = 0; i < chunk.rowIds.length; i++, pos++) {

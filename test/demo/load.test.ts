@@ -2,7 +2,7 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { annotations, dataRows, datasets, embeddings, modelRuns, predictions } from '../../db/schema.ts';
 import { DEMO_RUNS, loadDemo } from '../../src/demo/load.ts';
-import { DEMO_SEED } from '../../src/demo/settings.ts';
+import { DEMO_SEED, SHAPES_DEMO } from '../../src/demo/settings.ts';
 import { buildShapesDemo } from '../../src/demo/shapes/demo.ts';
 import { demoTruth } from '../../src/demo/truth.ts';
 import { listRuns } from '../../src/store/runs.ts';
@@ -92,6 +92,15 @@ describeEachDriver('loadDemo', (ctx) => {
       .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
       .where(and(eq(datasets.name, 'shapes'), eq(dataRows.externalId, '7')));
     expect(image).toEqual({ imageUrl: '/media/shapes/7.svg', width: 256, height: 256 });
+  });
+
+  it('completes a load cut short: only the missing demo runs are imported', async () => {
+    const deps = testDeps(ctx().database);
+    const { db } = ctx().database;
+    await db.delete(modelRuns).where(eq(modelRuns.name, SHAPES_DEMO.runs.v2));
+    expect(await loadDemo(deps)).toEqual({ loaded: true, runs: [SHAPES_DEMO.runs.v2] });
+    const runs = await listRuns(db);
+    expect(runs.map((r) => [r.name, r.headline !== null])).toContainEqual([SHAPES_DEMO.runs.v2, true]);
   });
 
   it('skips a database that has runs, and with force re-imports without duplicating', async () => {

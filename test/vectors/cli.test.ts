@@ -6,7 +6,9 @@ import { loadConfig } from '../../src/config.ts';
 import { projectOutput } from '../../src/cli/project.ts';
 import { similarOutput } from '../../src/cli/similar.ts';
 import { listProjection } from '../../src/store/projections.ts';
-import { scheduleRunJobs } from '../../src/vectors/jobs.ts';
+import { pipelineHandlers, projectionJob } from '../../src/jobs/pipeline.ts';
+import { createJobRunner } from '../../src/jobs/runner.ts';
+import { enqueueJobs, listJobs } from '../../src/store/jobs.ts';
 import { createVectorService } from '../../src/vectors/service.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { clusters, seedRun } from './seed.ts';
@@ -50,7 +52,7 @@ describeEachDriver('similar and project commands', (ctx) => {
     );
   });
 
-  it('loupe project builds the index and stores the projection; scheduleRunJobs does the same in the background', async () => {
+  it('loupe project builds the index and stores the projection; a projection job does the same from the queue', async () => {
     const vecs = clusters(
       [
         [1, 0, 0],
@@ -75,25 +77,31 @@ describeEachDriver('similar and project commands', (ctx) => {
     expect(points.filter((p) => p.fitted)).toHaveLength(20);
 
     const vectors = createVectorService({ dataDir: join(dataDir, ctx().driver), logger: deps().logger });
-    const { done } = scheduleRunJobs({ ...deps(), vectors }, runId, {
-      projection: { sample: 30, nNeighbors: 5 },
-    });
-    const result = await done;
-    await vectors.close();
-    // The index saved by the command is current, so the job loads it instead of rebuilding.
-    expect(result).toMatchObject({
-      ok: true,
-      embeddings: true,
-      index: { count: 30, built: false },
-      projection: { rows: 30, fitted: 30 },
-    });
-    expect((await listProjection(ctx().database.db, runId)).points.every((p) => p.fitted)).toBe(true);
-
+    const withVectors = { ...deps(), vectors };
     const empty = await seedRun(ctx().database.db, { name: 'cli-noemb', vectors: [] });
+    await enqueueJobs(ctx().database, [
+      projectionJob(runId, { sample: 30, nNeighbors: 5 }),
+      projectionJob(empty.runId),
+    ]);
+    const runner = createJobRunner(withVectors, { handlers: pipelineHandlers(withVectors) });
+    expect(await runner.drain({ runId })).toEqual({ ran: 1, failed: 0 });
+    expect(await runner.drain({ runId: empty.runId })).toEqual({ ran: 1, failed: 0 });
+    await vectors.close();
+    expect((await listProjection(ctx().database.db, runId)).points.every((p) => p.fitted)).toBe(true);
+    expect((await listJobs(ctx().database)).slice(-2)).toEqual([
+      expect.objectContaining({
+        kind: 'projection',
+        run: 'cli-project',
+        state: 'done',
+        progress: 1,
+        attempts: 1,
+      }),
+      expect.objectContaining({ kind: 'projection', run: 'cli-noemb', state: 'done', error: null }),
+    ]);
+    expect((await listProjection(ctx().database.db, empty.runId)).points).toEqual([]);
+
     expect(await projectOutput(deps(), { run: 'cli-noemb' })).toBe(
       'Run "cli-noemb" has no embeddings: nothing to index or project.\n',
     );
-    const failed = await scheduleRunJobs(deps(), empty.runId + 1000).done;
-    expect(failed).toMatchObject({ ok: true, embeddings: false });
   });
 });

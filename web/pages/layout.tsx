@@ -1,12 +1,26 @@
 import type { Child } from 'hono/jsx';
+import type { PendingWork } from '../../src/store/jobs.ts';
+
+const JOB_NAMES: Record<string, string> = {
+  index: 'vector index',
+  analyze: 'analysis',
+  projection: 'projection',
+};
+
+/** "projection 45%", "analysis queued", "analysis retrying": what a pending job is doing. */
+export function pendingLabel(job: PendingWork): string {
+  const name = JOB_NAMES[job.kind] ?? job.kind;
+  if (job.state === 'running') return `${name} ${Math.floor(job.progress * 100)}%`;
+  return `${name} ${job.error ? 'retrying' : 'queued'}`;
+}
 
 export interface LayoutProps {
   title: string;
   /** The session's CSRF token; the client script sends it with every POST. */
   csrf?: string;
   user?: string;
-  /** Run sub-navigation: the run name and which tab is active. */
-  run?: { name: string; kind: string; active: RunTab };
+  /** Run sub-navigation: the run name, which tab is active, and the run's unfinished jobs. */
+  run?: { name: string; kind: string; active: RunTab; pending?: PendingWork[] };
   /** Load the chart libraries (vega, vega-lite, vega-embed, the CSP-safe interpreter). */
   charts?: boolean;
   /** Extra same-origin scripts. */
@@ -74,6 +88,11 @@ export function Layout({ title, csrf, user, run, charts, scripts = [], playgroun
                 {label}
               </a>
             ))}
+            {run.pending?.length ? (
+              <span class="pending" title="Results still being computed: reload to see them">
+                {run.pending.map(pendingLabel).join(' · ')}
+              </span>
+            ) : null}
           </nav>
         ) : null}
         <main>{children}</main>

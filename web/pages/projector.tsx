@@ -1,7 +1,7 @@
 import { COLOR_BY, type ColorBy, MAX_LEGEND_CATEGORIES } from '../../src/charts/projector.ts';
 import { withQuery } from '../safe-url.ts';
 import type { BoardRun } from '../views.ts';
-import { runPath } from './layout.tsx';
+import { pendingLabel, runPath } from './layout.tsx';
 
 export function ProjectorPage({
   run,
@@ -17,12 +17,16 @@ export function ProjectorPage({
   batches: string[];
 }) {
   const searchable = categories.length > MAX_LEGEND_CATEGORIES;
+  // The map comes last in a run's pipeline: any unfinished job of the run comes before it.
+  const projecting = run.pending.find((j) => j.kind === 'projection') ?? run.pending[0];
   return (
     <>
       <h1>Projector</h1>
       <p class="muted projector-note" hidden />
       <p class="empty projector-empty" hidden>
-        This run has no stored projection yet (it needs embeddings and an analysis pass).
+        {projecting
+          ? `The map is being computed (${pendingLabel(projecting)}); reload in a moment.`
+          : 'This run has no stored projection yet (it needs embeddings and an analysis pass).'}
       </p>
       <form class="filters" method="get" action={runPath(run.name, 'projector')}>
         <label>

@@ -1,0 +1,18 @@
+import { listJobs } from '../store/jobs.ts';
+import type { RegisterCommand } from './context.ts';
+import { printJson, printTable } from './output.ts';
+
+export const registerJobs: RegisterCommand = (program, ctx) => {
+  program
+    .command('jobs')
+    .description('List the background jobs (index, analysis, projection) with their state and progress')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { json?: boolean }) => {
+      const jobs = await ctx.withDeps((deps) => listJobs(deps.database));
+      if (opts.json) return printJson({ jobs });
+      printTable(
+        jobs.map((j) => ({ ...j, progress: `${Math.round(j.progress * 100)}%`, error: j.error ?? '' })),
+        ['id', 'kind', 'run', 'state', 'progress', 'attempts', 'error'],
+      );
+    });
+};

@@ -1,0 +1,155 @@
+import { analyzeRun } from '../analyze/run.ts';
+import type { Config } from '../config.ts';
+import type { Deps } from '../deps.ts';
+import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
+import { countEmbeddings } from '../store/findings.ts';
+import type { NewJob } from '../store/jobs.ts';
+import { embeddingFingerprint } from '../store/vectors.ts';
+import { withVectorService } from '../vectors/with-service.ts';
+import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runner.ts';
+
+/**
+ * The work after an import, as jobs chained one after the other (each adds the next when it is
+ * done, in the same transaction): the vector index, then the analysis (metrics, row scores, and
+ * the findings with their kNN pass over the index), then the 2-D projection.
+ */
+export const PIPELINE = ['index', 'analyze', 'projection'] as const;
+export type PipelineKind = (typeof PIPELINE)[number];
+
+/** What `loupe ingest` waits for; the projection is left to `serve`/`worker`, as before. */
+export const ANALYSIS_KINDS: PipelineKind[] = ['index', 'analyze'];
+
+/**
+ * The first job of a run's pipeline, to enqueue in the import's transaction.
+ *
+ * @example
+ * await enqueueJobsIn(tx, pipelineStart(runId));
+ */
+export function pipelineStart(runId: number): NewJob[] {
+  return [{ kind: 'index', runId }];
+}
+
+/** The projection job alone (after `loupe project` options, or a rerun). */
+export function projectionJob(runId: number, options: ProjectionOptions = {}): NewJob {
+  return { kind: 'projection', runId, payload: { ...options } };
+}
+
+const runOf = (runId: number | null, kind: string): number => {
+  if (runId === null) throw new Error(`${kind} job without a run`);
+  return runId;
+};
+
+export interface ProjectRunResult {
+  runId: number;
+  /** False when the run has no embeddings: nothing to index or project. */
+  embeddings: boolean;
+  index?: { count: number; dim: number; built: boolean };
+  projection?: { rows: number; fitted: number };
+  seconds: number;
+}
+
+/**
+ * (Re)build a run's vector index when its embeddings changed, then its UMAP projection: the body
+ * of the projection job, and `loupe project` in the foreground. Heavy parts run in worker threads.
+ *
+ * @example
+ * const r = await projectRun(deps, runId, { projection: { sample: 20000 } });
+ */
+export async function projectRun(
+  deps: Deps,
+  runId: number,
+  {
+    projection = {},
+    onProgress = () => {},
+  }: { projection?: ProjectionOptions; onProgress?: (fraction: number) => void } = {},
+): Promise<ProjectRunResult> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const fp = await embeddingFingerprint(deps.db, runId);
+  if (fp.count === 0) return { runId, embeddings: false, seconds: seconds() };
+  return withVectorService(deps, async (vectors) => {
+    const info = await vectors.ensureIndex(deps.db, runId, { recheck: true });
+    onProgress(0.1);
+    const p = await computeProjection({ ...deps, vectors }, runId, {
+      ...projection,
+      onProgress: (f) => onProgress(0.1 + 0.9 * f),
+    });
+    return {
+      runId,
+      embeddings: true,
+      index: { count: info.count, dim: info.dim, built: info.built },
+      projection: { rows: p.rowIds.length, fitted: p.fitted.filter(Boolean).length },
+      seconds: seconds(),
+    };
+  });
+}
+
+/**
+ * The handlers of the pipeline's jobs. Each is idempotent: a job killed halfway runs again from
+ * its start and replaces what its previous attempt stored.
+ *
+ * @example
+ * const runner = createJobRunner(deps, { handlers: pipelineHandlers(deps) });
+ */
+export function pipelineHandlers(deps: Deps): JobHandlers {
+  return {
+    async index({ job, progress }) {
+      const runId = runOf(job.runId, job.kind);
+      if ((await countEmbeddings(deps.db, runId)) > 0) {
+        await withVectorService(deps, (v) => v.ensureIndex(deps.db, runId, { recheck: true }));
+        progress(1);
+      }
+      return [{ kind: 'analyze', runId }];
+    },
+    async analyze({ job, progress }) {
+      const runId = runOf(job.runId, job.kind);
+      await analyzeRun(deps, runId, { onProgress: progress });
+      return (await countEmbeddings(deps.db, runId)) > 0 ? [projectionJob(runId)] : [];
+    },
+    async projection({ job, progress }) {
+      const runId = runOf(job.runId, job.kind);
+      const options = job.payload as ProjectionOptions;
+      const n = await countEmbeddings(deps.db, runId);
+      const needs = (options.nNeighbors ?? 15) + 1;
+      if (n < needs) {
+        // Too few points for a map: nothing to retry, the page says so.
+        deps.logger.info('projection skipped: too few embedded rows', { runId, rows: n, needs });
+        return [];
+      }
+      await projectRun(deps, runId, { projection: options, onProgress: progress });
+      return [];
+    },
+  };
+}
+
+/** The runner settings read from the configuration (lease length, crash-test fault point). */
+export function configuredRunner(config: Config): Pick<JobRunnerOptions, 'leaseMs' | 'crashAt'> {
+  return { leaseMs: config.LOUPE_JOB_LEASE_SECONDS * 1000, crashAt: config.LOUPE_CRASH_AT };
+}
+
+/**
+ * Run a run's analysis jobs (or those of `kinds`) here and now, through the queue, so another
+ * worker never runs them twice: what `loupe ingest` does after its import committed. Throws the
+ * first failure (the job stays queued for a retry by `serve` or `worker`).
+ *
+ * @example
+ * await runPipelineNow(deps, runId);
+ */
+export async function runPipelineNow(
+  deps: Deps,
+  runId: number,
+  { kinds = ANALYSIS_KINDS, ...options }: { kinds?: string[] } & Partial<JobRunnerOptions> = {},
+): Promise<{ ran: number; failed: number }> {
+  return withVectorService(deps, async (vectors) => {
+    const withVectors = { ...deps, vectors };
+    const all = pipelineHandlers(withVectors);
+    const handlers = Object.fromEntries(kinds.map((k) => [k, all[k]]));
+    const runner = createJobRunner(withVectors, {
+      ...configuredRunner(deps.config),
+      ...options,
+      handlers,
+      pollMs: 200,
+    });
+    return runner.drain({ runId });
+  });
+}

@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Deps } from '../deps.ts';
+import {
+  type ClaimedJob,
+  type NewJob,
+  claimJob,
+  completeJob,
+  failJob,
+  heartbeatJob,
+  pendingJobs,
+  releaseOrphanedJobs,
+} from '../store/jobs.ts';
+import { backoffMs } from './backoff.ts';
+
+/** What a handler gets: its job, and a progress reporter (0..1, stored at most every few hundred ms). */
+export interface JobContext {
+  job: ClaimedJob;
+  progress(fraction: number): void;
+}
+
+/** Runs one job; returns the jobs that follow it (added in the same transaction that marks it done). */
+export type JobHandler = (ctx: JobContext) => Promise<NewJob[] | undefined>;
+
+export type JobHandlers = Record<string, JobHandler>;
+
+export interface JobRunnerOptions {
+  handlers: JobHandlers;
+  /** Jobs run at once by this process (heavy work runs in worker threads; this bounds them). */
+  concurrency?: number;
+  /** How often an idle slot looks for work. */
+  pollMs?: number;
+  /** A claimed job is this process's until its lease ends; a live worker extends it every third. */
+  leaseMs?: number;
+  /** Wait before retry n (1-based). */
+  backoff?: (attempt: number) => number;
+  /** This worker's name in `jobs.locked_by`. */
+  worker?: string;
+  /**
+   * Fault injection for crash tests: `kind` or `kind@fraction` — SIGKILL this process when a job of
+   * that kind starts, or reports that much progress (LOUPE_CRASH_AT).
+   */
+  crashAt?: string;
+}
+
+export interface JobRunner {
+  /** On the embedded database, queue again the jobs a crashed process left "running". */
+  recover(): Promise<void>;
+  /** Start claiming jobs in the background (after `recover`). */
+  start(): Promise<void>;
+  /** Wake idle slots now (something was just enqueued by this process). */
+  notify(): void;
+  /**
+   * Run the jobs of one run (or every due job) in the foreground until none is left, waiting for
+   * those other workers hold. Throws the first failure of a job it ran, unless `keepGoing`.
+   */
+  drain(opts?: { runId?: number; keepGoing?: boolean }): Promise<{ ran: number; failed: number }>;
+  /** Stop claiming and wait for the jobs in hand to finish. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number, wake: { fn?: () => void }) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    wake.fn = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+
+function crashPoint(spec: string | undefined): { kind: string; at: number } | null {
+  if (!spec) return null;
+  const [kind, at] = spec.split('@');
+  return { kind, at: at === undefined ? 0 : Number(at) };
+}
+
+/**
+ * The job worker of a process: `concurrency` slots, each claiming a due job from the queue
+ * (SKIP LOCKED, so any number of processes share it), running its handler with a lease it keeps
+ * extending, then completing it (with its follow-ups) or failing it with exponential backoff.
+ *
+ * @example
+ * const runner = createJobRunner(deps, { handlers: pipelineHandlers(deps), concurrency: 2 });
+ * await runner.start();
+ * // …
+ * await runner.stop();
+ */
+export function createJobRunner(
+  deps: Deps,
+  {
+    handlers,
+    concurrency = 1,
+    pollMs = 1000,
+    leaseMs = 60_000,
+    backoff = backoffMs,
+    worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    crashAt,
+  }: JobRunnerOptions,
+): JobRunner {
+  const { database, logger } = deps;
+  const crash = crashPoint(crashAt);
+  const kinds = Object.keys(handlers);
+  const wakers = new Set<{ fn?: () => void }>();
+  let stopping = false;
+  let loops: Promise<void>[] = [];
+
+  const maybeCrash = (job: ClaimedJob, fraction: number) => {
+    if (crash && crash.kind === job.kind && fraction >= crash.at) {
+      logger.warn('crashing on purpose (LOUPE_CRASH_AT)', { job: job.id, kind: job.kind, fraction });
+      process.kill(process.pid, 'SIGKILL');
+    }
+  };
+
+  /** Runs one claimed job to its end; returns the error when it failed. */
+  async function run(job: ClaimedJob): Promise<Error | null> {
+    const started = performance.now();
+    if (job.attempts > job.maxAttempts) {
+      const error = `gave up after ${job.maxAttempts} attempts (the last one stopped without finishing)`;
+      await failJob(database, job.id, { worker, error, retryInMs: 0 });
+      logger.error('job failed', { job: job.id, kind: job.kind, error });
+      return new Error(error);
+    }
+    logger.info('job started', { job: job.id, kind: job.kind, run: job.runId, attempt: job.attempts });
+    let progress = 0;
+    let lastWrite = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    const beat = () => {
+      lastWrite = performance.now();
+      writing = writing
+        .then(() => heartbeatJob(database, job.id, { worker, leaseMs, progress }))
+        .then((held) => {
+          if (!held) logger.warn('job lease lost to another worker', { job: job.id, kind: job.kind });
+        })
+        .catch((err: Error) => logger.warn('job heartbeat failed', { job: job.id, error: err.message }));
+    };
+    const heartbeat = setInterval(beat, Math.max(50, Math.floor(leaseMs / 3)));
+    heartbeat.unref?.();
+    maybeCrash(job, 0);
+    try {
+      const handler = handlers[job.kind];
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      const next = await handler({
+        job,
+        progress(fraction) {
+          progress = Math.min(1, Math.max(progress, fraction));
+          maybeCrash(job, progress);
+          if (performance.now() - lastWrite > 250) beat();
+        },
+      });
+      clearInterval(heartbeat);
+      await writing;
+      await completeJob(database, job.id, { worker, next: next ?? [] });
+      logger.info('job done', { job: job.id, kind: job.kind, ms: Math.round(performance.now() - started) });
+      return null;
+    } catch (err) {
+      clearInterval(heartbeat);
+      await writing;
+      const error = err as Error;
+      const state = await failJob(database, job.id, {
+        worker,
+        error: error.message,
+        retryInMs: backoff(job.attempts),
+      }).catch((e: Error) => {
+        logger.error('job failure not recorded', { job: job.id, error: e.message });
+        return null;
+      });
+      logger.error('job failed', { job: job.id, kind: job.kind, error: error.message, now: state });
+      return error;
+    }
+  }
+
+  async function loop() {
+    const wake: { fn?: () => void } = {};
+    wakers.add(wake);
+    try {
+      while (!stopping) {
+        let job: ClaimedJob | null = null;
+        try {
+          job = await claimJob(database, { worker, leaseMs, kinds });
+        } catch (err) {
+          logger.error('claiming a job failed', { error: (err as Error).message });
+        }
+        if (job) await run(job);
+        else if (!stopping) await sleep(pollMs, wake);
+      }
+    } finally {
+      wakers.delete(wake);
+    }
+  }
+
+  const runner: JobRunner = {
+    async recover() {
+      if (database.driver !== 'pglite') return;
+      const released = await releaseOrphanedJobs(database);
+      if (released) logger.info('jobs cut short by a previous stop are queued again', { jobs: released });
+    },
+    async start() {
+      await runner.recover();
+      loops = Array.from({ length: concurrency }, () => loop());
+    },
+    notify() {
+      for (const w of wakers) w.fn?.();
+    },
+    async drain({ runId, keepGoing = false } = {}) {
+      let ran = 0;
+      let failed = 0;
+      const wake: { fn?: () => void } = {};
+      for (;;) {
+        const job = await claimJob(database, { worker, leaseMs, runId, kinds });
+        if (job) {
+          ran++;
+          const error = await run(job);
+          if (error) failed++;
+          if (error && !keepGoing) throw error;
+          continue;
+        }
+        // Nothing claimable: done, unless another worker holds (or will retry) one of them.
+        if (runId === undefined) return { ran, failed };
+        const pending = (await pendingJobs(database, runId)).filter((j) => kinds.includes(j.kind));
+        if (pending.length === 0) return { ran, failed };
+        await sleep(pollMs, wake);
+      }
+    },
+    async stop() {
+      stopping = true;
+      for (const w of wakers) w.fn?.();
+      await Promise.all(loops);
+    },
+  };
+  return runner;
+}
