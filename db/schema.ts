@@ -309,3 +309,13 @@ export const slackDeliveries = pgTable('slack_deliveries', {
   key: text('key').primaryKey(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().default(sql`now()`),
 });
+
+/** API tokens for remote ingest: only the sha256 of the token is kept; the token is shown once. */
+export const apiTokens = pgTable('api_tokens', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  hash: text('hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
