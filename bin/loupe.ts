@@ -1,28 +1,31 @@
 #!/usr/bin/env -S npx tsx
-import { Command } from 'commander';
 import { loadConfig } from '../src/config.ts';
 import { defaultCliContext } from '../src/cli/context.ts';
-import { registerCli } from '../src/cli/index.ts';
+import { handOff, handsOff } from '../src/cli/hand-off.ts';
+import { createProgram, runProgram } from '../src/cli/program.ts';
 import { serveCommand } from './serve.ts';
 
-const program = new Command('loupe')
-  .description('Find model errors and label mistakes, choose what to label next — from Slack.')
-  .showHelpAfterError()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+const ctx = defaultCliContext();
+const argv = process.argv.slice(2);
 
-registerCli(program, defaultCliContext());
+async function main(): Promise<void> {
+  // The embedded database admits one process: while `loupe serve` holds it, the command runs there.
+  const server = handsOff(argv) ? ctx.localServer() : null;
+  if (server) return handOff(server, argv, ctx.io);
+  const program = createProgram(ctx);
+  program
+    .command('serve')
+    .description('Serve the review board and the Slack bot on one port (PORT, default 3000)')
+    .action(async () => {
+      const { stop } = await serveCommand(loadConfig());
+      const shutdown = () => stop().then(() => process.exit(0));
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+  await runProgram(program, argv, ctx.io);
+}
 
-program
-  .command('serve')
-  .description('Serve the review board and the Slack bot on one port (PORT, default 3000)')
-  .action(async () => {
-    const { stop } = await serveCommand(loadConfig());
-    const shutdown = () => stop().then(() => process.exit(0));
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
-
-program.parseAsync().catch((err: Error) => {
+main().catch((err: Error) => {
   process.stderr.write(`loupe: ${err.message}\n`);
   process.exit(1);
 });

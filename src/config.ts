@@ -27,6 +27,8 @@ const schema = z.object({
   LOUPE_DIGEST_CHANNELS: list,
   LOUPE_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
   LOUPE_TZ: z.string().default('UTC'),
+  /** Largest upload the HTTP ingest API takes, all files together (MB; fractions allowed). */
+  LOUPE_UPLOAD_LIMIT_MB: z.coerce.number().positive().default(4096),
   LOUPE_DEMO: z
     .enum(['0', '1', 'true', 'false'])
     .default('1')
