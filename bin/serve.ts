@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { recordLockServer } from '../db/lock.ts';
 import { createSlackHandler } from '../bot/index.ts';
 import type { Config } from '../src/config.ts';
 import { loadDemo } from '../src/demo/load.ts';
@@ -29,7 +32,18 @@ export async function serveCommand(
     if (demo.loaded) logger.info(`Loaded the demo: ${demo.runs.join(', ')} (LOUPE_DEMO=0 to skip)`);
   }
   const slack = createSlackHandler(deps);
-  const server = await listen(createServerApp(deps, { slack }), { host: config.HOST, port: config.PORT });
+  // The embedded database is this process's alone: CLI commands started meanwhile hand their work
+  // to it over loopback, presenting this key, which only the data folder's owner can read.
+  const localKey = deps.database.dataDir ? randomBytes(32).toString('hex') : undefined;
+  const server = await listen(createServerApp(deps, { slack, localKey }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
+  if (deps.database.dataDir && localKey)
+    recordLockServer(deps.database.dataDir, {
+      url: `http://${loopbackHost(config.HOST)}:${server.port}`,
+      key: localKey,
+    });
   const base = config.LOUPE_PUBLIC_URL ?? `http://${config.HOST}:${server.port}`;
   logger.info(`Loupe board on ${base}/ (database: ${deps.database.driver})`);
   await slack.start();
@@ -43,4 +57,10 @@ export async function serveCommand(
     await deps.database.close();
   };
   return { port: server.port, stop };
+}
+
+/** Where a CLI on this machine reaches a server listening on `host`. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === '' || host === '::' || host === '[::]') return '127.0.0.1';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

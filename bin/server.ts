@@ -8,11 +8,14 @@ import { createWebApp } from '../web/app.ts';
  * The one composition of the HTTP surface: the board at `/`, Slack at `/slack/events`.
  * Kept apart from the CLI so tests can build exactly what `loupe serve` serves.
  */
-export function createServerApp(deps: Deps, { slack }: { slack?: SlackHandler } = {}): Hono {
+export function createServerApp(
+  deps: Deps,
+  { slack, localKey }: { slack?: SlackHandler; localKey?: string } = {},
+): Hono {
   const root = new Hono();
   // Slack's route first: it verifies its own signatures and sits outside the board's session/CSRF checks.
   if (slack) root.route('/slack/events', slack.app);
-  root.route('/', createWebApp(deps, { playground: slack?.playground }));
+  root.route('/', createWebApp(deps, { playground: slack?.playground, localKey }));
   return root;
 }
 

@@ -344,3 +344,12 @@ export const jobs = pgTable(
     uniqueIndex('jobs_queued_uq').on(t.dedupeKey).where(sql`state = 'queued' and attempts = 0`),
   ],
 );
+/** API tokens for remote ingest: only the sha256 of the token is kept; the token is shown once. */
+export const apiTokens = pgTable('api_tokens', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  hash: text('hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});

@@ -31,6 +31,8 @@ const schema = z.object({
   LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /** Fault injection for crash tests: SIGKILL when a job of this kind starts (`kind`) or reaches `kind@fraction`. */
   LOUPE_CRASH_AT: z.string().optional(),
+  /** Largest upload the HTTP ingest API takes, all files together (MB; fractions allowed). */
+  LOUPE_UPLOAD_LIMIT_MB: z.coerce.number().positive().default(4096),
   LOUPE_DEMO: z
     .enum(['0', '1', 'true', 'false'])
     .default('1')

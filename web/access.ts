@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { verifyLink } from '../src/links.ts';
+import { findLiveToken } from '../src/store/tokens.ts';
 import type { Deps } from '../src/deps.ts';
 import type { BoardEnv } from './env.ts';
 import { errorResponse } from './errors.tsx';
@@ -125,4 +126,42 @@ export function describeAccess(mode: AccessMode, host: string): string {
   if (mode === 'local')
     return `board: LOUPE_SECRET is unset — local single-user mode on ${host} (actions recorded as "local")`;
   return `board: LOUPE_SECRET is unset and HOST=${host} is not loopback — the board refuses every request`;
+}
+
+/** The user name API requests carry when the local CLI hands its work to this server. */
+export const LOCAL_CLI_USER = 'local-cli';
+
+/**
+ * Who an API client is, from `Authorization: Bearer <token>`: the key this `loupe serve` wrote
+ * into its data folder's lock (the CLI on this machine), or, unless `stored` is false, a live API
+ * token from `loupe token create`. Anything else is 401, answered before the body is read, so a
+ * refused upload stores nothing.
+ *
+ * @example
+ * app.post('/api/ingest/:kind', requireApiToken(deps, { localKey }), handler);
+ */
+export function requireApiToken(
+  deps: Deps,
+  { localKey, stored = true }: { localKey?: string; stored?: boolean } = {},
+): MiddlewareHandler<BoardEnv> {
+  const local = localKey ? Buffer.from(localKey) : null;
+  return async (c, next) => {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    let user: string | null = null;
+    if (token && local) {
+      const given = Buffer.from(token);
+      if (given.length === local.length && timingSafeEqual(given, local)) user = LOCAL_CLI_USER;
+    }
+    if (token && !user && stored) {
+      const found = await findLiveToken(deps.db, token, deps.clock.now());
+      if (found) user = `token:${found.name}`;
+    }
+    if (!user) {
+      return errorResponse(c, 401, token ? 'Unknown or revoked API token' : 'Missing API token', {
+        help: 'Send Authorization: Bearer <token>; create a token with `loupe token create <name>` where the server runs.',
+      });
+    }
+    c.set('session', { user, exp: Math.floor(deps.clock.now().getTime() / 1000) + 3600 });
+    await next();
+  };
 }

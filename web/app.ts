@@ -6,11 +6,13 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
-import { createAccess, describeAccess } from './access.ts';
+import { createAccess, describeAccess, requireApiToken } from './access.ts';
 import { createApiRoutes } from './api.ts';
 import { createBoardRoutes } from './board.tsx';
 import type { BoardEnv } from './env.ts';
 import { BoardError, errorResponse } from './errors.tsx';
+import { createIngestRoutes } from './ingest-api.ts';
+import { createLocalCliRoutes } from './local-cli.ts';
 import { createMediaRoutes } from './media.ts';
 import { createPlaygroundRoutes } from './playground.tsx';
 import { createStaticRoutes } from './static.ts';
@@ -36,6 +38,8 @@ const PUBLIC_PATHS = ['/healthz', '/auth/*', '/static/*', '/media/*', '/favicon.
 export interface WebAppOptions {
   /** The bot's playground, injected by the composition root; absent → no /playground page. */
   playground?: PlaygroundService;
+  /** Key of this serve process (written to the data folder's lock): the local CLI hands its commands over with it. */
+  localKey?: string;
 }
 
 /**
@@ -75,6 +79,18 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   const sameOrigin = csrf({
     origin: (origin, c) => origin === new URL(c.req.url).origin || origin === publicOrigin,
   });
+  // Machine clients, registered before the board's session checks so those never see them: a
+  // bearer token instead of a cookie session (so no CSRF), and the upload limit instead of the body limit.
+  app.use('/api/ingest/*', requireApiToken(deps, { localKey: opts.localKey }));
+  app.route(
+    '/api/ingest',
+    createIngestRoutes(deps, { limitBytes: Math.floor(deps.config.LOUPE_UPLOAD_LIMIT_MB * 1024 * 1024) }),
+  );
+  if (opts.localKey) {
+    app.use('/api/local/*', requireApiToken(deps, { localKey: opts.localKey, stored: false }));
+    app.route('/api/local', createLocalCliRoutes(deps));
+  }
+
   for (const path of SESSION_PATHS) {
     app.on('POST', path, limit);
     app.use(path, access.requireSession);

@@ -101,8 +101,8 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
         });
       });
       if (opts.json)
-        return printJson({ batch: result.batch.name, added: result.added, skipped: result.skipped });
-      process.stdout.write(
+        return printJson(ctx.io, { batch: result.batch.name, added: result.added, skipped: result.skipped });
+      ctx.io.out(
         `Created batch "${result.batch.name}" with ${result.added} rows` +
           (result.skipped ? ` (${result.skipped} skipped: already in an open batch)` : '') +
           '\n',
@@ -115,8 +115,9 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
       const batches = await ctx.withDeps((deps) => listBatches(deps.db));
-      if (opts.json) return printJson({ batches });
+      if (opts.json) return printJson(ctx.io, { batches });
       printTable(
+        ctx.io,
         batches.map((b) => ({
           name: b.name,
           status: b.status,
@@ -133,9 +134,9 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { json?: boolean }) => {
       const b = await ctx.withDeps((deps) => getBatch(deps.db, name));
-      if (opts.json) return printJson(b);
-      process.stdout.write(`${b.name} (${b.status}, ${b.items.length} rows)\n`);
-      printTable(b.items as unknown as Record<string, unknown>[], [
+      if (opts.json) return printJson(ctx.io, b);
+      ctx.io.out(`${b.name} (${b.status}, ${b.items.length} rows)\n`);
+      printTable(ctx.io, b.items as unknown as Record<string, unknown>[], [
         'id',
         'dataset',
         'label',
@@ -152,7 +153,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .action(async (name: string, opts: { format: 'csv' | 'json'; out?: string }) => {
       const text = await ctx.withDeps((deps) => exportBatch(deps.db, name, opts.format));
       if (opts.out) writeFileSync(opts.out, text);
-      else process.stdout.write(text);
+      else ctx.io.out(text);
     });
 
   batch
@@ -160,6 +161,6 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('Close a batch (its rows can go into new batches again)')
     .action(async (name: string) => {
       const b = await ctx.withDeps((deps) => closeBatch(deps.db, name));
-      process.stdout.write(`Batch "${b.name}" is ${b.status}\n`);
+      ctx.io.out(`Batch "${b.name}" is ${b.status}\n`);
     });
 };

@@ -12,8 +12,8 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (opts: { force?: boolean; json?: boolean }) => {
       const summary = await ctx.withDeps((deps) => loadDemo(deps, { force: opts.force === true }));
-      if (opts.json) return printJson(summary);
-      process.stdout.write(
+      if (opts.json) return printJson(ctx.io, summary);
+      ctx.io.out(
         summary.loaded
           ? `Loaded demo runs: ${summary.runs.join(', ')}\n`
           : 'The database already has runs; demo not loaded (use --force to load it anyway).\n',

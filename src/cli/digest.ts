@@ -34,7 +34,7 @@ export const registerDigest: RegisterCommand = (program, ctx) => {
           listUncertain,
         });
       });
-      if (opts.json) return printJson(content);
-      process.stdout.write(digestText(content));
+      if (opts.json) return printJson(ctx.io, content);
+      ctx.io.out(digestText(content));
     });
 };

@@ -124,6 +124,6 @@ export const registerErrors: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (opts: ErrorsCommandOptions) => {
       const text = await ctx.withDeps((deps) => errorsOutput(deps, opts));
-      process.stdout.write(text);
+      ctx.io.out(text);
     });
 };

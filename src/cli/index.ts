@@ -13,6 +13,7 @@ import { registerProject } from './project.ts';
 import { registerBatch } from './batch.ts';
 import { registerRework } from './rework.ts';
 import { registerJobs } from './jobs.ts';
+import { registerToken } from './token.ts';
 
 /** Every analysis command; `serve` and `worker` are added by the composition root. One line per command module. */
 export function registerCli(program: Command, ctx: CliContext): void {
@@ -29,4 +30,5 @@ export function registerCli(program: Command, ctx: CliContext): void {
   registerBatch(program, ctx);
   registerRework(program, ctx);
   registerJobs(program, ctx);
+  registerToken(program, ctx);
 }

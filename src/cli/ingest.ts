@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { Deps } from '../deps.ts';
 import {
   IngestError,
   type IngestResult,
@@ -6,7 +7,8 @@ import {
   ingestCoco,
   ingestEmbeddings,
 } from '../ingest/index.ts';
-import type { RegisterCommand } from './context.ts';
+import type { CliContext, RegisterCommand } from './context.ts';
+import { type IngestKind, type IngestTarget, ingestOverHttp } from './ingest-remote.ts';
 import { printJson } from './output.ts';
 
 function summary(r: IngestResult): string {
@@ -18,40 +20,97 @@ function summary(r: IngestResult): string {
 
 /** Input errors are the user's to fix: print the message alone and exit 1, no stack. */
 async function report<T>(
+  ctx: CliContext,
   json: boolean | undefined,
   work: () => Promise<T>,
   text: (r: T) => string,
 ): Promise<void> {
   try {
     const r = await work();
-    if (json) printJson(r);
-    else process.stdout.write(`${text(r)}\n`);
+    if (json) printJson(ctx.io, r);
+    else ctx.io.out(`${text(r)}\n`);
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
-    process.stderr.write(`loupe ingest: ${err.message}\n`);
-    process.exitCode = 1;
+    ctx.io.err(`loupe ingest: ${err.message}\n`);
+    ctx.io.fail(1);
   }
 }
 
-function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): void {
-  ingest
-    .command('coco')
-    .description('Import COCO ground truth and a COCO results list as a detection run')
-    .requiredOption('--gt <file>', 'COCO ground truth (instances.json)')
-    .requiredOption('--pred <file>', 'COCO results list ([{image_id, category_id, bbox, score}])')
-    .requiredOption('--run <name>', 'model run name (reused when it exists)')
-    .option('--dataset <name>', 'dataset name (default: the run name)')
-    .option(
-      '--embeddings <file>',
-      'embeddings .npy (rows in the order of images) or .jsonl ({id, embedding})',
-    )
-    .option('--no-analyze', 'skip computing metrics and findings after the import')
-    .option('--json', 'print the result as one JSON document')
-    .action(async (o) =>
-      report(
-        o.json,
-        () =>
-          ctx.withDeps((deps) =>
+interface TargetOptions {
+  server?: string;
+  token?: string;
+}
+
+/**
+ * Where the ingest runs: the server named by --server; else the `loupe serve` holding the embedded
+ * data folder (it cannot be opened twice); else here.
+ */
+function ingestTarget(ctx: CliContext, o: TargetOptions): IngestTarget | null {
+  if (o.server) {
+    if (!o.token)
+      throw new IngestError(
+        '--server needs an API token: set LOUPE_TOKEN or pass --token (create one where the server runs: `loupe token create <name>`)',
+      );
+    return { url: o.server, token: o.token };
+  }
+  if (o.token) throw new IngestError('--token goes with --server URL');
+  const local = ctx.localServer();
+  return local ? { url: local.url, token: local.key } : null;
+}
+
+/** Run the ingest here, or send its files to the server that will run the same code. */
+function ingestHereOrThere<T>(
+  ctx: CliContext,
+  o: TargetOptions,
+  kind: IngestKind,
+  request: { fields: Record<string, string | undefined>; files: Record<string, string | undefined> },
+  here: (deps: Deps) => Promise<T>,
+): Promise<T> {
+  const target = ingestTarget(ctx, o);
+  if (!target) return ctx.withDeps(here);
+  return ingestOverHttp<T>(target, kind, request.fields, request.files);
+}
+
+function remoteOptions(command: Command): Command {
+  return command
+    .option('--server <url>', 'send the files to a Loupe server (its HTTP ingest API) instead')
+    .addOption(
+      new Option('--token <token>', 'API token for --server (`loupe token create`)').env('LOUPE_TOKEN'),
+    );
+}
+
+/** The analyze flag as a form field: only its opt-out travels. */
+const analyzeField = (analyze: boolean) => (analyze === false ? 'false' : undefined);
+
+function addSubcommands(ingest: Command, ctx: CliContext): void {
+  remoteOptions(
+    ingest
+      .command('coco')
+      .description('Import COCO ground truth and a COCO results list as a detection run')
+      .requiredOption('--gt <file>', 'COCO ground truth (instances.json)')
+      .requiredOption('--pred <file>', 'COCO results list ([{image_id, category_id, bbox, score}])')
+      .requiredOption('--run <name>', 'model run name (reused when it exists)')
+      .option('--dataset <name>', 'dataset name (default: the run name)')
+      .option(
+        '--embeddings <file>',
+        'embeddings .npy (rows in the order of images) or .jsonl ({id, embedding})',
+      )
+      .option('--no-analyze', 'skip computing metrics and findings after the import')
+      .option('--json', 'print the result as one JSON document'),
+  ).action(async (o) =>
+    report(
+      ctx,
+      o.json,
+      () =>
+        ingestHereOrThere(
+          ctx,
+          o,
+          'coco',
+          {
+            fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze) },
+            files: { gt: o.gt, pred: o.pred, embeddings: o.embeddings },
+          },
+          (deps) =>
             ingestCoco(deps, {
               run: o.run,
               dataset: o.dataset,
@@ -60,35 +119,52 @@ function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): v
               embeddings: o.embeddings,
               analyze: o.analyze,
             }),
-          ),
-        summary,
-      ),
-    );
+        ),
+      summary,
+    ),
+  );
 
-  ingest
-    .command('classification')
-    .description('Import a classification run from .npy labels/probabilities or one CSV/JSONL table')
-    .requiredOption('--run <name>', 'model run name (reused when it exists)')
-    .option(
-      '--labels <file>',
-      'labels .npy (N integers, -1 = unlabeled), or a text/CSV file whose last column is the label',
-    )
-    .option('--probs <file>', 'predicted probabilities .npy (N × K, rows sum to 1)')
-    .option(
-      '--table <file>',
-      'CSV (id,label,p_0..p_{k-1}[,image_url,width,height]) or JSONL ({id,label,probs,…})',
-    )
-    .option('--embeddings <file>', 'embeddings .npy (N × D, same row order) or .jsonl ({id, embedding})')
-    .option('--ids <file>', 'row ids for .npy input, one per line (default: the row index)')
-    .option('--class-names <file>', 'class names, one per line (default: 0..K-1)')
-    .option('--dataset <name>', 'dataset name (default: the run name)')
-    .option('--no-analyze', 'skip computing metrics and findings after the import')
-    .option('--json', 'print the result as one JSON document')
-    .action(async (o) =>
-      report(
-        o.json,
-        () =>
-          ctx.withDeps((deps) =>
+  remoteOptions(
+    ingest
+      .command('classification')
+      .description('Import a classification run from .npy labels/probabilities or one CSV/JSONL table')
+      .requiredOption('--run <name>', 'model run name (reused when it exists)')
+      .option(
+        '--labels <file>',
+        'labels .npy (N integers, -1 = unlabeled), or a text/CSV file whose last column is the label',
+      )
+      .option('--probs <file>', 'predicted probabilities .npy (N × K, rows sum to 1)')
+      .option(
+        '--table <file>',
+        'CSV (id,label,p_0..p_{k-1}[,image_url,width,height]) or JSONL ({id,label,probs,…})',
+      )
+      .option('--embeddings <file>', 'embeddings .npy (N × D, same row order) or .jsonl ({id, embedding})')
+      .option('--ids <file>', 'row ids for .npy input, one per line (default: the row index)')
+      .option('--class-names <file>', 'class names, one per line (default: 0..K-1)')
+      .option('--dataset <name>', 'dataset name (default: the run name)')
+      .option('--no-analyze', 'skip computing metrics and findings after the import')
+      .option('--json', 'print the result as one JSON document'),
+  ).action(async (o) =>
+    report(
+      ctx,
+      o.json,
+      () =>
+        ingestHereOrThere(
+          ctx,
+          o,
+          'classification',
+          {
+            fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze) },
+            files: {
+              labels: o.labels,
+              probs: o.probs,
+              table: o.table,
+              embeddings: o.embeddings,
+              ids: o.ids,
+              classNames: o.classNames,
+            },
+          },
+          (deps) =>
             ingestClassification(deps, {
               run: o.run,
               dataset: o.dataset,
@@ -100,35 +176,53 @@ function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): v
               classNames: o.classNames,
               analyze: o.analyze,
             }),
-          ),
-        summary,
-      ),
-    );
+        ),
+      summary,
+    ),
+  );
 
-  ingest
-    .command('embeddings')
-    .description("Attach embeddings to an imported run's rows")
-    .requiredOption('--run <name>', 'an imported model run')
-    .requiredOption('--path <file>', 'embeddings .npy (N × D) or .jsonl ({id, embedding})')
-    .option('--ids <file>', 'row ids for .npy input, one per line (default: the row index)')
-    .option('--no-analyze', 'skip recomputing findings after the import')
-    .option('--json', 'print the result as one JSON document')
-    .action(async (o) =>
-      report(
-        o.json,
-        () =>
-          ctx.withDeps(async (deps) => ({
+  remoteOptions(
+    ingest
+      .command('embeddings')
+      .description("Attach embeddings to an imported run's rows")
+      .requiredOption('--run <name>', 'an imported model run')
+      .requiredOption('--path <file>', 'embeddings .npy (N × D) or .jsonl ({id, embedding})')
+      .option('--ids <file>', 'row ids for .npy input, one per line (default: the row index)')
+      .option('--no-analyze', 'skip recomputing findings after the import')
+      .option('--json', 'print the result as one JSON document'),
+  ).action(async (o) =>
+    report(
+      ctx,
+      o.json,
+      () =>
+        ingestHereOrThere(
+          ctx,
+          o,
+          'embeddings',
+          {
+            fields: { run: o.run, analyze: analyzeField(o.analyze) },
+            files: { path: o.path, ids: o.ids },
+          },
+          async (deps) => ({
             run: o.run as string,
             ...(await ingestEmbeddings(deps, { run: o.run, path: o.path, ids: o.ids, analyze: o.analyze })),
-          })),
-        (r) => `Attached ${r.embeddings} embeddings to run "${r.run}".`,
-      ),
-    );
+          }),
+        ),
+      (r) => `Attached ${r.embeddings} embeddings to run "${r.run}".`,
+    ),
+  );
 }
 
 export const registerIngest: RegisterCommand = (program, ctx) => {
   const ingest = program
     .command('ingest')
-    .description('Import a model run: COCO detection, classification (npy/CSV/JSONL) or embeddings');
+    .description('Import a model run: COCO detection, classification (npy/CSV/JSONL) or embeddings')
+    .addHelpText(
+      'after',
+      `
+While \`loupe serve\` runs on the embedded database, ingest hands its files to that server.
+From another machine: --server URL with an API token (--token or LOUPE_TOKEN) sends the files to
+POST <server>/api/ingest/{classification,coco,embeddings} (multipart form; see README "Ingest API").`,
+    );
   addSubcommands(ingest, ctx);
 };

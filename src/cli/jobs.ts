@@ -9,8 +9,9 @@ export const registerJobs: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
       const jobs = await ctx.withDeps((deps) => listJobs(deps.database));
-      if (opts.json) return printJson({ jobs });
+      if (opts.json) return printJson(ctx.io, { jobs });
       printTable(
+        ctx.io,
         jobs.map((j) => ({ ...j, progress: `${Math.round(j.progress * 100)}%`, error: j.error ?? '' })),
         ['id', 'kind', 'run', 'state', 'progress', 'attempts', 'error'],
       );

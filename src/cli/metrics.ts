@@ -102,6 +102,6 @@ export const registerMetrics: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document (the stored metrics document)')
     .action(async (opts: { run: string; json?: boolean }) => {
       const text = await ctx.withDeps((deps) => metricsOutput(deps, opts));
-      process.stdout.write(text);
+      ctx.io.out(text);
     });
 };

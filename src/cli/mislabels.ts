@@ -82,6 +82,6 @@ export const registerMislabels: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--kind <kind>', 'only this kind of flag').choices(KINDS))
     .option('--json', 'print one JSON document')
     .action(async (opts: MislabelsCommandOptions) => {
-      process.stdout.write(await ctx.withDeps((deps) => mislabelsOutput(deps, opts)));
+      ctx.io.out(await ctx.withDeps((deps) => mislabelsOutput(deps, opts)));
     });
 };

@@ -1,13 +1,15 @@
+import type { CliIo } from './context.ts';
+
 /** Print one JSON document on stdout, nothing else. */
-export function printJson(doc: unknown): void {
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+export function printJson(io: CliIo, doc: unknown): void {
+  io.out(`${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /**
  * Render rows as an aligned text table.
  *
  * @example
- * printTable([{ name: 'a', n: 1 }], ['name', 'n']);
+ * printTable(ctx.io, [{ name: 'a', n: 1 }], ['name', 'n']);
  */
 export function formatTable(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((r) => columns.map((c) => formatCell(r[c])));
@@ -20,8 +22,8 @@ export function formatTable(rows: Record<string, unknown>[], columns: string[]):
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-export function printTable(rows: Record<string, unknown>[], columns: string[]): void {
-  process.stdout.write(`${formatTable(rows, columns)}\n`);
+export function printTable(io: CliIo, rows: Record<string, unknown>[], columns: string[]): void {
+  io.out(`${formatTable(rows, columns)}\n`);
 }
 
 function formatCell(v: unknown): string {

@@ -67,6 +67,6 @@ export const registerProject: RegisterCommand = (program, ctx) => {
     .option('--neighbors <n>', 'UMAP n_neighbors', int(2), 15)
     .option('--json', 'print one JSON document')
     .action(async (opts: ProjectCommandOptions) => {
-      process.stdout.write(await ctx.withDeps((deps) => projectOutput(deps, opts)));
+      ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, opts)));
     });
 };

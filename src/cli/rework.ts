@@ -15,9 +15,10 @@ export const registerRework: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (opts: { limit: string; json?: boolean }) => {
       const queue = await ctx.withDeps((deps) => listRework(deps.db, { limit: Number(opts.limit) }));
-      if (opts.json) return printJson({ total: queue.total, items: queue.items });
-      process.stdout.write(`${queue.total} rows in the rework queue\n`);
+      if (opts.json) return printJson(ctx.io, { total: queue.total, items: queue.items });
+      ctx.io.out(`${queue.total} rows in the rework queue\n`);
       printTable(
+        ctx.io,
         queue.items.map((i) => ({
           id: i.id,
           since: i.since.toISOString(),
@@ -43,14 +44,14 @@ export const registerRework: RegisterCommand = (program, ctx) => {
         } while (cursor);
         return all;
       });
-      if (opts.format === 'json') return printJson({ items });
+      if (opts.format === 'json') return printJson(ctx.io, { items });
       const lines = ['id,image_url,since,by'];
       for (const i of items) {
         lines.push(
           [i.id, i.imageUrl ?? '', i.since.toISOString(), i.actorName ?? i.actor].map(csv).join(','),
         );
       }
-      process.stdout.write(`${lines.join('\n')}\n`);
+      ctx.io.out(`${lines.join('\n')}\n`);
     });
 
   program
@@ -81,7 +82,7 @@ export const registerRework: RegisterCommand = (program, ctx) => {
         }
         return { recorded, unchanged: rowIds.length - recorded };
       });
-      process.stdout.write(
+      ctx.io.out(
         `Recorded ${outcome.recorded} decisions` +
           (outcome.unchanged ? ` (${outcome.unchanged} already had that decision)` : '') +
           '\n',

@@ -9,8 +9,9 @@ export const registerRuns: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
       const runs = await ctx.withDeps((deps) => listRuns(deps.db));
-      if (opts.json) return printJson({ runs });
+      if (opts.json) return printJson(ctx.io, { runs });
       printTable(
+        ctx.io,
         runs.map((r) => ({
           run: r.name,
           kind: r.kind,

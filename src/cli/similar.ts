@@ -82,6 +82,6 @@ export const registerSimilar: RegisterCommand = (program, ctx) => {
     .option('--unlabeled', 'only rows without ground truth (the labeling pool)')
     .option('--json', 'print one JSON document')
     .action(async (opts: SimilarCommandOptions) => {
-      process.stdout.write(await ctx.withDeps((deps) => similarOutput(deps, opts)));
+      ctx.io.out(await ctx.withDeps((deps) => similarOutput(deps, opts)));
     });
 };

@@ -60,6 +60,6 @@ export const registerUncertain: RegisterCommand = (program, ctx) => {
     .option('--diverse', 'spread the picks over the embedding space (greedy k-center over the top 5×limit)')
     .option('--json', 'print one JSON document')
     .action(async (opts: UncertainCommandOptions) => {
-      process.stdout.write(await ctx.withDeps((deps) => uncertainOutput(deps, opts)));
+      ctx.io.out(await ctx.withDeps((deps) => uncertainOutput(deps, opts)));
     });
 };

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, expect, it, vi } from 'vitest';
 import { analyzeRun } from '../../src/analyze/run.ts';
-import type { CliContext } from '../../src/cli/context.ts';
+import { type CliContext, processIo, serverCliContext } from '../../src/cli/context.ts';
 import { errorsOutput, registerErrors } from '../../src/cli/errors.ts';
 import { metricsOutput, registerMetrics } from '../../src/cli/metrics.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
@@ -10,7 +10,7 @@ import { seedClassification, seedDetection } from './fixtures.ts';
 afterEach(() => vi.restoreAllMocks());
 
 describeEachDriver('loupe metrics / errors', (ctx) => {
-  const cli = (): CliContext => ({ withDeps: (fn) => fn(testDeps(ctx().database)) });
+  const cli = (): CliContext => serverCliContext(testDeps(ctx().database), processIo());
 
   /** Run one command line through commander and return what it wrote on stdout. */
   async function run(args: string[]): Promise<string> {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { registerBatch } from '../../src/cli/batch.ts';
+import { processIo, serverCliContext } from '../../src/cli/context.ts';
 import { registerRework } from '../../src/cli/rework.ts';
 import { computeFindings } from '../../src/findings/index.ts';
 import { getBatch } from '../../src/store/batches.ts';
@@ -11,7 +12,7 @@ import { insertClassificationRun } from '../helpers/fixtures.ts';
 /** Run `loupe …` against the test database and return what it printed on stdout. */
 async function loupe(deps: ReturnType<typeof testDeps>, args: string[]): Promise<string> {
   const program = new Command('loupe').exitOverride();
-  const ctx = { withDeps: <T>(fn: (d: typeof deps) => Promise<T>) => fn(deps) };
+  const ctx = serverCliContext(deps, processIo());
   registerBatch(program, ctx);
   registerRework(program, ctx);
   let out = '';

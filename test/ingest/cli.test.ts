@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { processIo, serverCliContext } from '../../src/cli/context.ts';
 import { registerIngest } from '../../src/cli/ingest.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
@@ -25,7 +26,7 @@ describeEachDriver('loupe ingest (CLI)', (ctx) => {
       return true;
     });
     const program = new Command('loupe').exitOverride();
-    registerIngest(program, { withDeps: (fn) => fn(testDeps(ctx().database)) });
+    registerIngest(program, serverCliContext(testDeps(ctx().database), processIo()));
     try {
       await program.parseAsync(['node', 'loupe', 'ingest', ...args]);
     } finally {
@@ -79,7 +80,7 @@ describeEachDriver('loupe ingest (CLI)', (ctx) => {
 
   it('documents every subcommand in --help', () => {
     const program = new Command('loupe');
-    registerIngest(program, { withDeps: (fn) => fn(testDeps(ctx().database)) });
+    registerIngest(program, serverCliContext(testDeps(ctx().database), processIo()));
     const ingest = program.commands.find((c) => c.name() === 'ingest')!;
     expect(ingest.commands.map((c) => c.name())).toEqual(['coco', 'classification', 'embeddings']);
     for (const c of ingest.commands) expect(c.helpInformation()).toMatch(/--run <name>/);

@@ -1,0 +1,51 @@
+import type { LockServer } from '../../db/lock.ts';
+import type { CliIo } from './context.ts';
+
+/** Commands that never hand off: the server itself, ingest (it uploads its files), and help. */
+const LOCAL_ONLY = new Set(['serve', 'ingest', 'help']);
+
+/** The command named by argv, when it should run in the `loupe serve` that holds the data folder. */
+export function handsOff(argv: string[]): boolean {
+  if (argv.some((a) => a === '-h' || a === '--help' || a === '-V' || a === '--version')) return false;
+  const command = argv.find((a) => !a.startsWith('-'));
+  return command !== undefined && !LOCAL_ONLY.has(command);
+}
+
+/**
+ * Run a `loupe` command in the server that holds the embedded data folder and print what it
+ * printed, with its exit code: the output is the command's own, produced by the same code.
+ *
+ * @example
+ * if (server && handsOff(argv)) await handOff(server, argv, processIo());
+ */
+export async function handOff(server: LockServer, argv: string[], io: CliIo): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(new URL('/api/local/cli', server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ argv }),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    io.err(
+      `loupe: the running \`loupe serve\` at ${server.url} holds the data folder but did not answer (${cause})\n`,
+    );
+    return io.fail(1);
+  }
+  const body = (await res.json().catch(() => null)) as {
+    stdout: string;
+    stderr: string;
+    exitCode: number;
+    error?: string;
+  } | null;
+  if (!res.ok || !body) {
+    io.err(
+      `loupe: the running \`loupe serve\` at ${server.url} refused the command (${body?.error ?? `HTTP ${res.status}`})\n`,
+    );
+    return io.fail(1);
+  }
+  if (body.stdout) io.out(body.stdout);
+  if (body.stderr) io.err(body.stderr);
+  if (body.exitCode) io.fail(body.exitCode);
+}
