@@ -1,16 +1,11 @@
 #!/usr/bin/env -S npx tsx
-import { Command } from 'commander';
 import { loadConfig } from '../src/config.ts';
 import { defaultCliContext } from '../src/cli/context.ts';
-import { registerCli } from '../src/cli/index.ts';
+import { buildProgram, exitOnClosedPipe } from '../src/cli/program.ts';
 import { serveCommand } from './serve.ts';
 
-const program = new Command('loupe')
-  .description('Find model errors and label mistakes, choose what to label next — from Slack.')
-  .showHelpAfterError()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
-registerCli(program, defaultCliContext());
+exitOnClosedPipe(process.stdout);
+const program = buildProgram(defaultCliContext());
 
 program
   .command('serve')

@@ -73,7 +73,7 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
         ctx.sources.closestNames(runName, await ctx.sources.runNames(ctx.deps.db), 3),
       );
     return notice(
-      'There are no model runs yet. Import one with `loupe import`, or start with `LOUPE_DEMO=1`.',
+      'There are no model runs yet. Import one with `loupe ingest`, or start with `LOUPE_DEMO=1`.',
     );
   }
   switch (cmd.kind) {
@@ -105,7 +105,7 @@ async function runsAnswer(ctx: CommandContext): Promise<SlackMessage> {
     asked: 'Recent model runs, newest first',
     lines,
     boardUrl: ctx.links.url('/', ctx.user),
-    empty: 'No runs yet. Import one with `loupe import`.',
+    empty: 'No runs yet. Import one with `loupe ingest`.',
   });
 }
 
