@@ -6,13 +6,17 @@ import {
   ingestCoco,
   ingestEmbeddings,
 } from '../ingest/index.ts';
+import { counted } from '../text/plural.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson } from './output.ts';
 
 function summary(r: IngestResult): string {
+  if (r.unchanged)
+    return `Run "${r.run}" in dataset "${r.dataset}" is unchanged: these files are already imported (${counted(r.rows, 'row')}).`;
   return (
-    `Imported run "${r.run}" into dataset "${r.dataset}": ${r.rows} rows, ${r.annotations} annotations, ` +
-    `${r.predictions} predictions, ${r.embeddings} embeddings.`
+    `Imported run "${r.run}" into dataset "${r.dataset}": ${counted(r.rows, 'row')}, ` +
+    `${counted(r.annotations, 'annotation')}, ${counted(r.predictions, 'prediction')}, ` +
+    `${counted(r.embeddings, 'embedding')}.`
   );
 }
 

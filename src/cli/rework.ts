@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Decision } from '../../db/schema.ts';
 import { listRework, recordDecision } from '../store/reviews.ts';
+import { counted } from '../text/plural.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
 import { requireRun, resolveIds } from './run-arg.ts';
@@ -82,8 +83,8 @@ export const registerRework: RegisterCommand = (program, ctx) => {
         return { recorded, unchanged: rowIds.length - recorded };
       });
       process.stdout.write(
-        `Recorded ${outcome.recorded} decisions` +
-          (outcome.unchanged ? ` (${outcome.unchanged} already had that decision)` : '') +
+        `Recorded ${counted(outcome.recorded, 'decision')}` +
+          (outcome.unchanged ? ` (${counted(outcome.unchanged, 'row')} already had that decision)` : '') +
           '\n',
       );
     });

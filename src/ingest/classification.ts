@@ -20,7 +20,7 @@ import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
-import { ensureDatasetAndRun, writeVectors } from './write.ts';
+import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
 
 /**
  * A new dataset from files that can be read more than once, with row ids = the row indices: each
@@ -109,7 +109,8 @@ export async function ingestClassification(
       });
       runId = ids.runId;
       if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows)
-        return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)) };
+        return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)), unchanged: false };
+      const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       await createStage(tx, 'rows');
       const staged = { rows: 0 };
       await tx.copyIn(STAGE_TARGET.rows, encodeClassRows(source.batches(), source.k, staged));
@@ -137,7 +138,7 @@ export async function ingestClassification(
       await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base });
       if (vectors) await writeVectors(tx, vectors, ids);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
-      return { run, dataset, ...counts };
+      return { run, dataset, ...counts, unchanged: sameCounts(before, counts) };
     });
     if (analyze) await analyzeRun(deps, runId);
     return result;

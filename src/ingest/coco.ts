@@ -21,7 +21,7 @@ import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
 import { CopyWriter } from './pgcopy.ts';
-import { ensureDatasetAndRun, writeVectors } from './write.ts';
+import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
 
 const CHUNK = 20000;
 
@@ -102,6 +102,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
       runId = ids.runId;
+      const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       await createStage(tx, 'rows');
       await createStage(tx, 'anns');
       await createStage(tx, 'preds');
@@ -127,7 +128,8 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       await mergeAnnotations(tx, ids.datasetId, fresh);
       await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
       if (vectors) await writeVectors(tx, vectors, ids);
-      return { run, dataset, ...(await countImport(tx, ids.datasetId, ids.runId)) };
+      const counts = await countImport(tx, ids.datasetId, ids.runId);
+      return { run, dataset, ...counts, unchanged: sameCounts(before, counts) };
     });
     if (analyze) await analyzeRun(deps, runId);
     return result;

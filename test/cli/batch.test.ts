@@ -87,7 +87,12 @@ describeEachDriver('batch and rework commands', (ctx) => {
 
   it('creates a batch from explicit rows and from the rework queue, and exports CSV of the ids', async () => {
     await loupe(deps, ['batch', 'create', 'Picked', '--run', 'cli-batch', '--rows', '1,3']);
-    await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2,0', '--actor', 'U9']);
+    expect(
+      await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2', '--actor', 'U9']),
+    ).toBe('Recorded 1 decision\n');
+    expect(
+      await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2,0', '--actor', 'U9']),
+    ).toBe('Recorded 1 decision (1 row already had that decision)\n');
     const queue = JSON.parse(await loupe(deps, ['rework', 'list', '--json']));
     expect(queue.items.map((i: { id: string }) => i.id)).toEqual(['2', '0']);
     await loupe(deps, ['batch', 'create', 'Rework 1', '--from', 'rework', '--include-open']);

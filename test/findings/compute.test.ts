@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { labelFlags, reviews, rowScores } from '../../db/schema.ts';
-import { mislabelsOutput } from '../../src/cli/mislabels.ts';
+import { mislabelsLines, mislabelsOutput } from '../../src/cli/mislabels.ts';
 import { uncertainOutput } from '../../src/cli/uncertain.ts';
 import { computeFindings } from '../../src/findings/index.ts';
 import { listMislabels, listUncertain } from '../../src/store/findings.ts';
@@ -158,6 +158,14 @@ describeEachDriver('findings', (ctx) => {
     const table = await mislabelsOutput(deps(), { run: 'flips', limit: 3 });
     expect(table.split('\n')[0]).toMatch(/^id\s+kind\s+given\s+suggested\s+score\s+methods\s+evidence$/);
     expect(table).toContain('3 shown, 3 suspected label errors');
+    let lines = '';
+    expect(await mislabelsLines(deps(), { run: 'flips' }, (s) => (lines += s))).toBe(3);
+    expect(
+      lines
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(out.items);
     await expect(mislabelsOutput(deps(), { run: 'flipz' })).rejects.toThrow(
       /no run named "flipz"; did you mean "flips"/,
     );
