@@ -379,7 +379,8 @@ async function reworkAnswer(ctx: CommandContext, n: number) {
   const lines = items.map((r) => {
     const url = ctx.links.url(`/rows/${r.rowId}`, ctx.user);
     const since = r.since.toISOString().slice(0, 16).replace('T', ' ');
-    return `*${link(url, safeText(r.id, 80))}* · since ${since} UTC · by ${r.actor ? mention(r.actor) : 'someone'}${r.note ? ` · ${safeText(r.note, 120)}` : ''}`;
+    const classes = `label ${safeText(r.label ?? '–', 80)}${r.suggested ? ` → suggested ${safeText(r.suggested, 80)}` : ''}`;
+    return `*${link(url, safeText(r.id, 80))}* · ${classes} · since ${since} UTC · by ${r.actor ? mention(r.actor) : 'someone'}${r.note ? ` · ${safeText(r.note, 120)}` : ''}`;
   });
   return linesMessage({
     title: 'Rework queue',
