@@ -3,6 +3,8 @@ import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import {
   annotations,
+  batchItems,
+  batches,
   dataRows,
   datasets,
   embeddings,
@@ -326,6 +328,10 @@ const strategyColumn = {
   entropy: sql.raw('uncertainty_entropy'),
 } as const;
 
+const notInOpenBatch = sql`and not exists (
+  select 1 from ${batchItems} bi join ${batches} b on b.id = bi.batch_id
+  where bi.row_id = s.row_id and b.status = 'open')`;
+
 /**
  * The unlabeled rows to label next, most uncertain first. With `diverse`, the `limit` picks are spread
  * over the top 5×limit by greedy k-center on the run's embeddings (rows without an embedding follow
@@ -341,7 +347,15 @@ export async function listUncertain(
     strategy = 'least',
     limit = 50,
     diverse = false,
-  }: { runId: number; strategy?: Strategy; limit?: number; diverse?: boolean },
+    outsideOpenBatches = false,
+  }: {
+    runId: number;
+    strategy?: Strategy;
+    limit?: number;
+    diverse?: boolean;
+    /** Leave out rows already in an open batch (someone is labeling them): for suggestions. */
+    outsideOpenBatches?: boolean;
+  },
 ): Promise<{ items: UncertainItem[] }> {
   const { db } = deps;
   if (!(strategy in strategyColumn))
@@ -362,6 +376,7 @@ export async function listUncertain(
     sql`select s.row_id, s.${col} as score, s.predicted, d.external_id, d.image_url
         from ${rowScores} s join ${dataRows} d on d.id = s.row_id
         where s.run_id = ${runId}::int and not s.labeled and s.${col} is not null
+        ${outsideOpenBatches ? notInOpenBatch : sql``}
         order by s.${col} desc nulls last, s.row_id limit ${take}::int`,
   );
   const items: UncertainItem[] = rows.map((r) => ({
