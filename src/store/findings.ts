@@ -215,6 +215,9 @@ export interface MislabelItem {
   evidence: string;
   kind: string;
   imageUrl: string | null;
+  /** The model's own answer: its top class and that class's probability (a box flag's class, no probability). */
+  predicted: string | null;
+  confidence: number | null;
 }
 
 export interface MislabelPage {
@@ -282,11 +285,14 @@ export async function listMislabels(
     rank: number;
     external_id: string;
     image_url: string | null;
+    predicted: number | null;
+    confidence: number | null;
   }>(
     db,
     sql`select f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
-          d.external_id, d.image_url
+          d.external_id, d.image_url, s.predicted, s.confidence
         from ${labelFlags} f join ${dataRows} d on d.id = f.row_id
+        left join ${rowScores} s on s.run_id = f.run_id and s.row_id = f.row_id
         where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} and ${open}
         order by f.rank limit ${limit + 1}::int`,
   );
@@ -308,6 +314,9 @@ export async function listMislabels(
       evidence: r.evidence,
       kind: r.kind,
       imageUrl: r.image_url,
+      ...(r.kind === 'label'
+        ? { predicted: name(r.predicted), confidence: r.confidence === null ? null : Number(r.confidence) }
+        : { predicted: name(r.suggested), confidence: null }),
     })),
     total: Number(total),
     nextCursor: rows.length > limit ? encodeCursor(runId, Number(page[page.length - 1].rank)) : null,
