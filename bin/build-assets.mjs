@@ -3,7 +3,7 @@
 // static assets, demo data, worker boot files) to the same place under dist/, so `import.meta.url`
 // lookups resolve there exactly as they do in the sources. Then stamp the build with the newest source
 // time, which bin/loupe.mjs compares to decide whether dist/ is current.
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { newestSource, roots } from './sources.mjs';
 
@@ -15,5 +15,7 @@ for (const dir of roots) {
     filter: (src) => !compiled.test(src) || src.endsWith('.d.ts'),
   });
 }
+// The version (`loupe --version`) is read from package.json two folders above the CLI's modules.
+copyFileSync(`${root}package.json`, `${root}dist/package.json`);
 rmSync(`${root}dist/bin/build-assets.mjs`, { force: true });
 writeFileSync(`${root}dist/.built`, String(newestSource(root)));

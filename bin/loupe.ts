@@ -2,8 +2,9 @@
 import { InvalidArgumentError } from 'commander';
 import { defaultCliContext } from '../src/cli/context.ts';
 import { handOff, handsOff } from '../src/cli/hand-off.ts';
-import { createProgram, runProgram } from '../src/cli/program.ts';
+import { createProgram, exitOnClosedPipe, runProgram } from '../src/cli/program.ts';
 
+exitOnClosedPipe(process.stdout);
 const ctx = defaultCliContext();
 const argv = process.argv.slice(2);
 

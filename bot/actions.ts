@@ -183,6 +183,7 @@ async function createBatchFromButton(ctx: ActionContext, body: BlockActionsBody,
       strategy: req.strategy,
       limit: req.n,
       diverse: req.diverse,
+      outsideOpenBatches: true,
     });
     const stamp = ctx.deps.clock.now().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
     const name = `${run.name}-${req.strategy}-${stamp}`;

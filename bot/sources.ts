@@ -61,7 +61,13 @@ export interface BotSources {
   ): Promise<{ items: MislabelItem[]; total: number }>;
   listUncertain(
     deps: Deps,
-    q: { runId: number; strategy: 'least' | 'margin' | 'entropy'; limit: number; diverse: boolean },
+    q: {
+      runId: number;
+      strategy: 'least' | 'margin' | 'entropy';
+      limit: number;
+      diverse: boolean;
+      outsideOpenBatches?: boolean;
+    },
   ): Promise<{ items: UncertainItem[]; total?: number }>;
   closestNames(name: string, candidates: string[], n: number): string[];
 }

@@ -120,8 +120,8 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
           width: null,
           height: null,
           label: it.given,
-          predicted: it.suggested,
-          confidence: null,
+          predicted: it.predicted,
+          confidence: it.confidence,
           iou: null,
           score: { name: 'label quality', value: it.score },
           reason: flagReason(it),
@@ -321,7 +321,8 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
   app.get('/batches/:name/export.:format{csv|json}', async (c) => {
     const name = batchName(c.req.param('name'));
     const format = c.req.param('format') as 'csv' | 'json';
-    const body = await exportOrNotFound(() => exportBatch(deps.db, name, format));
+    const publicUrl = deps.config.LOUPE_PUBLIC_URL;
+    const body = await exportOrNotFound(() => exportBatch(deps.db, name, format, { publicUrl }));
     const file = `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.${format}`;
     c.header(
       'Content-Type',
@@ -371,11 +372,11 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
       imageUrl: it.imageUrl,
       width: null,
       height: null,
-      label: null,
+      label: it.label,
       predicted: null,
       confidence: null,
       iou: null,
-      reason: `sent by ${it.actorName ?? it.actor}${it.note ? `: ${it.note}` : ''}`,
+      reason: reworkReason(it),
     }));
     return renderPage(
       c,
@@ -390,6 +391,17 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
   });
 
   return app;
+}
+
+/** What a re-labeler reads on a rework card: the suggested class, who sent the row back, and their note. */
+function reworkReason(it: {
+  suggested: string | null;
+  actor: string;
+  actorName: string | null;
+  note: string | null;
+}) {
+  const suggested = it.suggested ? `suggested ${it.suggested} · ` : '';
+  return `${suggested}sent by ${it.actorName ?? it.actor}${it.note ? `: ${it.note}` : ''}`;
 }
 
 /** Store lookups by name throw BatchError for a missing batch: show it as a 404. */

@@ -58,8 +58,7 @@ export interface ErrorFilter {
 export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
   const page = await listErrors(deps.db, {
     runId: run.id,
-    // "all" means no IoU filter: every IoU is below 2.
-    iouBelow: f.iouBelow ?? 2,
+    iouBelow: f.iouBelow,
     sort: f.sort,
     limit: f.limit,
     cursor: f.cursor,

@@ -55,13 +55,19 @@ export function linesMessage({
   if (total === 0) blocks.push(section(empty));
   blocks.push(...sections.map((s) => section(s)), ...extra);
   if (boardUrl) {
-    const label = boardLabel ?? `All ${total} in the board`;
-    blocks.push(
-      context(
-        [shown < total ? `${link(boardUrl, label)} — more in the board` : link(boardUrl, label)],
-        'footer',
-      ),
-    );
+    blocks.push(context([boardFooter(boardUrl, total, shown, boardLabel)], 'footer'));
   }
   return { text: `${title}: ${count}`, blocks };
+}
+
+/**
+ * The footer link of a list answer: how many the board holds, and how many did not fit here.
+ *
+ * @example
+ * boardFooter('https://b/errors', 48, 20); // "<https://b/errors|All 48 in the board> · 28 not shown here"
+ */
+export function boardFooter(boardUrl: string, total: number, shown: number, label?: string): string {
+  if (total === 0) return link(boardUrl, label ?? 'Open the board');
+  const text = label ?? (total === 1 ? 'Open it in the board' : `All ${total} in the board`);
+  return shown < total ? `${link(boardUrl, text)} · ${total - shown} not shown here` : link(boardUrl, text);
 }

@@ -10,6 +10,7 @@ import {
   section,
   thumbnail,
 } from './kit.ts';
+import { boardFooter } from './lines.ts';
 import { LIMITS } from './limits.ts';
 import { link, mention, safeText } from './mrkdwn.ts';
 import { ACTION, reviewValue } from './values.ts';
@@ -89,11 +90,7 @@ export function listMessage({
   blocks.push(context([`${asked} — ${count}`]));
   if (total === 0 && empty) blocks.push(section(empty));
   blocks.push(...itemBlocks, ...extraBlocks);
-  const footer =
-    shown < total
-      ? `${link(boardUrl, `All ${total} in the board`)} — more in the board`
-      : link(boardUrl, `All ${total} in the board`);
-  blocks.push(context([footer], 'footer'));
+  blocks.push(context([boardFooter(boardUrl, total, shown)], 'footer'));
   return { text: `${title}: ${count}`.slice(0, LIMITS.fallbackText), blocks };
 }
 

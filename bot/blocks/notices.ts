@@ -18,7 +18,7 @@ export function apology(ref: string): SlackMessage {
 export function unknownRun(name: string, closest: string[]): SlackMessage {
   const hint = closest.length
     ? ` Did you mean ${closest.map((c) => `\`${safeText(c, 100)}\``).join(', ')}?`
-    : ' There are no runs yet: import one with `loupe import`.';
+    : ' There are no runs yet: import one with `loupe ingest`.';
   return notice(`No run named \`${safeText(name, 100)}\`.${hint}`);
 }
 

@@ -73,7 +73,7 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
         ctx.sources.closestNames(runName, await ctx.sources.runNames(ctx.deps.db), 3),
       );
     return notice(
-      'There are no model runs yet. Import one with `loupe import`, or start with `LOUPE_DEMO=1`.',
+      'There are no model runs yet. Import one with `loupe ingest`, or start with `LOUPE_DEMO=1`.',
     );
   }
   switch (cmd.kind) {
@@ -105,7 +105,7 @@ async function runsAnswer(ctx: CommandContext): Promise<SlackMessage> {
     asked: 'Recent model runs, newest first',
     lines,
     boardUrl: ctx.links.url('/', ctx.user),
-    empty: 'No runs yet. Import one with `loupe import`.',
+    empty: 'No runs yet. Import one with `loupe ingest`.',
   });
 }
 
@@ -379,7 +379,8 @@ async function reworkAnswer(ctx: CommandContext, n: number) {
   const lines = items.map((r) => {
     const url = ctx.links.url(`/rows/${r.rowId}`, ctx.user);
     const since = r.since.toISOString().slice(0, 16).replace('T', ' ');
-    return `*${link(url, safeText(r.id, 80))}* · since ${since} UTC · by ${r.actor ? mention(r.actor) : 'someone'}${r.note ? ` · ${safeText(r.note, 120)}` : ''}`;
+    const classes = `label ${safeText(r.label ?? '–', 80)}${r.suggested ? ` → suggested ${safeText(r.suggested, 80)}` : ''}`;
+    return `*${link(url, safeText(r.id, 80))}* · ${classes} · since ${since} UTC · by ${r.actor ? mention(r.actor) : 'someone'}${r.note ? ` · ${safeText(r.note, 120)}` : ''}`;
   });
   return linesMessage({
     title: 'Rework queue',

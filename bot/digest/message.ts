@@ -18,7 +18,7 @@ const WORSE_SHOWN = 8;
 export function digestMessage(d: DigestContent, links: BoardLinks, viewer = 'digest'): SlackMessage {
   const blocks: KnownBlock[] = [header(`Loupe digest — ${d.day}`)];
   if (!d.run) {
-    blocks.push(section('No model runs yet. Import one with `loupe import`.'));
+    blocks.push(section('No model runs yet. Import one with `loupe ingest`.'));
   } else {
     const runUrl = links.url(`/runs/${seg(d.run.name)}`, viewer);
     const vs = d.previous ? ` vs *${safeText(d.previous.name, 100)}*` : ' (no previous run to compare with)';

@@ -1,7 +1,17 @@
 import { writeFileSync } from 'node:fs';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
-import { closeBatch, createBatch, exportBatch, getBatch, listBatches } from '../store/batches.ts';
+import {
+  addToBatch,
+  closeBatch,
+  createBatch,
+  exportBatch,
+  getBatch,
+  listBatches,
+  removeFromBatch,
+} from '../store/batches.ts';
+import { lookupRunById } from '../store/run-lookup.ts';
+import { counted } from '../text/plural.ts';
 import { listUncertain } from '../store/findings.ts';
 import { listRework } from '../store/reviews.ts';
 import { findSimilar } from '../vectors/similar.ts';
@@ -59,20 +69,13 @@ async function pickRows(
   return { runId: run.id, rowIds: selected };
 }
 
-export const registerBatch: RegisterCommand = (program, ctx) => {
-  const batch = program
-    .command('batch')
-    .description('Named labeling batches: create, list, show, export, close');
-
-  batch
-    .command('create <name>')
-    .description(
-      'Create a batch from the uncertain pool, rows similar to a selection, the rework queue, or ids',
-    )
+/** The row sources `batch create` and `batch add` share. */
+function withRowSources(cmd: Command, runHelp: string): Command {
+  return cmd
     .addOption(
       new Option('--from <source>', 'where the rows come from').choices(['uncertain', 'similar', 'rework']),
     )
-    .option('--run <run>', 'model run (default for --from uncertain|similar and --rows)')
+    .option('--run <run>', runHelp)
     .option('--rows <ids>', 'comma-separated row ids (explicit rows, or the selection for --from similar)')
     .option('--limit <n>', 'how many rows at most', '50')
     .addOption(
@@ -82,31 +85,80 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     )
     .option('--diverse', 'keep picks apart in embedding space')
     .option('--include-open', 'also take rows already in another open batch')
-    .option('--json', 'print one JSON document')
-    .action(async (name: string, opts: CreateOptions) => {
-      const result = await ctx.withDeps(async (deps) => {
-        const { runId, rowIds } = await pickRows(deps, opts);
-        return createBatch(deps.db, {
-          name,
-          runId,
-          rowIds,
-          includeOpen: Boolean(opts.includeOpen),
-          createdBy: process.env.USER ?? 'cli',
-          source: {
-            from: opts.from ?? 'rows',
-            run: opts.run ?? null,
-            limit: Number(opts.limit),
-            ...(opts.from === 'uncertain' ? { strategy: opts.strategy, diverse: Boolean(opts.diverse) } : {}),
-          },
-        });
+    .option('--json', 'print one JSON document');
+}
+
+export const registerBatch: RegisterCommand = (program, ctx) => {
+  const batch = program
+    .command('batch')
+    .description('Named labeling batches: create, add, remove, list, show, export, close');
+
+  withRowSources(
+    batch
+      .command('create <name>')
+      .description(
+        'Create a batch from the uncertain pool, rows similar to a selection, the rework queue, or ids',
+      ),
+    'model run (default for --from uncertain|similar and --rows)',
+  ).action(async (name: string, opts: CreateOptions) => {
+    const result = await ctx.withDeps(async (deps) => {
+      const { runId, rowIds } = await pickRows(deps, opts);
+      return createBatch(deps.db, {
+        name,
+        runId,
+        rowIds,
+        includeOpen: Boolean(opts.includeOpen),
+        createdBy: process.env.USER ?? 'cli',
+        source: {
+          from: opts.from ?? 'rows',
+          run: opts.run ?? null,
+          limit: Number(opts.limit),
+          ...(opts.from === 'uncertain' ? { strategy: opts.strategy, diverse: Boolean(opts.diverse) } : {}),
+        },
       });
-      if (opts.json)
-        return printJson(ctx.io, { batch: result.batch.name, added: result.added, skipped: result.skipped });
-      ctx.io.out(
-        `Created batch "${result.batch.name}" with ${result.added} rows` +
-          (result.skipped ? ` (${result.skipped} skipped: already in an open batch)` : '') +
-          '\n',
-      );
+    });
+    if (opts.json)
+      return printJson(ctx.io, { batch: result.batch.name, added: result.added, skipped: result.skipped });
+    ctx.io.out(
+      `Created batch "${result.batch.name}" with ${counted(result.added, 'row')}` +
+        (result.skipped ? ` (${result.skipped} skipped: already in an open batch)` : '') +
+        '\n',
+    );
+  });
+
+  withRowSources(
+    batch
+      .command('add <name>')
+      .description('Add rows to an open batch, from the same sources as create (rows already in it stay)'),
+    "model run (default: the batch's run)",
+  ).action(async (name: string, opts: CreateOptions) => {
+    const result = await ctx.withDeps(async (deps) => {
+      const current = await getBatch(deps.db, name);
+      const run =
+        opts.run ?? (current.runId ? (await lookupRunById(deps.db, current.runId))?.name : undefined);
+      const { rowIds } = await pickRows(deps, { ...opts, run });
+      return addToBatch(deps.db, { name, rowIds, includeOpen: Boolean(opts.includeOpen) });
+    });
+    if (opts.json)
+      return printJson(ctx.io, { batch: result.batch.name, added: result.added, skipped: result.skipped });
+    ctx.io.out(
+      `Added ${counted(result.added, 'row')} to batch "${result.batch.name}"` +
+        (result.skipped ? ` (${result.skipped} skipped: already in an open batch)` : '') +
+        '\n',
+    );
+  });
+
+  batch
+    .command('remove <name>')
+    .description('Take rows out of an open batch')
+    .requiredOption('--rows <ids>', 'comma-separated row ids')
+    .action(async (name: string, opts: { rows: string }) => {
+      const ids = opts.rows
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const { batch: b, removed } = await ctx.withDeps((deps) => removeFromBatch(deps.db, { name, ids }));
+      ctx.io.out(`Removed ${counted(removed, 'row')} from batch "${b.name}"\n`);
     });
 
   batch
@@ -151,7 +203,9 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (name: string, opts: { format: 'csv' | 'json'; out?: string }) => {
-      const text = await ctx.withDeps((deps) => exportBatch(deps.db, name, opts.format));
+      const text = await ctx.withDeps((deps) =>
+        exportBatch(deps.db, name, opts.format, { publicUrl: deps.config.LOUPE_PUBLIC_URL }),
+      );
       if (opts.out) writeFileSync(opts.out, text);
       else ctx.io.out(text);
     });

@@ -16,7 +16,8 @@ import { formatTable } from './output.ts';
 
 export interface ErrorsCommandOptions {
   run: string;
-  iouBelow?: number;
+  /** `all`: every row, whatever its IoU. */
+  iouBelow?: number | 'all';
   sort?: ErrorSort;
   limit?: number;
   cursor?: string;
@@ -66,7 +67,7 @@ export async function errorsOutput(
     .where(eq(datasets.id, found.datasetId));
   const page = await listErrors(deps.db, {
     runId: found.id,
-    iouBelow,
+    iouBelow: iouBelow === 'all' ? null : iouBelow,
     sort,
     limit,
     cursor,
@@ -87,15 +88,18 @@ export async function errorsOutput(
     ['id', 'label', 'predicted', 'confidence', 'iou'],
   );
   const shown = page.items.length;
+  const which = iouBelow === 'all' ? 'rows (any IoU)' : `rows with IoU < ${iouBelow}`;
   const footer = page.nextCursor
-    ? `${shown} of ${page.total} rows with IoU < ${iouBelow}; next page: --cursor ${page.nextCursor}`
-    : `${shown} shown, ${page.total} rows with IoU < ${iouBelow}`;
+    ? `${shown} of ${page.total} ${which}; next page: --cursor ${page.nextCursor}`
+    : `${shown} shown, ${page.total} ${which}`;
   return `${table}\n${footer}\n`;
 }
 
-function parseNumber(raw: string): number {
+/** A number, or `all` for no IoU filter (as the board's iou_lt=all). */
+function parseIouBelow(raw: string): number | 'all' {
+  if (raw === 'all') return raw;
   const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError('expected a number.');
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError('expected a number or "all".');
   return v;
 }
 
@@ -113,7 +117,7 @@ export const registerErrors: RegisterCommand = (program, ctx) => {
       'Rows where the model disagrees with the label (IoU below a threshold), least confident first',
     )
     .requiredOption('--run <name>', 'model run name')
-    .option('--iou-below <x>', 'show rows whose IoU is below this', parseNumber, 0.5)
+    .option('--iou-below <x>', 'show rows whose IoU is below this, or "all"', parseIouBelow, 0.5)
     .addOption(new Option('--sort <order>', 'order').choices(ERROR_SORTS).default('confidence:asc'))
     .option('--limit <n>', 'rows per page (1–1000)', parseLimit, 20)
     .option('--cursor <token>', 'the next-page token printed by the previous page')

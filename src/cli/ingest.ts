@@ -7,14 +7,18 @@ import {
   ingestCoco,
   ingestEmbeddings,
 } from '../ingest/index.ts';
+import { counted } from '../text/plural.ts';
 import type { CliContext, RegisterCommand } from './context.ts';
 import { type IngestKind, type IngestTarget, ingestOverHttp } from './ingest-remote.ts';
 import { printJson } from './output.ts';
 
 function summary(r: IngestResult): string {
+  if (r.unchanged)
+    return `Run "${r.run}" in dataset "${r.dataset}" is unchanged: these files are already imported (${counted(r.rows, 'row')}).`;
   return (
-    `Imported run "${r.run}" into dataset "${r.dataset}": ${r.rows} rows, ${r.annotations} annotations, ` +
-    `${r.predictions} predictions, ${r.embeddings} embeddings.`
+    `Imported run "${r.run}" into dataset "${r.dataset}": ${counted(r.rows, 'row')}, ` +
+    `${counted(r.annotations, 'annotation')}, ${counted(r.predictions, 'prediction')}, ` +
+    `${counted(r.embeddings, 'embedding')}.`
   );
 }
 

@@ -12,6 +12,8 @@ export interface MislabelsCommandOptions {
   cursor?: string;
   kind?: NewFlag['kind'];
   json?: boolean;
+  /** Every item, one JSON document per line (JSON Lines), page after page. */
+  all?: boolean;
 }
 
 const KINDS = ['label', 'swap', 'overlooked', 'bad_location'] as const;
@@ -30,19 +32,7 @@ export async function mislabelsOutput(
   const found = await requireRun(deps.db, run);
   const page = await listMislabels(deps.db, { runId: found.id, limit, cursor, kind });
   if (json) {
-    const items = page.items.map(
-      ({ id, given, suggested, score, methods, kind: k, evidence, rowId, imageUrl }) => ({
-        id,
-        given,
-        suggested,
-        score,
-        methods,
-        kind: k,
-        evidence,
-        rowId,
-        imageUrl,
-      }),
-    );
+    const items = page.items.map(jsonItem);
     return `${JSON.stringify({ run: found.name, items, total: page.total, nextCursor: page.nextCursor }, null, 2)}\n`;
   }
   const table = formatTable(
@@ -63,6 +53,36 @@ export async function mislabelsOutput(
   return `${table}\n${footer}\n`;
 }
 
+type MislabelItem = Awaited<ReturnType<typeof listMislabels>>['items'][number];
+
+function jsonItem({ id, given, suggested, score, methods, kind, evidence, rowId, imageUrl }: MislabelItem) {
+  return { id, given, suggested, score, methods, kind, evidence, rowId, imageUrl };
+}
+
+/**
+ * `loupe mislabels --all`: every suspected label error as JSON Lines, most likely wrong first,
+ * written page by page so a script can take the whole list without holding it.
+ *
+ * @example
+ * await mislabelsLines(deps, { run: 'digits-logreg' }, (line) => process.stdout.write(line));
+ */
+export async function mislabelsLines(
+  deps: Deps,
+  { run, kind }: Pick<MislabelsCommandOptions, 'run' | 'kind'>,
+  write: (chunk: string) => void,
+): Promise<number> {
+  const found = await requireRun(deps.db, run);
+  let cursor: string | undefined;
+  let n = 0;
+  do {
+    const page = await listMislabels(deps.db, { runId: found.id, limit: 1000, cursor, kind });
+    if (page.items.length) write(page.items.map((i) => `${JSON.stringify(jsonItem(i))}\n`).join(''));
+    n += page.items.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return n;
+}
+
 function parseLimit(raw: string): number {
   const v = Number(raw);
   if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
@@ -81,7 +101,12 @@ export const registerMislabels: RegisterCommand = (program, ctx) => {
     .option('--cursor <token>', 'the next-page token printed by the previous page')
     .addOption(new Option('--kind <kind>', 'only this kind of flag').choices(KINDS))
     .option('--json', 'print one JSON document')
+    .option('--all', 'every item, one JSON object per line (JSON Lines); no --limit or --cursor')
     .action(async (opts: MislabelsCommandOptions) => {
+      if (opts.all) {
+        await ctx.withDeps((deps) => mislabelsLines(deps, opts, (s) => ctx.io.out(s)));
+        return;
+      }
       ctx.io.out(await ctx.withDeps((deps) => mislabelsOutput(deps, opts)));
     });
 };

@@ -1,6 +1,8 @@
 import { Option } from 'commander';
 import type { Decision } from '../../db/schema.ts';
 import { listRework, recordDecision } from '../store/reviews.ts';
+import { absoluteUrl, toCsv } from '../text/csv.ts';
+import { counted } from '../text/plural.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
 import { requireRun, resolveIds } from './run-arg.ts';
@@ -21,11 +23,13 @@ export const registerRework: RegisterCommand = (program, ctx) => {
         ctx.io,
         queue.items.map((i) => ({
           id: i.id,
+          label: i.label ?? '–',
+          suggested: i.suggested ?? '–',
           since: i.since.toISOString(),
           by: i.actorName ?? i.actor,
           note: i.note,
         })),
-        ['id', 'since', 'by', 'note'],
+        ['id', 'label', 'suggested', 'since', 'by', 'note'],
       );
     });
 
@@ -34,7 +38,7 @@ export const registerRework: RegisterCommand = (program, ctx) => {
     .description('Export the whole rework queue for a labeling tool')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
     .action(async (opts: { format: 'csv' | 'json' }) => {
-      const items = await ctx.withDeps(async (deps) => {
+      const { items, publicUrl } = await ctx.withDeps(async (deps) => {
         const all = [];
         let cursor: string | null = null;
         do {
@@ -42,16 +46,19 @@ export const registerRework: RegisterCommand = (program, ctx) => {
           all.push(...page.items);
           cursor = page.nextCursor;
         } while (cursor);
-        return all;
+        return { items: all, publicUrl: deps.config.LOUPE_PUBLIC_URL };
       });
       if (opts.format === 'json') return printJson(ctx.io, { items });
-      const lines = ['id,image_url,since,by'];
-      for (const i of items) {
-        lines.push(
-          [i.id, i.imageUrl ?? '', i.since.toISOString(), i.actorName ?? i.actor].map(csv).join(','),
-        );
-      }
-      ctx.io.out(`${lines.join('\n')}\n`);
+      const records = items.map((i) => ({
+        id: i.id,
+        image_url: absoluteUrl(i.imageUrl, publicUrl),
+        label: i.label,
+        suggested: i.suggested,
+        since: i.since,
+        by: i.actorName ?? i.actor,
+        note: i.note,
+      }));
+      ctx.io.out(toCsv(['id', 'image_url', 'label', 'suggested', 'since', 'by', 'note'] as const, records));
     });
 
   program
@@ -83,13 +90,9 @@ export const registerRework: RegisterCommand = (program, ctx) => {
         return { recorded, unchanged: rowIds.length - recorded };
       });
       ctx.io.out(
-        `Recorded ${outcome.recorded} decisions` +
-          (outcome.unchanged ? ` (${outcome.unchanged} already had that decision)` : '') +
+        `Recorded ${counted(outcome.recorded, 'decision')}` +
+          (outcome.unchanged ? ` (${counted(outcome.unchanged, 'row')} already had that decision)` : '') +
           '\n',
       );
     });
 };
-
-function csv(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
-import { resolveExternalIds } from '../store/vectors.ts';
+import { embeddingFingerprint, resolveExternalIds } from '../store/vectors.ts';
 import { createVectorService } from '../vectors/service.ts';
 import { findSimilar } from '../vectors/similar.ts';
 import type { RegisterCommand } from './context.ts';
@@ -39,6 +39,10 @@ export async function similarOutput(
   if (missing.length)
     throw new Error(
       `--rows: unknown id(s) in run "${run}": ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+    );
+  if ((await embeddingFingerprint(deps.db, found.id)).count === 0)
+    throw new Error(
+      `run "${found.name}" has no embeddings: import them with \`loupe ingest embeddings --run ${found.name} --path <file>\``,
     );
   const vectors =
     deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });

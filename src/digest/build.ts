@@ -26,7 +26,13 @@ export interface DigestContent {
 
 export type UncertainLister = (
   deps: Deps,
-  q: { runId: number; strategy: 'least' | 'margin' | 'entropy'; limit: number; diverse: boolean },
+  q: {
+    runId: number;
+    strategy: 'least' | 'margin' | 'entropy';
+    limit: number;
+    diverse: boolean;
+    outsideOpenBatches?: boolean;
+  },
 ) => Promise<{ items: { rowId: number; id: string }[] }>;
 
 /** Rows the digest suggests labeling next. */
@@ -65,6 +71,8 @@ export async function buildDigest(
     strategy: 'least',
     limit: DIGEST_BATCH_SIZE,
     diverse: true,
+    // Rows someone is already labeling in an open batch are not news.
+    outsideOpenBatches: true,
   });
   return {
     day,

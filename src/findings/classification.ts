@@ -1,4 +1,5 @@
 import {
+  argmaxRow,
   bestOther,
   confidentThresholds,
   findLabelIssues,
@@ -138,9 +139,20 @@ export function classifyFindings({
     if (byCl) methods.push('confident_learning');
     if (isIsland) methods.push('neighbours');
     const name = (c: number) => classNames[c] ?? String(c);
+    const p = (c: number) => subProbs[s * k + c].toFixed(2);
+    const top = argmaxRow(subProbs, s, k);
+    // The model's own answer first, then what we suggest and why: they differ when the model
+    // agrees with the label (confident learning) or the neighbours outvote it.
+    const why =
+      suggested === top
+        ? "the model's top class"
+        : byCl || !nb
+          ? `the likeliest class besides the label (${p(suggested)})`
+          : 'the class of its nearest neighbours';
     const parts = [
-      `model ${subProbs[s * k + suggested].toFixed(2)} sure: ${name(suggested)}`,
-      `labeled ${name(given)} (${subProbs[s * k + given].toFixed(2)})`,
+      `model ${p(top)} sure: ${name(top)}`,
+      `labeled ${name(given)} (${p(given)})`,
+      `suggested ${name(suggested)}: ${why}`,
     ];
     if (nb && nb.labeledCount[i] > 0) {
       const other = nb.topOther[i];

@@ -21,7 +21,7 @@ import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
-import { ensureDatasetAndRun, writeVectors } from './write.ts';
+import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
 
 /**
  * A new dataset from files that can be read more than once, with row ids = the row indices: each
@@ -112,7 +112,8 @@ export async function ingestClassification(
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
       if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows)
-        return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)) };
+        return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)), unchanged: false };
+      const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       await createStage(tx, 'rows');
       const staged = { rows: 0 };
       await tx.copyIn(STAGE_TARGET.rows, encodeClassRows(source.batches(), source.k, staged));
@@ -140,7 +141,7 @@ export async function ingestClassification(
       await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base });
       if (vectors) await writeVectors(tx, vectors, ids);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
-      return { run, dataset, ...counts };
+      return { run, dataset, ...counts, unchanged: sameCounts(before, counts) };
     });
     if (analyze && wait) await runPipelineNow(deps, runId);
     return result;

@@ -22,7 +22,7 @@ import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
 import { CopyWriter } from './pgcopy.ts';
-import { ensureDatasetAndRun, writeVectors } from './write.ts';
+import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
 
 const CHUNK = 20000;
 
@@ -106,6 +106,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
+      const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       await createStage(tx, 'rows');
       await createStage(tx, 'anns');
       await createStage(tx, 'preds');
@@ -131,7 +132,8 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       await mergeAnnotations(tx, ids.datasetId, fresh);
       await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
       if (vectors) await writeVectors(tx, vectors, ids);
-      return { run, dataset, ...(await countImport(tx, ids.datasetId, ids.runId)) };
+      const counts = await countImport(tx, ids.datasetId, ids.runId);
+      return { run, dataset, ...counts, unchanged: sameCounts(before, counts) };
     });
     if (analyze && wait) await runPipelineNow(deps, runId);
     return result;

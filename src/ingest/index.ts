@@ -8,6 +8,8 @@ export interface IngestResult {
   annotations: number;
   predictions: number;
   embeddings: number;
+  /** The run existed and this import added nothing to it (the same files again). */
+  unchanged: boolean;
 }
 
 export interface ClassificationIngestOptions {

@@ -117,3 +117,19 @@ export async function writeVectors(
   await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
   return countEmbeddings(tx, runId);
 }
+
+type ImportCounts = { rows: number; annotations: number; predictions: number; embeddings: number };
+
+/**
+ * Imports only insert (`on conflict do nothing`), so a run whose counts did not move was left as it
+ * was: the same files again.
+ */
+export function sameCounts(before: ImportCounts | null, after: ImportCounts): boolean {
+  return (
+    before !== null &&
+    before.rows === after.rows &&
+    before.annotations === after.annotations &&
+    before.predictions === after.predictions &&
+    before.embeddings === after.embeddings
+  );
+}

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { annotations, batchItems, batches, dataRows, datasets, rowScores } from '../../db/schema.ts';
+import { absoluteUrl, toCsv } from '../text/csv.ts';
 
 export type BatchStatus = 'open' | 'closed';
 
@@ -60,7 +61,9 @@ export async function createBatch(
   return db.transaction(async (tx) => {
     const [existing] = await tx.select({ id: batches.id }).from(batches).where(eq(batches.name, batchName));
     if (existing)
-      throw new BatchError(`a batch named "${batchName}" already exists; pick another name or add to it`);
+      throw new BatchError(
+        `a batch named "${batchName}" already exists; pick another name or add to it with \`loupe batch add\``,
+      );
     const [batch] = await tx
       .insert(batches)
       .values({ name: batchName, runId, source, createdBy })
@@ -84,6 +87,47 @@ export async function addToBatch(
       .where(eq(batchItems.batchId, batch.id));
     const result = await insertItems(tx as unknown as Db, batch.id, rowIds, includeOpen, max + 1);
     return { batch, ...result };
+  });
+}
+
+/**
+ * Take rows out of an open batch by their external ids; ids not in the batch are an error naming
+ * them, and nothing is removed.
+ *
+ * @example
+ * const { removed } = await removeFromBatch(db, { name: 'week-12', ids: ['1491', '851'] });
+ */
+export async function removeFromBatch(
+  db: Db,
+  { name, ids }: { name: string; ids: string[] },
+): Promise<{ batch: Batch; removed: number }> {
+  return db.transaction(async (tx) => {
+    const batch = await requireBatch(tx as unknown as Db, name);
+    if (batch.status !== 'open')
+      throw new BatchError(`batch "${batch.name}" is closed; its rows stay as they were`);
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) throw new BatchError('no row ids given');
+    const inBatch = await tx
+      .select({ rowId: batchItems.rowId, id: dataRows.externalId })
+      .from(batchItems)
+      .innerJoin(dataRows, eq(dataRows.id, batchItems.rowId))
+      .where(and(eq(batchItems.batchId, batch.id), inArray(dataRows.externalId, unique)));
+    const found = new Set(inBatch.map((r) => r.id));
+    const missing = unique.filter((id) => !found.has(id));
+    if (missing.length)
+      throw new BatchError(
+        `not in batch "${batch.name}": ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+      );
+    await tx.delete(batchItems).where(
+      and(
+        eq(batchItems.batchId, batch.id),
+        inArray(
+          batchItems.rowId,
+          inBatch.map((r) => r.rowId),
+        ),
+      ),
+    );
+    return { batch, removed: inBatch.length };
   });
 }
 
@@ -202,17 +246,23 @@ export async function closeBatch(db: Db, name: string): Promise<Batch> {
 const EXPORT_COLUMNS = ['id', 'dataset', 'image_url', 'width', 'height', 'label', 'predicted'] as const;
 
 /**
- * A batch as a labeling tool takes it: CSV with a header (`id` first) or a JSON document.
+ * A batch as a labeling tool takes it: CSV with a header (`id` first) or a JSON document; image
+ * URLs are absolute when the board's `publicUrl` is given.
  *
  * @example
  * writeFileSync('batch.csv', await exportBatch(db, 'Uncertainty batch 1', 'csv'));
  */
-export async function exportBatch(db: Db, name: string, format: 'csv' | 'json'): Promise<string> {
+export async function exportBatch(
+  db: Db,
+  name: string,
+  format: 'csv' | 'json',
+  { publicUrl }: { publicUrl?: string } = {},
+): Promise<string> {
   const batch = await getBatch(db, name);
   const records = batch.items.map((it) => ({
     id: it.id,
     dataset: it.dataset,
-    image_url: it.imageUrl,
+    image_url: absoluteUrl(it.imageUrl, publicUrl),
     width: it.width,
     height: it.height,
     label: it.label,
@@ -221,15 +271,5 @@ export async function exportBatch(db: Db, name: string, format: 'csv' | 'json'):
   if (format === 'json') {
     return `${JSON.stringify({ batch: batch.name, status: batch.status, items: records }, null, 2)}\n`;
   }
-  const lines = [EXPORT_COLUMNS.join(',')];
-  for (const r of records) lines.push(EXPORT_COLUMNS.map((c) => csvCell(r[c])).join(','));
-  return `${lines.join('\n')}\n`;
-}
-
-/** RFC 4180 quoting; a leading = + - @ (but not a negative number) is prefixed so spreadsheets don't run it as a formula. */
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (/^[=+@\t\r]/.test(s) || (s.startsWith('-') && !/^-\d+(\.\d+)?$/.test(s))) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return toCsv(EXPORT_COLUMNS, records);
 }

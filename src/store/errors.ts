@@ -18,8 +18,8 @@ export const DECISION_FILTERS: readonly DecisionFilter[] = [
 
 export interface ListErrorsOptions {
   runId: number;
-  /** Rows whose IoU is strictly below this (classification: 0 = wrong, 1 = right). */
-  iouBelow?: number;
+  /** Rows whose IoU is strictly below this (classification: 0 = wrong, 1 = right); null: every row. */
+  iouBelow?: number | null;
   sort?: ErrorSort;
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -121,7 +121,7 @@ export async function listErrors(
     throw new Error(`sort ${JSON.stringify(sort)}: expected one of ${ERROR_SORTS.join(', ')}`);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new RangeError(`limit ${limit}: expected an integer from 1 to 1000`);
-  if (typeof iouBelow !== 'number' || !Number.isFinite(iouBelow))
+  if (iouBelow !== null && (typeof iouBelow !== 'number' || !Number.isFinite(iouBelow)))
     throw new RangeError(`iouBelow ${iouBelow}: expected a number`);
   if (decision !== undefined && !DECISION_FILTERS.includes(decision))
     throw new Error(`decision ${JSON.stringify(decision)}: expected one of ${DECISION_FILTERS.join(', ')}`);
@@ -137,7 +137,7 @@ export async function listErrors(
   const filters: SQL[] = [
     eq(rowScores.runId, runId),
     eq(rowScores.labeled, true),
-    lt(rowScores.iou, iouBelow),
+    ...(iouBelow === null ? [] : [lt(rowScores.iou, iouBelow)]),
   ];
   if (label !== undefined) filters.push(eq(rowScores.label, label));
   if (predicted !== undefined) filters.push(eq(rowScores.predicted, predicted));

@@ -3,6 +3,8 @@ import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import {
   annotations,
+  batchItems,
+  batches,
   dataRows,
   datasets,
   embeddings,
@@ -213,6 +215,9 @@ export interface MislabelItem {
   evidence: string;
   kind: string;
   imageUrl: string | null;
+  /** The model's own answer: its top class and that class's probability (a box flag's class, no probability). */
+  predicted: string | null;
+  confidence: number | null;
 }
 
 export interface MislabelPage {
@@ -280,11 +285,14 @@ export async function listMislabels(
     rank: number;
     external_id: string;
     image_url: string | null;
+    predicted: number | null;
+    confidence: number | null;
   }>(
     db,
     sql`select f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
-          d.external_id, d.image_url
+          d.external_id, d.image_url, s.predicted, s.confidence
         from ${labelFlags} f join ${dataRows} d on d.id = f.row_id
+        left join ${rowScores} s on s.run_id = f.run_id and s.row_id = f.row_id
         where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} and ${open}
         order by f.rank limit ${limit + 1}::int`,
   );
@@ -306,6 +314,9 @@ export async function listMislabels(
       evidence: r.evidence,
       kind: r.kind,
       imageUrl: r.image_url,
+      ...(r.kind === 'label'
+        ? { predicted: name(r.predicted), confidence: r.confidence === null ? null : Number(r.confidence) }
+        : { predicted: name(r.suggested), confidence: null }),
     })),
     total: Number(total),
     nextCursor: rows.length > limit ? encodeCursor(runId, Number(page[page.length - 1].rank)) : null,
@@ -326,6 +337,10 @@ const strategyColumn = {
   entropy: sql.raw('uncertainty_entropy'),
 } as const;
 
+const notInOpenBatch = sql`and not exists (
+  select 1 from ${batchItems} bi join ${batches} b on b.id = bi.batch_id
+  where bi.row_id = s.row_id and b.status = 'open')`;
+
 /**
  * The unlabeled rows to label next, most uncertain first. With `diverse`, the `limit` picks are spread
  * over the top 5×limit by greedy k-center on the run's embeddings (rows without an embedding follow
@@ -341,7 +356,15 @@ export async function listUncertain(
     strategy = 'least',
     limit = 50,
     diverse = false,
-  }: { runId: number; strategy?: Strategy; limit?: number; diverse?: boolean },
+    outsideOpenBatches = false,
+  }: {
+    runId: number;
+    strategy?: Strategy;
+    limit?: number;
+    diverse?: boolean;
+    /** Leave out rows already in an open batch (someone is labeling them): for suggestions. */
+    outsideOpenBatches?: boolean;
+  },
 ): Promise<{ items: UncertainItem[] }> {
   const { db } = deps;
   if (!(strategy in strategyColumn))
@@ -362,6 +385,7 @@ export async function listUncertain(
     sql`select s.row_id, s.${col} as score, s.predicted, d.external_id, d.image_url
         from ${rowScores} s join ${dataRows} d on d.id = s.row_id
         where s.run_id = ${runId}::int and not s.labeled and s.${col} is not null
+        ${outsideOpenBatches ? notInOpenBatch : sql``}
         order by s.${col} desc nulls last, s.row_id limit ${take}::int`,
   );
   const items: UncertainItem[] = rows.map((r) => ({

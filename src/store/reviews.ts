@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
+import { rawRows } from '../../db/raw.ts';
 import { type Decision, type DecisionSource, dataRows, reviews, tags } from '../../db/schema.ts';
 
 export const REWORK_TAG = 're-label';
@@ -125,10 +126,15 @@ export interface ReworkItem {
   actor: string;
   actorName: string | null;
   note: string | null;
+  /** The row's current label (class name), or null when unlabeled. */
+  label: string | null;
+  /** The class a mislabel finding suggests for the row (for the run it was sent back from, else the newest), if any. */
+  suggested: string | null;
 }
 
 /**
- * The rework queue: rows tagged `re-label`, oldest first, with who sent them and when.
+ * The rework queue: rows tagged `re-label`, oldest first, with who sent them and when, why (the
+ * note), the row's label and the class the findings suggest: what a re-labeler needs.
  * Keyset pagination on (tagged at, row id); `cursor` is the previous page's `nextCursor`.
  */
 export async function listRework(
@@ -167,14 +173,65 @@ export async function listRework(
     db,
     page.map((r) => r.rowId),
   );
+  const classes = await labelsAndSuggestions(
+    db,
+    page.map((r) => r.rowId),
+  );
   const items = page.map(({ sinceExact: _, ...r }) => {
     const d = latest.get(r.rowId);
-    return { ...r, actorName: d?.actorName ?? null, note: d?.note ?? null };
+    const c = classes.get(r.rowId);
+    return {
+      ...r,
+      actorName: d?.actorName ?? null,
+      note: d?.note ?? null,
+      label: c?.label ?? null,
+      suggested: c?.suggested ?? null,
+    };
   });
   const last = page.at(-1);
   const nextCursor =
     rows.length > limit && last ? encodeCursor({ at: last.sinceExact, rowId: last.rowId }) : null;
   return { items, total, nextCursor };
+}
+
+/** Label and suggested class names of rows: the suggestion of the run of the row's latest decision first. */
+async function labelsAndSuggestions(
+  db: Db,
+  rowIds: number[],
+): Promise<Map<number, { label: string | null; suggested: string | null }>> {
+  if (rowIds.length === 0) return new Map();
+  const rows = await rawRows<{
+    row_id: number | string;
+    class_names: string[];
+    label: number | null;
+    suggested: number | null;
+  }>(
+    db,
+    sql`select r.id as row_id, d.class_names, a.label, f.suggested
+        from data_rows r
+        join datasets d on d.id = r.dataset_id
+        left join annotations a on a.row_id = r.id and a.ann_key = 'label'
+        left join lateral (
+          select v.run_id from reviews v where v.row_id = r.id order by v.id desc limit 1
+        ) v on true
+        left join lateral (
+          select f.suggested from label_flags f
+          where f.row_id = r.id and f.suggested is not null
+          order by (f.run_id is not distinct from v.run_id) desc, f.run_id desc, f.rank
+          limit 1
+        ) f on true
+        where r.id in (${sql.join(
+          rowIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+  );
+  const name = (names: string[], i: number | null) => (i === null ? null : (names[i] ?? String(i)));
+  return new Map(
+    rows.map((r) => [
+      Number(r.row_id),
+      { label: name(r.class_names, r.label), suggested: name(r.class_names, r.suggested) },
+    ]),
+  );
 }
 
 /** Counts for the digest: rows sent to rework, and rework rows resolved, since a moment. */

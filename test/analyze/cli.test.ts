@@ -77,6 +77,12 @@ describeEachDriver('loupe metrics / errors', (ctx) => {
       /expected a whole number/,
     );
     await expect(run(['errors', '--run', 'cli-cls', '--sort', 'score'])).rejects.toThrow(/Allowed choices/);
+    // `all` as on the board: every labeled row, right or wrong.
+    const all = JSON.parse(await run(['errors', '--run', 'cli-cls', '--iou-below', 'all', '--json']));
+    expect(all.items.map((i: { id: string }) => i.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(await run(['errors', '--run', 'cli-cls', '--iou-below', 'all'])).toContain(
+      '3 shown, 3 rows (any IoU)',
+    );
   });
 
   it('names the closest runs when the run does not exist', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { hasSharedData } from '../helpers/shared-data.ts';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ingestCoco } from '../../src/ingest/index.ts';
@@ -10,18 +10,21 @@ import { PYCOCOTOOLS_SAMPLE_STATS } from '../metrics/coco-sample-reference.ts';
 const dir = join(SHARED, 'coco-val2014-100');
 
 describeEachDriver('COCO sample through ingest and analysis', (ctx) => {
-  it.skipIf(!existsSync(dir))('stores the twelve numbers pycocotools gives, to 1e-6', async () => {
-    const deps = testDeps(ctx().database);
-    await ingestCoco(deps, {
-      run: 'coco100',
-      gt: join(dir, 'instances.json'),
-      pred: join(dir, 'results.json'),
-    });
-    const run = await findRun(deps.db, 'coco100');
-    expect(run).not.toBeNull();
-    const coco = (run!.metrics as { coco: Record<string, number> }).coco;
-    for (const [name, value] of Object.entries(PYCOCOTOOLS_SAMPLE_STATS)) {
-      expect(Math.abs(coco[name] - value), name).toBeLessThanOrEqual(1e-6);
-    }
-  });
+  it.runIf(hasSharedData('coco-val2014-100', 'the COCO sample through ingest'))(
+    'stores the twelve numbers pycocotools gives, to 1e-6',
+    async () => {
+      const deps = testDeps(ctx().database);
+      await ingestCoco(deps, {
+        run: 'coco100',
+        gt: join(dir, 'instances.json'),
+        pred: join(dir, 'results.json'),
+      });
+      const run = await findRun(deps.db, 'coco100');
+      expect(run).not.toBeNull();
+      const coco = (run!.metrics as { coco: Record<string, number> }).coco;
+      for (const [name, value] of Object.entries(PYCOCOTOOLS_SAMPLE_STATS)) {
+        expect(Math.abs(coco[name] - value), name).toBeLessThanOrEqual(1e-6);
+      }
+    },
+  );
 });

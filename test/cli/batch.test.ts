@@ -8,6 +8,8 @@ import { computeFindings } from '../../src/findings/index.ts';
 import { getBatch } from '../../src/store/batches.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
+import { eq } from 'drizzle-orm';
+import { dataRows, labelFlags } from '../../db/schema.ts';
 
 /** Run `loupe …` against the test database and return what it printed on stdout. */
 async function loupe(deps: ReturnType<typeof testDeps>, args: string[]): Promise<string> {
@@ -32,9 +34,10 @@ afterEach(() => vi.restoreAllMocks());
 
 describeEachDriver('batch and rework commands', (ctx) => {
   let deps: ReturnType<typeof testDeps>;
+  let runId: number;
   beforeAll(async () => {
     deps = testDeps(ctx().database);
-    const { runId } = await insertClassificationRun(deps.db, {
+    ({ runId } = await insertClassificationRun(deps.db, {
       name: 'cli-batch',
       classNames: ['cat', 'dog', 'bird'],
       labels: [0, 1, 2, 0, null, null, null, null],
@@ -48,7 +51,7 @@ describeEachDriver('batch and rework commands', (ctx) => {
         [0.5, 0.45, 0.05],
         [0.6, 0.2, 0.2],
       ],
-    });
+    }));
     await computeFindings(deps, runId);
   });
 
@@ -88,13 +91,76 @@ describeEachDriver('batch and rework commands', (ctx) => {
 
   it('creates a batch from explicit rows and from the rework queue, and exports CSV of the ids', async () => {
     await loupe(deps, ['batch', 'create', 'Picked', '--run', 'cli-batch', '--rows', '1,3']);
-    await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2,0', '--actor', 'U9']);
+    expect(
+      await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2', '--actor', 'U9']),
+    ).toBe('Recorded 1 decision\n');
+    expect(
+      await loupe(deps, ['review', 'rework', '--run', 'cli-batch', '--rows', '2,0', '--actor', 'U9']),
+    ).toBe('Recorded 1 decision (1 row already had that decision)\n');
     const queue = JSON.parse(await loupe(deps, ['rework', 'list', '--json']));
     expect(queue.items.map((i: { id: string }) => i.id)).toEqual(['2', '0']);
     await loupe(deps, ['batch', 'create', 'Rework 1', '--from', 'rework', '--include-open']);
     const csv = await loupe(deps, ['batch', 'export', 'Rework 1', '--format', 'csv']);
     expect((parse(csv, { columns: true }) as { id: string }[]).map((r) => r.id)).toEqual(['2', '0']);
     expect((await getBatch(deps.db, 'Picked')).items.map((i) => i.id)).toEqual(['1', '3']);
+  });
+
+  it('adds rows to a batch and takes them out again', async () => {
+    await loupe(deps, ['batch', 'create', 'Grow', '--run', 'cli-batch', '--rows', '5', '--include-open']);
+    expect(await loupe(deps, ['batch', 'add', 'Grow', '--rows', '7,5', '--include-open'])).toBe(
+      'Added 1 row to batch "Grow" (1 skipped: already in an open batch)\n',
+    );
+    expect((await getBatch(deps.db, 'Grow')).items.map((i) => i.id)).toEqual(['5', '7']);
+    await expect(loupe(deps, ['batch', 'remove', 'Grow', '--rows', '7,zz'])).rejects.toThrow(
+      'not in batch "Grow": zz',
+    );
+    expect(await loupe(deps, ['batch', 'remove', 'Grow', '--rows', '5'])).toBe(
+      'Removed 1 row from batch "Grow"\n',
+    );
+    expect((await getBatch(deps.db, 'Grow')).items.map((i) => i.id)).toEqual(['7']);
+  });
+
+  it('lists and exports the rework queue with what a re-labeler needs, formula-safe, links absolute', async () => {
+    const [three] = await deps.db.select().from(dataRows).where(eq(dataRows.externalId, '3'));
+    await deps.db.update(dataRows).set({ imageUrl: '/media/r/3.png' }).where(eq(dataRows.id, three.id));
+    await deps.db.insert(labelFlags).values({
+      runId,
+      rowId: three.id,
+      kind: 'label',
+      given: 0,
+      suggested: 1,
+      score: 0.1,
+      methods: ['confident_learning'],
+      evidence: 'test',
+      rank: 1,
+    });
+    const note = '=HYPERLINK("x")';
+    await loupe(deps, [
+      'review',
+      'rework',
+      '--run',
+      'cli-batch',
+      '--rows',
+      '3',
+      '--note',
+      note,
+      '--actor',
+      'U9',
+    ]);
+    const row = (await loupe(deps, ['rework', 'list'])).split('\n').find((l) => /^3\s\s/.test(l));
+    expect(row?.split(/\s{2,}/)).toEqual(['3', 'cat', 'dog', expect.any(String), 'U9', note]);
+    const withUrl = { ...deps, config: { ...deps.config, LOUPE_PUBLIC_URL: 'https://loupe.example.com' } };
+    const csv = parse(await loupe(withUrl, ['rework', 'export']), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(csv.find((r) => r.id === '3')).toMatchObject({
+      image_url: 'https://loupe.example.com/media/r/3.png',
+      label: 'cat',
+      suggested: 'dog',
+      by: 'U9',
+      note: `'=HYPERLINK("x")`,
+    });
   });
 
   it('refuses unknown ids and runs with a clear message, creating nothing', async () => {

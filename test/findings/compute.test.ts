@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { labelFlags, reviews, rowScores } from '../../db/schema.ts';
-import { mislabelsOutput } from '../../src/cli/mislabels.ts';
+import { mislabelsLines, mislabelsOutput } from '../../src/cli/mislabels.ts';
 import { uncertainOutput } from '../../src/cli/uncertain.ts';
 import { computeFindings } from '../../src/findings/index.ts';
 import { listMislabels, listUncertain } from '../../src/store/findings.ts';
@@ -48,9 +48,12 @@ describeEachDriver('findings', (ctx) => {
         suggested: 'cat',
         score: 0.05,
         methods: ['neighbours'],
-        evidence: 'model 0.55 sure: cat; labeled dog (0.45); 4 of 4 nearest neighbours are cat',
+        evidence:
+          "model 0.55 sure: cat; labeled dog (0.45); suggested cat: the model's top class; 4 of 4 nearest neighbours are cat",
         kind: 'label',
         imageUrl: '/media/pets/4.png',
+        predicted: 'cat',
+        confidence: 0.55,
       },
     ]);
 
@@ -130,7 +133,11 @@ describeEachDriver('findings', (ctx) => {
       ['r11', 'c', 'b', ['confident_learning']],
     ]);
     expect(first.items[0].score).toBeCloseTo(0.1, 6);
-    expect(first.items[0].evidence).toBe('model 0.80 sure: a; labeled b (0.10)');
+    expect(first.items[0].evidence).toBe(
+      "model 0.80 sure: a; labeled b (0.10); suggested a: the model's top class",
+    );
+    // The card's "pred" is the model's top class, with its probability.
+    expect(first.items[0]).toMatchObject({ predicted: 'a', confidence: 0.8 });
     const second = await listMislabels(db, { runId, limit: 2, cursor: first.nextCursor });
     expect(second.items.map((i) => i.id)).toEqual(['r19']);
     expect(second.nextCursor).toBeNull();
@@ -158,6 +165,14 @@ describeEachDriver('findings', (ctx) => {
     const table = await mislabelsOutput(deps(), { run: 'flips', limit: 3 });
     expect(table.split('\n')[0]).toMatch(/^id\s+kind\s+given\s+suggested\s+score\s+methods\s+evidence$/);
     expect(table).toContain('3 shown, 3 suspected label errors');
+    let lines = '';
+    expect(await mislabelsLines(deps(), { run: 'flips' }, (s) => (lines += s))).toBe(3);
+    expect(
+      lines
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(out.items);
     await expect(mislabelsOutput(deps(), { run: 'flipz' })).rejects.toThrow(
       /no run named "flipz"; did you mean "flips"/,
     );

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { hasSharedData } from '../helpers/shared-data.ts';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   calibrateConfidentJoint,
@@ -129,7 +130,10 @@ describe('confident learning, by hand', () => {
 });
 
 const DATASETS = ['mnist', 'cifar10', '20news', 'imdb'] as const;
-const have = existsSync(`${SHARED_DATA}label-errors/mnist/labels.npy`);
+const have = hasSharedData(
+  'label-errors/mnist/labels.npy',
+  'confident learning on the published predictions',
+);
 
 describe.skipIf(!have)('confident learning on the published label-errors predictions', () => {
   for (const name of DATASETS) {

@@ -106,8 +106,29 @@ describe('fusion', () => {
     const [flag] = withNb.flags;
     expect(flag.methods).toEqual(['neighbours']);
     expect(flag.suggested).toBe(0);
-    expect(flag.evidence).toBe('model 0.55 sure: cat; labeled dog (0.45); 4 of 4 nearest neighbours are cat');
+    expect(flag.evidence).toBe(
+      "model 0.55 sure: cat; labeled dog (0.45); suggested cat: the model's top class; 4 of 4 nearest neighbours are cat",
+    );
     // Lowest label quality (0.45) and lowest agreement (0): rank 1/10 on both → 0.05.
     expect(flag.score).toBeCloseTo(0.05, 12);
+  });
+
+  it("states the model's top class when the neighbours suggest another (digits rows 1149, 1658)", () => {
+    // Row 4 is labeled dog among birds; the model's top class is cat (0.46), bird only 0.12.
+    const angles = [0, 2, 4, 6, 8, 90, 92, 94, 180, 182, 184];
+    const labels = new Int32Array([2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0]);
+    const bird = [0.05, 0.05, 0.9];
+    const dog = [0.05, 0.9, 0.05];
+    const cat = [0.9, 0.05, 0.05];
+    const probs = new Float64Array(
+      [bird, bird, bird, bird, [0.46, 0.42, 0.12], dog, dog, dog, cat, cat, cat].flat(),
+    );
+    const graph = exactKnn(circle(angles), 2, 4);
+    const { flags } = classifyFindings({ labels, probs, k: 3, classNames: ['cat', 'dog', 'bird'], graph });
+    const flag = flags.find((f) => f.index === 4)!;
+    expect(flag.suggested).toBe(2);
+    expect(flag.evidence).toBe(
+      'model 0.46 sure: cat; labeled dog (0.42); suggested bird: the class of its nearest neighbours; 4 of 4 nearest neighbours are bird',
+    );
   });
 });

@@ -52,7 +52,15 @@ describeEachDriver('ingest classification', (ctx) => {
       probs: probsPath,
       analyze: false,
     });
-    expect(r).toEqual({ run: 'np5', dataset: 'np5', rows: 5, annotations: 4, predictions: 5, embeddings: 0 });
+    expect(r).toEqual({
+      run: 'np5',
+      dataset: 'np5',
+      rows: 5,
+      annotations: 4,
+      predictions: 5,
+      embeddings: 0,
+      unchanged: false,
+    });
     const rows = await rowsOf(ctx().database.db, 'np5', 'np5');
     expect(rows.map((x) => x.external_id)).toEqual(['0', '1', '2', '3', '4']);
     expect(rows.map((x) => x.labeled)).toEqual([true, true, false, true, true]);
@@ -82,6 +90,7 @@ describeEachDriver('ingest classification', (ctx) => {
       annotations: 4,
       predictions: 5,
       embeddings: 0,
+      unchanged: true,
     });
     expect(await snapshot(ctx().database.db)).toEqual(first);
   });
@@ -115,6 +124,7 @@ describeEachDriver('ingest classification', (ctx) => {
       annotations: 4,
       predictions: 5,
       embeddings: 0,
+      unchanged: false,
     });
     const rows = await rowsOf(ctx().database.db, 'named', 'named-2');
     expect(rows.map((x) => x.external_id)).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -145,7 +155,15 @@ describeEachDriver('ingest classification', (ctx) => {
       classNames: names,
       analyze: false,
     });
-    expect(r).toEqual({ run: 'csv', dataset: 'csv', rows: 4, annotations: 2, predictions: 4, embeddings: 0 });
+    expect(r).toEqual({
+      run: 'csv',
+      dataset: 'csv',
+      rows: 4,
+      annotations: 2,
+      predictions: 4,
+      embeddings: 0,
+      unchanged: false,
+    });
     const rows = await rowsOf(ctx().database.db, 'csv', 'csv');
     expect(rows.map((x) => [x.external_id, x.labeled, x.ann, x.pred])).toEqual([
       ['x1', true, 0, 0],
@@ -175,6 +193,7 @@ describeEachDriver('ingest classification', (ctx) => {
       annotations: 2,
       predictions: 3,
       embeddings: 0,
+      unchanged: false,
     });
     const rows = await rowsOf(ctx().database.db, 'jsonl', 'jsonl');
     expect(rows.map((x) => [x.external_id, x.labeled, x.ann, x.pred])).toEqual([
@@ -429,6 +448,7 @@ describeEachDriver('ingest classification', (ctx) => {
         annotations: 1797,
         predictions: 1797,
         embeddings: 1797,
+        unchanged: false,
       });
       const [acc] = await rawRows<{ n: number }>(
         ctx().database.db,

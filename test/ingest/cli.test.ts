@@ -56,6 +56,7 @@ describeEachDriver('loupe ingest (CLI)', (ctx) => {
       annotations: 2,
       predictions: 2,
       embeddings: 0,
+      unchanged: false,
     });
     expect(process.exitCode).toBeUndefined();
   });
@@ -64,7 +65,11 @@ describeEachDriver('loupe ingest (CLI)', (ctx) => {
     const table = files.write('t.csv', 'id,label,p_0,p_1\nu,,0.5,0.5\n');
     const { out } = await run(['classification', '--table', table, '--run', 'cli-t', '--no-analyze']);
     expect(out).toBe(
-      'Imported run "cli-t" into dataset "cli-t": 1 rows, 0 annotations, 1 predictions, 0 embeddings.\n',
+      'Imported run "cli-t" into dataset "cli-t": 1 row, 0 annotations, 1 prediction, 0 embeddings.\n',
+    );
+    const again = await run(['classification', '--table', table, '--run', 'cli-t', '--no-analyze']);
+    expect(again.out).toBe(
+      'Run "cli-t" in dataset "cli-t" is unchanged: these files are already imported (1 row).\n',
     );
   });
 

@@ -49,6 +49,7 @@ describeEachDriver('ingest coco', (ctx) => {
       annotations: 3,
       predictions: 3,
       embeddings: 0,
+      unchanged: false,
     });
     const [ds] = await rawRows<{ kind: string; class_names: unknown; source_class_ids: unknown }>(
       db(),
@@ -139,6 +140,7 @@ describeEachDriver('ingest coco', (ctx) => {
       annotations: 3,
       predictions: 3,
       embeddings: 0,
+      unchanged: false,
     });
     const after = await snapshot(db());
     expect(after.data_rows).toEqual(before.data_rows);
@@ -238,6 +240,7 @@ describeEachDriver('ingest coco', (ctx) => {
         annotations: 830,
         predictions: 734,
         embeddings: 0,
+        unchanged: false,
       });
       const [ds] = await rawRows<{ n: number; first: unknown; ids: number[] }>(
         db(),

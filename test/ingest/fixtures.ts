@@ -1,13 +1,15 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hasSharedData } from '../helpers/shared-data.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 
-/** The shared real data, when this checkout sits next to it. */
-export const SHARED = resolve(import.meta.dirname, '../../../shared/data');
-export const hasShared = existsSync(join(SHARED, 'label-errors/mnist/labels.npy'));
+export { SHARED } from '../helpers/shared-data.ts';
+
+/** The shared real data, when this checkout sits next to it (CI fails without it). */
+export const hasShared = hasSharedData('label-errors/mnist/labels.npy', 'imports of the published datasets');
 
 /** A scratch folder for hand-made input files, removed by `cleanup`. */
 export function scratch() {

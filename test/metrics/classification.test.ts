@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { hasSharedData } from '../helpers/shared-data.ts';
 import { describe, expect, it } from 'vitest';
 import {
   accuracy,
@@ -149,43 +149,46 @@ describe('top-k accuracy (sklearn tie rule)', () => {
 });
 
 const news = new URL('../../../shared/data/label-errors/20news', import.meta.url).pathname;
-describe.skipIf(!existsSync(`${news}/labels.npy`))('20news published predictions', () => {
-  it('matches the data README accuracy (0.9234) and scikit-learn on every metric', () => {
-    const labels = readNpy(`${news}/labels.npy`).data;
-    const probs = readNpy(`${news}/pred_probs.npy`);
-    const [n, k] = probs.shape;
-    expect([n, k]).toEqual([7532, 20]);
-    const predicted = new Uint16Array(n);
-    const conf = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (probs.data[i * k + j] > probs.data[i * k + best]) best = j;
-      predicted[i] = best;
-      conf[i] = probs.data[i * k + best];
-    }
-    const report = classificationReport(classCounts(labels, predicted, k));
-    expect(report.accuracy.toFixed(4)).toBe('0.9234');
-    // Reference values from scikit-learn 1.2.1 on the same files (Debian python3-sklearn):
-    // accuracy_score, precision_recall_fscore_support(average=…, zero_division=0), top_k_accuracy_score.
-    expect(report.accuracy).toBeCloseTo(0.9233935209771641, 14);
-    expect(report.macro.precision).toBeCloseTo(0.923528354892631, 14);
-    expect(report.macro.recall).toBeCloseTo(0.9213253188543635, 14);
-    expect(report.macro.f1).toBeCloseTo(0.9222013265406884, 14);
-    expect(report.weighted.precision).toBeCloseTo(0.9235782645783992, 14);
-    expect(report.weighted.f1).toBeCloseTo(0.9233017300042252, 14);
-    expect(report.classes[0].precision).toBeCloseTo(0.9071207430340558, 14);
-    expect(report.classes[0].f1).toBeCloseTo(0.9127725856697819, 14);
-    expect(report.classes[19].recall).toBeCloseTo(0.8247011952191236, 14);
-    expect(report.classes[19].support).toBe(251);
-    expect(topKAccuracy(probs.data, k, labels, 3)).toBeCloseTo(0.9767657992565055, 14);
-    expect(topKAccuracy(probs.data, k, labels, 5)).toBeCloseTo(0.985926712692512, 14);
-    // top-1 with sklearn's tie rule equals argmax accuracy when no row has a tied maximum
-    expect(topKAccuracy(probs.data, k, labels, 1)).toBeCloseTo(report.accuracy, 12);
-    // weighted recall is accuracy (Σ support·tp/support / n)
-    expect(report.weighted.recall).toBeCloseTo(report.accuracy, 12);
-    const correct = Array.from(labels, (y, i) => (y === predicted[i] ? 1 : 0));
-    // ECE by an independent numpy computation of Guo et al.'s definition (masks per bin over
-    // np.linspace(0, 1, 16) edges, upper edge inclusive) on the same files.
-    expect(expectedCalibrationError(conf, correct)).toBeCloseTo(0.20113596426782715, 12);
-  });
-});
+describe.runIf(hasSharedData('label-errors/20news/labels.npy', '20news published predictions'))(
+  '20news published predictions',
+  () => {
+    it('matches the data README accuracy (0.9234) and scikit-learn on every metric', () => {
+      const labels = readNpy(`${news}/labels.npy`).data;
+      const probs = readNpy(`${news}/pred_probs.npy`);
+      const [n, k] = probs.shape;
+      expect([n, k]).toEqual([7532, 20]);
+      const predicted = new Uint16Array(n);
+      const conf = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (probs.data[i * k + j] > probs.data[i * k + best]) best = j;
+        predicted[i] = best;
+        conf[i] = probs.data[i * k + best];
+      }
+      const report = classificationReport(classCounts(labels, predicted, k));
+      expect(report.accuracy.toFixed(4)).toBe('0.9234');
+      // Reference values from scikit-learn 1.2.1 on the same files (Debian python3-sklearn):
+      // accuracy_score, precision_recall_fscore_support(average=…, zero_division=0), top_k_accuracy_score.
+      expect(report.accuracy).toBeCloseTo(0.9233935209771641, 14);
+      expect(report.macro.precision).toBeCloseTo(0.923528354892631, 14);
+      expect(report.macro.recall).toBeCloseTo(0.9213253188543635, 14);
+      expect(report.macro.f1).toBeCloseTo(0.9222013265406884, 14);
+      expect(report.weighted.precision).toBeCloseTo(0.9235782645783992, 14);
+      expect(report.weighted.f1).toBeCloseTo(0.9233017300042252, 14);
+      expect(report.classes[0].precision).toBeCloseTo(0.9071207430340558, 14);
+      expect(report.classes[0].f1).toBeCloseTo(0.9127725856697819, 14);
+      expect(report.classes[19].recall).toBeCloseTo(0.8247011952191236, 14);
+      expect(report.classes[19].support).toBe(251);
+      expect(topKAccuracy(probs.data, k, labels, 3)).toBeCloseTo(0.9767657992565055, 14);
+      expect(topKAccuracy(probs.data, k, labels, 5)).toBeCloseTo(0.985926712692512, 14);
+      // top-1 with sklearn's tie rule equals argmax accuracy when no row has a tied maximum
+      expect(topKAccuracy(probs.data, k, labels, 1)).toBeCloseTo(report.accuracy, 12);
+      // weighted recall is accuracy (Σ support·tp/support / n)
+      expect(report.weighted.recall).toBeCloseTo(report.accuracy, 12);
+      const correct = Array.from(labels, (y, i) => (y === predicted[i] ? 1 : 0));
+      // ECE by an independent numpy computation of Guo et al.'s definition (masks per bin over
+      // np.linspace(0, 1, 16) edges, upper edge inclusive) on the same files.
+      expect(expectedCalibrationError(conf, correct)).toBeCloseTo(0.20113596426782715, 12);
+    });
+  },
+);

@@ -59,7 +59,8 @@ describe('list answers stay inside Slack limits whatever the data', () => {
     expect(json).not.toContain('<!channel');
     const footer = msg.blocks.at(-1) as { elements: { text: string }[] };
     expect(footer.elements[0].text).toContain(`All ${n} in the board`);
-    if (n > 20) expect(footer.elements[0].text).toContain('more in the board');
+    expect(footer.elements[0].text).not.toContain('more in the board');
+    if (n > 20) expect(footer.elements[0].text).toMatch(/ · \d+ not shown here$/);
     else expect(msg.blocks.filter((b) => b.type === 'actions')).toHaveLength(n);
   });
 
@@ -111,7 +112,21 @@ describe('list answers stay inside Slack limits whatever the data', () => {
     const lines = Array.from({ length: 10_000 }, (_, i) => `${i}. *${escapeMrkdwn(longName('<'))}*`);
     const msg = linesMessage({ title: 'Worst', asked: 'worst', lines, boardUrl: 'https://b' });
     expect(blockKitViolations(msg.blocks, msg.text)).toEqual([]);
-    expect(JSON.stringify(msg.blocks)).toContain('more in the board');
+    expect(JSON.stringify(msg.blocks)).toMatch(/All 10000 in the board> · \d+ not shown here/);
+  });
+
+  it('never offers "All 0" or "All 1" in the board', () => {
+    const none = listMessage({ title: 'x', asked: 'x', total: 0, items: [], boardUrl: 'https://b' });
+    expect(JSON.stringify(none.blocks.at(-1))).toContain('<https://b|Open the board>');
+    expect(JSON.stringify(none.blocks)).not.toContain('All 0');
+    const one = listMessage({
+      title: 'x',
+      asked: 'x',
+      total: 1,
+      items: items(1, 'cat'),
+      boardUrl: 'https://b',
+    });
+    expect(JSON.stringify(one.blocks.at(-1))).toContain('<https://b|Open it in the board>');
   });
 
   it('help lists every command', () => {

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/index.ts';
-import { digests } from '../../db/schema.ts';
+import { dataRows, digests, modelRuns } from '../../db/schema.ts';
+import { closeBatch, createBatch } from '../../src/store/batches.ts';
 import { dueFire } from '../../bot/digest/schedule.ts';
 import { digestChartSpec } from '../../src/charts/digest.ts';
 import { renderVegaLitePng } from '../../src/digest/chart.ts';
@@ -123,6 +124,20 @@ describeEachDriver('daily digest', (ctx) => {
     expect(text).toContain('accuracy     0.7500 (−0.0833)');
     expect(text).toContain(`New suspected mislabels: ${d.newMislabels}`);
     expect(text).toMatch(/cat: \d\.\d{4} → \d\.\d{4} \(−/);
+
+    // Rows someone already has in an open batch are not suggested again.
+    const [first] = d.suggestion!.ids;
+    const runId = d.run!.id;
+    const [row] = await h.deps.db
+      .select({ id: dataRows.id })
+      .from(dataRows)
+      .innerJoin(modelRuns, eq(modelRuns.datasetId, dataRows.datasetId))
+      .where(and(eq(modelRuns.id, runId), eq(dataRows.externalId, first)));
+    await createBatch(h.deps.db, { name: 'digest-open', runId, rowIds: [row.id] });
+    const after = await buildDigest(h.deps, { day: '2024-03-04', since: new Date(0), listUncertain });
+    expect(after.suggestion?.ids).not.toContain(first);
+    expect(after.suggestion?.n).toBe(3);
+    await closeBatch(h.deps.db, 'digest-open');
   });
 
   it('two app instances on one database send one digest per channel per day', async () => {

@@ -9,6 +9,8 @@ import {
   getBatch,
   listBatches,
 } from '../../src/store/batches.ts';
+import { eq } from 'drizzle-orm';
+import { dataRows } from '../../db/schema.ts';
 import { describeEachDriver } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 
@@ -73,6 +75,13 @@ describeEachDriver('batches', (ctx) => {
     expect(records.map((r) => r.id)).toEqual(['2', '0', '1']);
     expect(records[1].label).toBe("'=cmd");
     expect(records[2].label).toBe('dog, "the good"');
+    // A labeling tool opens the file outside the board: with the board's public URL, links are absolute.
+    await db.update(dataRows).set({ imageUrl: '/media/x/2.png' }).where(eq(dataRows.id, rowIds[2]));
+    const withBase = JSON.parse(
+      await exportBatch(db, 'Batch A', 'json', { publicUrl: 'https://l.example.com' }),
+    );
+    expect(withBase.items[0].image_url).toBe('https://l.example.com/media/x/2.png');
+    expect(JSON.parse(await exportBatch(db, 'Batch A', 'json')).items[0].image_url).toBe('/media/x/2.png');
     const json = JSON.parse(await exportBatch(db, 'Batch A', 'json'));
     expect(json).toMatchObject({ batch: 'Batch A', status: 'closed' });
     expect(json.items.map((i: { id: string }) => i.id)).toEqual(['2', '0', '1']);

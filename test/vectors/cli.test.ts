@@ -11,6 +11,7 @@ import { createJobRunner } from '../../src/jobs/runner.ts';
 import { enqueueJobs, listJobs } from '../../src/store/jobs.ts';
 import { createVectorService } from '../../src/vectors/service.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { insertClassificationRun } from '../helpers/fixtures.ts';
 import { clusters, seedRun } from './seed.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'loupe-cli-'));
@@ -49,6 +50,19 @@ describeEachDriver('similar and project commands', (ctx) => {
     );
     await expect(similarOutput(deps(), { run: 'cli-similarr', rows: 'r0' })).rejects.toThrow(
       /did you mean "cli-similar"/,
+    );
+    // Errors name the run as the user typed it, never its internal id.
+    await insertClassificationRun(ctx().database.db, {
+      name: 'cli-no-vectors',
+      classNames: ['a', 'b'],
+      labels: [0, 1],
+      probs: [
+        [0.9, 0.1],
+        [0.2, 0.8],
+      ],
+    });
+    await expect(similarOutput(deps(), { run: 'cli-no-vectors', rows: '0' })).rejects.toThrow(
+      'run "cli-no-vectors" has no embeddings: import them with `loupe ingest embeddings --run cli-no-vectors --path <file>`',
     );
   });
 

@@ -278,7 +278,8 @@ describeEachDriver('board pages and API', (ctx) => {
       expect(cardIds(await (await get('/runs/cls-run/gallery?tag=re-label')).text())).toEqual(['r5']);
       const queue = await (await get('/rework')).text();
       expect(cardIds(queue)).toEqual(['r5']);
-      expect(queue).toContain('sent by local');
+      expect(queue).toContain('suggested cat · sent by local');
+      expect(queue).not.toContain('<dd class="label">–');
     });
 
     it('creates a batch, adds to it, exports and closes it', async () => {

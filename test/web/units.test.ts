@@ -211,6 +211,17 @@ describe('parameters and URLs', () => {
         evidence: 'model 0.97 sure: 7; labeled 1 (0.01); 4 of 5 nearest neighbours are 7',
       }),
     ).toBe('model 97% sure this is a 7; labeled 1; 4 of 5 nearest neighbours are 7');
+    expect(
+      flagReason({
+        kind: 'label',
+        given: '7',
+        suggested: '2',
+        evidence:
+          'model 0.46 sure: 1; labeled 7 (0.10); suggested 2: the class of its nearest neighbours; 4 of 5 nearest neighbours are 2',
+      }),
+    ).toBe(
+      'model 46% sure this is a 1; labeled 7; suggested 2: the class of its nearest neighbours; 4 of 5 nearest neighbours are 2',
+    );
     expect(mislabelReason({ kind: 'overlooked', given: null, suggested: 'cat', confidence: 0.8 })).toBe(
       'model 80% sure this is a cat here; no box is labeled',
     );

@@ -64,8 +64,9 @@ export function mislabelReason({
 }
 
 /**
- * The reason for a suspected mislabel in words, from the stored flag: the model's confidence is
- * read from the evidence ("model 0.97 sure: 7"), and the rest of the evidence (neighbours) follows.
+ * The reason for a suspected mislabel in words, from the stored flag: the model's top class and
+ * its probability are read from the evidence ("model 0.97 sure: 7"), then the rest of the
+ * evidence (the suggestion and why, the neighbours) follows.
  */
 export function flagReason(flag: {
   kind: string;
@@ -75,8 +76,11 @@ export function flagReason(flag: {
 }): string {
   if (flag.kind !== 'label') return flag.evidence || mislabelReason({ ...flag, confidence: null });
   const parts = flag.evidence.split('; ');
-  const sure = /^model (\d*\.?\d+) sure\b/.exec(parts[0] ?? '');
-  const confidence = sure ? Number(sure[1]) : null;
+  // "model 0.46 sure: 1" is the model's top class, which need not be the suggested one.
+  const sure = /^model (\d*\.?\d+) sure: (.*)$/.exec(parts[0] ?? '');
+  const head = sure
+    ? mislabelReason({ ...flag, suggested: sure[2], confidence: Number(sure[1]) })
+    : mislabelReason({ ...flag, confidence: null });
   const rest = parts.filter((p) => !/^model .* sure\b/.test(p) && !/^labeled /.test(p));
-  return [mislabelReason({ ...flag, confidence }), ...rest].join('; ');
+  return [head, ...rest].join('; ');
 }

@@ -19,7 +19,7 @@ export function RunsPage({ runs }: { runs: RunSummary[] }) {
       <h1>Runs</h1>
       {runs.length === 0 ? (
         <p class="empty">
-          No runs yet. Import one with <code>loupe import …</code>, or start with the demo data.
+          No runs yet. Import one with <code>loupe ingest …</code>, or start with the demo data.
         </p>
       ) : (
         <table class="runs sortable">
