@@ -12,6 +12,7 @@ import { registerSimilar } from './similar.ts';
 import { registerProject } from './project.ts';
 import { registerBatch } from './batch.ts';
 import { registerRework } from './rework.ts';
+import { registerObjects } from './objects.ts';
 
 /** Every analysis command; `serve` is added by the composition root. One line per command module. */
 export function registerCli(program: Command, ctx: CliContext): void {
@@ -27,4 +28,5 @@ export function registerCli(program: Command, ctx: CliContext): void {
   registerProject(program, ctx);
   registerBatch(program, ctx);
   registerRework(program, ctx);
+  registerObjects(program, ctx);
 }

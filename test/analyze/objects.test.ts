@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { expect, it, vi } from 'vitest';
+import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts';
+import type { CliContext } from '../../src/cli/context.ts';
+import { metricsOutput } from '../../src/cli/metrics.ts';
+import { type ObjectsDocument, registerObjects } from '../../src/cli/objects.ts';
+import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
+import { classifyObjects, outcomeCounts } from '../../src/metrics/detection-errors.ts';
+import { ingestCoco } from '../../src/ingest/index.ts';
+import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
+import { findRun } from '../../src/store/runs.ts';
+import { resolveRowIds } from '../../src/store/rows.ts';
+import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { SHARED } from '../ingest/fixtures.ts';
+import { loadSample } from '../metrics/coco-sample-data.ts';
+
+const dir = join(SHARED, 'coco-val2014-100');
+const itData = it.skipIf(!existsSync(dir));
+
+describeEachDriver('per-object outcomes of the COCO sample, stored and listed', (ctx) => {
+  const cli = (): CliContext => ({ withDeps: (fn) => fn(testDeps(ctx().database)) });
+  async function run(args: string[]): Promise<string> {
+    const program = new Command('loupe').exitOverride().configureOutput({ writeErr: () => {} });
+    registerObjects(program, cli());
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      await program.parseAsync(args, { from: 'user' });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    return out;
+  }
+  const sample = loadSample();
+  const ev = evaluateCoco(sample, {}, { keepMatches: true });
+  const o = classifyObjects(sample.gts, sample.dets, ev.matches!, ev.params.iouThrs);
+  let runId = 0;
+
+  itData('ingests and stores the totals at every threshold, and the dAP breakdown', async () => {
+    const deps = testDeps(ctx().database);
+    await ingestCoco(deps, {
+      run: 'coco100',
+      gt: join(dir, 'instances.json'),
+      pred: join(dir, 'results.json'),
+    });
+    const found = await findRun(deps.db, 'coco100');
+    runId = found!.id;
+    const doc = found!.metrics as unknown as DetectionMetricsDoc;
+    for (let t = 0; t < 10; t++) expect(doc.objects.totals[t]).toEqual(outcomeCounts(o, t).get(null));
+    expect(doc.objects.totals[0]).toMatchObject({ fp: 85, fn: 181 });
+    expect(Object.keys(doc.errors).sort()).toEqual(['bkg', 'both', 'cls', 'dupe', 'loc', 'missed']);
+    for (const v of Object.values(doc.errors)) expect(v).toBeGreaterThanOrEqual(0);
+    const json = JSON.parse(await metricsOutput(deps, { run: 'coco100', json: true }));
+    expect(json.errors).toEqual(doc.errors);
+  });
+
+  itData('per image, the stored outcomes count what COCOeval matched', async () => {
+    const { db } = ctx().database;
+    const ids = sample.imageIds.map(String);
+    const rows = await resolveRowIds(db, { runId, ids });
+    const extOf = new Map([...rows].map(([ext, row]) => [row, Number(ext)]));
+    for (const t of [0, 5]) {
+      const stored = await imageOutcomeCounts(db, runId, t, [...rows.values()]);
+      const expected = outcomeCounts(
+        o,
+        t,
+        (j) => sample.dets[j].imageId,
+        (g) => sample.gts[g].imageId,
+      );
+      const got = new Map([...stored].map(([row, c]) => [extOf.get(row)!, c]));
+      for (const [image, c] of expected)
+        if (c.tp + c.fp + c.fn > 0) expect(got.get(image as number), `image ${image}`).toEqual(c);
+      expect(got.size).toBe([...expected.values()].filter((c) => c.tp + c.fp + c.fn > 0).length);
+    }
+  });
+
+  itData('pages by keyset without gaps or repeats, for every sort', async () => {
+    const { db } = ctx().database;
+    for (const sort of ['confidence:asc', 'confidence:desc', 'iou:asc'] as const) {
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await listObjects(db, { runId, t: 0, kind: 'fp', sort, limit: 20, cursor });
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      expect(new Set(seen).size).toBe(85);
+      expect(seen.length).toBe(85);
+      expect(pages).toBe(5);
+    }
+  });
+
+  itData('loupe objects --json prints one document as specified', async () => {
+    const doc = JSON.parse(
+      await run(['objects', '--run', 'coco100', '--iou', '0.5', '--limit', '1000', '--json']),
+    ) as ObjectsDocument;
+    expect(Object.keys(doc)).toEqual(['run', 'iou', 'totals', 'items', 'nextCursor']);
+    expect(doc.iou).toBe(0.5);
+    const { tp, fp, fn } = doc.totals;
+    expect(doc.items.length).toBe(tp + fp + fn);
+    expect(doc.nextCursor).toBeNull();
+    for (const i of doc.items) {
+      expect(Object.keys(i)).toEqual([
+        'image',
+        'kind',
+        'type',
+        'class',
+        'predicted',
+        'score',
+        'iou',
+        'annotation',
+      ]);
+      if (i.kind === 'tp')
+        expect([i.type, i.class === i.predicted, i.annotation !== null]).toEqual(['ok', true, true]);
+      if (i.kind === 'fn')
+        expect([i.predicted, i.score, ['missed', 'cls', 'loc'].includes(i.type)]).toEqual([null, null, true]);
+      if (i.type === 'bkg') expect([i.class, i.annotation]).toEqual([null, null]);
+      if (i.kind === 'fp' && i.type === 'cls') expect(i.class).not.toBe(i.predicted);
+    }
+    // Image 387: one of two laptops missed; image 715: a refrigerator false positive.
+    expect(doc.items.some((i) => i.image === '387' && i.kind === 'fn' && i.class === 'laptop')).toBe(true);
+    expect(
+      doc.items.some((i) => i.image === '715' && i.kind === 'fp' && i.predicted === 'refrigerator'),
+    ).toBe(true);
+    // Filters narrow items, never totals.
+    const cls = JSON.parse(
+      await run([
+        'objects',
+        '--run',
+        'coco100',
+        '--kind',
+        'fp',
+        '--type',
+        'cls',
+        '--limit',
+        '1000',
+        '--json',
+      ]),
+    ) as ObjectsDocument;
+    expect(cls.totals).toEqual(doc.totals);
+    expect(cls.items.every((i) => i.kind === 'fp' && i.type === 'cls')).toBe(true);
+    expect(cls.items.length).toBe(doc.items.filter((i) => i.kind === 'fp' && i.type === 'cls').length);
+    const person = JSON.parse(
+      await run([
+        'objects',
+        '--run',
+        'coco100',
+        '--class',
+        'person',
+        '--iou',
+        '0.75',
+        '--limit',
+        '1000',
+        '--json',
+      ]),
+    ) as ObjectsDocument;
+    expect(person.iou).toBe(0.75);
+    expect(person.items.length).toBeGreaterThan(0);
+    expect(person.items.every((i) => i.class === 'person' || i.predicted === 'person')).toBe(true);
+  });
+
+  itData('bad flags get clear errors', async () => {
+    await expect(run(['objects', '--run', 'coco100', '--iou', '0.52'])).rejects.toThrow(/0\.5, 0\.55/);
+    await expect(run(['objects', '--run', 'coco100', '--kind', 'tn'])).rejects.toThrow(/tp, fp, fn/);
+    await expect(run(['objects', '--run', 'coco100', '--type', 'box'])).rejects.toThrow(/cls/);
+    await expect(run(['objects', '--run', 'coco100', '--limit', '1001'])).rejects.toThrow(/1 to 1000/);
+    await expect(run(['objects', '--run', 'coco100', '--class', 'persn'])).rejects.toThrow(
+      /did you mean person/,
+    );
+    await expect(run(['objects', '--run', 'coco100', '--cursor', 'xyz'])).rejects.toThrow(/page token/);
+    await expect(run(['objects', '--run', 'coco10'])).rejects.toThrow(/did you mean "coco100"/);
+    const page = JSON.parse(
+      await run(['objects', '--run', 'coco100', '--limit', '1', '--json']),
+    ) as ObjectsDocument;
+    await expect(
+      run(['objects', '--run', 'coco100', '--iou', '0.75', '--cursor', page.nextCursor!]),
+    ).rejects.toThrow(/another --iou/);
+  });
+});
