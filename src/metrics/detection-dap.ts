@@ -29,6 +29,8 @@ export interface DeltaAp {
 
 interface Point {
   score: number;
+  /** Tie order after the score: 0 before 1 (see `deltaAp`). */
+  group: number;
   imageId: number;
   index: number;
   tp: boolean;
@@ -37,7 +39,7 @@ interface Point {
 /** COCOeval's 101 interpolated precisions for one class (precision[t, :, k, all, 100]). */
 function classPrecisions(points: Point[], npig: number, recThrs: readonly number[]): number[] {
   // accumulate(): by score, ties in image order, then the detections' order within the image.
-  points.sort((a, b) => b.score - a.score || a.imageId - b.imageId || a.index - b.index);
+  points.sort((a, b) => b.score - a.score || a.group - b.group || a.imageId - b.imageId || a.index - b.index);
   const rc: number[] = [];
   const pr: number[] = [];
   let tp = 0;
@@ -73,6 +75,7 @@ function apTable(
   points: Map<number, Point[]>,
   npig: Map<number, number>,
   recThrs: readonly number[],
+  baseLabels?: ReadonlySet<number>,
 ): { overall: number; perClass: Map<number, number> } {
   const R = recThrs.length;
   const rows: number[][] = [];
@@ -80,7 +83,12 @@ function apTable(
   for (const k of labels) {
     const n = npig.get(k) ?? 0;
     if (n <= 0) {
-      rows.push(new Array<number>(R).fill(-1));
+      // Without ground truth COCOeval leaves a class out. TIDE does too when it has no detections,
+      // but counts AP 0 when it has some: that happens here when the missed oracle removes every
+      // box of a class that still has false positives.
+      const scored = (points.get(k)?.length ?? 0) > 0 && baseLabels?.has(k);
+      rows.push(new Array<number>(R).fill(scored ? 0 : -1));
+      if (scored) perClass.set(k, 0);
       continue;
     }
     const q = classPrecisions([...(points.get(k) ?? [])], n, recThrs);
@@ -137,8 +145,12 @@ export function deltaAp(
       const code = c === '' ? OUTCOME_CODE.ignored : c[t];
       if (code === OUTCOME_CODE.ignored) return;
       const d = dets[j];
-      const p = { score: d.score, imageId: d.imageId, index: j, tp: code === OUTCOME_CODE.tp };
-      if (fix === null || p.tp || OUTCOME_CODE[fix] !== code) {
+      const tp = code === OUTCOME_CODE.tp;
+      // TIDE rebuilds a fixed set with the errors' points first and the true positives after, and
+      // sorts it stably by score: at equal scores false positives then rank above true positives.
+      // The base keeps COCOeval's order (image order), so it equals the AP50 shown everywhere.
+      const p = { score: d.score, group: fix !== null && tp ? 1 : 0, imageId: d.imageId, index: j, tp };
+      if (fix === null || tp || OUTCOME_CODE[fix] !== code) {
         push(d.label, p);
         return;
       }
@@ -153,8 +165,9 @@ export function deltaAp(
       gtCodes.forEach((c, g) => {
         if (c !== '' && c[t] === OUTCOME_CODE.missed) n.set(gts[g].label, (n.get(gts[g].label) ?? 0) - 1);
       });
-    return apTable(labels, points, n, recThrs);
+    return apTable(labels, points, n, recThrs, baseLabels);
   };
+  const baseLabels = new Set(labels.filter((k) => (npig.get(k) ?? 0) > 0));
 
   const base = compute(null);
   const overall = {} as Record<ErrorType, number>;

@@ -5,6 +5,9 @@ import { classifyObjects, outcomeCounts } from '../../src/metrics/detection-erro
 import type { DetBox, GtBox } from '../../src/metrics/detection-types.ts';
 import { referenceCocoEval } from './coco-reference.ts';
 import { loadSample } from './coco-sample-data.ts';
+import { TIDE_REFERENCE } from './tide-reference.ts';
+import { syntheticDetections } from '../../src/metrics/detection-synthetic.ts';
+import { ERROR_TYPES } from '../../src/metrics/detection-errors.ts';
 
 function outcomesOf(input: { imageIds: number[]; labels: number[]; gts: GtBox[]; dets: DetBox[] }) {
   const ev = evaluateCoco(input, {}, { keepMatches: true });
@@ -293,5 +296,28 @@ describe('dAP per type', () => {
     );
     expect(d.base).toBeCloseTo(0.5, 2);
     expect(d.overall.missed).toBeCloseTo(1 - d.base, 12);
+  });
+});
+
+describe("dAP agrees with TIDE's implementation to within 0.002", () => {
+  const check = (
+    input: { imageIds: number[]; labels: number[]; gts: GtBox[]; dets: DetBox[] },
+    ref: { ap50: number; errors: Record<string, number> },
+  ) => {
+    const { ev, o } = outcomesOf(input);
+    const d = deltaAp(input.gts, input.dets, ev.matches!, o, ev.labels);
+    expect(Math.abs(d.base - ref.ap50 / 100)).toBeLessThan(2e-4);
+    for (const type of ERROR_TYPES)
+      expect(Math.abs(d.overall[type] - ref.errors[type] / 100), type).toBeLessThanOrEqual(0.002);
+  };
+
+  it('on the COCO sample without the results of classes that have no ground truth', () => {
+    const sample = loadSample();
+    const withGt = new Set(sample.gts.filter((g) => !g.iscrowd).map((g) => g.label));
+    check({ ...sample, dets: sample.dets.filter((d) => withGt.has(d.label)) }, TIDE_REFERENCE.cocoSample);
+  });
+
+  it('on 400 synthetic images (many equal scores, crowds, every type)', () => {
+    check(syntheticDetections({ seed: 7, images: 400 }), TIDE_REFERENCE.synthetic400);
   });
 });
