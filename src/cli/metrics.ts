@@ -65,7 +65,7 @@ function detectionText(name: string, m: DetectionDocView): string {
     ...(m.errors
       ? [
           '',
-          `AP50 lost to (TIDE dAP): ${Object.entries(m.errors)
+          `dAP, AP50 lost to each error type (TIDE): ${Object.entries(m.errors)
             .map(([k, v]) => `${k} ${v.toFixed(4)}`)
             .join('  ')}`,
         ]

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { datasets } from '../../db/schema.ts';
 import type { DetectionMetricsDoc } from '../analyze/detection-summary.ts';
 import type { Deps } from '../deps.ts';
-import { ERROR_TYPES, type ErrorType } from '../metrics/detection-errors.ts';
+import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../metrics/detection-errors.ts';
 import { requireRun } from '../store/errors.ts';
 import {
   OBJECT_KINDS,
@@ -53,7 +53,7 @@ export interface ObjectsDocument {
 
 /** The threshold index of an IoU given on the command line, or an error listing the ten. */
 export function iouIndex(iou: number): number {
-  const t = COCO_IOUS.findIndex((v) => Math.abs(Number(v) - iou) < 1e-9);
+  const t = iouThresholdIndex(iou);
   if (t < 0) throw new Error(`--iou ${iou}: expected one of COCOeval's thresholds ${COCO_IOUS.join(', ')}`);
   return t;
 }
@@ -150,7 +150,7 @@ export async function objectsOutput(
 
 function parseIou(raw: string): number {
   const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || !COCO_IOUS.some((c) => Math.abs(Number(c) - v) < 1e-9))
+  if (raw.trim() === '' || !Number.isFinite(v) || iouThresholdIndex(v) < 0)
     throw new InvalidArgumentError(`expected one of ${COCO_IOUS.join(', ')}.`);
   return v;
 }

@@ -15,8 +15,20 @@
  *   `both` detection does not explain a miss.
  */
 import { boxIou } from './box.ts';
+import { defaultCocoParams } from './coco-params.ts';
 import type { CocoMatches } from './coco-eval.ts';
 import type { DetBox, GtBox } from './detection-types.ts';
+
+/**
+ * The index of `iou` among COCOeval's thresholds .50:.05:.95 (compared to 1e-9, so 0.9 finds
+ * linspace's 0.8999999999999999), or −1.
+ *
+ * @example
+ * iouThresholdIndex(0.75); // 5
+ */
+export function iouThresholdIndex(iou: number): number {
+  return defaultCocoParams().iouThrs.findIndex((v) => Math.abs(v - iou) < 1e-9);
+}
 
 export const ERROR_TYPES = ['cls', 'loc', 'both', 'dupe', 'bkg', 'missed'] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];

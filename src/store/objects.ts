@@ -208,46 +208,14 @@ export async function listObjects(
 
   const rows = await rawRows<Record<string, unknown>>(
     db,
-    sql`select o.id, o.row_id, o.pred_id, o.ann_id, o.label, o.score, o.iou, ${code} as code,
-        ${key} as sort_value,
-        r.external_id, r.image_url, r.width, r.height,
-        a.ann_key, a.label as gt_label, a.x as ax, a.y as ay, a.w as aw, a.h as ah,
-        p.x as px, p.y as py, p.w as pw, p.h as ph
-      from object_outcomes o
-      join data_rows r on r.id = o.row_id
-      left join annotations a on a.id = coalesce(o.ann_id, nullif(split_part(o.involved, ',', ${pos}::int), '')::int8)
-      left join predictions p on p.id = o.pred_id
+    sql`select ${objectColumns(pos)}, ${key} as sort_value
+      ${objectFrom(pos)}
       where ${sql.join(filters, sql` and `)}
       order by ${order}
       limit ${limit + 1}::int`,
   );
   const page = rows.slice(0, limit);
-  const items: ObjectItem[] = page.map((r) => {
-    const c = String(r.code);
-    const isPrediction = r.pred_id !== null;
-    const box = (x: unknown, y: unknown, w: unknown, h: unknown) =>
-      x === null || x === undefined ? null : { x: Number(x), y: Number(y), w: Number(w), h: Number(h) };
-    const ty = typeOfCode(c);
-    return {
-      id: Number(r.id),
-      rowId: Number(r.row_id),
-      image: String(r.external_id),
-      kind: isPrediction ? (c === OUTCOME_CODE.tp ? 'tp' : 'fp') : 'fn',
-      type: ty === 'ignored' ? 'ok' : ty,
-      gtLabel: num(r.gt_label),
-      predLabel: isPrediction ? Number(r.label) : null,
-      score: num(r.score),
-      iou: Number(r.iou),
-      annotation: r.ann_key === null || r.ann_key === undefined ? null : String(r.ann_key),
-      predId: num(r.pred_id),
-      annId: num(r.ann_id),
-      gtBox: box(r.ax, r.ay, r.aw, r.ah),
-      predBox: box(r.px, r.py, r.pw, r.ph),
-      imageUrl: (r.image_url as string | null) ?? null,
-      width: num(r.width),
-      height: num(r.height),
-    };
-  });
+  const items = page.map(toObjectItem);
   const last = page[page.length - 1];
   return {
     items,
@@ -256,6 +224,92 @@ export async function listObjects(
         ? encodeCursor({ run: runId, t, sort, value: Number(last.sort_value), id: Number(last.id) })
         : null,
   };
+}
+
+/** The columns an ObjectItem is read from (`pos` is the 1-based threshold position in `codes`). */
+function objectColumns(pos: number): SQL {
+  return sql`o.id, o.row_id, o.pred_id, o.ann_id, o.label, o.score, o.iou, substr(o.codes, ${pos}::int, 1) as code,
+    r.external_id, r.image_url, r.width, r.height,
+    a.ann_key, a.label as gt_label, a.x as ax, a.y as ay, a.w as aw, a.h as ah,
+    p.x as px, p.y as py, p.w as pw, p.h as ph`;
+}
+
+/** The object lines with their image, the box involved at the threshold and the prediction. */
+function objectFrom(pos: number): SQL {
+  return sql`from object_outcomes o
+    join data_rows r on r.id = o.row_id
+    left join annotations a on a.id = coalesce(o.ann_id, nullif(split_part(o.involved, ',', ${pos}::int), '')::int8)
+    left join predictions p on p.id = o.pred_id`;
+}
+
+function toObjectItem(r: Record<string, unknown>): ObjectItem {
+  const c = String(r.code);
+  const isPrediction = r.pred_id !== null;
+  const box = (x: unknown, y: unknown, w: unknown, h: unknown) =>
+    x === null || x === undefined ? null : { x: Number(x), y: Number(y), w: Number(w), h: Number(h) };
+  const ty = typeOfCode(c);
+  return {
+    id: Number(r.id),
+    rowId: Number(r.row_id),
+    image: String(r.external_id),
+    kind: isPrediction ? (c === OUTCOME_CODE.tp ? 'tp' : 'fp') : 'fn',
+    type: ty === 'ignored' ? 'ok' : ty,
+    gtLabel: num(r.gt_label),
+    predLabel: isPrediction ? Number(r.label) : null,
+    score: num(r.score),
+    iou: Number(r.iou),
+    annotation: r.ann_key === null || r.ann_key === undefined ? null : String(r.ann_key),
+    predId: num(r.pred_id),
+    annId: num(r.ann_id),
+    gtBox: box(r.ax, r.ay, r.aw, r.ah),
+    predBox: box(r.px, r.py, r.pw, r.ph),
+    imageUrl: (r.image_url as string | null) ?? null,
+    width: num(r.width),
+    height: num(r.height),
+  };
+}
+
+/**
+ * Each image's worst object at threshold index `t`: its most confident false positive, else its
+ * miss with the lowest IoU, else its true positive with the lowest IoU. Everything shown about
+ * it (classes, score, IoU, type) belongs to that one object.
+ *
+ * @example
+ * const worst = await worstObjects(db, runId, 0, [rowId]); // Map { rowId => { kind: 'fp', type: 'cls', … } }
+ */
+export async function worstObjects(
+  db: Db,
+  runId: number,
+  t: number,
+  rowIds: readonly number[],
+): Promise<Map<number, ObjectItem>> {
+  if (rowIds.length === 0) return new Map();
+  const pos = t + 1;
+  const code = sql`substr(o.codes, ${pos}::int, 1)`;
+  const rows = await rawRows<Record<string, unknown>>(
+    db,
+    sql`select distinct on (o.row_id) ${objectColumns(pos)}
+      ${objectFrom(pos)}
+      where o.run_id = ${runId}::int and o.row_id in (${sql.join(
+        rowIds.map((r) => sql`${r}::int8`),
+        sql`, `,
+      )})
+        and ((o.pred_id is not null and ${code} <> 'i') or (o.pred_id is null and ${code} <> 'o'))
+      order by o.row_id,
+        case when o.pred_id is not null and ${code} <> 'o' then 0 when o.pred_id is null then 1 else 2 end,
+        case when o.pred_id is not null and ${code} <> 'o' then -o.score else o.iou end, o.id`,
+  );
+  return new Map(rows.map((r) => [Number(r.row_id), toObjectItem(r)]));
+}
+
+/**
+ * `exists` an fp or fn of the run at threshold index `t` on the image `rowId` (an SQL expression),
+ * through the (run, row) index.
+ */
+export function detectionErrorFilter(runId: number, t: number, rowId: SQL): SQL {
+  const code = sql`substr(e.codes, ${t + 1}::int, 1)`;
+  return sql`exists (select 1 from object_outcomes e where e.run_id = ${runId}::int and e.row_id = ${rowId}
+    and ((e.pred_id is not null and ${code} not in ('o', 'i')) or (e.pred_id is null and ${code} <> 'o')))`;
 }
 
 /** Per image of a run at threshold index `t`: tp/fp/fn counts, for the images that have any. */

@@ -9,6 +9,7 @@ import { type ObjectsDocument, registerObjects } from '../../src/cli/objects.ts'
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
 import { classifyObjects, outcomeCounts } from '../../src/metrics/detection-errors.ts';
 import { ingestCoco } from '../../src/ingest/index.ts';
+import { listErrors } from '../../src/store/errors.ts';
 import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
 import { findRun } from '../../src/store/runs.ts';
 import { resolveRowIds } from '../../src/store/rows.ts';
@@ -165,6 +166,60 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     expect(person.items.length).toBeGreaterThan(0);
     expect(person.items.every((i) => i.class === 'person' || i.predicted === 'person')).toBe(true);
   });
+
+  itData(
+    'the errors list at IoU t holds the images with any fp or fn at t, each with its worst object',
+    async () => {
+      const { db } = ctx().database;
+      for (const [t, iou] of [
+        [0, 0.5],
+        [5, 0.75],
+      ]) {
+        const expected = outcomeCounts(
+          o,
+          t,
+          (j) => sample.dets[j].imageId,
+          (g) => sample.gts[g].imageId,
+        );
+        const wrong = [...expected].filter(([, c]) => c.fp + c.fn > 0);
+        const page = await listErrors(db, { runId, iouBelow: iou, limit: 1000 });
+        expect(page.total).toBe(wrong.length);
+        if (t === 0) {
+          expect(page.total).toBe(65);
+          expect(page.items.map((i) => i.id)).toEqual(expect.arrayContaining(['387', '715']));
+        }
+        const all = await listObjects(db, { runId, t, limit: 1000 });
+        for (const item of page.items) {
+          expect(item.objects).toEqual(expected.get(Number(item.id)));
+          const w = item.worst!;
+          expect(w.kind).not.toBe('tp');
+          // The card's label, prediction, score and IoU are one object's.
+          const same = all.items.filter(
+            (x) =>
+              x.image === item.id &&
+              x.kind === w.kind &&
+              x.type === w.type &&
+              x.score === w.score &&
+              x.iou === item.iou &&
+              x.annotation === w.annotation,
+          );
+          expect(same.length, `image ${item.id}`).toBeGreaterThan(0);
+          if (w.kind === 'fp') {
+            // The most confident false positive of the image.
+            const fps = all.items.filter((x) => x.image === item.id && x.kind === 'fp').map((x) => x.score!);
+            expect(w.score).toBe(Math.max(...fps));
+          }
+        }
+      }
+      // Image 1180: a bear predicted on a dining table is a cls error at the box's real IoU.
+      const page = await listErrors(db, { runId, iouBelow: 0.5, limit: 1000 });
+      const bear = page.items.find((i) => i.id === '1180')!;
+      expect(bear).toMatchObject({ label: 'dining table', predicted: 'bear' });
+      expect(bear.worst).toMatchObject({ kind: 'fp', type: 'cls', score: 0.957 });
+      expect(bear.iou).toBeCloseTo(0.962, 3);
+      await expect(listErrors(db, { runId, iouBelow: 0.52 })).rejects.toThrow(/COCOeval's IoU thresholds/);
+    },
+  );
 
   itData('bad flags get clear errors', async () => {
     await expect(run(['objects', '--run', 'coco100', '--iou', '0.52'])).rejects.toThrow(/0\.5, 0\.55/);
