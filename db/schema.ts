@@ -154,6 +154,37 @@ export const matches = pgTable(
   (t) => [index('matches_run_row_idx').on(t.runId, t.rowId)],
 );
 
+/**
+ * Detection: every box's outcome at COCOeval's ten IoU thresholds, stored once at analysis time.
+ * One line per evaluated prediction (`pred_id`) and per non-crowd ground truth (`ann_id`).
+ * `codes` has one character per threshold (see src/metrics/detection-errors.ts: `o` tp, `i`
+ * ignored, `c` `l` `b` `d` `k` fp types, `m` missed); `involved` the annotation id the box is
+ * compared with at each threshold, comma-separated, empty for none (prediction lines only).
+ */
+export const objectOutcomes = pgTable(
+  'object_outcomes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: runRef(),
+    rowId: rowRef(),
+    predId: bigint('pred_id', { mode: 'number' }),
+    annId: bigint('ann_id', { mode: 'number' }),
+    /** The predicted class on a prediction line, the ground-truth class on a box line. */
+    label: integer('label').notNull(),
+    score: doublePrecision('score'),
+    /** Best IoU with any ground-truth box (prediction) or of any prediction with the box (ground truth). */
+    iou: doublePrecision('iou').notNull(),
+    codes: text('codes').notNull(),
+    involved: text('involved'),
+  },
+  (t) => [
+    // A miss has no score: it sorts as −1, least confident of all.
+    index('object_outcomes_run_score_idx').on(t.runId, sql`coalesce(${t.score}, -1)`, t.id),
+    index('object_outcomes_run_iou_idx').on(t.runId, t.iou, t.id),
+    index('object_outcomes_run_row_idx').on(t.runId, t.rowId),
+  ],
+);
+
 /** One line per (run, row): what the galleries, queues and Slack answers read. */
 export const rowScores = pgTable(
   'row_scores',

@@ -70,6 +70,12 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     // A stale or foreign page token is the caller's mistake, not ours.
     if (/^cursor\b/.test(err.message))
       throw new BoardError(400, err.message, 'Start again from the first page.');
+    if (/^iouBelow\b/.test(err.message))
+      throw new BoardError(
+        400,
+        err.message.replace(/^iouBelow/, 'iou_lt'),
+        'Pick 0.5, 0.55, …, 0.95 or all.',
+      );
     throw err;
   });
   const cards: Card[] = page.items.map((it) => ({
@@ -80,8 +86,11 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     height: it.height,
     label: className(run, it.label),
     predicted: className(run, it.predicted),
-    confidence: it.confidence,
+    // Detection: everything on the card is the worst object's, its score included.
+    confidence: it.worst !== undefined ? (it.worst?.score ?? null) : it.confidence,
     iou: it.iou,
+    ...(it.objects ? { objects: it.objects } : {}),
+    ...(it.worst ? { worst: { kind: it.worst.kind, type: it.worst.type } } : {}),
   }));
   return { cards: await decorate(deps, run, cards), total: page.total, nextCursor: page.nextCursor };
 }

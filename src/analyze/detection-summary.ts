@@ -1,7 +1,9 @@
 import type { CocoEvaluation, CocoSummary } from '../metrics/coco-eval.ts';
 import type { DetectionConfusion } from '../metrics/detection-confusion.ts';
 import type { DetectionRows } from '../metrics/detection-rows.ts';
+import type { ErrorType } from '../metrics/detection-errors.ts';
 import type { DetBox } from '../metrics/detection-types.ts';
+import type { DetectionObjectsDoc } from './detection-objects.ts';
 import type { RowScoreLine } from '../store/analysis.ts';
 
 /**
@@ -91,7 +93,13 @@ export interface DetectionMetricsDoc {
     precision: number | null;
     recall: number | null;
     support: number;
+    /** TIDE's dAP per error type at IoU 0.5 for this class; null without ground truth. */
+    errors: Record<ErrorType, number> | null;
   }[];
+  /** TIDE's dAP per error type at IoU 0.5: AP50 gained by fixing that type (AP units, 0–1). */
+  errors: Record<ErrorType, number>;
+  /** Every object's outcome, counted over the run at each of COCOeval's IoU thresholds. */
+  objects: { iouThrs: number[]; totals: { tp: number; fp: number; fn: number }[] };
   /** `matrix[gt][predicted]` over the class names plus "background", at the thresholds given. */
   confusion: { labels: string[]; matrix: number[][]; iouThreshold: number; scoreThreshold: number };
   labeled: number;
@@ -107,6 +115,7 @@ export function detectionDocument({
   scoreThreshold,
   labeled,
   unlabeled,
+  objects,
 }: {
   classNames: string[];
   evaluation: CocoEvaluation;
@@ -115,6 +124,7 @@ export function detectionDocument({
   scoreThreshold: number;
   labeled: number;
   unlabeled: number;
+  objects: DetectionObjectsDoc;
 }): DetectionMetricsDoc {
   return {
     kind: 'detection',
@@ -126,7 +136,10 @@ export function detectionDocument({
       precision: c.precision,
       recall: c.recall,
       support: c.support,
+      errors: objects.classErrors.get(c.label) ?? null,
     })),
+    errors: objects.errors,
+    objects: objects.objects,
     confusion: {
       labels: [...confusion.labels.map((l) => classNames[l] ?? String(l)), 'background'],
       matrix: confusion.matrix,

@@ -1,6 +1,8 @@
 import type { Db } from '../../db/index.ts';
 import { evaluateCoco } from '../metrics/coco-eval.ts';
 import { detectionConfusion } from '../metrics/detection-confusion.ts';
+import { clearObjectOutcomes, insertObjectOutcomes } from '../store/objects.ts';
+import { detectionObjects } from './detection-objects.ts';
 import { matchDetectionRows } from '../metrics/detection-rows.ts';
 import {
   type RunForAnalysis,
@@ -33,12 +35,15 @@ export async function analyzeDetection(
   const labels = run.classNames.map((_, i) => i);
   // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
   const rank = cocoImageRank(labeledRows, externalIds);
-  const evaluation = evaluateCoco({
+  const ranked = {
     imageIds: labeledRows.map((r) => rank.get(r)!),
     labels,
     gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId)! })),
     dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId)! })),
-  });
+  };
+  const evaluation = evaluateCoco(ranked, {}, { keepMatches: true });
+  const rowOfRank = new Map([...rank].map(([row, r]) => [r, row]));
+  const objects = detectionObjects(ranked.gts, ranked.dets, evaluation, (r) => rowOfRank.get(r)!);
   const rows = matchDetectionRows(gts, dets, { iouThreshold });
   const confusion = detectionConfusion(gts, dets, labels, { iouThreshold, scoreThreshold });
 
@@ -58,6 +63,8 @@ export async function analyzeDetection(
       score: p.score,
     })),
   );
+  await clearObjectOutcomes(db, run.id);
+  await insertObjectOutcomes(db, run.id, objects.lines);
   await refreshDerivedStatistics(db);
   return detectionDocument({
     classNames: run.classNames,
@@ -67,6 +74,7 @@ export async function analyzeDetection(
     scoreThreshold,
     labeled: labeledLines.length,
     unlabeled: poolLines.length,
+    objects: objects.doc,
   });
 }
 

@@ -14,6 +14,7 @@ import { registerBatch } from './batch.ts';
 import { registerRework } from './rework.ts';
 import { registerJobs } from './jobs.ts';
 import { registerToken } from './token.ts';
+import { registerObjects } from './objects.ts';
 
 /** Every analysis command; `serve` and `worker` are added by the composition root. One line per command module. */
 export function registerCli(program: Command, ctx: CliContext): void {
@@ -31,4 +32,5 @@ export function registerCli(program: Command, ctx: CliContext): void {
   registerRework(program, ctx);
   registerJobs(program, ctx);
   registerToken(program, ctx);
+  registerObjects(program, ctx);
 }

@@ -30,6 +30,7 @@ interface DetectionDocView {
     recall: number | null;
     support: number;
   }[];
+  errors?: Record<string, number>;
 }
 
 function classificationText(name: string, m: ClassificationMetricsDoc): string {
@@ -61,6 +62,14 @@ function detectionText(name: string, m: DetectionDocView): string {
       COCO_KEYS.map(([k, label]) => ({ metric: k, value: fmt(m.coco[k] ?? null), setting: label })),
       ['metric', 'value', 'setting'],
     ),
+    ...(m.errors
+      ? [
+          '',
+          `dAP, AP50 lost to each error type (TIDE): ${Object.entries(m.errors)
+            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+            .join('  ')}`,
+        ]
+      : []),
     '',
     formatTable(
       m.classes.map((c) => ({

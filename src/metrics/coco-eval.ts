@@ -89,6 +89,26 @@ export interface CocoEvaluation {
   /** `eval['recall']`: shape [T, K, A, M], C order. */
   recall: Float64Array;
   dims: { T: number; R: number; K: number; A: number; M: number };
+  /** The matches of area 'all' at the largest maxDets, when asked for with `keepMatches`. */
+  matches?: CocoMatches;
+}
+
+/**
+ * The per-object outcome of the evaluation (area 'all', the largest maxDets), one bit per IoU
+ * threshold (bit t for `params.iouThrs[t]`), indexed like the input arrays:
+ * - a detection is tp at t when matched to a non-ignored ground truth, ignored when matched to an
+ *   ignored one (a crowd region), outside maxDets, or on an image or class not evaluated; else fp;
+ * - a ground truth is tp at t when matched, ignored when it is a crowd region or outside the area
+ *   range (then it is no miss); else fn.
+ * `detGt[j * T + t]` / `gtDet[g * T + t]` are the input index of the partner at t, or −1.
+ */
+export interface CocoMatches {
+  detTp: Uint16Array;
+  detIgnored: Uint16Array;
+  detGt: Int32Array;
+  gtTp: Uint16Array;
+  gtIgnored: Uint8Array;
+  gtDet: Int32Array;
 }
 
 const EPS = 2.220446049250313e-16; // np.spacing(1)
@@ -142,7 +162,11 @@ function checkParams(p: CocoParams): void {
  * });
  * // summary.AP === 1, perClass[0].ap === 1
  */
-export function evaluateCoco(input: CocoInput, params: Partial<CocoParams> = {}): CocoEvaluation {
+export function evaluateCoco(
+  input: CocoInput,
+  params: Partial<CocoParams> = {},
+  { keepMatches = false }: { keepMatches?: boolean } = {},
+): CocoEvaluation {
   const defaults = defaultCocoParams();
   const {
     iouThrs = defaults.iouThrs,
@@ -188,6 +212,19 @@ export function evaluateCoco(input: CocoInput, params: Partial<CocoParams> = {})
   const classNpig = new Float64Array(K);
   const t50 = p.iouThrs.indexOf(0.5);
   const aAll = p.areaRanges.findIndex((r) => r.label === 'all');
+  if (keepMatches && (aAll < 0 || T > 16))
+    throw new RangeError("evaluateCoco keepMatches: needs an area range 'all' and at most 16 IoU thresholds");
+  const allBits = (1 << T) - 1;
+  const kept: CocoMatches | undefined = keepMatches
+    ? {
+        detTp: new Uint16Array(dets.length),
+        detIgnored: new Uint16Array(dets.length).fill(allBits),
+        detGt: new Int32Array(dets.length * T).fill(-1),
+        gtTp: new Uint16Array(gts.length),
+        gtIgnored: new Uint8Array(gts.length).fill(1),
+        gtDet: new Int32Array(gts.length * T).fill(-1),
+      }
+    : undefined;
 
   // Scratch buffers, grown on demand and reused across groups and classes.
   let iou = new Float64Array(64);
@@ -277,8 +314,23 @@ export function evaluateCoco(input: CocoInput, params: Partial<CocoParams> = {})
               st = area < min || area > max ? IGNORED : 0;
             }
             status[((nk + d) * A + a) * T + t] = st;
+            if (kept && a === aAll) {
+              const j = detOrder[d0 + sorted[d]];
+              const bit = 1 << t;
+              if (st === TP) kept.detTp[j] |= bit;
+              if (st !== IGNORED) kept.detIgnored[j] &= ~bit;
+              if (m > -1) {
+                const gi = gtOrder[g0 + perm[m]];
+                kept.detGt[j * T + t] = gi;
+                if (st === TP) {
+                  kept.gtTp[gi] |= bit;
+                  kept.gtDet[gi * T + t] = j;
+                }
+              }
+            }
           }
         }
+        if (kept && a === aAll) for (let g = 0; g < np; g++) kept.gtIgnored[gtOrder[g0 + perm[g]]] = gtIg[g];
       }
       for (let d = 0; d < D; d++) {
         scores[nk + d] = groupDets[sorted[d]].score;
@@ -375,6 +427,7 @@ export function evaluateCoco(input: CocoInput, params: Partial<CocoParams> = {})
     precision,
     recall,
     dims: { T, R, K, A, M },
+    ...(kept ? { matches: kept } : {}),
   };
 }
 

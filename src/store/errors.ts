@@ -1,7 +1,9 @@
 import { type SQL, and, asc, desc, eq, exists, lt, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { type Decision, dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
+import { iouThresholdIndex } from '../metrics/detection-errors.ts';
 import { closestNames } from '../text/closest.ts';
+import { type ObjectItem, detectionErrorFilter, imageOutcomeCounts, worstObjects } from './objects.ts';
 import { findRun } from './runs.ts';
 
 export type ErrorSort = 'confidence:asc' | 'confidence:desc';
@@ -42,6 +44,18 @@ export interface ErrorItem {
   imageUrl: string | null;
   width: number | null;
   height: number | null;
+  /** Detection: the image's tp/fp/fn at the IoU threshold. */
+  objects?: { tp: number; fp: number; fn: number };
+  /**
+   * Detection: the image's worst object at the threshold (see `worstObjects`); `label`,
+   * `predicted` and `iou` above are this object's, `score` its confidence.
+   */
+  worst?: {
+    kind: ObjectItem['kind'];
+    type: ObjectItem['type'];
+    score: number | null;
+    annotation: string | null;
+  } | null;
 }
 
 export interface ErrorPage {
@@ -128,17 +142,26 @@ export async function listErrors(
   const after = cursor ? decodeErrorCursor(cursor, runId, sort) : null;
 
   const [run] = await db
-    .select({ classNames: datasets.classNames })
+    .select({ classNames: datasets.classNames, kind: modelRuns.kind })
     .from(modelRuns)
     .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
     .where(eq(modelRuns.id, runId));
   if (!run) throw new Error(`no model run with id ${runId}`);
 
-  const filters: SQL[] = [
-    eq(rowScores.runId, runId),
-    eq(rowScores.labeled, true),
-    ...(iouBelow === null ? [] : [lt(rowScores.iou, iouBelow)]),
-  ];
+  // Detection: an image is an error at IoU t when it has any false positive or miss at t (one of
+  // COCOeval's thresholds); past 1 (or `all`) nothing is filtered out. Classification keeps its row IoU.
+  let t: number | null = null;
+  if (run.kind === 'detection' && iouBelow !== null && iouBelow <= 1) {
+    t = iouThresholdIndex(iouBelow);
+    if (t < 0)
+      throw new RangeError(
+        `iouBelow ${iouBelow}: a detection run's errors are taken at one of COCOeval's IoU thresholds 0.5, 0.55, …, 0.95`,
+      );
+  }
+  const filters: SQL[] = [eq(rowScores.runId, runId), eq(rowScores.labeled, true)];
+  if (run.kind !== 'detection') {
+    if (iouBelow !== null) filters.push(lt(rowScores.iou, iouBelow));
+  } else if (t !== null) filters.push(detectionErrorFilter(runId, t, sql`${rowScores.rowId}`));
   if (label !== undefined) filters.push(eq(rowScores.label, label));
   if (predicted !== undefined) filters.push(eq(rowScores.predicted, predicted));
   if (tag !== undefined)
@@ -199,12 +222,29 @@ export async function listErrors(
 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  const ids = page.map((r) => r.rowId);
+  const [counts, worst] =
+    run.kind === 'detection'
+      ? await Promise.all([imageOutcomeCounts(db, runId, t ?? 0, ids), worstObjects(db, runId, t ?? 0, ids)])
+      : [null, null];
   return {
-    items: page.map((r) => ({
-      ...r,
-      label: nameOf(run.classNames, r.label),
-      predicted: nameOf(run.classNames, r.predicted),
-    })),
+    items: page.map((r) => {
+      const item: ErrorItem = {
+        ...r,
+        label: nameOf(run.classNames, r.label),
+        predicted: nameOf(run.classNames, r.predicted),
+      };
+      if (!counts || !worst) return item;
+      const w = worst.get(r.rowId);
+      return {
+        ...item,
+        label: w ? nameOf(run.classNames, w.gtLabel) : null,
+        predicted: w ? nameOf(run.classNames, w.predLabel) : null,
+        iou: w ? w.iou : item.iou,
+        objects: counts.get(r.rowId) ?? { tp: 0, fp: 0, fn: 0 },
+        worst: w ? { kind: w.kind, type: w.type, score: w.score, annotation: w.annotation } : null,
+      };
+    }),
     total: Number(total),
     nextCursor:
       rows.length > limit && last

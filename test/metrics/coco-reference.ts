@@ -20,7 +20,7 @@ interface Ann {
   _ignore?: number;
 }
 
-interface EvalImg {
+export interface EvalImg {
   dtIds: number[];
   gtIds: number[];
   dtMatches: number[][];
@@ -60,6 +60,8 @@ function bbIou(dt: number[][], gt: number[][], iscrowd: number[]): number[][] {
 
 export interface ReferenceResult {
   stats: number[];
+  /** `evalImgs` of area 'all' at the largest maxDets, with the image and category they belong to. */
+  evalImgs: (EvalImg & { imageId: number; catId: number })[];
   precision: number[][][][][];
   recall: number[][][][];
 }
@@ -302,5 +304,11 @@ export function referenceCocoEval(
     summ(false, null, 'medium', maxDets[2]),
     summ(false, null, 'large', maxDets[2]),
   ];
-  return { stats, precision, recall };
+  const evalImgsAll = catIds.flatMap((catId, k) =>
+    imgIds.flatMap((imageId, i) => {
+      const e = evalImgs[k * areaRng.length * imgIds.length + i];
+      return e ? [{ ...e, imageId, catId }] : [];
+    }),
+  );
+  return { stats, precision, recall, evalImgs: evalImgsAll };
 }

@@ -1,4 +1,7 @@
 import type { Db } from '../../db/index.ts';
+import { detectionObjects } from '../../src/analyze/detection-objects.ts';
+import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
+import { insertObjectOutcomes } from '../../src/store/objects.ts';
 import {
   annotations,
   dataRows,
@@ -153,6 +156,13 @@ export async function insertDetectionFixture(
       metrics: {
         kind: 'detection',
         coco: { AP: 0.42, AP50: 0.6, AP75: 0.3 },
+        errors: { cls: 0, loc: 0.05, both: 0, dupe: 0, bkg: 0.25, missed: 0.1 },
+        objects: {
+          iouThrs: [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],
+          totals: Array.from({ length: 10 }, (_, t) =>
+            t < 7 ? { tp: 1, fp: 1, fn: 0 } : { tp: 0, fp: 2, fn: 1 },
+          ),
+        },
         classes: [
           { name: 'square', ap: 0.7, ap50: 0.9, precision: 1, recall: 1, support: 1 },
           { name: 'circle', ap: 0.1, ap50: 0.2, precision: 0, recall: 0, support: 0 },
@@ -172,13 +182,37 @@ export async function insertDetectionFixture(
     .insert(dataRows)
     .values({ datasetId: ds.id, externalId: 'img1', imageUrl, width: 100, height: 80 })
     .returning();
-  await db
+  const [ann] = await db
     .insert(annotations)
-    .values({ rowId: row.id, annKey: '1', label: 0, x: 10, y: 10, w: 30, h: 30, area: 900 });
-  await db.insert(predictions).values([
-    { runId: run.id, rowId: row.id, predKey: 0, label: 0, score: 0.9, x: 12, y: 11, w: 30, h: 30 },
-    { runId: run.id, rowId: row.id, predKey: 1, label: 1, score: 0.35, x: 60, y: 40, w: 20, h: 20 },
-  ]);
+    .values({ rowId: row.id, annKey: '1', label: 0, x: 10, y: 10, w: 30, h: 30, area: 900 })
+    .returning();
+  const preds = await db
+    .insert(predictions)
+    .values([
+      { runId: run.id, rowId: row.id, predKey: 0, label: 0, score: 0.9, x: 12, y: 11, w: 30, h: 30 },
+      { runId: run.id, rowId: row.id, predKey: 1, label: 1, score: 0.35, x: 60, y: 40, w: 20, h: 20 },
+    ])
+    .returning();
+  // The per-object outcomes as the analysis stores them: the square a tp up to IoU .8, the circle bkg.
+  const gts = [
+    { id: ann.id, imageId: row.id, label: 0, x: 10, y: 10, w: 30, h: 30, area: 900, iscrowd: false },
+  ];
+  const dets = preds.map((p) => ({
+    id: p.id,
+    imageId: row.id,
+    label: p.label,
+    score: p.score,
+    x: p.x!,
+    y: p.y!,
+    w: p.w!,
+    h: p.h!,
+  }));
+  const evaluation = evaluateCoco(
+    { imageIds: [row.id], labels: [0, 1], gts, dets },
+    {},
+    { keepMatches: true },
+  );
+  await insertObjectOutcomes(db, run.id, detectionObjects(gts, dets, evaluation, (i) => i).lines);
   await db.insert(rowScores).values({
     runId: run.id,
     rowId: row.id,

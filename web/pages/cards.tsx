@@ -28,6 +28,10 @@ export interface Card {
   decision?: { decision: string; actor: string; actorName: string | null } | null;
   tags?: string[];
   boxes?: Box[];
+  /** Detection: the image's tp/fp/fn at the IoU threshold. */
+  objects?: { tp: number; fp: number; fn: number };
+  /** Detection: what the worst object is (label, pred, conf and IoU above are its own). */
+  worst?: { kind: 'tp' | 'fp' | 'fn'; type: string };
 }
 
 /** The image with its boxes: an inline SVG so boxes scale with the image (none for classification). */
@@ -111,6 +115,21 @@ export function CardView({ card, run }: { card: Card; run?: string }) {
           </>
         ) : null}
       </dl>
+      {card.objects ? (
+        <p class="objects">
+          <span class="n-tp">{card.objects.tp} tp</span> · <span class="n-fp">{card.objects.fp} fp</span> ·{' '}
+          <span class="n-fn">{card.objects.fn} fn</span>
+          {card.worst ? (
+            <>
+              {' '}
+              · worst{' '}
+              <span class={`badge type-${card.worst.type}`}>
+                {card.worst.kind === 'tp' ? 'ok' : card.worst.type}
+              </span>
+            </>
+          ) : null}
+        </p>
+      ) : null}
       {card.reason ? <p class="reason">{card.reason}</p> : null}
       {card.decision ? (
         <p class={`decision ${card.decision.decision}`}>
