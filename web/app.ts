@@ -12,6 +12,7 @@ import { createBoardRoutes } from './board.tsx';
 import type { BoardEnv } from './env.ts';
 import { BoardError, errorResponse } from './errors.tsx';
 import { createMediaRoutes } from './media.ts';
+import { type MediaService, createMediaService } from '../src/media/service.ts';
 import { createPlaygroundRoutes } from './playground.tsx';
 import { createStaticRoutes } from './static.ts';
 
@@ -30,12 +31,14 @@ const SESSION_PATHS = [
   '/playground',
   '/playground/*',
 ];
-// Demo images are public data, and Slack fetches thumbnails without a session.
+// Media check access themselves: a session, or a signed media URL (Slack fetches without a cookie).
 const PUBLIC_PATHS = ['/healthz', '/auth/*', '/static/*', '/media/*', '/favicon.ico'];
 
 export interface WebAppOptions {
   /** The bot's playground, injected by the composition root; absent → no /playground page. */
   playground?: PlaygroundService;
+  /** The media module; default: one over LOUPE_DATA/media. */
+  media?: MediaService;
 }
 
 /**
@@ -48,6 +51,7 @@ export interface WebAppOptions {
 export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   const app = new Hono<BoardEnv>();
   const access = createAccess(deps);
+  const media = opts.media ?? createMediaService(deps);
   deps.logger.info(describeAccess(access.mode, deps.config.HOST));
 
   const headers = secureHeaders({
@@ -56,7 +60,8 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
       scriptSrc: ["'self'"],
       // vega-embed and vega-tooltip inject their small stylesheets at run time.
       styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:', 'https:'],
+      // Remote images are fetched and cached by the server (src/media), so pages load none.
+      imgSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
       objectSrc: ["'none'"],
       baseUri: ["'self'"],
@@ -94,7 +99,7 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
   app.route('/static', createStaticRoutes());
   app.route('/api', createApiRoutes(deps));
-  app.route('/media', createMediaRoutes(deps));
+  app.route('/media', createMediaRoutes(deps, { access, media }));
   if (opts.playground) app.route('/playground', createPlaygroundRoutes(deps, opts.playground));
   app.route('/', createBoardRoutes(deps, { playground: !!opts.playground }));
 

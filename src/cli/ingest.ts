@@ -10,9 +10,20 @@ import type { RegisterCommand } from './context.ts';
 import { printJson } from './output.ts';
 
 function summary(r: IngestResult): string {
+  const media = r.media ? ` Media: ${r.media.images} images, ${r.media.texts} texts.` : '';
   return (
     `Imported run "${r.run}" into dataset "${r.dataset}": ${r.rows} rows, ${r.annotations} annotations, ` +
-    `${r.predictions} predictions, ${r.embeddings} embeddings.`
+    `${r.predictions} predictions, ${r.embeddings} embeddings.${media}`
+  );
+}
+
+/** Missing image files do not stop an import (unless --strict-media), but they are never silent. */
+function warnMissing(r: IngestResult): void {
+  const m = r.media;
+  if (!m?.missing) return;
+  const more = m.missing > m.missingNames.length ? ', …' : '';
+  process.stderr.write(
+    `loupe ingest: warning: ${m.missing} image file${m.missing === 1 ? '' : 's'} not found (${m.missingNames.join(', ')}${more}); those rows show no image. Use --strict-media to refuse the import instead.\n`,
   );
 }
 
@@ -24,6 +35,7 @@ async function report<T>(
 ): Promise<void> {
   try {
     const r = await work();
+    warnMissing(r as IngestResult);
     if (json) printJson(r);
     else process.stdout.write(`${text(r)}\n`);
   } catch (err) {
@@ -45,6 +57,8 @@ function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): v
       '--embeddings <file>',
       'embeddings .npy (rows in the order of images) or .jsonl ({id, embedding})',
     )
+    .option('--images <dir>', "folder holding the images (each image's file_name is relative to it)")
+    .option('--strict-media', 'refuse the import when an image file is missing')
     .option('--no-analyze', 'skip computing metrics and findings after the import')
     .option('--json', 'print the result as one JSON document')
     .action(async (o) =>
@@ -53,6 +67,8 @@ function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): v
         () =>
           ctx.withDeps((deps) =>
             ingestCoco(deps, {
+              images: o.images,
+              strictMedia: o.strictMedia,
               run: o.run,
               dataset: o.dataset,
               gt: o.gt,
@@ -76,8 +92,14 @@ function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): v
     .option('--probs <file>', 'predicted probabilities .npy (N × K, rows sum to 1)')
     .option(
       '--table <file>',
-      'CSV (id,label,p_0..p_{k-1}[,image_url,width,height]) or JSONL ({id,label,probs,…})',
+      'CSV (id,label,p_0..p_{k-1}[,image,text,image_url,width,height]) or JSONL ({id,label,probs,image?,text?,…})',
     )
+    .option(
+      '--images <dir>',
+      'folder holding the images: <row id>.<png|jpg|jpeg|webp|gif>, or paths in an image column relative to it',
+    )
+    .option('--texts <file>', 'texts of the rows: one per line in row order, or .jsonl ({id, text})')
+    .option('--strict-media', 'refuse the import when an image file is missing')
     .option('--embeddings <file>', 'embeddings .npy (N × D, same row order) or .jsonl ({id, embedding})')
     .option('--ids <file>', 'row ids for .npy input, one per line (default: the row index)')
     .option('--class-names <file>', 'class names, one per line (default: 0..K-1)')
@@ -98,6 +120,9 @@ function addSubcommands(ingest: Command, ctx: Parameters<RegisterCommand>[1]): v
               embeddings: o.embeddings,
               ids: o.ids,
               classNames: o.classNames,
+              images: o.images,
+              texts: o.texts,
+              strictMedia: o.strictMedia,
               analyze: o.analyze,
             }),
           ),

@@ -22,6 +22,8 @@ import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
 import { CopyWriter } from './pgcopy.ts';
 import { ensureDatasetAndRun, writeVectors } from './write.ts';
+import { planCocoMedia } from '../media/ingest.ts';
+import { writeRowMedia } from '../store/media.ts';
 
 const CHUNK = 20000;
 
@@ -127,7 +129,10 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       await mergeAnnotations(tx, ids.datasetId, fresh);
       await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
       if (vectors) await writeVectors(tx, vectors, ids);
-      return { run, dataset, ...(await countImport(tx, ids.datasetId, ids.runId)) };
+      const media = await planCocoMedia(tx, gt.images, opts);
+      if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
+      const counts = await countImport(tx, ids.datasetId, ids.runId);
+      return { run, dataset, ...counts, ...(media ? { media: media.report } : {}) };
     });
     if (analyze) await analyzeRun(deps, runId);
     return result;
@@ -149,7 +154,12 @@ function ensureDatasetAndRunFor(
     sourceClassIds: gt.sourceClassIds,
     source: {
       kind: 'detection',
-      files: { gt: opts.gt, pred: opts.pred, ...(opts.embeddings ? { embeddings: opts.embeddings } : {}) },
+      files: {
+        gt: opts.gt,
+        pred: opts.pred,
+        ...(opts.embeddings ? { embeddings: opts.embeddings } : {}),
+        ...(opts.images ? { images: opts.images } : {}),
+      },
     },
   });
 }
