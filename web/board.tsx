@@ -268,6 +268,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
             rowId,
             id: detail.row.id,
             imageUrl: detail.row.imageUrl,
+            text: detail.row.text,
             width: detail.row.width,
             height: detail.row.height,
             label: null,

@@ -20,6 +20,21 @@ export function boxSegment(box: CropBox): string {
 }
 
 /**
+ * The board's path for a row's thumbnail, or null when the row has no image. Pure: pages call it
+ * while rendering.
+ *
+ * @example
+ * mediaThumbPath({ rowId: 7, imageUrl: 'http://images.cocodataset.org/x.jpg' }); // '/media/rows/7/thumb/256'
+ */
+export function mediaThumbPath(row: MediaRow, size: ThumbSize = CARD_THUMB): string | null {
+  const ref = parseMediaRef(row.imageUrl);
+  if (!ref) return null;
+  // Same-site images (the old demo's SVGs) are small vectors already.
+  if (ref.kind === 'site') return ref.path;
+  return `${rowPath(row.rowId)}/thumb/${size}`;
+}
+
+/**
  * The one place that turns a row's stored image into a URL. Pages and the API get same-site
  * paths (images always come from the board, whatever their source); Slack gets absolute,
  * signed, expiring URLs when LOUPE_PUBLIC_URL and LOUPE_SECRET are set.
@@ -40,13 +55,7 @@ export function createMediaUrls({
 }) {
   const base = publicUrl ? publicUrl.replace(/\/+$/, '') : null;
 
-  const thumb = (row: MediaRow, size: ThumbSize = CARD_THUMB): string | null => {
-    const ref = parseMediaRef(row.imageUrl);
-    if (!ref) return null;
-    // Same-site images (the old demo's SVGs) are small vectors already.
-    if (ref.kind === 'site') return ref.path;
-    return `${rowPath(row.rowId)}/thumb/${size}`;
-  };
+  const thumb = mediaThumbPath;
 
   return {
     thumb,

@@ -40,9 +40,14 @@ export interface ErrorItem {
   confidence: number;
   iou: number | null;
   imageUrl: string | null;
+  /** The start of the row's text (text datasets). */
+  text: string | null;
   width: number | null;
   height: number | null;
 }
+
+/** Characters of a row's text a gallery page carries (a card shows the start). */
+const CARD_TEXT_CHARS = 400;
 
 export interface ErrorPage {
   items: ErrorItem[];
@@ -183,6 +188,7 @@ export async function listErrors(
         confidence: rowScores.confidence,
         iou: rowScores.iou,
         imageUrl: dataRows.imageUrl,
+        text: sql<string | null>`left(${dataRows.text}, ${CARD_TEXT_CHARS})`,
         width: dataRows.width,
         height: dataRows.height,
       })
