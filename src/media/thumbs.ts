@@ -38,11 +38,11 @@ const MAX_INPUT_PIXELS = 16384 * 16384;
 export function createThumbCache({ dir, quality = 80 }: { dir: string; quality?: number }) {
   const inFlight = new Map<string, Promise<Thumb>>();
 
-  async function make(source: string, path: string, etag: string, size: number, box?: CropBox) {
+  async function encode(source: string, size: number, box?: CropBox): Promise<Buffer> {
     let image = sharp(source, { failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS }).autoOrient();
     if (box) {
       // Crops are in displayed coordinates: orient first, then cut.
-      const oriented = await image.toBuffer({ resolveWithObject: true });
+      const oriented = await image.raw().toBuffer({ resolveWithObject: true });
       const { width, height } = oriented.info;
       const left = Math.max(0, Math.min(width - 1, Math.floor(box.x)));
       const top = Math.max(0, Math.min(height - 1, Math.floor(box.y)));
@@ -52,13 +52,17 @@ export function createThumbCache({ dir, quality = 80 }: { dir: string; quality?:
         raw: { width, height, channels: oriented.info.channels as 1 | 2 | 3 | 4 },
       }).extract({ left, top, width: w, height: h });
     }
+    return image
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality, mozjpeg: false })
+      .toBuffer();
+  }
+
+  async function make(source: string, path: string, etag: string, size: number, box?: CropBox) {
     let bytes: Buffer;
     try {
-      bytes = await image
-        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-        .flatten({ background: '#ffffff' })
-        .jpeg({ quality, mozjpeg: false })
-        .toBuffer();
+      bytes = await encode(source, size, box);
     } catch (err) {
       throw new MediaError(415, `not an image sharp can read (${(err as Error).message})`);
     }
