@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { ingestClassification, ingestCoco } from '../ingest/index.ts';
 import { listRuns } from '../store/runs.ts';
 import { writeDemoFiles } from './files.ts';
+import { writeDemoImages } from './images.ts';
 import { DEMO_SEED, DIGITS_DEMO, SHAPES_DEMO } from './settings.ts';
 
 export interface DemoSummary {
@@ -17,10 +18,10 @@ export const DEMO_RUNS = [DIGITS_DEMO.run, SHAPES_DEMO.runs.v1, SHAPES_DEMO.runs
 
 /**
  * Import the demo through the real importers — the digits table with embeddings as
- * `digits-logreg`, the shapes with per-image embeddings as `shapes-detector-v1` then `-v2` —
+ * `digits-logreg`, the shapes with per-image embeddings as `shapes-detector-v1` then `-v2`, the
+ * images of both written as files at first start and imported with `--images` —
  * when the database has no runs yet, or always with `force` (imports are idempotent, so forcing
  * repairs a partial load).
- * Media routes render the images from the same default seed, so pass another seed only in tests.
  *
  * @example
  * const { loaded, runs } = await loadDemo(deps);
@@ -31,9 +32,12 @@ export async function loadDemo(
     force = false,
     seed = DEMO_SEED,
     analyze = true,
+    imagesDir = join(deps.config.LOUPE_DATA, 'demo-images'),
   }: {
     force?: boolean;
     seed?: number;
+    /** Where the demo's images are written as files (kept: the board serves them from there). */
+    imagesDir?: string;
     /** Run the analysis after each import (the importers' default); off only to save time in tests. */
     analyze?: boolean;
   } = {},
@@ -46,6 +50,7 @@ export async function loadDemo(
   const done: string[] = [];
   try {
     const files = writeDemoFiles(dir, { seed });
+    const images = await writeDemoImages(imagesDir, { seed, shapes: SHAPES_DEMO.images });
     const steps: [string, () => Promise<unknown>][] = [
       [
         DIGITS_DEMO.run,
@@ -56,6 +61,7 @@ export async function loadDemo(
             table: files.digits.table,
             embeddings: files.digits.embeddings,
             classNames: files.digits.classNames,
+            images: images.digits,
             analyze,
           }),
       ],
@@ -68,6 +74,7 @@ export async function loadDemo(
             gt: files.shapes.gt,
             pred: files.shapes.v1,
             embeddings: files.shapes.embeddings,
+            images: images.shapes,
             analyze,
           }),
       ],
@@ -80,6 +87,7 @@ export async function loadDemo(
             gt: files.shapes.gt,
             pred: files.shapes.v2,
             embeddings: files.shapes.embeddings,
+            images: images.shapes,
             analyze,
           }),
       ],
