@@ -30,7 +30,16 @@ import {
 } from './params.ts';
 import { renderPage } from './render.tsx';
 import { withQuery } from './safe-url.ts';
-import { type BoardRun, type ErrorFilter, cardsForRows, decorate, errorsPage, loadRun } from './views.ts';
+import {
+  type BoardRun,
+  type ErrorFilter,
+  OUTCOMES,
+  type Outcome,
+  cardsForRows,
+  decorate,
+  errorsPage,
+  loadRun,
+} from './views.ts';
 
 export const UNCERTAINTY = ['least', 'margin', 'entropy'] as const;
 type Strategy = (typeof UNCERTAINTY)[number];
@@ -38,8 +47,13 @@ type Strategy = (typeof UNCERTAINTY)[number];
 /** Parse the gallery filter from the query string; unknown classes are refused with suggestions. */
 export function parseErrorFilter(run: BoardRun, q: Record<string, string>): ErrorFilter {
   const detection = run.kind === 'detection';
+  // Classification views filter by outcome; an iou_lt from an older link still means what it did.
+  const outcome = detection || q.iou_lt ? undefined : parseOutcome(q.outcome);
   return {
-    iouBelow: parseIouBelow(q.iou_lt),
+    iouBelow: outcome ? (outcome === 'wrong' ? 0.5 : null) : parseIouBelow(q.iou_lt),
+    outcome,
+    minConfidence: parseFraction(q.conf_min, 'conf_min'),
+    maxConfidence: parseFraction(q.conf_max, 'conf_max'),
     sort: parseSort(q.sort),
     limit: parseLimit(q.limit),
     cursor: parseCursor(q.cursor),
@@ -48,6 +62,21 @@ export function parseErrorFilter(run: BoardRun, q: Record<string, string>): Erro
     tag: optionalText(q.tag, 'tag', 64),
     decision: parseDecision(q.decision),
   };
+}
+
+function parseOutcome(raw: string | undefined): Outcome {
+  if (raw === undefined || raw === '') return 'wrong';
+  if ((OUTCOMES as string[]).includes(raw)) return raw as Outcome;
+  throw new BoardError(400, `outcome must be one of ${OUTCOMES.join(', ')}, got "${raw.slice(0, 40)}"`);
+}
+
+/** An optional number in [0, 1] (a confidence bound). */
+function parseFraction(raw: string | undefined, field: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const v = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(v >= 0 && v <= 1))
+    throw new BoardError(400, `${field} must be a number between 0 and 1, got "${raw.slice(0, 40)}"`);
+  return v;
 }
 
 export function parseStrategy(raw: string | undefined): Strategy {

@@ -39,8 +39,16 @@ export function className(run: BoardRun, v: number | string | null | undefined):
   return run.classNames[v] ?? String(v);
 }
 
+/** What a classification errors view shows: wrong answers, right ones, or both. */
+export type Outcome = 'wrong' | 'right' | 'all';
+export const OUTCOMES: Outcome[] = ['wrong', 'right', 'all'];
+
 export interface ErrorFilter {
   iouBelow: number | null;
+  /** Classification: which answers to show (the IoU of a classification row is 1 right, 0 wrong). */
+  outcome?: Outcome;
+  minConfidence?: number;
+  maxConfidence?: number;
   sort: Sort;
   limit: number;
   cursor?: string;
@@ -56,6 +64,9 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     runId: run.id,
     // "all" means no IoU filter: every IoU is below 2.
     iouBelow: f.iouBelow ?? 2,
+    iouAtLeast: f.outcome === 'right' ? 0.5 : undefined,
+    minConfidence: f.minConfidence,
+    maxConfidence: f.maxConfidence,
     sort: f.sort,
     limit: f.limit,
     cursor: f.cursor,
@@ -79,7 +90,9 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     label: className(run, it.label),
     predicted: className(run, it.predicted),
     confidence: it.confidence,
-    iou: it.iou,
+    // A classification row's IoU is only right/wrong; its card says so with label and prediction.
+    iou: run.kind === 'detection' ? it.iou : null,
+    labelQuality: run.kind === 'classification' ? it.labelQuality : null,
   }));
   return { cards: await decorate(deps, run, cards), total: page.total, nextCursor: page.nextCursor };
 }
@@ -162,7 +175,8 @@ export async function cardsForRows(
       label: run.kind === 'classification' ? (gt?.labelName ?? null) : className(run, score?.label ?? null),
       predicted: className(run, score?.predicted ?? null),
       confidence: score?.confidence ?? null,
-      iou: score?.iou ?? null,
+      iou: run.kind === 'detection' ? (score?.iou ?? null) : null,
+      labelQuality: run.kind === 'classification' ? (score?.labelQuality ?? null) : null,
       boxes: run.kind === 'detection' ? rowBoxes(d, run.id) : [],
       ...extra(rowId),
     });

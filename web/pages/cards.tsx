@@ -25,6 +25,8 @@ export interface Card {
   predicted: string | null;
   confidence: number | null;
   iou: number | null;
+  /** Label quality (classification findings; lower = more likely mislabeled). */
+  labelQuality?: number | null;
   /** Why the row is here, in words ("model 97% sure this is a 7; labeled 1"). */
   reason?: string;
   score?: { name: string; value: number } | null;
@@ -122,6 +124,14 @@ export function CardView({ card, run }: { card: Card; run?: string }) {
           <>
             <dt>IoU</dt>
             <dd class="iou">{card.iou.toFixed(2)}</dd>
+          </>
+        ) : null}
+        {card.labelQuality != null ? (
+          <>
+            <dt>quality</dt>
+            <dd class="quality" title="label quality: lower means more likely mislabeled">
+              {card.labelQuality.toFixed(2)}
+            </dd>
           </>
         ) : null}
         {card.score ? (
