@@ -10,7 +10,7 @@ import { findSimilar } from '../src/vectors/similar.ts';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
-import type { Card } from './pages/cards.tsx';
+import { type Card, CardGrid } from './pages/cards.tsx';
 import { GalleryPage } from './pages/gallery.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ProjectorPage } from './pages/projector.tsx';
@@ -240,6 +240,8 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
     const unlabeledOnly = c.req.query('unlabeled') !== '0';
     const { items } = await findSimilar(deps, { runId: run.id, rowIds, limit, unlabeledOnly });
     const distance = new Map(items.map((it) => [it.rowId, it.distance]));
+    // The rows asked about come first, so the results can be judged against them.
+    const asked = await cardsForRows(deps, run, rowIds);
     const cards = await cardsForRows(
       deps,
       run,
@@ -252,6 +254,13 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
       <QueuePage
         title={`Rows similar to ${rowIds.length} selected`}
         intro={`${unlabeledOnly ? 'Unlabeled rows' : 'Rows'} nearest in embedding space to the selection, closest first: ready to batch.`}
+        controls={
+          <section class="query-rows" aria-label="selected rows">
+            <h2>Selected ({asked.length})</h2>
+            <CardGrid cards={asked} run={run.name} runId={run.id} actions={false} />
+            <h2>Nearest</h2>
+          </section>
+        }
         run={run}
         cards={cards}
         batches={await openBatchNames(deps)}

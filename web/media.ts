@@ -87,7 +87,8 @@ export function createMediaRoutes(
 
   app.use('*', mediaAccess(deps, access));
   app.onError((err, c) => {
-    if (err instanceof MediaError) return c.json({ error: err.message }, err.status);
+    if (err instanceof MediaError)
+      return err.location ? c.redirect(err.location, 302) : c.json({ error: err.message }, err.status);
     throw err;
   });
 

@@ -50,7 +50,8 @@ export function createMediaService(deps: Deps, { dir, remote: remoteOpts = {} }:
     const row = await findRowMedia(deps.db, rowId);
     if (!row) throw new MediaError(404, `no row ${rowId}`);
     const ref = parseMediaRef(row.imageUrl);
-    if (!ref || ref.kind === 'site') throw new MediaError(404, `row ${rowId} has no image to serve`);
+    if (!ref) throw new MediaError(404, `row ${rowId} has no image`);
+    if (ref.kind === 'site') throw new MediaError(404, `row ${rowId}: image at ${ref.path}`, ref.path);
     if (ref.kind === 'remote') return remote.get(ref.url);
     const root = await rootPath(ref.rootId);
     if (!root) throw new MediaError(404, `row ${rowId}: its image folder is not registered`);
