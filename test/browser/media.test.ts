@@ -165,6 +165,45 @@ describe('images from folders in headless Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('fits a 390-px-wide phone screen on every page of both runs', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await (await phone.newPage()).goto(`${base}${signLink(SECRET, { path: '/', user: 'U123' }, new Date())}`);
+    const page = watch(await phone.newPage());
+    const overflowing: string[] = [];
+    for (const path of [
+      '/',
+      '/runs/coco-files',
+      '/runs/coco-files/gallery',
+      '/runs/colours',
+      '/runs/colours/gallery',
+      '/runs/colours/mislabels',
+      '/runs/colours/uncertain',
+      '/rows/1?run=coco-files',
+      '/rows/101?run=colours',
+    ]) {
+      const res = await page.goto(`${base}${path}`);
+      expect(res?.status(), path).toBe(200);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 390) overflowing.push(`${path}: ${width}px`);
+      if (path === '/runs/coco-files' || path === '/rows/101?run=colours')
+        await page.screenshot({
+          path: `${ARTIFACTS}/media-390${path.replace(/[/?=]+/g, '-')}.png`,
+          fullPage: true,
+        });
+    }
+    expect(overflowing).toEqual([]);
+    expect(errors).toEqual([]);
+    await phone.close();
+  }, 120_000);
+
+  it('shows the 80-class overview of the COCO run', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${base}/runs/coco-files`);
+    await page.screenshot({ path: `${ARTIFACTS}/media-coco-overview.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses the images to a browser without a session', async () => {
     const other = await browser.newContext();
     const page = await other.newPage();
