@@ -61,9 +61,22 @@ export const dataRows = pgTable(
     width: integer('width'),
     height: integer('height'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+    /** The row's text, for text datasets (reviews, posts); shown where an image would be. */
+    text: text('text'),
   },
   (t) => [uniqueIndex('data_rows_dataset_external_uq').on(t.datasetId, t.externalId)],
 );
+
+/**
+ * Folders registered at ingest (`--images DIR`): the only places the board serves files from.
+ * A row's file image is stored as `root:<id>/<path relative to the folder>`.
+ */
+export const mediaRoots = pgTable('media_roots', {
+  id: serial('id').primaryKey(),
+  /** The folder's real path (symlinks resolved) when it was registered. */
+  path: text('path').notNull().unique(),
+  createdAt: createdAt(),
+});
 
 /** Ground truth: a classification label (no box) or a detection box. */
 export const annotations = pgTable(

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Decision } from '../db/schema.ts';
 import type { Deps } from '../src/deps.ts';
+import { mediaThumbPath } from '../src/media/urls.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';
 import { listProjection } from '../src/store/projections.ts';
 import { latestDecisions } from '../src/store/reviews.ts';
@@ -54,6 +55,12 @@ async function decisionsOf(deps: Deps, rowIds: number[]): Promise<Map<number, st
  * @example
  * app.route('/api', createApiRoutes(deps));
  */
+/** An item with the URL of its thumbnail, from the media module (null when it has no image). */
+const withThumb = <T extends { rowId: number; imageUrl: string | null }>(item: T) => ({
+  ...item,
+  thumbUrl: mediaThumbPath(item),
+});
+
 export function createApiRoutes(deps: Deps) {
   const app = new Hono<BoardEnv>();
 
@@ -72,7 +79,10 @@ export function createApiRoutes(deps: Deps) {
       run: run.name,
       total: page.total,
       nextCursor: page.nextCursor,
-      items: page.cards.map(({ boxes, ...card }) => ({ ...card, boxes: boxes?.length ? boxes : undefined })),
+      items: page.cards.map(({ boxes, ...card }) => ({
+        ...withThumb(card),
+        boxes: boxes?.length ? boxes : undefined,
+      })),
     });
   });
 
@@ -87,7 +97,7 @@ export function createApiRoutes(deps: Deps) {
       run: run.name,
       total: page.total,
       nextCursor: page.nextCursor,
-      items: page.items,
+      items: page.items.map(withThumb),
     });
   });
 
@@ -103,7 +113,7 @@ export function createApiRoutes(deps: Deps) {
     return c.json({
       run: run.name,
       strategy,
-      items,
+      items: items.map(withThumb),
     });
   });
 

@@ -14,6 +14,7 @@ import { BoardError, errorResponse } from './errors.tsx';
 import { createIngestRoutes } from './ingest-api.ts';
 import { createLocalCliRoutes } from './local-cli.ts';
 import { createMediaRoutes } from './media.ts';
+import { type MediaService, createMediaService } from '../src/media/service.ts';
 import { createPlaygroundRoutes } from './playground.tsx';
 import { createStaticRoutes } from './static.ts';
 
@@ -32,7 +33,7 @@ const SESSION_PATHS = [
   '/playground',
   '/playground/*',
 ];
-// Demo images are public data, and Slack fetches thumbnails without a session.
+// Media check access themselves: a session, or a signed media URL (Slack fetches without a cookie).
 const PUBLIC_PATHS = ['/healthz', '/auth/*', '/static/*', '/media/*', '/favicon.ico'];
 
 export interface WebAppOptions {
@@ -40,6 +41,8 @@ export interface WebAppOptions {
   playground?: PlaygroundService;
   /** Key of this serve process (written to the data folder's lock): the local CLI hands its commands over with it. */
   localKey?: string;
+  /** The media module; default: one over LOUPE_DATA/media. */
+  media?: MediaService;
 }
 
 /**
@@ -52,6 +55,7 @@ export interface WebAppOptions {
 export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   const app = new Hono<BoardEnv>();
   const access = createAccess(deps);
+  const media = opts.media ?? createMediaService(deps);
   deps.logger.info(describeAccess(access.mode, deps.config.HOST));
 
   const headers = secureHeaders({
@@ -60,7 +64,8 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
       scriptSrc: ["'self'"],
       // vega-embed and vega-tooltip inject their small stylesheets at run time.
       styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:', 'https:'],
+      // Remote images are fetched and cached by the server (src/media), so pages load none.
+      imgSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
       objectSrc: ["'none'"],
       baseUri: ["'self'"],
@@ -110,7 +115,7 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
   app.route('/static', createStaticRoutes());
   app.route('/api', createApiRoutes(deps));
-  app.route('/media', createMediaRoutes(deps));
+  app.route('/media', createMediaRoutes(deps, { access, media }));
   if (opts.playground) app.route('/playground', createPlaygroundRoutes(deps, opts.playground));
   app.route('/', createBoardRoutes(deps, { playground: !!opts.playground }));
 

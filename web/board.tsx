@@ -10,7 +10,7 @@ import { findSimilar } from '../src/vectors/similar.ts';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
-import type { Card } from './pages/cards.tsx';
+import { type Card, CardGrid } from './pages/cards.tsx';
 import { GalleryPage } from './pages/gallery.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ProjectorPage } from './pages/projector.tsx';
@@ -30,7 +30,16 @@ import {
 } from './params.ts';
 import { renderPage } from './render.tsx';
 import { withQuery } from './safe-url.ts';
-import { type BoardRun, type ErrorFilter, cardsForRows, decorate, errorsPage, loadRun } from './views.ts';
+import {
+  type BoardRun,
+  type ErrorFilter,
+  OUTCOMES,
+  type Outcome,
+  cardsForRows,
+  decorate,
+  errorsPage,
+  loadRun,
+} from './views.ts';
 
 export const UNCERTAINTY = ['least', 'margin', 'entropy'] as const;
 type Strategy = (typeof UNCERTAINTY)[number];
@@ -38,8 +47,13 @@ type Strategy = (typeof UNCERTAINTY)[number];
 /** Parse the gallery filter from the query string; unknown classes are refused with suggestions. */
 export function parseErrorFilter(run: BoardRun, q: Record<string, string>): ErrorFilter {
   const detection = run.kind === 'detection';
+  // Classification views filter by outcome; an iou_lt from an older link still means what it did.
+  const outcome = detection || q.iou_lt ? undefined : parseOutcome(q.outcome);
   return {
-    iouBelow: parseIouBelow(q.iou_lt),
+    iouBelow: outcome ? (outcome === 'wrong' ? 0.5 : null) : parseIouBelow(q.iou_lt),
+    outcome,
+    minConfidence: parseFraction(q.conf_min, 'conf_min'),
+    maxConfidence: parseFraction(q.conf_max, 'conf_max'),
     sort: parseSort(q.sort),
     limit: parseLimit(q.limit),
     cursor: parseCursor(q.cursor),
@@ -48,6 +62,21 @@ export function parseErrorFilter(run: BoardRun, q: Record<string, string>): Erro
     tag: optionalText(q.tag, 'tag', 64),
     decision: parseDecision(q.decision),
   };
+}
+
+function parseOutcome(raw: string | undefined): Outcome {
+  if (raw === undefined || raw === '') return 'wrong';
+  if ((OUTCOMES as string[]).includes(raw)) return raw as Outcome;
+  throw new BoardError(400, `outcome must be one of ${OUTCOMES.join(', ')}, got "${raw.slice(0, 40)}"`);
+}
+
+/** An optional number in [0, 1] (a confidence bound). */
+function parseFraction(raw: string | undefined, field: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const v = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(v >= 0 && v <= 1))
+    throw new BoardError(400, `${field} must be a number between 0 and 1, got "${raw.slice(0, 40)}"`);
+  return v;
 }
 
 export function parseStrategy(raw: string | undefined): Strategy {
@@ -212,6 +241,8 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
     const unlabeledOnly = c.req.query('unlabeled') !== '0';
     const { items } = await findSimilar(deps, { runId: run.id, rowIds, limit, unlabeledOnly });
     const distance = new Map(items.map((it) => [it.rowId, it.distance]));
+    // The rows asked about come first, so the results can be judged against them.
+    const asked = await cardsForRows(deps, run, rowIds);
     const cards = await cardsForRows(
       deps,
       run,
@@ -224,6 +255,13 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
       <QueuePage
         title={`Rows similar to ${rowIds.length} selected`}
         intro={`${unlabeledOnly ? 'Unlabeled rows' : 'Rows'} nearest in embedding space to the selection, closest first: ready to batch.`}
+        controls={
+          <section class="query-rows" aria-label="selected rows">
+            <h2>Selected ({asked.length})</h2>
+            <CardGrid cards={asked} run={run.name} runId={run.id} actions={false} />
+            <h2>Nearest</h2>
+          </section>
+        }
         run={run}
         cards={cards}
         batches={await openBatchNames(deps)}
@@ -269,6 +307,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
             rowId,
             id: detail.row.id,
             imageUrl: detail.row.imageUrl,
+            text: detail.row.text,
             width: detail.row.width,
             height: detail.row.height,
             label: null,

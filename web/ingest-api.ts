@@ -21,8 +21,8 @@ const KINDS: Record<
   }
 > = {
   classification: {
-    files: ['labels', 'probs', 'table', 'embeddings', 'ids', 'classNames'],
-    fields: ['run', 'dataset', 'analyze'],
+    files: ['labels', 'probs', 'table', 'embeddings', 'ids', 'classNames', 'texts'],
+    fields: ['run', 'dataset', 'analyze', 'images', 'strictMedia'],
     run: (deps, f, p, analyze) =>
       ingestClassification(deps, {
         run: f.run,
@@ -33,12 +33,15 @@ const KINDS: Record<
         embeddings: p.embeddings,
         ids: p.ids,
         classNames: p.classNames,
+        images: f.images,
+        texts: p.texts,
+        strictMedia: f.strictMedia === 'true',
         analyze,
       }),
   },
   coco: {
     files: ['gt', 'pred', 'embeddings'],
-    fields: ['run', 'dataset', 'analyze'],
+    fields: ['run', 'dataset', 'analyze', 'images', 'strictMedia'],
     run: (deps, f, p, analyze) => {
       if (!p.gt) throw new IngestError('--gt: missing, expected the COCO ground truth (instances.json)');
       if (!p.pred) throw new IngestError('--pred: missing, expected a COCO results list');
@@ -48,6 +51,8 @@ const KINDS: Record<
         gt: p.gt,
         pred: p.pred,
         embeddings: p.embeddings,
+        images: f.images,
+        strictMedia: f.strictMedia === 'true',
         analyze,
       });
     },

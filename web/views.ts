@@ -43,8 +43,16 @@ export function className(run: BoardRun, v: number | string | null | undefined):
   return run.classNames[v] ?? String(v);
 }
 
+/** What a classification errors view shows: wrong answers, right ones, or both. */
+export type Outcome = 'wrong' | 'right' | 'all';
+export const OUTCOMES: Outcome[] = ['wrong', 'right', 'all'];
+
 export interface ErrorFilter {
   iouBelow: number | null;
+  /** Classification: which answers to show (the IoU of a classification row is 1 right, 0 wrong). */
+  outcome?: Outcome;
+  minConfidence?: number;
+  maxConfidence?: number;
   sort: Sort;
   limit: number;
   cursor?: string;
@@ -59,6 +67,9 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
   const page = await listErrors(deps.db, {
     runId: run.id,
     iouBelow: f.iouBelow,
+    iouAtLeast: f.outcome === 'right' ? 0.5 : undefined,
+    minConfidence: f.minConfidence,
+    maxConfidence: f.maxConfidence,
     sort: f.sort,
     limit: f.limit,
     cursor: f.cursor,
@@ -82,13 +93,16 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     rowId: it.rowId,
     id: it.id,
     imageUrl: it.imageUrl,
+    text: it.text,
     width: it.width,
     height: it.height,
     label: className(run, it.label),
     predicted: className(run, it.predicted),
     // Detection: everything on the card is the worst object's, its score included.
     confidence: it.worst !== undefined ? (it.worst?.score ?? null) : it.confidence,
-    iou: it.iou,
+    // A classification row's IoU is only right/wrong; its card says so with label and prediction.
+    iou: run.kind === 'detection' ? it.iou : null,
+    labelQuality: run.kind === 'classification' ? it.labelQuality : null,
     ...(it.objects ? { objects: it.objects } : {}),
     ...(it.worst ? { worst: { kind: it.worst.kind, type: it.worst.type } } : {}),
   }));
@@ -167,12 +181,14 @@ export async function cardsForRows(
       rowId,
       id: d.row.id,
       imageUrl: d.row.imageUrl,
+      text: d.row.text,
       width: d.row.width,
       height: d.row.height,
       label: run.kind === 'classification' ? (gt?.labelName ?? null) : className(run, score?.label ?? null),
       predicted: className(run, score?.predicted ?? null),
       confidence: score?.confidence ?? null,
-      iou: score?.iou ?? null,
+      iou: run.kind === 'detection' ? (score?.iou ?? null) : null,
+      labelQuality: run.kind === 'classification' ? (score?.labelQuality ?? null) : null,
       boxes: run.kind === 'detection' ? rowBoxes(d, run.id) : [],
       ...extra(rowId),
     });

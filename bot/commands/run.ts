@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Deps } from '../../src/deps.ts';
+import { createMediaUrls } from '../../src/media/urls.ts';
 import type { RunRef } from '../../src/store/run-lookup.ts';
 import type { SlackMessage } from '../blocks/kit.ts';
 import { actions, button } from '../blocks/kit.ts';
@@ -160,6 +161,14 @@ async function withDecisions(ctx: CommandContext, items: ListItem[]): Promise<Li
   });
 }
 
+/** A thumbnail Slack can fetch: the media module's signed URL (or a public remote one), else none. */
+function slackImage(ctx: CommandContext, row: { rowId: number; imageUrl: string | null }): string | null {
+  const { config, clock } = ctx.deps;
+  return createMediaUrls({ secret: config.LOUPE_SECRET, publicUrl: config.LOUPE_PUBLIC_URL, clock }).slack(
+    row,
+  );
+}
+
 function className(run: RunRef, v: number | string | null | undefined): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
@@ -179,7 +188,7 @@ async function errorsAnswer(ctx: CommandContext, run: RunRef, iouBelow: number, 
     from: className(run, e.label),
     to: className(run, e.predicted),
     facts: [`confidence ${num(e.confidence, 2)}`, `IoU ${num(e.iou, 2)}`],
-    imageUrl: e.imageUrl,
+    imageUrl: slackImage(ctx, e),
     openUrl: ctx.links.url(`/rows/${e.rowId}`, ctx.user),
     reviewable: true,
   }));
@@ -213,7 +222,7 @@ async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: number) {
       ...(m.methods.length ? [m.methods.join(', ')] : []),
       ...(m.kind !== 'label' ? [m.kind] : []),
     ],
-    imageUrl: m.imageUrl,
+    imageUrl: slackImage(ctx, m),
     openUrl: ctx.links.url(`/rows/${m.rowId}`, ctx.user),
     reviewable: true,
   }));
@@ -247,7 +256,7 @@ async function uncertainAnswer(
       `predicted ${safeText(className(run, u.predicted) ?? '–', 80)}`,
       `${cmd.strategy} ${num(u.score, 3)}`,
     ],
-    imageUrl: u.imageUrl,
+    imageUrl: slackImage(ctx, u),
     openUrl: ctx.links.url(`/rows/${u.rowId}`, ctx.user),
     reviewable: false,
   }));

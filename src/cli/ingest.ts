@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import {
@@ -15,10 +16,23 @@ import { printJson } from './output.ts';
 function summary(r: IngestResult): string {
   if (r.unchanged)
     return `Run "${r.run}" in dataset "${r.dataset}" is unchanged: these files are already imported (${counted(r.rows, 'row')}).`;
+  const media = r.media
+    ? ` Media: ${counted(r.media.images, 'image')}, ${counted(r.media.texts, 'text')}.`
+    : '';
   return (
     `Imported run "${r.run}" into dataset "${r.dataset}": ${counted(r.rows, 'row')}, ` +
     `${counted(r.annotations, 'annotation')}, ${counted(r.predictions, 'prediction')}, ` +
-    `${counted(r.embeddings, 'embedding')}.`
+    `${counted(r.embeddings, 'embedding')}.${media}`
+  );
+}
+
+/** Missing image files do not stop an import (unless --strict-media), but they are never silent. */
+function warnMissing(ctx: CliContext, r: IngestResult): void {
+  const m = r.media;
+  if (!m?.missing) return;
+  const more = m.missing > m.missingNames.length ? ', …' : '';
+  ctx.io.err(
+    `loupe ingest: warning: ${counted(m.missing, 'image file')} not found (${m.missingNames.join(', ')}${more}); those rows show no image. Use --strict-media to refuse the import instead.\n`,
   );
 }
 
@@ -31,6 +45,7 @@ async function report<T>(
 ): Promise<void> {
   try {
     const r = await work();
+    warnMissing(ctx, r as IngestResult);
     if (json) printJson(ctx.io, r);
     else ctx.io.out(`${text(r)}\n`);
   } catch (err) {
@@ -83,6 +98,15 @@ function remoteOptions(command: Command): Command {
     );
 }
 
+/**
+ * The media options as form fields. The image folder is the server's to read, so it travels as an
+ * absolute path: right for the `loupe serve` on this machine; for --server, a folder on that machine.
+ */
+const mediaFields = (o: { images?: string; strictMedia?: boolean }) => ({
+  images: o.images ? resolve(o.images) : undefined,
+  strictMedia: o.strictMedia ? 'true' : undefined,
+});
+
 /** The analyze flag as a form field: only its opt-out travels. */
 const analyzeField = (analyze: boolean) => (analyze === false ? 'false' : undefined);
 
@@ -99,6 +123,8 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
         '--embeddings <file>',
         'embeddings .npy (rows in the order of images) or .jsonl ({id, embedding})',
       )
+      .option('--images <dir>', "folder holding the images (each image's file_name is relative to it)")
+      .option('--strict-media', 'refuse the import when an image file is missing')
       .option('--no-analyze', 'skip computing metrics and findings after the import')
       .option('--json', 'print the result as one JSON document'),
   ).action(async (o) =>
@@ -111,11 +137,13 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
           o,
           'coco',
           {
-            fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze) },
+            fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze), ...mediaFields(o) },
             files: { gt: o.gt, pred: o.pred, embeddings: o.embeddings },
           },
           (deps) =>
             ingestCoco(deps, {
+              images: o.images,
+              strictMedia: o.strictMedia,
               run: o.run,
               dataset: o.dataset,
               gt: o.gt,
@@ -140,8 +168,14 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
       .option('--probs <file>', 'predicted probabilities .npy (N × K, rows sum to 1)')
       .option(
         '--table <file>',
-        'CSV (id,label,p_0..p_{k-1}[,image_url,width,height]) or JSONL ({id,label,probs,…})',
+        'CSV (id,label,p_0..p_{k-1}[,image,text,image_url,width,height]) or JSONL ({id,label,probs,image?,text?,…})',
       )
+      .option(
+        '--images <dir>',
+        'folder holding the images: <row id>.<png|jpg|jpeg|webp|gif>, or paths in an image column relative to it',
+      )
+      .option('--texts <file>', 'texts of the rows: one per line in row order, or .jsonl ({id, text})')
+      .option('--strict-media', 'refuse the import when an image file is missing')
       .option('--embeddings <file>', 'embeddings .npy (N × D, same row order) or .jsonl ({id, embedding})')
       .option('--ids <file>', 'row ids for .npy input, one per line (default: the row index)')
       .option('--class-names <file>', 'class names, one per line (default: 0..K-1)')
@@ -158,8 +192,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
           o,
           'classification',
           {
-            fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze) },
+            fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze), ...mediaFields(o) },
             files: {
+              texts: o.texts,
               labels: o.labels,
               probs: o.probs,
               table: o.table,
@@ -178,6 +213,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               embeddings: o.embeddings,
               ids: o.ids,
               classNames: o.classNames,
+              images: o.images,
+              texts: o.texts,
+              strictMedia: o.strictMedia,
               analyze: o.analyze,
             }),
         ),

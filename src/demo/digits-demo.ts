@@ -1,14 +1,13 @@
 import { readNpy } from '../ingest/npy.ts';
 import { DIGITS_FILES, DIGIT_CLASS_NAMES, type DigitsData, readDigits } from './digits.ts';
 import { type LabelNoisePlan, planLabelNoise } from './label-noise.ts';
-import { DIGITS_DEMO, digitImageUrl } from './settings.ts';
+import { DIGITS_DEMO } from './settings.ts';
 
 export interface DigitsDemoRow {
   id: string;
   /** Class index as given (possibly flipped), or null for the unlabeled pool. */
   label: number | null;
   probs: number[];
-  image_url: string;
   metadata: { trueLabel: number; flipped: true } | null;
 }
 
@@ -63,7 +62,6 @@ export function buildDigitsDemo({
     id: String(i),
     label: plan.given[i],
     probs: Array.from(probs.subarray(i * k, (i + 1) * k), float32Text),
-    image_url: digitImageUrl(i),
     metadata: flipped.has(i) ? { trueLabel: data.labels[i], flipped: true as const } : null,
   }));
   return { data, plan, rows };

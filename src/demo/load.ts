@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { ingestClassification, ingestCoco } from '../ingest/index.ts';
 import { listRuns } from '../store/runs.ts';
 import { writeDemoFiles } from './files.ts';
+import { writeDemoImages } from './images.ts';
 import { DEMO_SEED, DIGITS_DEMO, SHAPES_DEMO } from './settings.ts';
 
 export interface DemoSummary {
@@ -17,10 +18,11 @@ export const DEMO_RUNS = [DIGITS_DEMO.run, SHAPES_DEMO.runs.v1, SHAPES_DEMO.runs
 
 /**
  * Import the demo through the real importers — the digits table with embeddings as
- * `digits-logreg`, the shapes with per-image embeddings as `shapes-detector-v1` then `-v2` —
- * when the database has no runs yet; when it holds only some of the demo's runs (a load cut
- * short), the missing ones; always with `force` (imports are idempotent). Each import queues its
- * analysis in its own transaction, so a crash after any of them leaves jobs the next start runs.
+ * `digits-logreg`, the shapes with per-image embeddings as `shapes-detector-v1` then `-v2`, the
+ * images of both written as files at first start and imported with `--images` — when the database
+ * has no runs yet; when it holds only some of the demo's runs (a load cut short), the missing ones;
+ * always with `force` (imports are idempotent). Each import queues its analysis in its own
+ * transaction, so a crash after any of them leaves jobs the next start runs.
  * Media routes render the images from the same default seed, so pass another seed only in tests.
  *
  * @example
@@ -33,9 +35,12 @@ export async function loadDemo(
     seed = DEMO_SEED,
     analyze = true,
     wait = true,
+    imagesDir = join(deps.config.LOUPE_DATA, 'demo-images'),
   }: {
     force?: boolean;
     seed?: number;
+    /** Where the demo's images are written as files (kept: the board serves them from there). */
+    imagesDir?: string;
     /** Run the analysis after each import (the importers' default); off only to save time in tests. */
     analyze?: boolean;
     /** Run the queued analysis before returning (default); false leaves it to the job workers. */
@@ -53,6 +58,7 @@ export async function loadDemo(
   const done: string[] = [];
   try {
     const files = writeDemoFiles(dir, { seed });
+    const images = await writeDemoImages(imagesDir, { seed, shapes: SHAPES_DEMO.images });
     const steps: [string, () => Promise<unknown>][] = [
       [
         DIGITS_DEMO.run,
@@ -63,6 +69,7 @@ export async function loadDemo(
             table: files.digits.table,
             embeddings: files.digits.embeddings,
             classNames: files.digits.classNames,
+            images: images.digits,
             analyze,
             wait,
           }),
@@ -76,6 +83,7 @@ export async function loadDemo(
             gt: files.shapes.gt,
             pred: files.shapes.v1,
             embeddings: files.shapes.embeddings,
+            images: images.shapes,
             analyze,
             wait,
           }),
@@ -89,6 +97,7 @@ export async function loadDemo(
             gt: files.shapes.gt,
             pred: files.shapes.v2,
             embeddings: files.shapes.embeddings,
+            images: images.shapes,
             analyze,
             wait,
           }),

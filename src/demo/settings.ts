@@ -1,4 +1,4 @@
-/** The one seed the shipped demo is built from; the media routes render images from it too. */
+/** The one seed the shipped demo is built from; the demo's images are drawn from it too. */
 export const DEMO_SEED = 20240611;
 
 export const DIGITS_DEMO = { dataset: 'digits', run: 'digits-logreg', flipRate: 0.03, holdoutRate: 0.25 };
@@ -8,7 +8,3 @@ export const SHAPES_DEMO = {
   runs: { v1: 'shapes-detector-v1', v2: 'shapes-detector-v2' },
   images: 120,
 };
-
-/** Where the board finds each demo image (relative: the board and bot prefix the public URL). */
-export const digitImageUrl = (rowIndex: number) => `/media/digits/${rowIndex}.svg`;
-export const shapeImageUrl = (imageId: number) => `/media/shapes/${imageId}.svg`;

@@ -1,6 +1,10 @@
 /** Extra per-row fields a table may carry. */
 export interface RowExtras {
   imageUrl?: string | null;
+  /** The `image` column: a path relative to --images, an absolute path, or an http(s) URL. */
+  image?: string | null;
+  /** The `text` column, for text datasets. */
+  text?: string | null;
   width?: number | null;
   height?: number | null;
   metadata?: Record<string, unknown> | null;

@@ -115,9 +115,11 @@ async function openCsv(path: string, classNames: string[] | null): Promise<Class
       `class names: ${classNames.length} names given, expected ${k} (the p_ columns of ${file})`,
     );
   const urlCol = col('image_url');
+  const imageCol = col('image');
+  const textCol = col('text');
   const widthCol = col('width');
   const heightCol = col('height');
-  const known = new Set([idCol, labelCol, urlCol, widthCol, heightCol, ...probCols]);
+  const known = new Set([idCol, labelCol, urlCol, imageCol, textCol, widthCol, heightCol, ...probCols]);
   const metaCols = header.map((_, i) => i).filter((i) => !known.has(i));
   return {
     k,
@@ -141,10 +143,18 @@ async function openCsv(path: string, classNames: string[] | null): Promise<Class
             throw new IngestError(
               `${where()}: ${record.length} fields, expected ${header!.length} as in the header`,
             );
-          const hasExtras = urlCol >= 0 || widthCol >= 0 || heightCol >= 0 || metaCols.length > 0;
+          const hasExtras =
+            urlCol >= 0 ||
+            imageCol >= 0 ||
+            textCol >= 0 ||
+            widthCol >= 0 ||
+            heightCol >= 0 ||
+            metaCols.length > 0;
           const extras: RowExtras | null = hasExtras
             ? {
                 imageUrl: urlCol >= 0 && record[urlCol] !== '' ? record[urlCol] : null,
+                image: imageCol >= 0 && record[imageCol] !== '' ? record[imageCol] : null,
+                text: textCol >= 0 ? record[textCol] : null,
                 width: widthCol >= 0 ? intField(record[widthCol], where, 'width') : null,
                 height: heightCol >= 0 ? intField(record[heightCol], where, 'height') : null,
                 metadata: metaCols.length
@@ -223,8 +233,9 @@ async function openJsonl(path: string, classNames: string[] | null): Promise<Cla
           throw new IngestError(
             `${where()}, field probs: ${show(o.probs)}, expected an array of ${k} numbers`,
           );
-        if (o.image_url !== undefined && o.image_url !== null && typeof o.image_url !== 'string')
-          throw new IngestError(`${where()}, field image_url: ${show(o.image_url)}, expected a string`);
+        for (const field of ['image_url', 'image', 'text'] as const)
+          if (o[field] !== undefined && o[field] !== null && typeof o[field] !== 'string')
+            throw new IngestError(`${where()}, field ${field}: ${show(o[field])}, expected a string`);
         if (
           o.metadata !== undefined &&
           o.metadata !== null &&
@@ -235,7 +246,13 @@ async function openJsonl(path: string, classNames: string[] | null): Promise<Cla
           throw new IngestError(
             `${where()}, field label: ${show(o.label)}, expected an integer, a class name or null`,
           );
-        const hasExtras = o.image_url != null || o.width != null || o.height != null || o.metadata != null;
+        const hasExtras =
+          o.image_url != null ||
+          o.image != null ||
+          o.text != null ||
+          o.width != null ||
+          o.height != null ||
+          o.metadata != null;
         const batch = builder.push({
           line,
           id,
@@ -244,6 +261,8 @@ async function openJsonl(path: string, classNames: string[] | null): Promise<Cla
           extras: hasExtras
             ? {
                 imageUrl: (o.image_url as string | undefined) ?? null,
+                image: (o.image as string | undefined) ?? null,
+                text: (o.text as string | undefined) ?? null,
                 width: intField(o.width, where, 'width'),
                 height: intField(o.height, where, 'height'),
                 metadata: (o.metadata as Record<string, unknown> | undefined) ?? null,
@@ -260,7 +279,7 @@ async function openJsonl(path: string, classNames: string[] | null): Promise<Cla
 }
 
 /**
- * Classification rows from one table: CSV (`id,label,p_0..p_{k-1}[,image_url,width,height]`,
+ * Classification rows from one table: CSV (`id,label,p_0..p_{k-1}[,image,text,image_url,width,height]`,
  * other columns kept as metadata) or JSONL (`{"id","label","probs",…}`), optionally gzipped.
  *
  * @example

@@ -22,6 +22,26 @@ import { readAllLines } from './lines.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
 import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
+import { type RowMediaColumns, planClassificationMedia } from '../media/ingest.ts';
+import { datasetExternalIds, writeRowMedia } from '../store/media.ts';
+
+/** The source, noting each row's `image` and `text` columns on the way through. */
+function noteMediaColumns(source: ClassSource, columns: RowMediaColumns): ClassSource {
+  return {
+    ...source,
+    async *batches() {
+      for await (const b of source.batches()) {
+        if (b.extras)
+          for (let i = 0; i < b.n; i++) {
+            const x = b.extras[i];
+            if (x && (x.image != null || x.text != null))
+              columns.set(b.ids ? b.ids[i] : String(b.start + i), { image: x.image, text: x.text });
+          }
+        yield b;
+      }
+    },
+  };
+}
 
 /**
  * A new dataset from files that can be read more than once, with row ids = the row indices: each
@@ -83,9 +103,13 @@ export async function ingestClassification(
         `${fileLabel(opts.classNames!)}: line ${dup + 1}: class name ${show(classNames[dup])} repeats`,
       );
   }
-  const source: ClassSource = opts.table
-    ? await openTableSource({ table: opts.table, classNames })
-    : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames });
+  const columns: RowMediaColumns = new Map();
+  const source: ClassSource = noteMediaColumns(
+    opts.table
+      ? await openTableSource({ table: opts.table, classNames })
+      : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames }),
+    columns,
+  );
   const vectors = opts.embeddings
     ? await openVectorSource(opts.embeddings, {
         ids: opts.table ? undefined : opts.ids,
@@ -93,7 +117,7 @@ export async function ingestClassification(
       })
     : null;
   const files = Object.fromEntries(
-    (['labels', 'probs', 'table', 'embeddings', 'ids', 'classNames'] as const)
+    (['labels', 'probs', 'table', 'embeddings', 'ids', 'classNames', 'images', 'texts'] as const)
       .filter((key) => opts[key])
       .map((key) => [key, opts[key]]),
   );
@@ -111,37 +135,23 @@ export async function ingestClassification(
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
-      if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows)
-        return { run, dataset, ...(await writeFresh(tx, source, vectors, ids)), unchanged: false };
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
-      await createStage(tx, 'rows');
-      const staged = { rows: 0 };
-      await tx.copyIn(STAGE_TARGET.rows, encodeClassRows(source.batches(), source.k, staged));
-      if (!source.idsAreIndices) {
-        const dup = await findDuplicateId(tx, 'rows');
-        if (dup)
-          throw new IngestError(
-            `${source.locate(dup.second)}: duplicate id ${show(dup.externalId)} (first at ${source.locate(dup.first)}), expected unique ids`,
-          );
-      }
-      if (ids.datasetExisted) {
-        const c = await findLabelConflict(tx, ids.datasetId);
-        if (c) {
-          const fmt = (v: number | null) => (v === null ? 'unlabeled' : `${v} (${source.classNames[v]})`);
-          throw new IngestError(
-            `${source.locateLabel(c.ord)}: row ${show(c.externalId)} has label ${fmt(c.label)}, but dataset "${dataset}" already stores ${fmt(c.stored)} for it; expected the same ground truth for every run of a dataset`,
-          );
-        }
-      }
-      // A new dataset gets a block of row ids, so labels and predictions need no join back.
-      const base = ids.datasetExisted ? undefined : await reserveRowIds(tx, staged.rows);
-      const fresh = !ids.datasetExisted;
-      await mergeRows(tx, ids.datasetId, { fresh, base });
-      await mergeLabels(tx, ids.datasetId, { fresh, base });
-      await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base });
-      if (vectors) await writeVectors(tx, vectors, ids);
-      const counts = await countImport(tx, ids.datasetId, ids.runId);
-      return { run, dataset, ...counts, unchanged: sameCounts(before, counts) };
+      const counts =
+        !ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows
+          ? await writeFresh(tx, source, vectors, ids)
+          : await writeStaged(tx, source, vectors, ids, dataset);
+      const wantsMedia = opts.images || opts.texts || columns.size > 0;
+      const media = wantsMedia
+        ? await planClassificationMedia(tx, await datasetExternalIds(tx, ids.datasetId), columns, opts)
+        : null;
+      if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
+      return {
+        run,
+        dataset,
+        ...counts,
+        unchanged: sameCounts(before, counts),
+        ...(media ? { media: media.report } : {}),
+      };
     });
     if (analyze && wait) await runPipelineNow(deps, runId);
     return result;
@@ -149,4 +159,41 @@ export async function ingestClassification(
     await source.close();
     await vectors?.close();
   }
+}
+
+/** Rows through the staging tables: checks for repeated ids and conflicts with stored labels. */
+async function writeStaged(
+  tx: BulkTx,
+  source: ClassSource,
+  vectors: VectorSource | null,
+  ids: { datasetId: number; runId: number; datasetExisted: boolean; runExisted: boolean },
+  dataset: string,
+) {
+  await createStage(tx, 'rows');
+  const staged = { rows: 0 };
+  await tx.copyIn(STAGE_TARGET.rows, encodeClassRows(source.batches(), source.k, staged));
+  if (!source.idsAreIndices) {
+    const dup = await findDuplicateId(tx, 'rows');
+    if (dup)
+      throw new IngestError(
+        `${source.locate(dup.second)}: duplicate id ${show(dup.externalId)} (first at ${source.locate(dup.first)}), expected unique ids`,
+      );
+  }
+  if (ids.datasetExisted) {
+    const c = await findLabelConflict(tx, ids.datasetId);
+    if (c) {
+      const fmt = (v: number | null) => (v === null ? 'unlabeled' : `${v} (${source.classNames[v]})`);
+      throw new IngestError(
+        `${source.locateLabel(c.ord)}: row ${show(c.externalId)} has label ${fmt(c.label)}, but dataset "${dataset}" already stores ${fmt(c.stored)} for it; expected the same ground truth for every run of a dataset`,
+      );
+    }
+  }
+  // A new dataset gets a block of row ids, so labels and predictions need no join back.
+  const base = ids.datasetExisted ? undefined : await reserveRowIds(tx, staged.rows);
+  const fresh = !ids.datasetExisted;
+  await mergeRows(tx, ids.datasetId, { fresh, base });
+  await mergeLabels(tx, ids.datasetId, { fresh, base });
+  await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base });
+  if (vectors) await writeVectors(tx, vectors, ids);
+  return countImport(tx, ids.datasetId, ids.runId);
 }

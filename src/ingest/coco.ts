@@ -23,6 +23,8 @@ import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
 import { CopyWriter } from './pgcopy.ts';
 import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
+import { planCocoMedia } from '../media/ingest.ts';
+import { writeRowMedia } from '../store/media.ts';
 
 const CHUNK = 20000;
 
@@ -132,8 +134,16 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       await mergeAnnotations(tx, ids.datasetId, fresh);
       await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
       if (vectors) await writeVectors(tx, vectors, ids);
+      const media = await planCocoMedia(tx, gt.images, opts);
+      if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
-      return { run, dataset, ...counts, unchanged: sameCounts(before, counts) };
+      return {
+        run,
+        dataset,
+        ...counts,
+        unchanged: sameCounts(before, counts),
+        ...(media ? { media: media.report } : {}),
+      };
     });
     if (analyze && wait) await runPipelineNow(deps, runId);
     return result;
@@ -155,7 +165,12 @@ function ensureDatasetAndRunFor(
     sourceClassIds: gt.sourceClassIds,
     source: {
       kind: 'detection',
-      files: { gt: opts.gt, pred: opts.pred, ...(opts.embeddings ? { embeddings: opts.embeddings } : {}) },
+      files: {
+        gt: opts.gt,
+        pred: opts.pred,
+        ...(opts.embeddings ? { embeddings: opts.embeddings } : {}),
+        ...(opts.images ? { images: opts.images } : {}),
+      },
     },
   });
 }

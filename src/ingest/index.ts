@@ -1,4 +1,5 @@
 // Contract shared by the CLI, the demo loader and the tests; the implementations live next door.
+import type { MediaOptions, MediaReport } from '../media/ingest.ts';
 
 export interface IngestResult {
   run: string;
@@ -10,16 +11,18 @@ export interface IngestResult {
   embeddings: number;
   /** The run existed and this import added nothing to it (the same files again). */
   unchanged: boolean;
+  /** Present when the import was given media (`--images`, `--texts`, an image or text column). */
+  media?: MediaReport;
 }
 
-export interface ClassificationIngestOptions {
+export interface ClassificationIngestOptions extends MediaOptions {
   run: string;
   /** Default: the run name. */
   dataset?: string;
   /** `.npy` labels (integers; -1 = unlabeled) and `.npy` probabilities N×K. */
   labels?: string;
   probs?: string;
-  /** Or one table: CSV `id,label,p_0..p_k[,image_url,width,height]` or JSONL `{id,label,probs,image_url?,metadata?}`. */
+  /** Or one table: CSV `id,label,p_0..p_k[,image,text,image_url,width,height]` or JSONL `{id,label,probs,image?,text?,image_url?,metadata?}`. */
   table?: string;
   embeddings?: string;
   ids?: string;
@@ -30,7 +33,7 @@ export interface ClassificationIngestOptions {
   wait?: boolean;
 }
 
-export interface CocoIngestOptions {
+export interface CocoIngestOptions extends Omit<MediaOptions, 'texts'> {
   run: string;
   dataset?: string;
   /** COCO ground-truth instances JSON. */

@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, exists, lt, notExists, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, exists, gte, lt, lte, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { type Decision, dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
 import { iouThresholdIndex } from '../metrics/detection-errors.ts';
@@ -22,6 +22,11 @@ export interface ListErrorsOptions {
   runId: number;
   /** Rows whose IoU is strictly below this (classification: 0 = wrong, 1 = right); null: every row. */
   iouBelow?: number | null;
+  /** Rows whose IoU is at least this (classification: 1 = the right answers). */
+  iouAtLeast?: number;
+  /** Rows whose confidence lies in [minConfidence, maxConfidence]. */
+  minConfidence?: number;
+  maxConfidence?: number;
   sort?: ErrorSort;
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -41,7 +46,11 @@ export interface ErrorItem {
   predicted: string | null;
   confidence: number;
   iou: number | null;
+  /** Label quality from the findings (classification; lower = more likely mislabeled). */
+  labelQuality: number | null;
   imageUrl: string | null;
+  /** The start of the row's text (text datasets). */
+  text: string | null;
   width: number | null;
   height: number | null;
   /** Detection: the image's tp/fp/fn at the IoU threshold. */
@@ -57,6 +66,9 @@ export interface ErrorItem {
     annotation: string | null;
   } | null;
 }
+
+/** Characters of a row's text a gallery page carries (a card shows the start). */
+const CARD_TEXT_CHARS = 400;
 
 export interface ErrorPage {
   items: ErrorItem[];
@@ -122,6 +134,9 @@ export async function listErrors(
   {
     runId,
     iouBelow = 0.5,
+    iouAtLeast,
+    minConfidence,
+    maxConfidence,
     sort = 'confidence:asc',
     limit = 20,
     cursor,
@@ -162,6 +177,9 @@ export async function listErrors(
   if (run.kind !== 'detection') {
     if (iouBelow !== null) filters.push(lt(rowScores.iou, iouBelow));
   } else if (t !== null) filters.push(detectionErrorFilter(runId, t, sql`${rowScores.rowId}`));
+  if (iouAtLeast !== undefined) filters.push(gte(rowScores.iou, iouAtLeast));
+  if (minConfidence !== undefined) filters.push(gte(rowScores.confidence, minConfidence));
+  if (maxConfidence !== undefined) filters.push(lte(rowScores.confidence, maxConfidence));
   if (label !== undefined) filters.push(eq(rowScores.label, label));
   if (predicted !== undefined) filters.push(eq(rowScores.predicted, predicted));
   if (tag !== undefined)
@@ -205,7 +223,9 @@ export async function listErrors(
         predicted: rowScores.predicted,
         confidence: rowScores.confidence,
         iou: rowScores.iou,
+        labelQuality: rowScores.labelQuality,
         imageUrl: dataRows.imageUrl,
+        text: sql<string | null>`left(${dataRows.text}, ${CARD_TEXT_CHARS})`,
         width: dataRows.width,
         height: dataRows.height,
       })

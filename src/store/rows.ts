@@ -24,6 +24,7 @@ export async function getRowDetail(db: Db, rowId: number) {
       id: dataRows.externalId,
       labeled: dataRows.labeled,
       imageUrl: dataRows.imageUrl,
+      text: dataRows.text,
       width: dataRows.width,
       height: dataRows.height,
       metadata: dataRows.metadata,

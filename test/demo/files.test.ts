@@ -62,7 +62,7 @@ describe('demo files', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(1797);
-    expect(Object.keys(rows[0])).toEqual(['id', 'label', 'probs', 'image_url', 'metadata']);
+    expect(Object.keys(rows[0])).toEqual(['id', 'label', 'probs', 'metadata']);
     const pool = rows.filter((r) => r.label === null);
     expect(pool.map((r) => r.id)).toEqual(truth.digits.heldOut.map((h) => h.externalId));
     const flipped = rows.filter((r) => r.metadata?.flipped === true);

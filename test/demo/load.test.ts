@@ -76,7 +76,7 @@ describeEachDriver('loadDemo', (ctx) => {
       .where(and(eq(datasets.name, 'digits'), eq(dataRows.externalId, flip.externalId)));
     expect(row).toEqual({
       metadata: { trueLabel: flip.trueLabel, flipped: true },
-      imageUrl: `/media/digits/${flip.rowIndex}.svg`,
+      imageUrl: expect.stringMatching(new RegExp(`^root:\\d+/${flip.rowIndex}\\.png$`)),
       label: flip.given,
     });
     const held = truth.digits.heldOut[0];
@@ -91,7 +91,7 @@ describeEachDriver('loadDemo', (ctx) => {
       .from(dataRows)
       .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
       .where(and(eq(datasets.name, 'shapes'), eq(dataRows.externalId, '7')));
-    expect(image).toEqual({ imageUrl: '/media/shapes/7.svg', width: 256, height: 256 });
+    expect(image).toEqual({ imageUrl: expect.stringMatching(/^root:\d+\/7\.png$/), width: 256, height: 256 });
   });
 
   it('completes a load cut short: only the missing demo runs are imported', async () => {

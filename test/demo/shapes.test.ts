@@ -75,10 +75,9 @@ describe('scene generator', () => {
     expect(a.area).toBe(a.bbox[2] * a.bbox[3]);
     expect(demo.gt.images[4]).toEqual({
       id: 5,
-      file_name: '5.svg',
+      file_name: '5.png',
       width: 256,
       height: 256,
-      coco_url: '/media/shapes/5.svg',
     });
   });
 });

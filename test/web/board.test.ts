@@ -5,7 +5,7 @@ import { type BoardFixture, EVIL_CLASS, insertBoardFixture, insertDetectionFixtu
 
 /** The external ids of the cards on a gallery page, in page order. */
 const cardIds = (html: string) =>
-  [...html.matchAll(/<article class="card"[^>]*data-id="([^"]+)"/g)].map((m) => m[1]);
+  [...html.matchAll(/<article class="card( nomedia)?"[^>]*data-id="([^"]+)"/g)].map((m) => m[2]);
 const csrfOf = (html: string) => /<meta name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? '';
 
 describeEachDriver('board pages and API', (ctx) => {
@@ -114,18 +114,43 @@ describeEachDriver('board pages and API', (ctx) => {
       ).toEqual(['r0']);
     });
 
-    it('shows label, prediction, confidence and IoU under each thumbnail', async () => {
+    it('shows label, prediction and confidence under each classification thumbnail, and no IoU', async () => {
       const html = await (await get('/runs/cls-run/gallery?label=cat')).text();
       expect(html).toContain(
-        '<dd class="label">cat</dd><dt>pred</dt><dd class="pred">dog</dd><dt>conf</dt><dd class="conf">60.0%</dd><dt>IoU</dt><dd class="iou">0.00</dd>',
+        '<dd class="label">cat</dd><dt>pred</dt><dd class="pred">dog</dd><dt>conf</dt><dd class="conf">60.0%</dd></dl>',
       );
+      expect(html).not.toContain('class="iou"');
+      expect(html).not.toContain('IoU &lt;');
+    });
+
+    it('filters classification rows by outcome and confidence; old iou_lt links still work', async () => {
+      expect(cardIds(await (await get('/runs/cls-run/gallery')).text())).toEqual(['r5', 'r3', 'r1']);
+      expect(cardIds(await (await get('/runs/cls-run/gallery?outcome=wrong')).text())).toEqual([
+        'r5',
+        'r3',
+        'r1',
+      ]);
+      const right = cardIds(await (await get('/runs/cls-run/gallery?outcome=right')).text());
+      const all = cardIds(await (await get('/runs/cls-run/gallery?outcome=all')).text());
+      expect(right.length).toBeGreaterThan(0);
+      expect(right.some((id) => ['r5', 'r3', 'r1'].includes(id))).toBe(false);
+      expect(all.length).toBe(right.length + 3);
+      expect(cardIds(await (await get('/runs/cls-run/gallery?outcome=all&iou_lt=0.5')).text())).toEqual([
+        'r5',
+        'r3',
+        'r1',
+      ]);
+      const some = cardIds(await (await get('/runs/cls-run/gallery?conf_min=0.5&conf_max=0.7')).text());
+      expect(some).toContain('r1'); // 60% sure
+      expect((await get('/runs/cls-run/gallery?outcome=maybe')).status).toBe(400);
+      expect((await get('/runs/cls-run/gallery?conf_min=2')).status).toBe(400);
     });
 
     it('never puts a javascript: image URL into the page', async () => {
       const html = await (await get('/runs/cls-run/gallery')).text();
       expect(cardIds(html)).toContain('r3');
       expect(html).not.toContain('javascript:');
-      expect(html).toContain('no image');
+      expect(html).toMatch(/<article class="card nomedia"[^>]*data-id="r3"/);
     });
 
     it('refuses bad filters with 400 naming the field', async () => {

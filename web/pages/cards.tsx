@@ -1,4 +1,4 @@
-import { safeImageUrl } from '../safe-url.ts';
+import { mediaThumbPath } from '../../src/media/urls.ts';
 import { pct } from './layout.tsx';
 
 export interface Box {
@@ -15,13 +15,18 @@ export interface Box {
 export interface Card {
   rowId: number;
   id: string;
+  /** The stored image reference (see src/media/refs.ts); pages ask the media module for its URL. */
   imageUrl: string | null;
+  /** The row's text (text datasets), shown where an image would be. */
+  text?: string | null;
   width: number | null;
   height: number | null;
   label: string | null;
   predicted: string | null;
   confidence: number | null;
   iou: number | null;
+  /** Label quality (classification findings; lower = more likely mislabeled). */
+  labelQuality?: number | null;
   /** Why the row is here, in words ("model 97% sure this is a 7; labeled 1"). */
   reason?: string;
   score?: { name: string; value: number } | null;
@@ -34,39 +39,52 @@ export interface Card {
   worst?: { kind: 'tp' | 'fp' | 'fn'; type: string };
 }
 
-/** The image with its boxes: an inline SVG so boxes scale with the image (none for classification). */
+/** Characters of a row's text a card shows. */
+const CARD_TEXT_CHARS = 280;
+
+/**
+ * The image, with its boxes drawn by an SVG laid over it (both scale to fit the same square, so
+ * the boxes stay on their objects); the row's text when it has no image; nothing when it has
+ * neither, so rows without media make compact cards instead of empty squares.
+ */
 export function Thumb({ card, large = false }: { card: Card; large?: boolean }) {
-  const src = safeImageUrl(card.imageUrl);
+  const src = mediaThumbPath({ rowId: card.rowId, imageUrl: card.imageUrl }, large ? 512 : 256);
   const cls = large ? 'thumb large' : 'thumb';
-  if (!src) return <div class={`${cls} noimage`}>no image</div>;
-  const boxes = card.boxes ?? [];
-  if (boxes.length === 0 || !card.width || !card.height) {
-    return <img class={cls} src={src} alt={`row ${card.id}`} loading="lazy" />;
+  if (!src) {
+    if (!card.text) return null;
+    const text =
+      large || card.text.length <= CARD_TEXT_CHARS ? card.text : `${card.text.slice(0, CARD_TEXT_CHARS)}…`;
+    return <blockquote class={large ? 'row-text large' : 'row-text'}>{text}</blockquote>;
   }
+  const boxes = card.boxes ?? [];
+  const img = <img class={cls} src={src} alt={`row ${card.id}`} loading="lazy" />;
+  if (boxes.length === 0 || !card.width || !card.height) return img;
   const stroke = Math.max(1, Math.round(Math.max(card.width, card.height) / (large ? 300 : 120)));
   return (
-    <svg
-      class={cls}
-      viewBox={`0 0 ${card.width} ${card.height}`}
-      role="img"
-      aria-label={`row ${card.id} with ${boxes.length} boxes`}
-    >
-      <image href={src} x="0" y="0" width={String(card.width)} height={String(card.height)} />
-      {boxes.map((b) => (
-        <rect
-          class={b.kind === 'gt' ? 'box-gt' : 'box-pred'}
-          x={String(b.x)}
-          y={String(b.y)}
-          width={String(b.w)}
-          height={String(b.h)}
-          stroke-width={String(stroke)}
-        >
-          <title>
-            {b.kind === 'gt' ? `label ${b.label}` : `prediction ${b.label} ${pct(b.score ?? null, 0)}`}
-          </title>
-        </rect>
-      ))}
-    </svg>
+    <div class={`${cls} boxed`}>
+      {img}
+      <svg
+        class="boxes"
+        viewBox={`0 0 ${card.width} ${card.height}`}
+        role="img"
+        aria-label={`row ${card.id} with ${boxes.length} boxes`}
+      >
+        {boxes.map((b) => (
+          <rect
+            class={b.kind === 'gt' ? 'box-gt' : 'box-pred'}
+            x={String(b.x)}
+            y={String(b.y)}
+            width={String(b.w)}
+            height={String(b.h)}
+            stroke-width={String(stroke)}
+          >
+            <title>
+              {b.kind === 'gt' ? `label ${b.label}` : `prediction ${b.label} ${pct(b.score ?? null, 0)}`}
+            </title>
+          </rect>
+        ))}
+      </svg>
+    </div>
   );
 }
 
@@ -87,7 +105,11 @@ const DECIDED: Record<string, string> = {
 export function CardView({ card, run }: { card: Card; run?: string }) {
   const href = run ? `/rows/${card.rowId}?run=${encodeURIComponent(run)}` : `/rows/${card.rowId}`;
   return (
-    <article class="card" data-row={String(card.rowId)} data-id={card.id}>
+    <article
+      class={mediaThumbPath(card) || card.text ? 'card' : 'card nomedia'}
+      data-row={String(card.rowId)}
+      data-id={card.id}
+    >
       <label class="pick">
         <input type="checkbox" class="pick" value={String(card.rowId)} aria-label={`select row ${card.id}`} />
         <span>#{card.id}</span>
@@ -106,6 +128,14 @@ export function CardView({ card, run }: { card: Card; run?: string }) {
           <>
             <dt>IoU</dt>
             <dd class="iou">{card.iou.toFixed(2)}</dd>
+          </>
+        ) : null}
+        {card.labelQuality != null ? (
+          <>
+            <dt>quality</dt>
+            <dd class="quality" title="label quality: lower means more likely mislabeled">
+              {card.labelQuality.toFixed(2)}
+            </dd>
           </>
         ) : null}
         {card.score ? (

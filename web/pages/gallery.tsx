@@ -1,11 +1,14 @@
 import { DECISIONS } from '../params.ts';
 import { withQuery } from '../safe-url.ts';
-import type { BoardRun, ErrorFilter } from '../views.ts';
+import { type BoardRun, type ErrorFilter, OUTCOMES } from '../views.ts';
 import { BoxLegend, type Card, CardGrid } from './cards.tsx';
 import { runPath } from './layout.tsx';
 
 export interface GalleryQuery {
-  iou_lt: string;
+  iou_lt?: string;
+  outcome?: string;
+  conf_min?: string;
+  conf_max?: string;
   sort: string;
   label?: string;
   predicted?: string;
@@ -19,7 +22,11 @@ export function galleryQuery(run: BoardRun, f: ErrorFilter): GalleryQuery {
   const name = (i: number | undefined) =>
     i === undefined ? undefined : i === run.classNames.length ? 'background' : run.classNames[i];
   return {
-    iou_lt: f.iouBelow === null ? 'all' : String(f.iouBelow),
+    ...(f.outcome
+      ? { outcome: f.outcome === 'wrong' ? undefined : f.outcome }
+      : { iou_lt: f.iouBelow === null ? 'all' : String(f.iouBelow) }),
+    conf_min: f.minConfidence === undefined ? undefined : String(f.minConfidence),
+    conf_max: f.maxConfidence === undefined ? undefined : String(f.maxConfidence),
     sort: f.sort,
     label: name(f.label),
     predicted: name(f.predicted),
@@ -49,14 +56,49 @@ export function GalleryPage({
   const classes = run.kind === 'detection' ? [...run.classNames, 'background'] : run.classNames;
   return (
     <>
-      <h1>Model errors</h1>
+      <h1>{filter.outcome && filter.outcome !== 'wrong' ? 'Predictions' : 'Model errors'}</h1>
       <form class="filters" method="get" action={base}>
-        <label>
-          IoU &lt;{' '}
-          <input name="iou_lt" value={q.iou_lt} size={4} pattern="all|[01]?(\.\d+)?" title="0–1 or all" />
-        </label>
+        {filter.outcome ? (
+          <label>
+            show{' '}
+            <select name="outcome">
+              {OUTCOMES.map((o) => (
+                <option value={o} selected={filter.outcome === o}>
+                  {o === 'wrong' ? 'wrong answers' : o === 'right' ? 'right answers' : 'all'}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            IoU &lt;{' '}
+            <input name="iou_lt" value={q.iou_lt} size={4} pattern="all|[01]?(\.\d+)?" title="0–1 or all" />
+          </label>
+        )}
         <ClassSelect name="label" title="label" value={q.label} classes={classes} />
         <ClassSelect name="predicted" title="prediction" value={q.predicted} classes={classes} />
+        <label>
+          confidence{' '}
+          <input
+            name="conf_min"
+            value={q.conf_min ?? ''}
+            size={4}
+            pattern="[01]?(\.\d+)?"
+            placeholder="0"
+            title="lowest confidence, 0–1"
+            aria-label="lowest confidence"
+          />
+          –
+          <input
+            name="conf_max"
+            value={q.conf_max ?? ''}
+            size={4}
+            pattern="[01]?(\.\d+)?"
+            placeholder="1"
+            title="highest confidence, 0–1"
+            aria-label="highest confidence"
+          />
+        </label>
         <label>
           tag <input name="tag" value={q.tag ?? ''} size={8} maxlength={64} />
         </label>

@@ -85,7 +85,16 @@ export function OverviewPage({ run }: { run: BoardRun }) {
       <div class="two-col">
         <section>
           <h2>Per class, worst first</h2>
-          <table class="classes sortable">
+          {sorted.length > 12 ? (
+            <input
+              type="search"
+              class="class-search"
+              placeholder={`search ${sorted.length} classes`}
+              aria-label="search classes"
+              aria-controls="class-table"
+            />
+          ) : null}
+          <table class="classes sortable" id="class-table">
             <thead>
               <tr>
                 <th>class</th>
@@ -124,6 +133,8 @@ export function OverviewPage({ run }: { run: BoardRun }) {
       <div class="two-col">
         {confusion ? (
           <section>
+            <h2>Most confused pairs</h2>
+            <ConfusedPairs run={run.name} confusion={confusion} />
             <h2>Confusion matrix</h2>
             <p class="muted">
               Rows are labels, columns predictions
@@ -148,6 +159,44 @@ export function OverviewPage({ run }: { run: BoardRun }) {
         ) : null}
       </div>
     </>
+  );
+}
+
+/** Pairs shown in the "most confused" list. */
+const CONFUSED_SHOWN = 10;
+
+/**
+ * The off-diagonal cells of the confusion matrix with the most rows, each a link to its rows:
+ * with 80 classes the heatmap is a map to scroll, this list is what to look at first.
+ */
+function ConfusedPairs({
+  run,
+  confusion,
+}: {
+  run: string;
+  confusion: { labels: string[]; matrix: number[][] };
+}) {
+  const pairs: { label: string; predicted: string; n: number }[] = [];
+  confusion.matrix.forEach((row, i) =>
+    row.forEach((n, j) => {
+      if (i !== j && n > 0) pairs.push({ label: confusion.labels[i], predicted: confusion.labels[j], n });
+    }),
+  );
+  pairs.sort((a, b) => b.n - a.n || a.label.localeCompare(b.label) || a.predicted.localeCompare(b.predicted));
+  if (!pairs.length) return <p class="muted">No confusions.</p>;
+  return (
+    <ol class="confused-pairs">
+      {pairs.slice(0, CONFUSED_SHOWN).map((p) => (
+        <li>
+          <a href={galleryHref(run, { label: p.label, predicted: p.predicted })}>
+            {p.label} → {p.predicted}
+          </a>{' '}
+          <span class="muted">
+            {p.n} row{p.n === 1 ? '' : 's'}
+          </span>
+        </li>
+      ))}
+    </ol>
   );
 }
 

@@ -1,6 +1,7 @@
 import type { RowDetail } from '../../src/store/rows.ts';
 import { BoxLegend, type Card, CardGrid, Thumb } from './cards.tsx';
 import { num, pct, runPath } from './layout.tsx';
+import { TopK } from './topk.tsx';
 
 export function RowPage({
   detail,
@@ -25,7 +26,7 @@ export function RowPage({
         Row {row.id} <span class="muted">in {row.dataset}</span>
       </h1>
       <div class="row-page">
-        <figure>
+        <figure class="row-media">
           <Thumb card={main} large />
           {row.kind === 'detection' ? <BoxLegend /> : null}
         </figure>
@@ -66,6 +67,7 @@ export function RowPage({
               </tbody>
             </table>
           )}
+          <TopK detail={detail} runId={run?.id ?? null} />
           <h2>Predictions</h2>
           {detail.predictions.length === 0 ? (
             <p class="muted">No predictions.</p>

@@ -184,6 +184,19 @@
     }
   }
 
+  // A class search over the per-class table: rows whose class name does not contain the text hide.
+  function classSearch() {
+    for (const input of document.querySelectorAll('input.class-search')) {
+      const table = document.getElementById(input.getAttribute('aria-controls'));
+      if (!table) continue;
+      input.addEventListener('input', () => {
+        const q = input.value.trim().toLowerCase();
+        for (const tr of table.tBodies[0].rows)
+          tr.hidden = q !== '' && !tr.cells[0].textContent.toLowerCase().includes(q);
+      });
+    }
+  }
+
   function autosubmit() {
     for (const el of document.querySelectorAll('select.autosubmit')) {
       el.addEventListener('change', () => el.form.submit());
@@ -193,6 +206,7 @@
   document.addEventListener('DOMContentLoaded', () => {
     if (window.vegaEmbed) charts();
     sortableTables();
+    classSearch();
     galleries();
     autosubmit();
   });

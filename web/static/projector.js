@@ -52,6 +52,29 @@
     // A handle for the browser tests and for poking at the chart from the console.
     window.loupeProjector = { view, points };
 
+    // A thumbnail of the point under the pointer; the media route serves any row's image.
+    const hover = document.createElement('img');
+    hover.className = 'projector-hover';
+    hover.alt = '';
+    hover.hidden = true;
+    hover.addEventListener('error', () => {
+      hover.hidden = true;
+    });
+    host.appendChild(hover);
+    view.addEventListener('mouseover', (event, item) => {
+      const rowId = item?.datum?.rowId;
+      if (!Number.isInteger(rowId)) return;
+      const src = `/media/rows/${rowId}/thumb/96`;
+      if (!hover.src.endsWith(src)) hover.src = src;
+      const box = host.getBoundingClientRect();
+      hover.style.left = `${Math.min(event.clientX - box.left + 16, box.width - 110)}px`;
+      hover.style.top = `${event.clientY - box.top + 16}px`;
+      hover.hidden = false;
+    });
+    view.addEventListener('mouseout', () => {
+      hover.hidden = true;
+    });
+
     view.addEventListener('click', (event, item) => {
       const rowId = item?.datum?.rowId;
       if (!Number.isInteger(rowId) || event.shiftKey) return;

@@ -1,10 +1,9 @@
-import { shapeImageUrl } from '../settings.ts';
 import type { SimulatedImage } from './detector.ts';
 import { type Box, SHAPE_CLASSES, type Scene, type ShapeClass } from './scene.ts';
 
 export interface CocoInstances {
   info: { description: string; version: string };
-  images: { id: number; file_name: string; width: number; height: number; coco_url: string }[];
+  images: { id: number; file_name: string; width: number; height: number }[];
   annotations: {
     id: number;
     image_id: number;
@@ -38,10 +37,9 @@ export function shapesGroundTruth(scenes: Scene[]): CocoInstances {
     info: { description: 'Loupe demo: procedurally drawn shapes', version: '1' },
     images: scenes.map((s) => ({
       id: s.imageId,
-      file_name: `${s.imageId}.svg`,
+      file_name: `${s.imageId}.png`,
       width: s.width,
       height: s.height,
-      coco_url: shapeImageUrl(s.imageId),
     })),
     annotations: scenes.flatMap((scene) =>
       scene.shapes.flatMap((s) =>
