@@ -63,11 +63,6 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     predicted: f.predicted,
     tag: f.tag,
     decision: f.decision,
-  }).catch((err: Error) => {
-    // A stale or foreign page token is the caller's mistake, not ours.
-    if (/^cursor\b/.test(err.message))
-      throw new BoardError(400, err.message, 'Start again from the first page.');
-    throw err;
   });
   const cards: Card[] = page.items.map((it) => ({
     rowId: it.rowId,

@@ -94,7 +94,8 @@ export function listMessage({
       ? `${link(boardUrl, `All ${total} in the board`)} — more in the board`
       : link(boardUrl, `All ${total} in the board`);
   blocks.push(context([footer], 'footer'));
-  return { text: `${title}: ${count}`.slice(0, LIMITS.fallbackText), blocks };
+  // Titles are plain text in the header block but mrkdwn in the fallback text: escape them there.
+  return { text: safeText(`${title}: ${count}`, 600), blocks };
 }
 
 function itemBlocksFor(item: ListItem, origin?: string): KnownBlock[] {

@@ -26,6 +26,7 @@ async function report<T>(
     const r = await work();
     if (json) printJson(r);
     else process.stdout.write(`${text(r)}\n`);
+    for (const w of (r as { warnings?: string[] }).warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
     process.stderr.write(`loupe ingest: ${err.message}\n`);

@@ -18,6 +18,7 @@ import { type VectorSource, openVectorSource } from './embeddings-file.ts';
 import { encodeIndexRows, encodeLabels, encodePredictions } from './direct-encode.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
+import { checkClassNames } from './validate.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
 import { ensureDatasetAndRun, writeVectors } from './write.ts';
@@ -75,13 +76,7 @@ export async function ingestClassification(
   if (opts.table && opts.ids)
     throw new IngestError('--ids applies to .npy input; a table carries its own id column');
   const classNames = opts.classNames ? await readAllLines(opts.classNames) : undefined;
-  if (classNames) {
-    const dup = classNames.findIndex((n, i) => classNames.indexOf(n) !== i);
-    if (dup >= 0)
-      throw new IngestError(
-        `${fileLabel(opts.classNames!)}: line ${dup + 1}: class name ${show(classNames[dup])} repeats`,
-      );
-  }
+  if (classNames) checkClassNames(classNames, (i) => `${fileLabel(opts.classNames!)}: line ${i + 1}`);
   const source: ClassSource = opts.table
     ? await openTableSource({ table: opts.table, classNames })
     : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames });
@@ -130,6 +125,9 @@ export async function ingestClassification(
         }
       }
       // A new dataset gets a block of row ids, so labels and predictions need no join back.
+      // A file with a header and no rows would make an empty run nobody can review.
+      if (staged.rows === 0)
+        throw new IngestError(`${fileLabel(opts.table ?? opts.probs!)}: no rows, expected at least one`);
       const base = ids.datasetExisted ? undefined : await reserveRowIds(tx, staged.rows);
       const fresh = !ids.datasetExisted;
       await mergeRows(tx, ids.datasetId, { fresh, base });

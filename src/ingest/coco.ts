@@ -16,6 +16,7 @@ import {
   type CocoPrediction,
   readCocoGroundTruth,
   readCocoResults,
+  zeroAreaWarnings,
 } from './coco-file.ts';
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
@@ -93,6 +94,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
   if (!run) throw new IngestError('--run: missing, expected a run name');
   const gt = readCocoGroundTruth(opts.gt);
   const preds = readCocoResults(opts.pred, gt);
+  const warnings = zeroAreaWarnings(gt, preds, fileLabel(opts.gt), fileLabel(opts.pred));
   const vectors = opts.embeddings
     ? await openVectorSource(opts.embeddings, { idList: gt.images.map((i) => i.externalId) })
     : null;
@@ -127,7 +129,12 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       await mergeAnnotations(tx, ids.datasetId, fresh);
       await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
       if (vectors) await writeVectors(tx, vectors, ids);
-      return { run, dataset, ...(await countImport(tx, ids.datasetId, ids.runId)) };
+      return {
+        run,
+        dataset,
+        ...(await countImport(tx, ids.datasetId, ids.runId)),
+        ...(warnings.length ? { warnings } : {}),
+      };
     });
     if (analyze) await analyzeRun(deps, runId);
     return result;

@@ -8,6 +8,8 @@ export interface IngestResult {
   annotations: number;
   predictions: number;
   embeddings: number;
+  /** Input the import accepted but the user should know about (printed by the CLI). */
+  warnings?: string[];
 }
 
 export interface ClassificationIngestOptions {
