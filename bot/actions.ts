@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Decision } from '../db/schema.ts';
+import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';
 import { latestDecisions, recordDecision } from '../src/store/reviews.ts';
@@ -66,14 +67,14 @@ export async function handleBlockAction(ctx: ActionContext, body: BlockActionsBo
   }
 }
 
+/** The bot's side of the one authorization check (src/authorize.ts): by Slack user id only. */
 function refusal(ctx: ActionContext, body: BlockActionsBody): string | null {
-  const reviewers = ctx.deps.config.LOUPE_REVIEWERS;
-  const team = body.team?.id ?? body.user.team_id;
-  if (ctx.teamId && team && team !== ctx.teamId) return 'This button belongs to another workspace.';
-  if (reviewers.length === 0) return null;
-  const names = [body.user.id, body.user.username, body.user.name].filter(Boolean) as string[];
-  if (names.some((n) => reviewers.includes(n) || reviewers.includes(`@${n}`))) return null;
-  return 'Only reviewers listed in LOUPE_REVIEWERS can approve rows or send them to rework. Ask whoever runs Loupe to add you.';
+  const check = mayWrite(ctx.deps.config, {
+    user: body.user.id,
+    team: body.team?.id ?? body.user.team_id ?? null,
+    homeTeam: ctx.teamId ?? null,
+  });
+  return check.ok ? null : check.reason;
 }
 
 const DONE_WORD: Record<Decision, string> = {

@@ -26,6 +26,8 @@ export interface BoltAppOptions {
   appToken?: string;
   slackApiUrl?: string;
   retryConfig?: webApi.RetryOptions;
+  /** Each Web API request is abandoned after this long, then retried per retryConfig. */
+  webTimeoutMs: number;
   responsePolicy?: ResponseUrlPolicy;
   /** Answer a command inside its ack when it is ready this fast; otherwise through response_url. */
   fastAckMs: number;
@@ -63,6 +65,8 @@ export function createBoltApp(opts: BoltAppOptions): App {
   const { deps, token, appToken } = opts;
   const logger = boltLogger(deps.logger);
   const clientOptions = {
+    // The WebClient waits forever by default; a hung call must be retried or fail, never stall.
+    timeout: opts.webTimeoutMs,
     ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
     ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}),
   };
@@ -172,7 +176,8 @@ export function createBoltApp(opts: BoltAppOptions): App {
           links: opts.links,
           out,
           command: deps.config.LOUPE_SLASH_COMMAND,
-          teamId: opts.teamId(),
+          // The playground's clicks come from a board session, not from a workspace.
+          teamId: context[OUTBOX_KEY] ? null : opts.teamId(),
         },
         b,
       );

@@ -36,6 +36,8 @@ export interface SlackHandlerOptions {
   links?: BoardLinks;
   /** The WebClient's retry policy (default: 5 retries over ~5 minutes; tests pass a short one). */
   retryConfig?: RetryOptions;
+  /** Timeout of each Slack Web API request, retried per retryConfig (default 10 s). */
+  webTimeoutMs?: number;
   responsePolicy?: ResponseUrlPolicy;
   /** Answer commands inside the ack when ready within this time (default 2000 ms). */
   fastAckMs?: number;
@@ -94,6 +96,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     appToken,
     slackApiUrl: config.SLACK_API_URL,
     retryConfig: opts.retryConfig ?? DEFAULT_RETRY,
+    webTimeoutMs: opts.webTimeoutMs ?? 10_000,
     responsePolicy: opts.responsePolicy,
     fastAckMs: opts.fastAckMs ?? 2000,
     teamId: () => teamId,

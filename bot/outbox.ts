@@ -43,12 +43,15 @@ export interface ResponseUrlPolicy {
   backoffMs: number;
   /** A Retry-After longer than this is not waited for (the URL would be stale). */
   maxRetryAfterMs: number;
+  /** Each POST is abandoned after this long and counts as a failed attempt. */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_RESPONSE_POLICY: ResponseUrlPolicy = {
   attempts: 4,
   backoffMs: 500,
   maxRetryAfterMs: 30_000,
+  timeoutMs: 10_000,
 };
 
 export class ResponseUrlError extends Error {
@@ -82,7 +85,7 @@ export async function postToResponseUrl(
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body: JSON.stringify(msg),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(policy.timeoutMs ?? DEFAULT_RESPONSE_POLICY.timeoutMs ?? 10_000),
       });
     } catch (err) {
       last = new ResponseUrlError(`response_url unreachable: ${(err as Error).message}`, null);

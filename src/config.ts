@@ -1,3 +1,4 @@
+import { SLACK_USER_ID } from './authorize.ts';
 import { z } from 'zod';
 
 const list = z
@@ -9,6 +10,16 @@ const list = z
       .map((s) => s.trim())
       .filter(Boolean),
   );
+
+/** LOUPE_REVIEWERS: Slack user ids only; a name or @handle could be taken by anyone. */
+const reviewers = list.superRefine((ids, ctx) => {
+  for (const id of ids)
+    if (!SLACK_USER_ID.test(id))
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${id.slice(0, 40)}" is not a Slack user id; list user ids like U012AB3CD (in Slack: a profile's ⋯ menu → Copy member ID), not names`,
+      });
+});
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -23,7 +34,7 @@ const schema = z.object({
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().optional(),
   LOUPE_SLASH_COMMAND: z.string().default('/loupe'),
-  LOUPE_REVIEWERS: list,
+  LOUPE_REVIEWERS: reviewers,
   LOUPE_DIGEST_CHANNELS: list,
   LOUPE_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
   LOUPE_TZ: z.string().default('UTC'),

@@ -1,11 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { type AccessMode, LOCAL_USER, accessModeOf } from '../src/authorize.ts';
 import { verifyLink } from '../src/links.ts';
 import { findLiveToken } from '../src/store/tokens.ts';
 import type { Deps } from '../src/deps.ts';
 import type { BoardEnv } from './env.ts';
 import { errorResponse } from './errors.tsx';
+import { safeRedirectPath } from './safe-url.ts';
 import {
   SESSION_COOKIE,
   SESSION_TTL_SECONDS,
@@ -14,10 +16,9 @@ import {
   csrfToken,
   decodeSession,
   encodeSession,
-  isLoopbackHost,
 } from './session.ts';
 
-export type AccessMode = 'signed' | 'local' | 'closed';
+export type { AccessMode };
 
 export interface Access {
   mode: AccessMode;
@@ -29,8 +30,6 @@ export interface Access {
   openLink: (c: Context) => Promise<Response>;
 }
 
-const LOCAL_USER = 'local';
-
 /**
  * How the board decides who is asking: signed Slack links when LOUPE_SECRET is set; a single
  * local user when it is not and the server listens on loopback only; nobody otherwise.
@@ -41,7 +40,7 @@ const LOCAL_USER = 'local';
  */
 export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('hex') } = {}): Access {
   const secret = deps.config.LOUPE_SECRET || null;
-  const mode: AccessMode = secret ? 'signed' : isLoopbackHost(deps.config.HOST) ? 'local' : 'closed';
+  const mode = accessModeOf(deps.config);
   // Local mode still needs a key for CSRF tokens; one per process is enough (no sessions to keep).
   const tokenKey = secret ?? localKey;
   const localSession: Session = { user: LOCAL_USER, exp: 4_102_444_800 };
@@ -89,7 +88,7 @@ export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('
   const openLink = async (c: Context) => {
     if (mode !== 'signed' || !secret) {
       return mode === 'local'
-        ? c.redirect(safeTarget(c.req.query('to')), 302)
+        ? c.redirect(safeRedirectPath(c.req.query('to')), 302)
         : unauthorized(c, 'The board is closed');
     }
     const now = deps.clock.now();
@@ -103,15 +102,10 @@ export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('
       path: '/',
       maxAge: SESSION_TTL_SECONDS,
     });
-    return c.redirect(claims.path, 302);
+    return c.redirect(safeRedirectPath(claims.path), 302);
   };
 
   return { mode, requireSession, requireCsrfToken, openLink };
-}
-
-/** A same-site path, or '/' (never an open redirect). */
-function safeTarget(to: string | undefined): string {
-  return to?.startsWith('/') && !to.startsWith('//') && !to.startsWith('/\\') ? to : '/';
 }
 
 function servedOverHttps(c: Context, publicUrl: string | undefined): boolean {

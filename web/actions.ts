@@ -1,3 +1,4 @@
+import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import type { Decision } from '../db/schema.ts';
 import { BatchError, addToBatch, createBatch, listBatches } from '../src/store/batches.ts';
@@ -14,6 +15,15 @@ const ALREADY: Record<Decision, string> = {
   rework: 'already sent to rework',
   dismiss: 'already dismissed',
 };
+
+/**
+ * The board's side of the one authorization check (src/authorize.ts): every board and API write
+ * calls this first; a refusal is a 403 that says why.
+ */
+export function requireWriter(deps: Deps, actor: string): void {
+  const check = mayWrite(deps.config, { user: actor });
+  if (!check.ok) throw new BoardError(403, check.reason);
+}
 
 const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
@@ -32,6 +42,7 @@ export async function decideRows(
     note = null,
   }: { rowIds: number[]; decision: Decision; runId?: number | null; actor: string; note?: string | null },
 ): Promise<{ message: string; recorded: number[]; unchanged: { rowId: number; by: string }[] }> {
+  requireWriter(deps, actor);
   const recorded: number[] = [];
   const unchanged: { rowId: number; by: string }[] = [];
   for (const rowId of rowIds) {
@@ -67,6 +78,7 @@ export async function batchRows(
     actor,
   }: { name: string; rowIds: number[]; runId?: number | null; actor: string },
 ): Promise<{ message: string; batch: string; created: boolean; added: number; skipped: number }> {
+  requireWriter(deps, actor);
   const existing = (await listBatches(deps.db)).find((b) => b.name === name);
   try {
     if (existing) {

@@ -7,6 +7,7 @@ import { listProjection } from '../src/store/projections.ts';
 import { latestDecisions } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { findRun, listRuns } from '../src/store/runs.ts';
+import { NoEmbeddingsError } from '../src/vectors/service.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { batchRows, decideRows } from './actions.ts';
 import { parseErrorFilter, parseStrategy } from './board.tsx';
@@ -160,6 +161,10 @@ export function createApiRoutes(deps: Deps) {
       rowIds: [rowId],
       limit: parseLimit(c.req.query('limit'), { fallback: 12 }),
       unlabeledOnly: c.req.query('unlabeled') === '1',
+    }).catch((err: Error) => {
+      if (err instanceof NoEmbeddingsError)
+        throw new BoardError(409, `Run "${run.name}" has no embeddings to search by similarity`);
+      throw err;
     });
     return c.json({ run: run.name, rowId, ...result });
   });

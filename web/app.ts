@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
+import { CursorError } from '../src/store/cursor.ts';
 import { createAccess, describeAccess, requireApiToken } from './access.ts';
 import { createApiRoutes } from './api.ts';
 import { createBoardRoutes } from './board.tsx';
@@ -16,6 +16,7 @@ import { createLocalCliRoutes } from './local-cli.ts';
 import { createMediaRoutes } from './media.ts';
 import { type MediaService, createMediaService } from '../src/media/service.ts';
 import { createPlaygroundRoutes } from './playground.tsx';
+import { hostAllowList, sameOriginWrites } from './request-guard.ts';
 import { createStaticRoutes } from './static.ts';
 
 /** Largest POST body the board accepts (a selection of a few thousand row ids fits easily). */
@@ -33,7 +34,8 @@ const SESSION_PATHS = [
   '/playground',
   '/playground/*',
 ];
-// Media check access themselves: a session, or a signed media URL (Slack fetches without a cookie).
+// Images are the team's data: media routes apply the board's rules themselves — a session, or a
+// signed media URL (Slack fetches thumbnails without a cookie) — and refuse all when it is closed.
 const PUBLIC_PATHS = ['/healthz', '/auth/*', '/static/*', '/media/*', '/favicon.ico'];
 
 export interface WebAppOptions {
@@ -80,10 +82,11 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
     maxSize: BODY_LIMIT_BYTES,
     onError: (c) => errorResponse(c, 413, `Request body over ${BODY_LIMIT_BYTES / 1024} KiB`),
   });
-  const publicOrigin = deps.config.LOUPE_PUBLIC_URL ? new URL(deps.config.LOUPE_PUBLIC_URL).origin : null;
-  const sameOrigin = csrf({
-    origin: (origin, c) => origin === new URL(c.req.url).origin || origin === publicOrigin,
-  });
+  const sameOrigin = sameOriginWrites(deps.config);
+  if (access.mode === 'local') {
+    const hosts = hostAllowList(deps.config);
+    for (const path of [...SESSION_PATHS, ...PUBLIC_PATHS]) app.use(path, hosts);
+  }
   // Machine clients, registered before the board's session checks so those never see them: a
   // bearer token instead of a cookie session (so no CSRF), and the upload limit instead of the body limit.
   app.use('/api/ingest/*', requireApiToken(deps, { localKey: opts.localKey }));
@@ -105,7 +108,8 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   app.get('/healthz', async (c) => {
     try {
       await deps.db.execute(sql`select 1`);
-      return c.json({ ok: true, database: deps.database.driver });
+      // A closed board tells strangers nothing beyond "up"; an open one names its driver.
+      return c.json(access.mode === 'closed' ? { ok: true } : { ok: true, database: deps.database.driver });
     } catch {
       return c.json({ ok: false, error: 'database unavailable' }, 503);
     }
@@ -126,6 +130,9 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
 
 async function handleError(deps: Deps, err: Error, c: Context): Promise<Response> {
   if (err instanceof BoardError) return errorResponse(c, err.status, err.message, { help: err.help });
+  // A page token that is not ours (any list) is the caller's mistake: 400 naming the field.
+  if (err instanceof CursorError)
+    return errorResponse(c, 400, err.message, { help: 'Start again from the first page.' });
   if (err instanceof HTTPException) {
     if (err.status === 403) {
       return errorResponse(c, 403, 'Cross-site request refused', {

@@ -7,6 +7,7 @@ import { listRework } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { listRuns } from '../src/store/runs.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
+import { requireWriter } from './actions.ts';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
@@ -393,6 +394,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
   });
 
   app.post('/batches/:name/close', async (c) => {
+    requireWriter(deps, c.get('session').user);
     const name = batchName(c.req.param('name'));
     const batch = await exportOrNotFound(() => closeBatch(deps.db, name));
     deps.logger.info('batch closed', { batch: batch.name, actor: c.get('session').user });

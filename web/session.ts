@@ -44,8 +44,3 @@ export function csrfToken(secret: string, session: Session): string {
 export function checkCsrfToken(secret: string, session: Session, token: string | undefined | null): boolean {
   return !!token && same(token, csrfToken(secret, session));
 }
-
-/** True when HOST only accepts local connections: the one case the board runs without a secret. */
-export function isLoopbackHost(host: string): boolean {
-  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host.trim().toLowerCase());
-}

@@ -78,9 +78,6 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     tag: f.tag,
     decision: f.decision,
   }).catch((err: Error) => {
-    // A stale or foreign page token is the caller's mistake, not ours.
-    if (/^cursor\b/.test(err.message))
-      throw new BoardError(400, err.message, 'Start again from the first page.');
     if (/^iouBelow\b/.test(err.message))
       throw new BoardError(
         400,

@@ -42,5 +42,6 @@ export function helpMessage(command: string, problem?: string): SlackMessage {
   if (problem) blocks.push(section(`:warning: ${escapeMrkdwn(problem)}`));
   blocks.push(section(lines.join('\n')));
   blocks.push(context([`\`run\` defaults to the newest run. Add \`public\` to answer in the channel.`]));
-  return { text: problem ? `${problem} — try ${command} help` : 'Loupe commands', blocks };
+  // The fallback text is mrkdwn too (notifications, clients without blocks): escaped like the blocks.
+  return { text: problem ? `${escapeMrkdwn(problem)} — try ${cmd} help` : 'Loupe commands', blocks };
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { type SlackMessage, blockTextLength, context, header, section } from './kit.ts';
 import { LIMITS } from './limits.ts';
-import { link } from './mrkdwn.ts';
+import { escapeMrkdwn, link } from './mrkdwn.ts';
 
 /**
  * A compact answer: header, what was asked, lines packed into sections (each under 3,000
@@ -57,7 +57,8 @@ export function linesMessage({
   if (boardUrl) {
     blocks.push(context([boardFooter(boardUrl, total, shown, boardLabel)], 'footer'));
   }
-  return { text: `${title}: ${count}`, blocks };
+  // Titles are plain text in the header block but mrkdwn in the fallback text: escape them there.
+  return { text: escapeMrkdwn(`${title}: ${count}`), blocks };
 }
 
 /**

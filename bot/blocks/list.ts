@@ -91,7 +91,8 @@ export function listMessage({
   if (total === 0 && empty) blocks.push(section(empty));
   blocks.push(...itemBlocks, ...extraBlocks);
   blocks.push(context([boardFooter(boardUrl, total, shown)], 'footer'));
-  return { text: `${title}: ${count}`.slice(0, LIMITS.fallbackText), blocks };
+  // Titles are plain text in the header block but mrkdwn in the fallback text: escape them there.
+  return { text: safeText(`${title}: ${count}`, LIMITS.fallbackText), blocks };
 }
 
 function itemBlocksFor(item: ListItem, origin?: string): KnownBlock[] {

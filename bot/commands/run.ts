@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { mayWrite } from '../../src/authorize.ts';
 import type { Deps } from '../../src/deps.ts';
 import { createMediaUrls } from '../../src/media/urls.ts';
 import type { RunRef } from '../../src/store/run-lookup.ts';
@@ -363,6 +364,8 @@ export async function createBatchReply(
   rowIds: number[],
   source: Record<string, unknown>,
 ): Promise<SlackMessage> {
+  const check = mayWrite(ctx.deps.config, { user: ctx.user });
+  if (!check.ok) return notice(`:no_entry: ${check.reason}`);
   try {
     const { batch, added, skipped } = await ctx.sources.createBatch(ctx.deps.db, {
       name,

@@ -48,6 +48,7 @@ async function report<T>(
     warnMissing(ctx, r as IngestResult);
     if (json) printJson(ctx.io, r);
     else ctx.io.out(`${text(r)}\n`);
+    for (const w of (r as { warnings?: string[] }).warnings ?? []) ctx.io.err(`warning: ${w}\n`);
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
     ctx.io.err(`loupe ingest: ${err.message}\n`);

@@ -14,6 +14,12 @@ interface LabelReader {
 
 function npyLabels(path: string, rows: number, probsFile: string): LabelReader {
   const r = openNpy(path, { ndim: 1 });
+  if (r.header.dtype === 'b1') {
+    r.close();
+    throw new IngestError(
+      `${r.file}: dtype ${r.header.descr} holds booleans, expected integer class indices such as <i8 (save with labels.astype('int64'))`,
+    );
+  }
   if (r.rows !== rows) {
     r.close();
     throw new IngestError(
@@ -97,6 +103,10 @@ export async function openNpySource({
         `${p.file}: dtype ${p.header.descr}, expected floating point probabilities (<f4 or <f8)`,
       );
     if (k < 1) throw new IngestError(`${p.file}: shape ${shapeText(p.header.shape)} has no classes`);
+    if (p.rows < 1)
+      throw new IngestError(
+        `${p.file}: shape ${shapeText(p.header.shape)} has no rows, expected at least one`,
+      );
     if (classNames && classNames.length !== k)
       throw new IngestError(
         `class names: ${classNames.length} names given, expected ${k} (the columns of ${p.file})`,

@@ -1,7 +1,8 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { type ClassBatch, type ClassSource, type RowExtras, batchRows } from './classification-batch.ts';
+import { requireInputFile } from './input-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readLines } from './lines.ts';
 import { checkId, checkProbRows, parseLabel } from './validate.ts';
@@ -84,7 +85,7 @@ function intField(v: unknown, where: () => string, field: string): number | null
 }
 
 function textStream(path: string) {
-  if (!existsSync(path)) throw new IngestError(`${fileLabel(path)}: file not found (${path})`);
+  requireInputFile(path);
   const raw = createReadStream(path);
   return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
 }

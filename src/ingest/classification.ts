@@ -19,6 +19,7 @@ import { type VectorSource, openVectorSource } from './embeddings-file.ts';
 import { encodeIndexRows, encodeLabels, encodePredictions } from './direct-encode.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
+import { checkClassNames } from './validate.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
 import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
@@ -96,13 +97,7 @@ export async function ingestClassification(
   if (opts.table && opts.ids)
     throw new IngestError('--ids applies to .npy input; a table carries its own id column');
   const classNames = opts.classNames ? await readAllLines(opts.classNames) : undefined;
-  if (classNames) {
-    const dup = classNames.findIndex((n, i) => classNames.indexOf(n) !== i);
-    if (dup >= 0)
-      throw new IngestError(
-        `${fileLabel(opts.classNames!)}: line ${dup + 1}: class name ${show(classNames[dup])} repeats`,
-      );
-  }
+  if (classNames) checkClassNames(classNames, (i) => `${fileLabel(opts.classNames!)}: line ${i + 1}`);
   const columns: RowMediaColumns = new Map();
   const source: ClassSource = noteMediaColumns(
     opts.table
@@ -139,7 +134,7 @@ export async function ingestClassification(
       const counts =
         !ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows
           ? await writeFresh(tx, source, vectors, ids)
-          : await writeStaged(tx, source, vectors, ids, dataset);
+          : await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
       const wantsMedia = opts.images || opts.texts || columns.size > 0;
       const media = wantsMedia
         ? await planClassificationMedia(tx, await datasetExternalIds(tx, ids.datasetId), columns, opts)
@@ -168,6 +163,7 @@ async function writeStaged(
   vectors: VectorSource | null,
   ids: { datasetId: number; runId: number; datasetExisted: boolean; runExisted: boolean },
   dataset: string,
+  file: string,
 ) {
   await createStage(tx, 'rows');
   const staged = { rows: 0 };
@@ -188,6 +184,8 @@ async function writeStaged(
       );
     }
   }
+  // A file with a header and no rows would make an empty run nobody can review.
+  if (staged.rows === 0) throw new IngestError(`${fileLabel(file)}: no rows, expected at least one`);
   // A new dataset gets a block of row ids, so labels and predictions need no join back.
   const base = ids.datasetExisted ? undefined : await reserveRowIds(tx, staged.rows);
   const fresh = !ids.datasetExisted;

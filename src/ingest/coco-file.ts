@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IngestError, fileLabel, show } from './errors.ts';
+import { requireInputFile } from './input-file.ts';
+import { checkClassNames } from './validate.ts';
 
 const num = z.number().refine(Number.isFinite, 'expected a finite number');
 const bbox = z
@@ -9,18 +11,21 @@ const bbox = z
   .refine((b) => b[2] >= 0 && b[3] >= 0, 'expected a non-negative width and height');
 
 const gtSchema = z.object({
-  images: z.array(
-    z
-      .object({
-        id: z.number().int(),
-        width: z.number().int().nonnegative().nullish(),
-        height: z.number().int().nonnegative().nullish(),
-        file_name: z.string().nullish(),
-        coco_url: z.string().nullish(),
-        flickr_url: z.string().nullish(),
-      })
-      .passthrough(),
-  ),
+  images: z
+    .array(
+      z
+        .object({
+          id: z.number().int(),
+          width: z.number().int().nonnegative().nullish(),
+          height: z.number().int().nonnegative().nullish(),
+          file_name: z.string().nullish(),
+          coco_url: z.string().nullish(),
+          flickr_url: z.string().nullish(),
+        })
+        .passthrough(),
+    )
+    // No images is no run: nothing to evaluate or review.
+    .min(1, 'expected at least one image'),
   annotations: z.array(
     z
       .object({
@@ -44,7 +49,8 @@ const resultsSchema = z.array(
       image_id: z.number().int(),
       category_id: z.number().int(),
       bbox,
-      score: num,
+      // A confidence: evaluation sorts by it and the board shows it as one.
+      score: num.min(0, 'expected a confidence in [0, 1]').max(1, 'expected a confidence in [0, 1]'),
     })
     .passthrough(),
 );
@@ -83,6 +89,7 @@ export interface CocoPrediction extends CocoBox {
 
 function readJson(path: string): unknown {
   const file = fileLabel(path);
+  requireInputFile(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -133,6 +140,10 @@ export function readCocoGroundTruth(path: string): CocoGroundTruth {
       throw new IngestError(
         `${file}: categories[${cats[j].i}].id: ${cats[j].id} repeats categories[${cats[j - 1].i}], expected unique ids`,
       );
+  checkClassNames(
+    cats.map((c) => c.name),
+    (j) => `${file}: categories[${cats[j].i}].name`,
+  );
   const classOf = new Map(cats.map((c, i) => [c.id, i]));
   const imageIds = new Map<number, number>();
   images.forEach((img, i) => {
@@ -219,4 +230,32 @@ export function readCocoResults(path: string, gt: CocoGroundTruth): CocoPredicti
     const [x, y, w, h] = r.bbox;
     return { index: i, externalId, predKey, label, score: r.score, x, y, w, h };
   });
+}
+
+/**
+ * Zero-area boxes are accepted (detectors emit them after clipping; COCO evaluation handles them:
+ * their IoU with anything is 0) but said out loud, since they can never count as a match.
+ *
+ * @example
+ * zeroAreaWarnings(gt, preds, 'instances.json', 'results.json'); // [] when every box has area
+ */
+export function zeroAreaWarnings(
+  gt: CocoGroundTruth,
+  preds: CocoPrediction[],
+  gtFile: string,
+  predFile: string,
+): string[] {
+  const out: string[] = [];
+  const flat = (boxes: (CocoBox & { index: number })[]) => boxes.filter((b) => !(b.w > 0 && b.h > 0));
+  const a = flat(gt.annotations);
+  if (a.length)
+    out.push(
+      `${gtFile}: ${a.length} annotation${a.length === 1 ? ' has' : 's have'} a zero-area box (first: annotations[${a[0].index}].bbox); kept, but no detection can match ${a.length === 1 ? 'it' : 'them'} (IoU 0)`,
+    );
+  const p = flat(preds);
+  if (p.length)
+    out.push(
+      `${predFile}: ${p.length} detection${p.length === 1 ? ' has' : 's have'} a zero-area box (first: [${p[0].index}].bbox); kept, but ${p.length === 1 ? 'it' : 'they'} can never match a ground-truth box (IoU 0)`,
+    );
+  return out;
 }

@@ -17,6 +17,7 @@ import {
   type CocoPrediction,
   readCocoGroundTruth,
   readCocoResults,
+  zeroAreaWarnings,
 } from './coco-file.ts';
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
@@ -97,6 +98,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
   if (!run) throw new IngestError('--run: missing, expected a run name');
   const gt = readCocoGroundTruth(opts.gt);
   const preds = readCocoResults(opts.pred, gt);
+  const warnings = zeroAreaWarnings(gt, preds, fileLabel(opts.gt), fileLabel(opts.pred));
   const vectors = opts.embeddings
     ? await openVectorSource(opts.embeddings, { idList: gt.images.map((i) => i.externalId) })
     : null;
@@ -143,6 +145,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
         ...counts,
         unchanged: sameCounts(before, counts),
         ...(media ? { media: media.report } : {}),
+        ...(warnings.length ? { warnings } : {}),
       };
     });
     if (analyze && wait) await runPipelineNow(deps, runId);

@@ -13,6 +13,8 @@ export interface IngestResult {
   unchanged: boolean;
   /** Present when the import was given media (`--images`, `--texts`, an image or text column). */
   media?: MediaReport;
+  /** Input the import accepted but the user should know about (printed by the CLI). */
+  warnings?: string[];
 }
 
 export interface ClassificationIngestOptions extends MediaOptions {

@@ -1,11 +1,11 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { IngestError, fileLabel } from './errors.ts';
+import { requireInputFile } from './input-file.ts';
 
 function openStream(path: string): Readable {
-  if (!existsSync(path)) throw new IngestError(`${fileLabel(path)}: file not found (${path})`);
+  requireInputFile(path);
   const raw = createReadStream(path);
   return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
 }

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { IngestError, fileLabel } from './errors.ts';
+import { requireInputFile } from './input-file.ts';
 
 /** Element types we read, as numpy spells them without the byte-order character. */
 export type NpyDtype = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
@@ -88,6 +89,11 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   if (bytes.length < 8 + lenSize) throw new IngestError(`${file}: truncated .npy header`);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenSize;
+  // numpy writes a plain array's header in under 200 bytes; a huge one is not a file we can use.
+  if (start + headerLen > MAX_HEADER)
+    throw new IngestError(
+      `${file}: .npy header is ${headerLen} bytes long, expected at most ${MAX_HEADER - start} (save a plain numeric array with np.save)`,
+    );
   if (bytes.length < start + headerLen)
     throw new IngestError(`${file}: truncated .npy header (expected ${headerLen} header bytes)`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
@@ -196,6 +202,7 @@ export interface NpyReader {
  */
 export function openNpy(path: string, { ndim }: { ndim?: number } = {}): NpyReader {
   const file = fileLabel(path);
+  requireInputFile(path);
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -95,3 +95,35 @@ export function checkId(id: string, where: () => string): string {
   if (id.includes('\0')) throw new IngestError(`${where()}: id contains a NUL character`);
   return id;
 }
+
+/** Longer class names make unreadable pages and messages; 200 covers any real taxonomy. */
+export const MAX_CLASS_NAME = 200;
+
+/**
+ * Class names from any input (class-names file, COCO categories): non-empty, no control
+ * characters (Postgres refuses NUL in text and JSON), at most MAX_CLASS_NAME characters, unique.
+ * `where(i)` names entry i ("classes.txt: line 3", "instances.json: categories[2].name").
+ *
+ * @example
+ * checkClassNames(['cat', 'dog'], (i) => `classes.txt: line ${i + 1}`);
+ */
+export function checkClassNames(names: string[], where: (i: number) => string): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (name.trim() === '') throw new IngestError(`${where(i)}: class name is empty, expected a name`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    const ctl = /[\u0000-\u001f\u007f]/.exec(name);
+    if (ctl)
+      throw new IngestError(
+        `${where(i)}: class name contains the control character U+${ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, expected printable text`,
+      );
+    if (name.length > MAX_CLASS_NAME)
+      throw new IngestError(
+        `${where(i)}: class name is ${name.length} characters long, expected at most ${MAX_CLASS_NAME}`,
+      );
+    const prev = seen.get(name);
+    if (prev !== undefined)
+      throw new IngestError(`${where(i)}: class name ${JSON.stringify(name)} repeats ${where(prev)}`);
+    seen.set(name, i);
+  });
+}

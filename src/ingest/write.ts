@@ -6,6 +6,7 @@ import {
   findRunByName,
   insertDataset,
   insertRun,
+  lockImports,
   prepareBulkSession,
   rowIndexBlock,
   runHasEmbeddings,
@@ -41,6 +42,7 @@ export async function ensureDatasetAndRun(
     source: Record<string, unknown>;
   },
 ): Promise<{ datasetId: number; runId: number; datasetExisted: boolean; runExisted: boolean }> {
+  await lockImports(tx);
   const existing = await findDataset(tx, d.dataset);
   if (existing) {
     if (existing.kind !== d.kind)

@@ -1,3 +1,4 @@
+import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { type SQL, and, asc, desc, eq, exists, gte, lt, lte, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { type Decision, dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
@@ -86,36 +87,25 @@ interface CursorState {
 
 /** An opaque page token: base64url JSON of the last row's sort key. */
 export function encodeErrorCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify([state.run, state.sort, state.confidence, state.rowId])).toString(
-    'base64url',
-  );
+  return encodeCursor([state.run, state.sort, state.confidence, state.rowId]);
 }
 
 /** Decode and validate a page token; the message says what was wrong with it. */
 export function decodeErrorCursor(cursor: string, runId: number, sort: ErrorSort): CursorState {
-  let parsed: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new Error(
-      `cursor ${JSON.stringify(cursor)}: not a page token (expected the nextCursor of a previous page)`,
-    );
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 4 ||
-    !Number.isInteger(parsed[0]) ||
-    !ERROR_SORTS.includes(parsed[1]) ||
-    typeof parsed[2] !== 'number' ||
-    !Number.isFinite(parsed[2]) ||
-    !Number.isSafeInteger(parsed[3])
-  )
-    throw new Error(`cursor ${JSON.stringify(cursor)}: malformed page token`);
-  const [run, cursorSort, confidence, rowId] = parsed as [number, ErrorSort, number, number];
-  if (run !== runId) throw new Error(`cursor: the page token belongs to another run (id ${run})`);
+  const [run, cursorSort, confidence, rowId] = decodeCursor(cursor, (v) =>
+    Array.isArray(v) &&
+    v.length === 4 &&
+    Number.isInteger(v[0]) &&
+    ERROR_SORTS.includes(v[1]) &&
+    typeof v[2] === 'number' &&
+    Number.isFinite(v[2]) &&
+    Number.isSafeInteger(v[3])
+      ? (v as [number, ErrorSort, number, number])
+      : null,
+  );
+  if (run !== runId) throw new CursorError(`cursor: the page token belongs to another run (id ${run})`);
   if (cursorSort !== sort)
-    throw new Error(`cursor: the page token was made for --sort ${cursorSort}, not ${sort}`);
+    throw new CursorError(`cursor: the page token was made for --sort ${cursorSort}, not ${sort}`);
   return { run, sort: cursorSort, confidence, rowId };
 }
 

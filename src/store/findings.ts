@@ -1,3 +1,4 @@
+import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
@@ -226,23 +227,16 @@ export interface MislabelPage {
   nextCursor: string | null;
 }
 
-function encodeCursor(runId: number, rank: number): string {
-  return Buffer.from(JSON.stringify([runId, rank])).toString('base64url');
+function encodeRankCursor(runId: number, rank: number): string {
+  return encodeCursor([runId, rank]);
 }
 
-function decodeCursor(cursor: string, runId: number): number {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = null;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every(Number.isInteger))
-    throw new Error(
-      `cursor ${JSON.stringify(cursor)}: not a page token (pass the nextCursor of the previous page)`,
-    );
-  if (parsed[0] !== runId) throw new Error(`cursor: the page token belongs to another run (id ${parsed[0]})`);
-  return parsed[1];
+function decodeRankCursor(cursor: string, runId: number): number {
+  const [run, rank] = decodeCursor(cursor, (v) =>
+    Array.isArray(v) && v.length === 2 && v.every(Number.isSafeInteger) ? (v as [number, number]) : null,
+  );
+  if (run !== runId) throw new CursorError(`cursor: the page token belongs to another run (id ${run})`);
+  return rank;
 }
 
 /**
@@ -264,7 +258,7 @@ export async function listMislabels(
 ): Promise<MislabelPage> {
   if (!Number.isInteger(limit) || limit < 1)
     throw new Error(`limit: expected a positive integer, got ${limit}`);
-  const after = cursor ? decodeCursor(cursor, runId) : 0;
+  const after = cursor ? decodeRankCursor(cursor, runId) : 0;
   const [run] = await db
     .select({ classNames: datasets.classNames })
     .from(modelRuns)
@@ -319,7 +313,7 @@ export async function listMislabels(
         : { predicted: name(r.suggested), confidence: null }),
     })),
     total: Number(total),
-    nextCursor: rows.length > limit ? encodeCursor(runId, Number(page[page.length - 1].rank)) : null,
+    nextCursor: rows.length > limit ? encodeRankCursor(runId, Number(page[page.length - 1].rank)) : null,
   };
 }
 

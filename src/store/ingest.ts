@@ -25,8 +25,7 @@ export async function prepareBulkSession(
   tx: BulkTx,
   { datasetId, runId }: { datasetId: number; runId: number },
 ) {
-  // One import at a time: row-id blocks are reserved from the sequence (see reserveRowIds).
-  await tx.query('select pg_advisory_xact_lock(7294001)');
+  await lockImports(tx);
   await tx.query(`set local work_mem = '256MB'`);
   // Stages are never analyzed (that alone costs a second per million rows); without statistics
   // the planner sizes them from their files, and bulk merges always want hash joins.
@@ -37,6 +36,16 @@ export async function prepareBulkSession(
     `select rolsuper as ok from pg_roles where rolname = current_user`,
   );
   if (role?.ok) await tx.query(`set local session_replication_role = replica`);
+}
+
+/**
+ * One import at a time, from before it looks up its dataset and run until it commits: two
+ * imports of the same run then run one after the other (the second sees the first's rows) instead
+ * of racing to insert the same dataset name; row-id blocks are reserved from the sequence (see
+ * reserveRowIds). Re-entrant within the transaction.
+ */
+export async function lockImports(tx: BulkTx) {
+  await tx.query('select pg_advisory_xact_lock(7294001)');
 }
 
 export interface StoredDataset {

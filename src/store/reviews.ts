@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
@@ -141,7 +142,7 @@ export async function listRework(
   db: Db,
   { limit = 50, cursor }: { limit?: number; cursor?: string | null } = {},
 ): Promise<{ items: ReworkItem[]; total: number; nextCursor: string | null }> {
-  const after = cursor ? decodeCursor(cursor) : null;
+  const after = cursor ? decodeReworkCursor(cursor) : null;
   const where = after
     ? and(
         eq(tags.tag, REWORK_TAG),
@@ -288,15 +289,14 @@ export async function listTags(db: Db, rowIds: number[]): Promise<Map<number, st
   return out;
 }
 
-function encodeCursor(c: { at: string; rowId: number }): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; rowId: number } {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && Number.isSafeInteger(c.rowId))
-      return c;
-  } catch {}
-  throw new Error('invalid cursor: pass the nextCursor of the previous page');
+function decodeReworkCursor(cursor: string): { at: string; rowId: number } {
+  return decodeCursor(cursor, (c) => {
+    const v = c as { at?: unknown; rowId?: unknown };
+    return typeof v === 'object' &&
+      typeof v.at === 'string' &&
+      !Number.isNaN(Date.parse(v.at)) &&
+      Number.isSafeInteger(v.rowId)
+      ? { at: v.at, rowId: v.rowId as number }
+      : null;
+  });
 }

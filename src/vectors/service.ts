@@ -14,6 +14,11 @@ import {
 import { workerClient } from './rpc.ts';
 import { spawnTsWorker } from './ts-worker.ts';
 
+/** Similarity search on a run without embeddings: the caller's request, not our failure. */
+export class NoEmbeddingsError extends Error {
+  override name = 'NoEmbeddingsError';
+}
+
 export type Quantization = 'f32' | 'f16';
 
 /** Bumped when the saved index or sidecar format changes: older files are rebuilt. */
@@ -219,7 +224,7 @@ export function createVectorService({
     if (current && !recheck) return { ...current.info, built: false };
     const fp = await embeddingFingerprint(db, runId);
     if (fp.count === 0)
-      throw new Error(`run ${runId} has no embeddings: import them to search by similarity`);
+      throw new NoEmbeddingsError(`run ${runId} has no embeddings: import them to search by similarity`);
     if (current?.fingerprint && sameFingerprint(current.fingerprint, fp))
       return { ...current.info, built: false };
     const path = indexDir ? join(indexDir, `run-${runId}.usearch`) : null;

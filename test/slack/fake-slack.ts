@@ -18,6 +18,8 @@ export interface Fault {
   status: number;
   retryAfter?: number;
   body?: string;
+  /** Answer only after this long (a hung Slack); callers with a shorter timeout give up first. */
+  hangMs?: number;
 }
 
 export interface FakeSlack {
@@ -105,6 +107,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const f = faults.get(target);
     if (f && f.left > 0) {
       f.left--;
+      if (f.fault.hangMs) {
+        // Status 0: a request that got no answer in time (the caller gave up first).
+        attempts.push({ path, at: Date.now(), status: 0 });
+        await new Promise((r) => setTimeout(r, f.fault.hangMs));
+        if (res.writableEnded || !res.socket || res.socket.destroyed) return;
+      }
       return send(
         f.fault.status,
         f.fault.body ?? (f.fault.status === 429 ? { ok: false, error: 'ratelimited' } : 'fault'),

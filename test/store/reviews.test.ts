@@ -90,7 +90,9 @@ describeEachDriver('reviews', (ctx) => {
     await expect(
       recordDecision(db, { rowId: 999_999, decision: 'approve', actor: 'U1', source: 'cli' }),
     ).rejects.toThrow(RowNotFoundError);
-    await expect(listRework(db, { cursor: 'not-a-cursor' })).rejects.toThrow(/invalid cursor/);
+    await expect(listRework(db, { cursor: 'not-a-cursor' })).rejects.toThrow(
+      /cursor "not-a-cursor": not a page token/,
+    );
   });
 
   it('claims a delivery key once', async () => {

@@ -118,7 +118,12 @@ describeEachDriver('board access', (ctx) => {
       const token = csrfOf(await (await a.request('/', { headers: { cookie } })).text());
       const res = await a.request('/api/decisions', {
         method: 'POST',
-        headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': token },
+        headers: {
+          cookie,
+          'content-type': 'application/json',
+          'x-csrf-token': token,
+          origin: 'http://localhost',
+        },
         body: JSON.stringify({ decision: 'dismiss', rowIds: [rowIds[0]] }),
       });
       expect(res.status).toBe(200);

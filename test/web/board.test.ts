@@ -17,7 +17,7 @@ describeEachDriver('board pages and API', (ctx) => {
   const post = (path: string, body: unknown, token = csrf) =>
     app.request(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+      headers: { 'content-type': 'application/json', 'x-csrf-token': token, origin: 'http://localhost' },
       body: JSON.stringify(body),
     });
 

@@ -13,14 +13,9 @@ import { flagReason, mislabelReason } from '../../web/pages/queues.tsx';
 import { parseClass, parseIouBelow, parseRowIds, parseSort } from '../../web/params.ts';
 import { createProjectionCache, projectionColumns } from '../../web/projection-data.ts';
 import { safeImageUrl, withQuery } from '../../web/safe-url.ts';
-import {
-  checkCsrfToken,
-  csrfToken,
-  decodeSession,
-  encodeSession,
-  isLoopbackHost,
-} from '../../web/session.ts';
+import { checkCsrfToken, csrfToken, decodeSession, encodeSession } from '../../web/session.ts';
 import { wrapInterpreter } from '../../web/static.ts';
+import { isLoopbackHost } from '../../src/authorize.ts';
 
 describe('chart specs', () => {
   it('orders classes worst first, classes without a value last', () => {
