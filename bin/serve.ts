@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createSlackHandler } from '../bot/index.ts';
+import { createComputePool } from '../src/compute/pool.ts';
 import type { Config } from '../src/config.ts';
 import { loadDemo } from '../src/demo/load.ts';
 import { type Logger, createLogger } from '../src/deps.ts';
@@ -24,7 +25,10 @@ export async function serveCommand(
     logger,
     threads: 2,
   });
-  const deps = { ...opened, vectors };
+  // CPU-heavy request work (diverse batches, chart rendering, large exports) runs here, never on
+  // the thread that answers requests.
+  const compute = createComputePool();
+  const deps = { ...opened, vectors, compute };
   if (config.LOUPE_DEMO) {
     const demo = await loadDemo(deps);
     if (demo.loaded) logger.info(`Loaded the demo: ${demo.runs.join(', ')} (LOUPE_DEMO=0 to skip)`);
@@ -60,6 +64,7 @@ export async function serveCommand(
     await server.close();
     await background;
     await vectors.close();
+    await compute.close();
     await deps.database.close();
   };
   return { port: server.port, stop };

@@ -1,6 +1,8 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
+import { rawRows } from '../../db/raw.ts';
 import { annotations, batchItems, batches, dataRows, datasets, rowScores } from '../../db/schema.ts';
+import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
 
 export type BatchStatus = 'open' | 'closed';
 
@@ -90,26 +92,41 @@ export async function addToBatch(
 async function insertItems(db: Db, batchId: number, rowIds: number[], includeOpen: boolean, start: number) {
   const unique = [...new Set(rowIds)];
   if (unique.length === 0) return { added: 0, skipped: 0 };
-  const known = await db.select({ id: dataRows.id }).from(dataRows).where(inArray(dataRows.id, unique));
-  if (known.length !== unique.length) {
-    const have = new Set(known.map((k) => k.id));
-    const missing = unique.filter((id) => !have.has(id));
-    throw new BatchError(
-      `unknown row ids: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
-    );
+  // Ids travel as one array parameter, not thousands: a 3,000-row batch is three short statements
+  // (an embedded database runs them on the thread that answers requests).
+  const ids = idArray(unique);
+  const missing = await rawRows<{ id: number }>(
+    db,
+    sql`select u.id from unnest(${ids}::bigint[]) with ordinality as u(id, ord)
+        where not exists (select 1 from ${dataRows} d where d.id = u.id) order by u.ord limit 11`,
+  );
+  if (missing.length) {
+    const shown = missing.slice(0, 10).map((m) => Number(m.id));
+    throw new BatchError(`unknown row ids: ${shown.join(', ')}${missing.length > 10 ? ', …' : ''}`);
   }
   const taken = new Set<number>();
-  const inOpen = await db
-    .select({ rowId: batchItems.rowId, batchId: batchItems.batchId })
-    .from(batchItems)
-    .innerJoin(batches, eq(batches.id, batchItems.batchId))
-    .where(and(eq(batches.status, 'open'), inArray(batchItems.rowId, unique)));
-  for (const r of inOpen) if (r.batchId === batchId || !includeOpen) taken.add(r.rowId);
+  const inOpen = await rawRows<{ row_id: number; batch_id: number }>(
+    db,
+    sql`select i.row_id, i.batch_id from ${batchItems} i join ${batches} b on b.id = i.batch_id
+        where b.status = 'open' and i.row_id = any(${ids}::bigint[])`,
+  );
+  for (const r of inOpen) if (Number(r.batch_id) === batchId || !includeOpen) taken.add(Number(r.row_id));
   const fresh = unique.filter((id) => !taken.has(id));
   if (fresh.length > 0) {
-    await db.insert(batchItems).values(fresh.map((rowId, i) => ({ batchId, rowId, position: start + i })));
+    await db.execute(
+      sql`insert into ${batchItems} (batch_id, row_id, position)
+          select ${batchId}::int, u.id, ${start}::int + u.ord::int - 1
+          from unnest(${idArray(fresh)}::bigint[]) with ordinality as u(id, ord)`,
+    );
   }
   return { added: fresh.length, skipped: unique.length - fresh.length };
+}
+
+/** Integer ids as one Postgres array literal (they are validated numbers, never user text). */
+function idArray(ids: number[]): string {
+  for (const id of ids)
+    if (!Number.isSafeInteger(id)) throw new BatchError(`row id ${id} is not a whole number`);
+  return `{${ids.join(',')}}`;
 }
 
 async function requireBatch(db: Db, name: string): Promise<Batch> {
@@ -199,7 +216,23 @@ export async function closeBatch(db: Db, name: string): Promise<Batch> {
   return closed;
 }
 
-const EXPORT_COLUMNS = ['id', 'dataset', 'image_url', 'width', 'height', 'label', 'predicted'] as const;
+/** A batch's export records, in batch order (formatted by `formatBatchExport`). */
+export async function batchExportDocument(db: Db, name: string): Promise<BatchExportDocument> {
+  const batch = await getBatch(db, name);
+  return {
+    batch: batch.name,
+    status: batch.status,
+    items: batch.items.map((it) => ({
+      id: it.id,
+      dataset: it.dataset,
+      image_url: it.imageUrl,
+      width: it.width,
+      height: it.height,
+      label: it.label,
+      predicted: it.predicted,
+    })),
+  };
+}
 
 /**
  * A batch as a labeling tool takes it: CSV with a header (`id` first) or a JSON document.
@@ -208,28 +241,5 @@ const EXPORT_COLUMNS = ['id', 'dataset', 'image_url', 'width', 'height', 'label'
  * writeFileSync('batch.csv', await exportBatch(db, 'Uncertainty batch 1', 'csv'));
  */
 export async function exportBatch(db: Db, name: string, format: 'csv' | 'json'): Promise<string> {
-  const batch = await getBatch(db, name);
-  const records = batch.items.map((it) => ({
-    id: it.id,
-    dataset: it.dataset,
-    image_url: it.imageUrl,
-    width: it.width,
-    height: it.height,
-    label: it.label,
-    predicted: it.predicted,
-  }));
-  if (format === 'json') {
-    return `${JSON.stringify({ batch: batch.name, status: batch.status, items: records }, null, 2)}\n`;
-  }
-  const lines = [EXPORT_COLUMNS.join(',')];
-  for (const r of records) lines.push(EXPORT_COLUMNS.map((c) => csvCell(r[c])).join(','));
-  return `${lines.join('\n')}\n`;
-}
-
-/** RFC 4180 quoting; a leading = + - @ (but not a negative number) is prefixed so spreadsheets don't run it as a formula. */
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (/^[=+@\t\r]/.test(s) || (s.startsWith('-') && !/^-\d+(\.\d+)?$/.test(s))) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return formatBatchExport(await batchExportDocument(db, name), format);
 }
