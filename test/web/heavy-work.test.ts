@@ -15,13 +15,17 @@ const SECRET = 'heavy-work-signing-secret-0123';
 /** Answer times of a GET repeated back to back until `stop()`; the largest wait between answers. */
 function probe(url: string) {
   const answers: number[] = [Date.now()];
-  const statuses = new Set<number>();
+  const statuses = new Set<number | string>();
   let running = true;
   const loop = (async () => {
     while (running) {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      statuses.add(res.status);
+      try {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        statuses.add(res.status);
+      } catch (err) {
+        statuses.add(`${(err as Error).message}`);
+      }
       answers.push(Date.now());
     }
   })();
@@ -84,26 +88,37 @@ describeEachDriver('heavy work off the request thread', (ctx) => {
     const base = `http://127.0.0.1:${server.port}`;
     const health = probe(`${base}/healthz`);
     const board = probe(`${base}/runs/pool`);
+    let probes: Awaited<ReturnType<ReturnType<typeof probe>['stop']>>[] = [];
 
-    const sent = Date.now();
-    const res = await fetch(
-      `${base}/slack/events`,
-      slashCommand(SECRET, {
-        text: 'batch bar-heavy from uncertain 3000',
-        responseUrl: slack.responseUrl('heavy'),
-      }),
-    );
-    const ackMs = Date.now() - sent;
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ response_type: 'ephemeral', text: 'Working on it…' });
+    let answerText = '';
+    let ackMs = Number.NaN;
+    let ackBody: unknown;
+    let status = 0;
+    try {
+      const sent = Date.now();
+      const res = await fetch(
+        `${base}/slack/events`,
+        slashCommand(SECRET, {
+          text: 'batch bar-heavy from uncertain 3000',
+          responseUrl: slack.responseUrl('heavy'),
+        }),
+      );
+      ackMs = Date.now() - sent;
+      status = res.status;
+      ackBody = await res.json();
+      const answer = await slack.waitFor(() => slack.responses.find((r) => r.id === 'heavy'), 400_000);
+      answerText = JSON.stringify(answer.body);
+    } finally {
+      // Stopped whatever happened, so no probe outlives the server.
+      probes = await Promise.all([health.stop(), board.stop()]);
+    }
+    const [h, b] = probes;
+    expect(status).toBe(200);
+    expect(ackBody).toEqual({ response_type: 'ephemeral', text: 'Working on it…' });
     expect(ackMs).toBeLessThan(3000);
+    expect(answerText).toContain('bar-heavy');
+    expect(answerText).toContain('with 3000 rows');
 
-    const answer = await slack.waitFor(() => slack.responses.find((r) => r.id === 'heavy'), 400_000);
-    const text = JSON.stringify(answer.body);
-    expect(text).toContain('bar-heavy');
-    expect(text).toContain('with 3000 rows');
-
-    const [h, b] = await Promise.all([health.stop(), board.stop()]);
     expect(h.statuses).toEqual([200]);
     expect(b.statuses).toEqual([200]);
     // Both kept answering the whole time: many answers, none more than a second after the last.
