@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { recordLockServer } from '../db/lock.ts';
 import { createSlackHandler } from '../bot/index.ts';
+import { createComputePool } from '../src/compute/pool.ts';
 import type { Config } from '../src/config.ts';
 import { loadDemo } from '../src/demo/load.ts';
 import { type Logger, createLogger } from '../src/deps.ts';
@@ -24,7 +25,10 @@ export async function serveCommand(
 ) {
   const opened = await openDeps(config, { logger });
   const vectors = processVectors(config, logger);
-  const deps = { ...opened, vectors };
+  // CPU-heavy request work (diverse batches, chart rendering, large exports) runs here, never on
+  // the thread that answers requests.
+  const compute = createComputePool();
+  const deps = { ...opened, vectors, compute };
   const runner = worker ? jobRunnerFor(deps, { concurrency }) : null;
   if (config.LOUPE_DEMO) {
     // With a worker here the demo's analysis runs as jobs once we listen; without one, now.
@@ -54,6 +58,7 @@ export async function serveCommand(
     await server.close();
     await runner?.stop();
     await vectors.close();
+    await compute.close();
     await deps.database.close();
   };
   return { port: server.port, stop };

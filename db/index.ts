@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { acquireDataLock } from './lock.ts';
+import { YieldingPGlite } from './yielding-pglite.ts';
 import { runMigrations } from './migrate.ts';
 import * as schema from './schema.ts';
 
@@ -70,7 +71,7 @@ export async function createDb({
     release = acquireDataLock(dataDir);
   }
   try {
-    const pglite = onDisk ? new PGlite(`${dataDir}/pgdata`) : new PGlite();
+    const pglite = onDisk ? new YieldingPGlite(`${dataDir}/pgdata`) : new YieldingPGlite();
     await pglite.waitReady;
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     if (migrate) await runMigrations({ driver: 'pglite', db });

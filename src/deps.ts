@@ -1,4 +1,5 @@
 import type { Database, Db } from '../db/index.ts';
+import type { ComputePool } from './compute/pool.ts';
 import type { Config } from './config.ts';
 import type { VectorService } from './vectors/service.ts';
 
@@ -22,6 +23,8 @@ export interface Deps {
   clock: Clock;
   /** The long-lived vector search worker (created by the composition root); absent → a throwaway one per call. */
   vectors?: VectorService;
+  /** Worker threads for CPU-heavy request work (created by the composition root); absent → inline. */
+  compute?: ComputePool;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import { COLOR_BY, type ColorBy, colorCategories, projectorSpec } from '../src/charts/projector.ts';
+import { runCompute } from '../src/compute/pool.ts';
 import type { Deps } from '../src/deps.ts';
-import { closeBatch, exportBatch, getBatch, listBatches } from '../src/store/batches.ts';
+import { formatBatchExport } from '../src/export/batch-format.ts';
+import { batchExportDocument, closeBatch, getBatch, listBatches } from '../src/store/batches.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';
 import { listRework } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
@@ -43,6 +45,9 @@ import {
 } from './views.ts';
 
 export const UNCERTAINTY = ['least', 'margin', 'entropy'] as const;
+
+/** Exports up to this many items are formatted on the request thread (a few ms); larger ones in the pool. */
+export const INLINE_EXPORT_ITEMS = 5000;
 type Strategy = (typeof UNCERTAINTY)[number];
 
 /** Parse the gallery filter from the query string; unknown classes are refused with suggestions. */
@@ -362,7 +367,12 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
     const name = batchName(c.req.param('name'));
     const format = c.req.param('format') as 'csv' | 'json';
     const publicUrl = deps.config.LOUPE_PUBLIC_URL;
-    const body = await exportOrNotFound(() => exportBatch(deps.db, name, format, { publicUrl }));
+    const doc = await exportOrNotFound(() => batchExportDocument(deps.db, name, { publicUrl }));
+    // Formatting is linear in the items: a labeling-size batch is formatted here, a large one in the pool.
+    const body =
+      doc.items.length <= INLINE_EXPORT_ITEMS
+        ? formatBatchExport(doc, format)
+        : await runCompute(deps, 'batchExport', { doc, format });
     const file = `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.${format}`;
     c.header(
       'Content-Type',

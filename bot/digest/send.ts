@@ -1,7 +1,7 @@
+import { runCompute } from '../../src/compute/pool.ts';
 import type { Deps } from '../../src/deps.ts';
 import { digestChartSpec } from '../../src/charts/digest.ts';
 import { type UncertainLister, buildDigest } from '../../src/digest/build.ts';
-import { renderVegaLitePng } from '../../src/digest/chart.ts';
 import {
   type DigestClaim,
   claimDigest,
@@ -47,16 +47,17 @@ export async function postDigest(
     if (claim) await setDigestMessage(s.deps.db, claim.id, ts ?? 'posted');
   }
   if (content.run && content.classes.length) {
-    const png = await renderVegaLitePng(
-      digestChartSpec({
+    // Rendering takes a few hundred ms of CPU: in the compute pool, off the thread answering Slack.
+    const png = await runCompute(s.deps, 'chartPng', {
+      spec: digestChartSpec({
         run: content.run.name,
         previous: content.previous?.name ?? null,
         classes: content.classes,
         metric: content.classes[0].metric,
       }),
-    );
+    });
     await out.upload(channel, {
-      data: png,
+      data: Buffer.from(png.buffer, png.byteOffset, png.byteLength),
       filename: `loupe-digest-${day}.png`,
       title: `Loupe digest ${day}`,
     });

@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
+import { rawRows } from '../../db/raw.ts';
 import { annotations, batchItems, batches, dataRows, datasets, rowScores } from '../../db/schema.ts';
-import { absoluteUrl, toCsv } from '../text/csv.ts';
+import { absoluteUrl } from '../text/csv.ts';
+import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
 
 export type BatchStatus = 'open' | 'closed';
 
@@ -134,26 +136,41 @@ export async function removeFromBatch(
 async function insertItems(db: Db, batchId: number, rowIds: number[], includeOpen: boolean, start: number) {
   const unique = [...new Set(rowIds)];
   if (unique.length === 0) return { added: 0, skipped: 0 };
-  const known = await db.select({ id: dataRows.id }).from(dataRows).where(inArray(dataRows.id, unique));
-  if (known.length !== unique.length) {
-    const have = new Set(known.map((k) => k.id));
-    const missing = unique.filter((id) => !have.has(id));
-    throw new BatchError(
-      `unknown row ids: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
-    );
+  // Ids travel as one array parameter, not thousands: a 3,000-row batch is three short statements
+  // (an embedded database runs them on the thread that answers requests).
+  const ids = idArray(unique);
+  const missing = await rawRows<{ id: number }>(
+    db,
+    sql`select u.id from unnest(${ids}::bigint[]) with ordinality as u(id, ord)
+        where not exists (select 1 from ${dataRows} d where d.id = u.id) order by u.ord limit 11`,
+  );
+  if (missing.length) {
+    const shown = missing.slice(0, 10).map((m) => Number(m.id));
+    throw new BatchError(`unknown row ids: ${shown.join(', ')}${missing.length > 10 ? ', …' : ''}`);
   }
   const taken = new Set<number>();
-  const inOpen = await db
-    .select({ rowId: batchItems.rowId, batchId: batchItems.batchId })
-    .from(batchItems)
-    .innerJoin(batches, eq(batches.id, batchItems.batchId))
-    .where(and(eq(batches.status, 'open'), inArray(batchItems.rowId, unique)));
-  for (const r of inOpen) if (r.batchId === batchId || !includeOpen) taken.add(r.rowId);
+  const inOpen = await rawRows<{ row_id: number; batch_id: number }>(
+    db,
+    sql`select i.row_id, i.batch_id from ${batchItems} i join ${batches} b on b.id = i.batch_id
+        where b.status = 'open' and i.row_id = any(${ids}::bigint[])`,
+  );
+  for (const r of inOpen) if (Number(r.batch_id) === batchId || !includeOpen) taken.add(Number(r.row_id));
   const fresh = unique.filter((id) => !taken.has(id));
   if (fresh.length > 0) {
-    await db.insert(batchItems).values(fresh.map((rowId, i) => ({ batchId, rowId, position: start + i })));
+    await db.execute(
+      sql`insert into ${batchItems} (batch_id, row_id, position)
+          select ${batchId}::int, u.id, ${start}::int + u.ord::int - 1
+          from unnest(${idArray(fresh)}::bigint[]) with ordinality as u(id, ord)`,
+    );
   }
   return { added: fresh.length, skipped: unique.length - fresh.length };
+}
+
+/** Integer ids as one Postgres array literal (they are validated numbers, never user text). */
+function idArray(ids: number[]): string {
+  for (const id of ids)
+    if (!Number.isSafeInteger(id)) throw new BatchError(`row id ${id} is not a whole number`);
+  return `{${ids.join(',')}}`;
 }
 
 async function requireBatch(db: Db, name: string): Promise<Batch> {
@@ -243,7 +260,27 @@ export async function closeBatch(db: Db, name: string): Promise<Batch> {
   return closed;
 }
 
-const EXPORT_COLUMNS = ['id', 'dataset', 'image_url', 'width', 'height', 'label', 'predicted'] as const;
+/** A batch's export records, in batch order (formatted by `formatBatchExport`). */
+export async function batchExportDocument(
+  db: Db,
+  name: string,
+  { publicUrl }: { publicUrl?: string } = {},
+): Promise<BatchExportDocument> {
+  const batch = await getBatch(db, name);
+  return {
+    batch: batch.name,
+    status: batch.status,
+    items: batch.items.map((it) => ({
+      id: it.id,
+      dataset: it.dataset,
+      image_url: absoluteUrl(it.imageUrl, publicUrl),
+      width: it.width,
+      height: it.height,
+      label: it.label,
+      predicted: it.predicted,
+    })),
+  };
+}
 
 /**
  * A batch as a labeling tool takes it: CSV with a header (`id` first) or a JSON document; image
@@ -258,18 +295,5 @@ export async function exportBatch(
   format: 'csv' | 'json',
   { publicUrl }: { publicUrl?: string } = {},
 ): Promise<string> {
-  const batch = await getBatch(db, name);
-  const records = batch.items.map((it) => ({
-    id: it.id,
-    dataset: it.dataset,
-    image_url: absoluteUrl(it.imageUrl, publicUrl),
-    width: it.width,
-    height: it.height,
-    label: it.label,
-    predicted: it.predicted,
-  }));
-  if (format === 'json') {
-    return `${JSON.stringify({ batch: batch.name, status: batch.status, items: records }, null, 2)}\n`;
-  }
-  return toCsv(EXPORT_COLUMNS, records);
+  return formatBatchExport(await batchExportDocument(db, name, { publicUrl }), format);
 }

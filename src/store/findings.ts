@@ -14,8 +14,8 @@ import {
   predictions,
   rowScores,
 } from '../../db/schema.ts';
+import { runCompute } from '../compute/pool.ts';
 import type { Deps } from '../deps.ts';
-import { selectDiverse } from '../findings/diverse.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
 import type { NewFlag } from './findings-save.ts';
 
@@ -184,13 +184,14 @@ export async function loadEmbeddingVectors(
   db: Db,
   runId: number,
   rowIds: number[],
+  { pageSize = 5000 }: { pageSize?: number } = {},
 ): Promise<Map<number, Float32Array>> {
   const out = new Map<number, Float32Array>();
-  for (let s = 0; s < rowIds.length; s += 5000) {
+  for (let s = 0; s < rowIds.length; s += pageSize) {
     const rows = await db
       .select({ rowId: embeddings.rowId, dim: embeddings.dim, vector: embeddings.vector })
       .from(embeddings)
-      .where(and(eq(embeddings.runId, runId), inArray(embeddings.rowId, rowIds.slice(s, s + 5000))));
+      .where(and(eq(embeddings.runId, runId), inArray(embeddings.rowId, rowIds.slice(s, s + pageSize))));
     for (const r of rows) {
       const bytes = new Uint8Array(r.vector);
       if (bytes.byteLength !== r.dim * 4)
@@ -325,6 +326,12 @@ export interface UncertainItem {
   imageUrl: string | null;
 }
 
+/**
+ * Distance terms (candidates × picks × dimensions) a diverse pick may cost on the request thread:
+ * about 20 ms here, e.g. the board's 200 picks from 1,000 candidates at 64 dimensions.
+ */
+export const INLINE_DIVERSE_WORK = 15_000_000;
+
 const strategyColumn = {
   least: sql.raw('uncertainty_least'),
   margin: sql.raw('uncertainty_margin'),
@@ -344,13 +351,14 @@ const notInOpenBatch = sql`and not exists (
  * const { items } = await listUncertain(deps, { runId, strategy: 'entropy', limit: 50, diverse: true });
  */
 export async function listUncertain(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'compute'>,
   {
     runId,
     strategy = 'least',
     limit = 50,
     diverse = false,
     outsideOpenBatches = false,
+    pageSize = 250,
   }: {
     runId: number;
     strategy?: Strategy;
@@ -358,6 +366,7 @@ export async function listUncertain(
     diverse?: boolean;
     /** Leave out rows already in an open batch (someone is labeling them): for suggestions. */
     outsideOpenBatches?: boolean;
+    pageSize?: number;
   },
 ): Promise<{ items: UncertainItem[] }> {
   const { db } = deps;
@@ -368,39 +377,69 @@ export async function listUncertain(
   const run = await loadFindingsRun(db, runId);
   const col = strategyColumn[strategy];
   const take = diverse ? limit * 5 : limit;
-  const rows = await rawRows<{
-    row_id: number;
-    score: number;
-    predicted: number | null;
-    external_id: string;
-    image_url: string | null;
-  }>(
-    db,
-    sql`select s.row_id, s.${col} as score, s.predicted, d.external_id, d.image_url
-        from ${rowScores} s join ${dataRows} d on d.id = s.row_id
-        where s.run_id = ${runId}::int and not s.labeled and s.${col} is not null
-        ${outsideOpenBatches ? notInOpenBatch : sql``}
-        order by s.${col} desc nulls last, s.row_id limit ${take}::int`,
-  );
-  const items: UncertainItem[] = rows.map((r) => ({
-    rowId: Number(r.row_id),
-    id: r.external_id,
-    score: Number(r.score),
-    predicted: r.predicted === null ? null : (run.classNames[r.predicted] ?? String(r.predicted)),
-    imageUrl: r.image_url,
-  }));
+  // Read in keyset pages: an embedded database runs each statement on this thread, and one
+  // 15,000-row read would stall every other request for seconds.
+  const items: UncertainItem[] = [];
+  let after: { score: number; rowId: number } | null = null;
+  while (items.length < take) {
+    const want = Math.min(pageSize, take - items.length);
+    const rows = await rawRows<{
+      row_id: number;
+      score: number;
+      predicted: number | null;
+      external_id: string;
+      image_url: string | null;
+    }>(
+      db,
+      sql`select s.row_id, s.${col} as score, s.predicted, d.external_id, d.image_url
+          from ${rowScores} s join ${dataRows} d on d.id = s.row_id
+          where s.run_id = ${runId}::int and not s.labeled and s.${col} is not null
+          ${outsideOpenBatches ? notInOpenBatch : sql``}
+          ${after ? sql`and (s.${col} < ${after.score}::float8 or (s.${col} = ${after.score}::float8 and s.row_id > ${after.rowId}::bigint))` : sql``}
+          order by s.${col} desc nulls last, s.row_id limit ${want}::int`,
+    );
+    for (const r of rows)
+      items.push({
+        rowId: Number(r.row_id),
+        id: r.external_id,
+        score: Number(r.score),
+        predicted: r.predicted === null ? null : (run.classNames[r.predicted] ?? String(r.predicted)),
+        imageUrl: r.image_url,
+      });
+    if (rows.length < want) break;
+    const last = items[items.length - 1];
+    after = { score: last.score, rowId: last.rowId };
+  }
   if (!diverse) return { items };
   const vectors = await loadEmbeddingVectors(
     db,
     runId,
     items.map((i) => i.rowId),
+    { pageSize },
   );
   const withVec = items.filter((i) => vectors.has(i.rowId));
-  const picks = selectDiverse(
-    withVec,
-    withVec.map((i) => vectors.get(i.rowId)!),
-    limit,
-  );
+  const dim = withVec.length ? vectors.get(withVec[0].rowId)!.length : 0;
+  const flat = new Float32Array(withVec.length * dim);
+  withVec.forEach((item, i) => {
+    const v = vectors.get(item.rowId)!;
+    if (v.length !== dim)
+      throw new Error(
+        `embeddings of run ${runId}: row ${item.rowId} has ${v.length} dimensions, row ${withVec[0].rowId} has ${dim}`,
+      );
+    flat.set(v, i * dim);
+  });
+  // Quadratic in the batch size: a board-sized list is a few ms here, a labeling batch of thousands
+  // takes seconds and goes to the compute pool (when the process has one).
+  const work = withVec.length * Math.min(limit, withVec.length) * dim;
+  const order = withVec.length
+    ? await runCompute(
+        deps,
+        'diverse',
+        { data: flat, dim, n: limit },
+        { transfer: [flat.buffer], inline: work <= INLINE_DIVERSE_WORK },
+      )
+    : new Int32Array(0);
+  const picks = Array.from(order, (i) => withVec[i]);
   const chosen = new Set(picks.map((p) => p.rowId));
   const rest = items.filter((i) => !vectors.has(i.rowId) && !chosen.has(i.rowId));
   return { items: [...picks, ...rest].slice(0, limit) };

@@ -1,0 +1,34 @@
+import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
+import { diverseOrder } from '../findings/diverse.ts';
+
+/**
+ * The CPU-heavy steps a request may need, as plain functions of structured-cloneable inputs, so
+ * the same code runs in a pool thread (serve) or inline (CLI, unit tests). Each takes ≥ 50 ms at
+ * the sizes users ask for; cheap steps stay where they are.
+ */
+export const computeTasks = {
+  /** Greedy k-center picks (positions) over flat vectors sorted most uncertain first. */
+  diverse: (p: { data: Float32Array; dim: number; n: number }): Int32Array =>
+    diverseOrder({ data: p.data, dim: p.dim }, p.n),
+  /** A Vega-Lite spec as PNG bytes (vega's SVG renderer, then resvg). */
+  chartPng: async (p: { spec: Record<string, unknown> }): Promise<Uint8Array> => {
+    // Loaded on first use: vega and resvg are large, and most pool threads never draw.
+    const { renderVegaLitePng } = await import('../digest/chart.ts');
+    const png = await renderVegaLitePng(p.spec);
+    return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  },
+  /** A batch as the text a labeling tool takes (CSV or JSON). */
+  batchExport: (p: { doc: BatchExportDocument; format: 'csv' | 'json' }): string =>
+    formatBatchExport(p.doc, p.format),
+};
+
+export type ComputeTasks = typeof computeTasks;
+export type TaskName = keyof ComputeTasks;
+export type TaskInput<K extends TaskName> = Parameters<ComputeTasks[K]>[0];
+export type TaskOutput<K extends TaskName> = Awaited<ReturnType<ComputeTasks[K]>>;
+
+/** One message to a pool thread. */
+export interface TaskMessage<K extends TaskName = TaskName> {
+  name: K;
+  input: TaskInput<K>;
+}
