@@ -1,5 +1,6 @@
 import { analyzeRun } from '../analyze/run.ts';
 import type { Deps } from '../deps.ts';
+import { noProgress } from '../progress.ts';
 import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
   STAGE_TARGET,
@@ -11,7 +12,7 @@ import {
   mergeRows,
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
-import type { ClassSource } from './classification-batch.ts';
+import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
 import { type VectorSource, openVectorSource } from './embeddings-file.ts';
@@ -82,9 +83,12 @@ export async function ingestClassification(
         `${fileLabel(opts.classNames!)}: line ${dup + 1}: class name ${show(classNames[dup])} repeats`,
       );
   }
-  const source: ClassSource = opts.table
-    ? await openTableSource({ table: opts.table, classNames })
-    : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames });
+  const source: ClassSource = trackPasses(
+    opts.table
+      ? await openTableSource({ table: opts.table, classNames })
+      : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames }),
+    opts.progress ?? noProgress,
+  );
   const vectors = opts.embeddings
     ? await openVectorSource(opts.embeddings, {
         ids: opts.table ? undefined : opts.ids,

@@ -1,5 +1,7 @@
 // Contract shared by the CLI, the demo loader and the tests; the implementations live next door.
 
+import type { Progress } from '../progress.ts';
+
 export interface IngestResult {
   run: string;
   dataset: string;
@@ -24,6 +26,8 @@ export interface ClassificationIngestOptions {
   classNames?: string;
   /** Run analyzeRun after the import (default true). */
   analyze?: boolean;
+  /** Told of each pass over the rows (the CLI draws it). */
+  progress?: Progress;
 }
 
 export interface CocoIngestOptions {
