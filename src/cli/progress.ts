@@ -47,7 +47,7 @@ export function cliProgressFor(
         {
           format: total
             ? '{step} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}'
-            : '{step} {value}',
+            : '{step}… {value}',
           stream: process.stderr,
           hideCursor: true,
           clearOnComplete: true,
