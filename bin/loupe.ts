@@ -17,7 +17,11 @@ async function main(): Promise<void> {
     .command('serve')
     .description('Serve the review board and the Slack bot on one port (PORT, default 3000)')
     .action(async () => {
-      const { stop } = await serveCommand(loadConfig());
+      // A server that cannot start must not linger: whatever it opened would keep the process alive.
+      const { stop } = await serveCommand(loadConfig()).catch((err: Error) => {
+        process.stderr.write(`loupe: ${err.message}\n`);
+        process.exit(1);
+      });
       const shutdown = () => stop().then(() => process.exit(0));
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);

@@ -65,8 +65,8 @@ export function cliProgressFor(
     io.err(`loupe: ${describe()}\n`);
   };
   const show = (force: boolean) => {
-    if (!visible()) return;
-    if (io.errIsTTY) drawBar();
+    if (io.progress === 'off' || !visible()) return;
+    if (io.progress === 'bar') drawBar();
     else printLine(force);
   };
   const endBar = () => {

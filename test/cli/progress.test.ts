@@ -17,7 +17,7 @@ function lines() {
     out: (s) => void out.push(s),
     err: (s) => void err.push(s),
     fail: () => {},
-    errIsTTY: false,
+    progress: 'lines',
   };
   return { io, err, out };
 }
