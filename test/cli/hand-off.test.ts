@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { acquireDataLock, readLockServer, recordLockServer } from '../../db/lock.ts';
+import { absolutePaths, handsOff } from '../../src/cli/hand-off.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loupe-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,4 +32,26 @@ it('ignores a server line left by a process that is gone', () => {
   expect(readLockServer(dir)).toBeNull();
   const release = acquireDataLock(dir);
   release();
+});
+
+it('hands a command over with the files it writes named absolutely', () => {
+  expect(absolutePaths(['batch', 'export', 'b1', '--out', 'b1.csv'], '/home/me')).toEqual([
+    'batch',
+    'export',
+    'b1',
+    '--out',
+    '/home/me/b1.csv',
+  ]);
+  expect(absolutePaths(['batch', 'export', 'b1', '-o=x/b.csv', '--format', 'csv'], '/w')).toEqual([
+    'batch',
+    'export',
+    'b1',
+    '-o=/w/x/b.csv',
+    '--format',
+    'csv',
+  ]);
+  expect(handsOff(['runs', '--json'])).toBe(true);
+  expect(handsOff(['ingest', 'coco'])).toBe(false);
+  expect(handsOff(['serve'])).toBe(false);
+  expect(handsOff(['metrics', '--help'])).toBe(false);
 });
