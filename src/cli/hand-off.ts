@@ -2,8 +2,11 @@ import { resolve } from 'node:path';
 import type { LockServer } from '../../db/lock.ts';
 import type { CliIo } from './context.ts';
 
-/** Commands that never hand off: the server itself, ingest (it uploads its files), and help. */
-const LOCAL_ONLY = new Set(['serve', 'ingest', 'help']);
+/**
+ * Commands that never hand off: long-running processes (a server, a job worker), ingest (it uploads
+ * its files), and help.
+ */
+const LOCAL_ONLY = new Set(['serve', 'worker', 'ingest', 'help']);
 
 /** The command named by argv, when it should run in the `loupe serve` that holds the data folder. */
 export function handsOff(argv: string[]): boolean {
