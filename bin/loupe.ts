@@ -37,7 +37,14 @@ async function main(): Promise<void> {
         import('../src/config.ts'),
         import('./serve.ts'),
       ]);
-      const { stop } = await serveCommand(loadConfig(), { worker: o.worker, concurrency: o.concurrency });
+      // A server that cannot start must not linger: whatever it opened would keep the process alive.
+      const { stop } = await serveCommand(loadConfig(), {
+        worker: o.worker,
+        concurrency: o.concurrency,
+      }).catch((err: Error) => {
+        process.stderr.write(`loupe: ${err.message}\n`);
+        process.exit(1);
+      });
       stopOnSignal(stop);
     });
   program

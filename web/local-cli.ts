@@ -29,7 +29,8 @@ export function createLocalCliRoutes(deps: Deps): Hono<BoardEnv> {
       fail: (code: number) => {
         exitCode = code;
       },
-      errIsTTY: false,
+      // The output goes back in one answer when the command ends: progress lines would arrive too late.
+      progress: 'off' as const,
     };
     await runProgram(createProgram(serverCliContext(deps, io)), argv, io);
     return c.json({ stdout: stdout.join(''), stderr: stderr.join(''), exitCode });

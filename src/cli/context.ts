@@ -8,8 +8,8 @@ export interface CliIo {
   err(text: string): void;
   /** The exit code the command ends with (errors the user can fix: 1). */
   fail(code: number): void;
-  /** stderr is a terminal: progress may redraw a bar instead of printing lines. */
-  errIsTTY: boolean;
+  /** How long work shows progress on stderr: a redrawn bar (a terminal), plain lines, or not at all. */
+  progress: 'bar' | 'lines' | 'off';
 }
 
 /** How a CLI command gets its deps and writes its output; tests and the server hand in their own. */
@@ -28,7 +28,7 @@ export function processIo(): CliIo {
     fail: (code) => {
       process.exitCode = code;
     },
-    errIsTTY: process.stderr.isTTY === true,
+    progress: process.stderr.isTTY === true ? 'bar' : 'lines',
   };
 }
 

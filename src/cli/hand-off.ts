@@ -1,14 +1,32 @@
+import { resolve } from 'node:path';
 import type { LockServer } from '../../db/lock.ts';
 import type { CliIo } from './context.ts';
 
-/** Commands that never hand off: the server itself, ingest (it uploads its files), and help. */
-const LOCAL_ONLY = new Set(['serve', 'ingest', 'help']);
+/**
+ * Commands that never hand off: long-running processes (a server, a job worker), ingest (it uploads
+ * its files), and help.
+ */
+const LOCAL_ONLY = new Set(['serve', 'worker', 'ingest', 'help']);
 
 /** The command named by argv, when it should run in the `loupe serve` that holds the data folder. */
 export function handsOff(argv: string[]): boolean {
   if (argv.some((a) => a === '-h' || a === '--help' || a === '-V' || a === '--version')) return false;
   const command = argv.find((a) => !a.startsWith('-'));
   return command !== undefined && !LOCAL_ONLY.has(command);
+}
+
+/** Options naming a file the command writes: the server runs elsewhere, so it gets the absolute path. */
+const PATH_OPTIONS = new Set(['-o', '--out']);
+
+/** argv with the paths it names made absolute from this shell's working folder. */
+export function absolutePaths(argv: string[], cwd = process.cwd()): string[] {
+  return argv.map((arg, i) => {
+    if (i > 0 && PATH_OPTIONS.has(argv[i - 1])) return resolve(cwd, arg);
+    const eq = arg.indexOf('=');
+    if (eq > 0 && PATH_OPTIONS.has(arg.slice(0, eq)))
+      return `${arg.slice(0, eq)}=${resolve(cwd, arg.slice(eq + 1))}`;
+    return arg;
+  });
 }
 
 /**
@@ -24,7 +42,7 @@ export async function handOff(server: LockServer, argv: string[], io: CliIo): Pr
     res = await fetch(new URL('/api/local/cli', server.url), {
       method: 'POST',
       headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ argv }),
+      body: JSON.stringify({ argv: absolutePaths(argv) }),
     });
   } catch (err) {
     const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;

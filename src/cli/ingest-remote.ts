@@ -1,6 +1,8 @@
-import { existsSync, openAsBlob, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { IngestError, fileLabel } from '../ingest/errors.ts';
+import { type Progress, noProgress } from '../progress.ts';
 
 /** A server that takes the ingest: its base URL and the bearer token it expects. */
 export interface IngestTarget {
@@ -23,27 +25,30 @@ export async function ingestOverHttp<T>(
   kind: IngestKind,
   fields: Record<string, string | undefined>,
   files: Record<string, string | undefined>,
-  { onUpload }: { onUpload?: (bytes: number) => void } = {},
+  { progress = noProgress }: { progress?: Progress } = {},
 ): Promise<T> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+  const parts = Object.entries(files).filter((e): e is [string, string] => e[1] !== undefined);
   let bytes = 0;
-  for (const [name, path] of Object.entries(files)) {
-    if (path === undefined) continue;
+  for (const [, path] of parts) {
     if (!existsSync(path) || !statSync(path).isFile())
       throw new IngestError(`${fileLabel(path)}: file not found (${path})`);
     bytes += statSync(path).size;
-    form.append(name, await openAsBlob(path), basename(path));
   }
-  onUpload?.(bytes);
+  const boundary = `loupe-${randomBytes(12).toString('hex')}`;
   const endpoint = new URL(`api/ingest/${kind}`, target.url.endsWith('/') ? target.url : `${target.url}/`);
+  progress.step(`uploading to ${endpoint.host}`, bytes);
   let res: Response;
   try {
     res = await fetch(endpoint, {
       method: 'POST',
-      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
-      body: form,
-    });
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        accept: 'application/json',
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body: multipart(boundary, fields, parts, progress, () => progress.step('importing on the server')),
+      duplex: 'half',
+    } as unknown as RequestInit);
   } catch (err) {
     const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
     throw new Error(`could not reach the Loupe server at ${target.url} (${cause})`);
@@ -60,4 +65,37 @@ export async function ingestOverHttp<T>(
   if (res.status === 413)
     throw new IngestError(`${target.url}: ${message}${body?.help ? ` (${body.help})` : ''}`);
   throw new Error(`the Loupe server at ${target.url} failed: ${message} (HTTP ${res.status})`);
+}
+
+/** Quotes and line breaks cannot appear inside a multipart header value. */
+const quoted = (s: string) => `"${s.replace(/["\r\n]/g, (c) => encodeURIComponent(c))}"`;
+
+/** A multipart/form-data body read from disk as it is sent, counting the file bytes for the progress bar. */
+async function* multipart(
+  boundary: string,
+  fields: Record<string, string | undefined>,
+  files: [string, string][],
+  progress: Progress,
+  sent: () => void,
+): AsyncGenerator<Uint8Array> {
+  const text = (s: string) => Buffer.from(s);
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    yield text(`--${boundary}\r\ncontent-disposition: form-data; name=${quoted(name)}\r\n\r\n${value}\r\n`);
+  }
+  let done = 0;
+  for (const [name, path] of files) {
+    yield text(
+      `--${boundary}\r\ncontent-disposition: form-data; name=${quoted(name)}; filename=${quoted(basename(path))}\r\n` +
+        'content-type: application/octet-stream\r\n\r\n',
+    );
+    for await (const chunk of createReadStream(path)) {
+      done += (chunk as Buffer).length;
+      progress.update(done);
+      yield chunk as Buffer;
+    }
+    yield text('\r\n');
+  }
+  yield text(`--${boundary}--\r\n`);
+  sent();
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
+import type { Progress } from '../progress.ts';
 import {
   IngestError,
   type IngestResult,
@@ -12,6 +13,7 @@ import { counted } from '../text/plural.ts';
 import type { CliContext, RegisterCommand } from './context.ts';
 import { type IngestKind, type IngestTarget, ingestOverHttp } from './ingest-remote.ts';
 import { printJson } from './output.ts';
+import { cliProgressFor } from './progress.ts';
 
 function summary(r: IngestResult): string {
   if (r.unchanged)
@@ -78,17 +80,25 @@ function ingestTarget(ctx: CliContext, o: TargetOptions): IngestTarget | null {
   return local ? { url: local.url, token: local.key } : null;
 }
 
-/** Run the ingest here, or send its files to the server that will run the same code. */
-function ingestHereOrThere<T>(
+/** Run the ingest here, or send its files to the server that will run the same code; progress on stderr. */
+async function ingestHereOrThere<T>(
   ctx: CliContext,
   o: TargetOptions,
   kind: IngestKind,
   request: { fields: Record<string, string | undefined>; files: Record<string, string | undefined> },
-  here: (deps: Deps) => Promise<T>,
+  here: (deps: Deps, progress: Progress) => Promise<T>,
 ): Promise<T> {
   const target = ingestTarget(ctx, o);
-  if (!target) return ctx.withDeps(here);
-  return ingestOverHttp<T>(target, kind, request.fields, request.files);
+  const progress = cliProgressFor(ctx.io);
+  try {
+    if (!target) {
+      progress.step('importing');
+      return await ctx.withDeps((deps) => here(deps, progress));
+    }
+    return await ingestOverHttp<T>(target, kind, request.fields, request.files, { progress });
+  } finally {
+    progress.stop();
+  }
 }
 
 function remoteOptions(command: Command): Command {
@@ -204,8 +214,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               classNames: o.classNames,
             },
           },
-          (deps) =>
+          (deps, progress) =>
             ingestClassification(deps, {
+              progress,
               run: o.run,
               dataset: o.dataset,
               labels: o.labels,

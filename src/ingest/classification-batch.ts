@@ -1,3 +1,5 @@
+import type { Progress } from '../progress.ts';
+
 /** Extra per-row fields a table may carry. */
 export interface RowExtras {
   imageUrl?: string | null;
@@ -51,4 +53,24 @@ export interface ClassSource {
 /** Rows per batch: about 256k probabilities, so memory stays flat whatever N is. */
 export function batchRows(k: number): number {
   return Math.max(1024, Math.floor(262144 / Math.max(k, 1)));
+}
+
+/**
+ * Report each pass over the source's rows (imports read a source once or several times).
+ *
+ * @example
+ * const source = trackPasses(await openNpySource(opts), progress);
+ */
+export function trackPasses(source: ClassSource, progress: Progress): ClassSource {
+  const read = source.batches.bind(source);
+  let pass = 0;
+  source.batches = async function* () {
+    pass += 1;
+    progress.step(pass === 1 ? 'reading rows' : `writing rows (pass ${pass})`, source.rows);
+    for await (const b of read()) {
+      yield b;
+      progress.update(b.start + b.n);
+    }
+  };
+  return source;
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
+import { noProgress } from '../progress.ts';
 import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
   STAGE_TARGET,
@@ -12,7 +13,7 @@ import {
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
-import type { ClassSource } from './classification-batch.ts';
+import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
 import { type VectorSource, openVectorSource } from './embeddings-file.ts';
@@ -99,11 +100,14 @@ export async function ingestClassification(
   const classNames = opts.classNames ? await readAllLines(opts.classNames) : undefined;
   if (classNames) checkClassNames(classNames, (i) => `${fileLabel(opts.classNames!)}: line ${i + 1}`);
   const columns: RowMediaColumns = new Map();
-  const source: ClassSource = noteMediaColumns(
-    opts.table
-      ? await openTableSource({ table: opts.table, classNames })
-      : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames }),
-    columns,
+  const source: ClassSource = trackPasses(
+    noteMediaColumns(
+      opts.table
+        ? await openTableSource({ table: opts.table, classNames })
+        : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames }),
+      columns,
+    ),
+    opts.progress ?? noProgress,
   );
   const vectors = opts.embeddings
     ? await openVectorSource(opts.embeddings, {

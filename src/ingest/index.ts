@@ -1,6 +1,8 @@
 // Contract shared by the CLI, the demo loader and the tests; the implementations live next door.
 import type { MediaOptions, MediaReport } from '../media/ingest.ts';
 
+import type { Progress } from '../progress.ts';
+
 export interface IngestResult {
   run: string;
   dataset: string;
@@ -33,6 +35,8 @@ export interface ClassificationIngestOptions extends MediaOptions {
   analyze?: boolean;
   /** Run the queued analysis here before returning (default true); false leaves it to the workers. */
   wait?: boolean;
+  /** Told of each pass over the rows (the CLI draws it). */
+  progress?: Progress;
 }
 
 export interface CocoIngestOptions extends Omit<MediaOptions, 'texts'> {

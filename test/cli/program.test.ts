@@ -6,7 +6,7 @@ import type { CliIo } from '../../src/cli/context.ts';
 import { createProgram } from '../../src/cli/program.ts';
 
 const root = join(import.meta.dirname, '../..');
-const program = (io: CliIo = { out: () => {}, err: () => {}, fail: () => {}, errIsTTY: false }) =>
+const program = (io: CliIo = { out: () => {}, err: () => {}, fail: () => {}, progress: 'off' }) =>
   createProgram({
     io,
     withDeps: () => {
@@ -39,7 +39,7 @@ it('every `loupe <command>` a message or doc tells people to run exists', () => 
 it('answers --version with the package version', async () => {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   let out = '';
-  const p = program({ out: (s) => (out += s), err: () => {}, fail: () => {}, errIsTTY: false });
+  const p = program({ out: (s) => (out += s), err: () => {}, fail: () => {}, progress: 'off' });
   await expect(p.parseAsync(['--version'], { from: 'user' })).rejects.toMatchObject({
     code: 'commander.version',
   });

@@ -16,7 +16,7 @@ describeEachDriver('loupe token', (ctx) => {
       fail: (code: number) => {
         exitCode = code;
       },
-      errIsTTY: false,
+      progress: 'off' as const,
     };
     await runProgram(createProgram(serverCliContext(testDeps(ctx().database), io)), args, io);
     return { out: out.join(''), err: err.join(''), exitCode };

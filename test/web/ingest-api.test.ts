@@ -42,7 +42,7 @@ async function loupe(args: string[], here?: Deps) {
     fail: (code: number) => {
       exitCode = code;
     },
-    errIsTTY: false,
+    progress: 'off' as const,
   };
   const ctx: CliContext = here
     ? serverCliContext(here, io)
@@ -224,6 +224,22 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(kind.status).toBe(404);
+  });
+
+  it('takes uploads past the board body limit of 256 KiB (its own limit applies)', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => `big-${i},1,0.125,0.875`).join('\n');
+    const form = new FormData();
+    form.append('run', 'large-upload');
+    form.append('analyze', 'false');
+    form.append('table', new Blob([`id,label,p_0,p_1\n${rows}\n`]), 'large.csv');
+    const app = createServerApp(testDeps(ctx().database));
+    const res = await app.request('/api/ingest/classification', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ run: 'large-upload', rows: 12_000 });
   });
 
   it('ingests embeddings for a run over the API', async () => {
