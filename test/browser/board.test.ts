@@ -109,18 +109,21 @@ describe('the board in headless Chromium', () => {
     await page.close();
   });
 
-  it('filters IoU < 0.5 by confidence ascending, batches two rows, approves one and reworks one', async () => {
+  it('filters wrong answers by confidence ascending, batches two rows, approves one and reworks one', async () => {
     const page = watch(await context.newPage());
-    await page.goto(`${base}/runs/${runs.cls}/gallery`);
-    await page.fill('input[name="iou_lt"]', '0.5');
+    await page.goto(`${base}/runs/${runs.cls}/gallery?outcome=all`);
+    await page.selectOption('select[name="outcome"]', 'wrong');
     await page.selectOption('select[name="sort"]', 'confidence:asc');
     await Promise.all([page.waitForURL(/gallery\?/), page.click('form.filters button[type="submit"]')]);
-    expect(page.url()).toContain('iou_lt=0.5');
+    expect(page.url()).toContain('outcome=wrong');
     expect(page.url()).toContain('sort=confidence%3Aasc');
     const confs = (await page.locator('.card dd.conf').allTextContents()).map((t) => Number.parseFloat(t));
     expect(confs.length).toBeGreaterThan(2);
     expect([...confs].sort((a, b) => a - b)).toEqual(confs);
-    expect(await page.locator('.card dd.iou').allTextContents()).not.toContain('1.00');
+    const labels = await page.locator('.card dd.label').allTextContents();
+    const preds = await page.locator('.card dd.pred').allTextContents();
+    expect(labels.some((l, i) => l === preds[i])).toBe(false);
+    expect(await page.locator('.card dd.iou').count()).toBe(0);
 
     const picks = page.locator('.card input.pick');
     await picks.nth(0).check();
