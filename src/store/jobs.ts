@@ -296,18 +296,14 @@ export async function pendingJobs(database: Database, runId: number): Promise<Pe
   return rows.map((r) => ({ ...r, id: Number(r.id), progress: Number(r.progress) }));
 }
 
-/** The run's jobs that failed for good since its last successful one of the same kind. */
-export async function failedJobs(
+/** Forget finished jobs older than `days`: the queue keeps what is pending and recent history. */
+export async function pruneFinishedJobs(
   database: Database,
-  runId: number,
-): Promise<{ id: number; kind: string; error: string | null }[]> {
-  const rows = await queryOf(database)<{ id: number; kind: string; error: string | null }>(
-    `select j.id::float8 as id, j.kind, j.error from jobs j
-      where j.run_id = $1 and j.state = 'failed'
-        and not exists (select 1 from jobs d where d.run_id = j.run_id and d.kind = j.kind
-                         and d.id > j.id and d.state = 'done')
-      order by j.id`,
-    [runId],
+  { days = 7 }: { days?: number } = {},
+): Promise<number> {
+  const rows = await queryOf(database)(
+    `delete from jobs where state in ('done', 'failed') and finished_at < now() - $1 * interval '1 day' returning id`,
+    [days],
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  return rows.length;
 }
