@@ -6,9 +6,17 @@ import { type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
 import { openDeps } from '../src/open.ts';
 import { type VectorService, createVectorService } from '../src/vectors/service.ts';
 
-/** The process's vector service: indexes saved under LOUPE_DATA/indexes, two usearch threads. */
+/**
+ * The process's vector service: indexes saved under LOUPE_DATA/indexes and, on Postgres, in the
+ * database, so an index is built once for every instance; two usearch threads.
+ */
 export function processVectors(config: Config, logger: Logger): VectorService {
-  return createVectorService({ dataDir: join(config.LOUPE_DATA), logger, threads: 2 });
+  return createVectorService({
+    dataDir: join(config.LOUPE_DATA),
+    logger,
+    threads: 2,
+    shareIndexes: Boolean(config.DATABASE_URL),
+  });
 }
 
 /**

@@ -397,3 +397,30 @@ export const apiTokens = pgTable('api_tokens', {
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 });
+
+/**
+ * A run's usearch index file, shared by every instance on Postgres: built once by the index job,
+ * stored in parts, and copied to each instance's disk (LOUPE_DATA/indexes) the first time it is
+ * needed. `meta` says which embeddings it was built from; a stale one is rebuilt.
+ */
+export const vectorIndexes = pgTable('vector_indexes', {
+  runId: integer('run_id')
+    .primaryKey()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  meta: jsonb('meta').$type<Record<string, unknown>>().notNull(),
+  parts: integer('parts').notNull(),
+  bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const vectorIndexParts = pgTable(
+  'vector_index_parts',
+  {
+    runId: integer('run_id')
+      .notNull()
+      .references(() => vectorIndexes.runId, { onDelete: 'cascade' }),
+    part: integer('part').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.part] })],
+);

@@ -9,6 +9,7 @@ import {
   failJob,
   heartbeatJob,
   pendingJobs,
+  pruneFinishedJobs,
   releaseOrphanedJobs,
 } from '../store/jobs.ts';
 import { backoffMs } from './backoff.ts';
@@ -197,6 +198,7 @@ export function createJobRunner(
     },
     async start() {
       await runner.recover();
+      await pruneFinishedJobs(database);
       loops = Array.from({ length: concurrency }, () => loop());
     },
     notify() {

@@ -54,10 +54,8 @@ function queryOf(database: Database): Query {
   return async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows;
 }
 
-const INSERT = `insert into jobs (kind, run_id, payload, dedupe_key, max_attempts)
-  values ($1, $2, $3::jsonb, $4, $5)
-  on conflict (dedupe_key) where state = 'queued' and attempts = 0 do nothing
-  returning id::float8 as id`;
+/** Rows per INSERT statement (5 parameters each, well under Postgres's 65535). */
+const INSERT_BATCH = 1000;
 
 const insertParams = (job: NewJob) => [
   job.kind,
@@ -69,11 +67,40 @@ const insertParams = (job: NewJob) => [
 
 async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
   const ids: number[] = [];
-  for (const job of jobs) {
-    const [row] = await query<{ id: number }>(INSERT, insertParams(job));
-    if (row) ids.push(Number(row.id));
+  for (let start = 0; start < jobs.length; start += INSERT_BATCH) {
+    const batch = jobs.slice(start, start + INSERT_BATCH);
+    const values = batch.map(
+      (_, i) =>
+        `($${i * 5 + 1}, $${i * 5 + 2}::int, $${i * 5 + 3}::jsonb, $${i * 5 + 4}, $${i * 5 + 5}::int)`,
+    );
+    const rows = await query<{ id: number }>(
+      `insert into jobs (kind, run_id, payload, dedupe_key, max_attempts) values ${values.join(', ')}
+        on conflict (dedupe_key) where state = 'queued' and attempts = 0 do nothing
+        returning id::float8 as id`,
+      batch.flatMap(insertParams),
+    );
+    for (const r of rows) ids.push(Number(r.id));
   }
   return ids;
+}
+
+/**
+ * The queue's own bookkeeping (claims, heartbeats, completions) commits without waiting for the
+ * WAL flush: a crash can lose only the last few hundred milliseconds of it, which at worst runs
+ * an idempotent job again — and a completion's follow-up jobs are lost only with the completion.
+ */
+function bookkeeping<T>(
+  database: Database,
+  fn: (query: Query) => Promise<T>,
+  { statements = 1 }: { statements?: number } = {},
+): Promise<T> {
+  // The embedded database has no WAL flush to skip, and each extra statement costs a round
+  // through the WASM engine: one statement runs alone.
+  if (database.driver === 'pglite' && statements === 1) return fn(queryOf(database));
+  return withBulkTransaction(database, async (tx) => {
+    await tx.query('set local synchronous_commit = off');
+    return fn((text, params) => tx.query(text, params));
+  });
 }
 
 /**
@@ -100,15 +127,16 @@ export async function claimJob(
   database: Database,
   { worker, leaseMs, runId, kinds }: { worker: string; leaseMs: number; runId?: number; kinds?: string[] },
 ): Promise<ClaimedJob | null> {
-  const rows = await queryOf(database)<{
-    id: number;
-    kind: string;
-    run_id: number | null;
-    payload: Record<string, unknown> | string;
-    attempts: number;
-    max_attempts: number;
-  }>(
-    `update jobs set state = 'running', attempts = attempts + 1, progress = 0, locked_by = $1,
+  const rows = await bookkeeping(database, (query) =>
+    query<{
+      id: number;
+      kind: string;
+      run_id: number | null;
+      payload: Record<string, unknown> | string;
+      attempts: number;
+      max_attempts: number;
+    }>(
+      `update jobs set state = 'running', attempts = attempts + 1, progress = 0, locked_by = $1,
         locked_until = now() + $2 * interval '1 millisecond', started_at = now(), finished_at = null
       where id = (
         select id from jobs
@@ -119,7 +147,8 @@ export async function claimJob(
          limit 1
          for update skip locked)
       returning id::float8 as id, kind, run_id, payload, attempts, max_attempts`,
-    [worker, leaseMs, runId ?? null, kinds?.length ? kinds.join(',') : null],
+      [worker, leaseMs, runId ?? null, kinds?.length ? kinds.join(',') : null],
+    ),
   );
   const r = rows[0];
   if (!r) return null;
@@ -139,10 +168,12 @@ export async function heartbeatJob(
   id: number,
   { worker, leaseMs, progress }: { worker: string; leaseMs: number; progress: number },
 ): Promise<boolean> {
-  const rows = await queryOf(database)(
-    `update jobs set locked_until = now() + $3 * interval '1 millisecond', progress = $4
-      where id = $1 and locked_by = $2 and state = 'running' returning id`,
-    [id, worker, leaseMs, Math.min(1, Math.max(0, progress))],
+  const rows = await bookkeeping(database, (query) =>
+    query(
+      `update jobs set locked_until = now() + $3 * interval '1 millisecond', progress = $4
+        where id = $1 and locked_by = $2 and state = 'running' returning id`,
+      [id, worker, leaseMs, Math.min(1, Math.max(0, progress))],
+    ),
   );
   return rows.length > 0;
 }
@@ -156,17 +187,21 @@ export async function completeJob(
   id: number,
   { worker, next = [] }: { worker: string; next?: NewJob[] },
 ): Promise<boolean> {
-  return withBulkTransaction(database, async (tx) => {
-    const rows = await tx.query(
-      `update jobs set state = 'done', progress = 1, error = null, finished_at = now(),
+  return bookkeeping(
+    database,
+    async (query) => {
+      const rows = await query(
+        `update jobs set state = 'done', progress = 1, error = null, finished_at = now(),
           locked_by = null, locked_until = null
         where id = $1 and locked_by = $2 and state = 'running' returning id`,
-      [id, worker],
-    );
-    if (rows.length === 0) return false;
-    await enqueueJobsIn(tx, next);
-    return true;
-  });
+        [id, worker],
+      );
+      if (rows.length === 0) return false;
+      await insertJobs(query, next);
+      return true;
+    },
+    { statements: next.length ? 2 : 1 },
+  );
 }
 
 /**
@@ -178,14 +213,16 @@ export async function failJob(
   id: number,
   { worker, error, retryInMs }: { worker: string; error: string; retryInMs: number },
 ): Promise<JobState | null> {
-  const rows = await queryOf(database)<{ state: JobState }>(
-    `update jobs set
+  const rows = await bookkeeping(database, (query) =>
+    query<{ state: JobState }>(
+      `update jobs set
         state = case when attempts >= max_attempts then 'failed' else 'queued' end,
         run_after = now() + $4 * interval '1 millisecond',
         finished_at = case when attempts >= max_attempts then now() else null end,
         error = $3, locked_by = null, locked_until = null
       where id = $1 and locked_by = $2 and state = 'running' returning state`,
-    [id, worker, error, retryInMs],
+      [id, worker, error, retryInMs],
+    ),
   );
   return rows[0]?.state ?? null;
 }
@@ -259,18 +296,14 @@ export async function pendingJobs(database: Database, runId: number): Promise<Pe
   return rows.map((r) => ({ ...r, id: Number(r.id), progress: Number(r.progress) }));
 }
 
-/** The run's jobs that failed for good since its last successful one of the same kind. */
-export async function failedJobs(
+/** Forget finished jobs older than `days`: the queue keeps what is pending and recent history. */
+export async function pruneFinishedJobs(
   database: Database,
-  runId: number,
-): Promise<{ id: number; kind: string; error: string | null }[]> {
-  const rows = await queryOf(database)<{ id: number; kind: string; error: string | null }>(
-    `select j.id::float8 as id, j.kind, j.error from jobs j
-      where j.run_id = $1 and j.state = 'failed'
-        and not exists (select 1 from jobs d where d.run_id = j.run_id and d.kind = j.kind
-                         and d.id > j.id and d.state = 'done')
-      order by j.id`,
-    [runId],
+  { days = 7 }: { days?: number } = {},
+): Promise<number> {
+  const rows = await queryOf(database)(
+    `delete from jobs where state in ('done', 'failed') and finished_at < now() - $1 * interval '1 day' returning id`,
+    [days],
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  return rows.length;
 }

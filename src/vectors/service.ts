@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Db } from '../../db/index.ts';
 import type { Logger } from '../deps.ts';
@@ -11,6 +12,7 @@ import {
   embeddingFingerprint,
   readEmbeddingChunks,
 } from '../store/vectors.ts';
+import { saveSharedIndex, sharedIndexHeader, sharedIndexParts } from '../store/vector-indexes.ts';
 import { workerClient } from './rpc.ts';
 import { spawnTsWorker } from './ts-worker.ts';
 
@@ -108,7 +110,15 @@ export interface VectorServiceOptions {
   searchBreadth?: number;
   /** Rows per page read from the embeddings table and sent to the worker. */
   pageSize?: number;
+  /**
+   * Share built indexes through the database (Postgres, several instances): a build is stored
+   * there, and an instance without a current file copies it instead of building its own.
+   */
+  shareIndexes?: boolean;
 }
+
+/** Bytes per stored part of a shared index file. */
+const SHARED_PART_BYTES = 8 << 20;
 
 interface Sidecar {
   version: number;
@@ -160,6 +170,7 @@ export function createVectorService({
   expansionSearch = 64,
   searchBreadth = 512,
   pageSize = 5000,
+  shareIndexes = false,
 }: VectorServiceOptions): VectorService {
   const client = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url), { threads }));
   const open = new Map<number, OpenIndex>();
@@ -219,6 +230,115 @@ export function createVectorService({
     }
   }
 
+  /** The index saved on this disk, when its sidecar says it matches the embeddings. */
+  async function loadSaved(
+    runId: number,
+    fp: EmbeddingFingerprint,
+    path: string,
+    sidecarPath: string,
+  ): Promise<IndexInfo | null> {
+    const side = await readSidecar(sidecarPath);
+    const file = await stat(path);
+    if (
+      side?.version === FORMAT_VERSION &&
+      sameFingerprint(side.fingerprint, fp) &&
+      side.file?.ino === file.ino &&
+      side.file?.size === file.size
+    ) {
+      try {
+        const { size } = await client.call<{ size: number }>('load', {
+          run: runId,
+          path,
+          ...params(fp.dim, side.quantization),
+        });
+        if (size === fp.count) {
+          const info: IndexInfo = {
+            runId,
+            count: size,
+            dim: fp.dim,
+            quantization: side.quantization,
+            built: false,
+            path,
+          };
+          open.set(runId, { info, fingerprint: fp });
+          logger.info('vector index loaded', { runId, count: size, path });
+          return info;
+        }
+        logger.warn('vector index size differs from its sidecar; rebuilding', {
+          runId,
+          size,
+          expected: fp.count,
+        });
+      } catch (err) {
+        logger.warn('vector index unreadable; rebuilding', { runId, path, error: (err as Error).message });
+      }
+    } else {
+      logger.info('vector index stale; rebuilding', { runId, path });
+    }
+    return null;
+  }
+
+  /** Copy the index another instance stored in the database to this disk, then load it. */
+  async function copyShared(
+    db: Db,
+    runId: number,
+    fp: EmbeddingFingerprint,
+    path: string,
+    sidecarPath: string,
+  ): Promise<IndexInfo | null> {
+    const header = await sharedIndexHeader(db, runId);
+    const meta = header?.meta as
+      | { version?: number; fingerprint?: EmbeddingFingerprint; quantization?: Quantization }
+      | undefined;
+    if (
+      !header ||
+      !meta?.fingerprint ||
+      meta.version !== FORMAT_VERSION ||
+      !sameFingerprint(meta.fingerprint, fp)
+    )
+      return null;
+    await mkdir(indexDir!, { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await pipeline(sharedIndexParts(db, runId, header.parts), createWriteStream(tmp));
+      await rename(tmp, path);
+      await writeSidecar(runId, fp, meta.quantization ?? 'f32', path, sidecarPath);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      logger.warn('shared vector index not copied; building', { runId, error: (err as Error).message });
+      return null;
+    }
+    logger.info('vector index copied from the database', { runId, bytes: header.bytes });
+    return loadSaved(runId, fp, path, sidecarPath);
+  }
+
+  async function writeSidecar(
+    runId: number,
+    fp: EmbeddingFingerprint,
+    q: Quantization,
+    path: string,
+    sidecarPath: string,
+  ): Promise<void> {
+    const file = await stat(path);
+    const side: Sidecar = {
+      version: FORMAT_VERSION,
+      runId,
+      fingerprint: fp,
+      quantization: q,
+      connectivity,
+      file: { ino: file.ino, size: file.size },
+      builtAt: new Date().toISOString(),
+    };
+    const sideTmp = `${sidecarPath}.tmp-${process.pid}`;
+    await writeFile(sideTmp, JSON.stringify(side, null, 2));
+    await rename(sideTmp, sidecarPath);
+  }
+
+  async function* fileParts(path: string): AsyncGenerator<Buffer> {
+    for await (const chunk of createReadStream(path, { highWaterMark: SHARED_PART_BYTES }))
+      yield chunk as Buffer;
+  }
+
   async function openOrBuild(db: Db, runId: number, recheck: boolean): Promise<IndexInfo> {
     const current = open.get(runId);
     if (current && !recheck) return { ...current.info, built: false };
@@ -231,44 +351,12 @@ export function createVectorService({
     const sidecarPath = indexDir ? join(indexDir, `run-${runId}.json`) : null;
 
     if (path && sidecarPath && existsSync(path)) {
-      const side = await readSidecar(sidecarPath);
-      const file = await stat(path);
-      if (
-        side?.version === FORMAT_VERSION &&
-        sameFingerprint(side.fingerprint, fp) &&
-        side.file?.ino === file.ino &&
-        side.file?.size === file.size
-      ) {
-        try {
-          const { size } = await client.call<{ size: number }>('load', {
-            run: runId,
-            path,
-            ...params(fp.dim, side.quantization),
-          });
-          if (size === fp.count) {
-            const info: IndexInfo = {
-              runId,
-              count: size,
-              dim: fp.dim,
-              quantization: side.quantization,
-              built: false,
-              path,
-            };
-            open.set(runId, { info, fingerprint: fp });
-            logger.info('vector index loaded', { runId, count: size, path });
-            return info;
-          }
-          logger.warn('vector index size differs from its sidecar; rebuilding', {
-            runId,
-            size,
-            expected: fp.count,
-          });
-        } catch (err) {
-          logger.warn('vector index unreadable; rebuilding', { runId, path, error: (err as Error).message });
-        }
-      } else {
-        logger.info('vector index stale; rebuilding', { runId, path });
-      }
+      const loaded = await loadSaved(runId, fp, path, sidecarPath);
+      if (loaded) return loaded;
+    }
+    if (shareIndexes && path && sidecarPath) {
+      const copied = await copyShared(db, runId, fp, path, sidecarPath);
+      if (copied) return copied;
     }
 
     const q = chooseQuantization(fp.count, fp.dim);
@@ -283,19 +371,16 @@ export function createVectorService({
       try {
         await client.call('save', { run: runId, path: tmp });
         await rename(tmp, path);
-        const file = await stat(path);
-        const side: Sidecar = {
-          version: FORMAT_VERSION,
-          runId,
-          fingerprint: fp,
-          quantization: q,
-          connectivity,
-          file: { ino: file.ino, size: file.size },
-          builtAt: new Date().toISOString(),
-        };
-        const sideTmp = `${sidecarPath}.tmp-${process.pid}`;
-        await writeFile(sideTmp, JSON.stringify(side, null, 2));
-        await rename(sideTmp, sidecarPath);
+        await writeSidecar(runId, fp, q, path, sidecarPath);
+        if (shareIndexes) {
+          const stored = await saveSharedIndex(
+            db,
+            runId,
+            { version: FORMAT_VERSION, fingerprint: fp, quantization: q, connectivity },
+            fileParts(path),
+          );
+          logger.info('vector index stored for every instance', { runId, ...stored });
+        }
       } catch (err) {
         await rm(tmp, { force: true });
         logger.warn('vector index not saved', { runId, path, error: (err as Error).message });

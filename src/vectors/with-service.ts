@@ -3,9 +3,9 @@ import { type VectorService, createVectorService } from './service.ts';
 
 /**
  * Run `fn` with the process's vector service, or, when deps carries none, with a throwaway one
- * closed afterwards. The throwaway one saves indexes only beside an on-disk PGlite folder (its
- * lock makes this process the only writer); otherwise (in-memory tests, Postgres) it keeps them
- * in memory, and the composition root's `deps.vectors` is what persists them.
+ * closed afterwards. The throwaway one saves indexes beside an on-disk PGlite folder, or, on the
+ * configured Postgres, in LOUPE_DATA and the database for the other instances; otherwise
+ * (in-memory tests, test databases) it keeps them in memory.
  *
  * @example
  * const graph = await withVectorService(deps, (v) => v.knn(deps.db, runId, 10));
@@ -15,7 +15,13 @@ export async function withVectorService<T>(
   fn: (vectors: VectorService) => Promise<T>,
 ): Promise<T> {
   if (deps.vectors) return fn(deps.vectors);
-  const vectors = createVectorService({ dataDir: deps.database.dataDir ?? null, logger: deps.logger });
+  // A configured Postgres is shared by instances: its indexes go to LOUPE_DATA and the database.
+  const shared = deps.database.driver === 'postgres' && Boolean(deps.config.DATABASE_URL);
+  const vectors = createVectorService({
+    dataDir: deps.database.dataDir ?? (shared ? deps.config.LOUPE_DATA : null),
+    shareIndexes: shared,
+    logger: deps.logger,
+  });
   try {
     return await fn(vectors);
   } finally {

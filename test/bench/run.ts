@@ -7,7 +7,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const TOPICS = ['coco', 'metrics', 'ingest', 'findings', 'vectors', 'umap', 'bot', 'board', 'media', 'heavy'];
+const TOPICS = [
+  'coco',
+  'metrics',
+  'ingest',
+  'findings',
+  'vectors',
+  'umap',
+  'bot',
+  'board',
+  'media',
+  'heavy',
+  'jobs',
+];
 
 function main(): number {
   const wanted = process.argv.slice(2);

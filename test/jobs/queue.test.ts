@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { backoffMs } from '../../src/jobs/backoff.ts';
 import { createJobRunner } from '../../src/jobs/runner.ts';
-import { claimJob, enqueueJobs, listJobs, pendingJobs } from '../../src/store/jobs.ts';
+import { claimJob, enqueueJobs, listJobs, pendingJobs, pruneFinishedJobs } from '../../src/store/jobs.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { seedRun } from '../vectors/seed.ts';
 
@@ -87,5 +87,20 @@ describeEachDriver('job queue', (ctx) => {
     expect(await pendingJobs(database, runId)).toEqual([
       { id: a!.id, kind: 'slow', state: 'running', progress: 0, error: null },
     ]);
+  });
+
+  it('forgets finished jobs past their retention, never pending ones', async () => {
+    const { database } = ctx();
+    const before = await listJobs(database);
+    const finished = before.filter((j) => j.state === 'done' || j.state === 'failed').length;
+    expect(finished).toBeGreaterThan(0);
+    expect(await pruneFinishedJobs(database, { days: 7 })).toBe(0);
+    expect(await pruneFinishedJobs(database, { days: 0 })).toBe(finished);
+    expect((await listJobs(database)).map((j) => j.state).sort()).toEqual(
+      before
+        .filter((j) => j.state === 'queued' || j.state === 'running')
+        .map((j) => j.state)
+        .sort(),
+    );
   });
 });
