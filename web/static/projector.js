@@ -86,9 +86,16 @@
 
     const search = document.querySelector('input.highlight');
     const known = new Set(points.map((p) => p.c));
-    search?.addEventListener('input', () => {
+    const applyHighlight = () => {
       const v = search.value.trim();
       view.signal('highlight', known.has(v) ? v : '').runAsync();
+    };
+    search?.addEventListener('input', applyHighlight);
+    // Enter would submit the colour form and reload the page, losing the highlight.
+    search?.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      applyHighlight();
     });
   }
 
