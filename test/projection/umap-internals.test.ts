@@ -31,5 +31,7 @@ it('fails loudly, naming what is missing, when an upgrade changes them', () => {
   expect(() => umapInternals(changed as unknown as UMAP)).toThrow(
     /umap-js changed: .*makeSearchGraph \(function\).*optimizationState\.epochOfNextSample/,
   );
-  expect(() => fittedUmapInternals(new UMAP({ nComponents: 2 }))).toThrow(/initFromRandom \(function\), search/);
+  expect(() => fittedUmapInternals(new UMAP({ nComponents: 2 }))).toThrow(
+    /initFromRandom \(function\), search/,
+  );
 });
