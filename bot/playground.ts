@@ -65,13 +65,13 @@ export function createPlaygroundService({ app, config }: { app: App; config: Con
         add(
           {
             text: `📎 ${file.title}`,
+            // Slack shows an uploaded PNG as the picture; so does the playground.
             blocks: [
               {
-                type: 'section',
-                text: {
-                  type: 'mrkdwn',
-                  text: `📎 *${file.title}* (${file.filename}, ${file.data.length} bytes)`,
-                },
+                type: 'image',
+                image_url: `data:image/png;base64,${file.data.toString('base64')}`,
+                alt_text: file.title,
+                title: { type: 'plain_text', text: file.title },
               },
             ],
           },

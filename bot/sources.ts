@@ -3,7 +3,7 @@ import { listRuns } from '../src/store/runs.ts';
 import { listRework } from '../src/store/reviews.ts';
 import { resolveRowIds } from '../src/store/rows.ts';
 import { createBatch } from '../src/store/batches.ts';
-import { lookupRun, lookupRunById, runNames } from '../src/store/run-lookup.ts';
+import { lookupRun, lookupRunById, lookupRunWithPool, runNames } from '../src/store/run-lookup.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { listErrors } from '../src/store/errors.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';
@@ -45,6 +45,7 @@ export interface UncertainItem {
 export interface BotSources {
   listRuns: typeof listRuns;
   lookupRun: typeof lookupRun;
+  lookupRunWithPool: typeof lookupRunWithPool;
   lookupRunById: typeof lookupRunById;
   runNames: typeof runNames;
   listRework: typeof listRework;
@@ -76,6 +77,7 @@ export interface BotSources {
 export const defaultSources: BotSources = {
   listRuns,
   lookupRun,
+  lookupRunWithPool,
   lookupRunById,
   runNames,
   listRework,

@@ -30,34 +30,58 @@ const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').repl
 const safeHref = (url: string) =>
   /^https?:\/\//i.test(url) || (url.startsWith('/') && !url.startsWith('//')) ? url : null;
 
-/** Slack mrkdwn to elements: links, mentions, *bold*, _italic_, `code`, line breaks. Text stays text. */
+/** Slack's names for the emoji the bot writes (Slack shows them as pictures; unknown names stay as typed). */
+const EMOJI: Record<string, string> = {
+  white_check_mark: '✅',
+  tada: '🎉',
+  warning: '⚠️',
+  no_entry: '⛔',
+  small_red_triangle_down: '🔻',
+  small_red_triangle: '🔺',
+  x: '❌',
+  bar_chart: '📊',
+  mag: '🔍',
+  eyes: '👀',
+  paperclip: '📎',
+};
+
+// One pass, leftmost match first: a link, `code`, *bold* (which may hold a link), _italic_ (not
+// inside snake_case words), :emoji:, a line break.
+const TOKENS = /(<[^<>]+>)|(`[^`\n]+`)|\*([^*\n]+)\*|(?<![\w])_([^_\n]+)_(?!\w)|:([a-z0-9_+-]+):|(\n)/g;
+
+/** Slack mrkdwn to elements: links, mentions, *bold*, _italic_, `code`, :emoji:, line breaks. Text stays text. */
 export function Mrkdwn({ text }: { text: string }) {
-  const out: Child[] = [];
-  const re = /<([^<>|]+)(?:\|([^<>]*))?>/g;
-  let last = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push(...inline(text.slice(last, m.index)));
-    const [, target, label] = m;
-    if (target.startsWith('@')) out.push(<span class="mention">{target}</span>);
-    else {
-      const href = safeHref(decode(target));
-      out.push(href ? <a href={href}>{decode(label ?? target)}</a> : decode(label ?? target));
-    }
-    last = m.index + m[0].length;
-  }
-  out.push(...inline(text.slice(last)));
-  return <>{out}</>;
+  return <>{mrkdwn(text)}</>;
 }
 
-function inline(raw: string): Child[] {
-  const parts = raw.split(/(\*[^*\n]+\*|`[^`\n]+`|_[^_\n]+_|\n)/);
-  return parts.map((p) => {
-    if (p === '\n') return <br />;
-    if (/^\*[^*\n]+\*$/.test(p)) return <strong>{decode(p.slice(1, -1))}</strong>;
-    if (/^`[^`\n]+`$/.test(p)) return <code>{decode(p.slice(1, -1))}</code>;
-    if (/^_[^_\n]+_$/.test(p)) return <em>{decode(p.slice(1, -1))}</em>;
-    return decode(p);
-  });
+function mrkdwn(text: string): Child[] {
+  const out: Child[] = [];
+  const re = new RegExp(TOKENS.source, 'g');
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const [whole, link, code, bold, italic, emoji, br] = m;
+    if (emoji !== undefined && !EMOJI[emoji]) continue;
+    if (m.index > last) out.push(decode(text.slice(last, m.index)));
+    if (link) out.push(linkOf(link));
+    else if (code) out.push(<code>{decode(code.slice(1, -1))}</code>);
+    else if (bold !== undefined) out.push(<strong>{mrkdwn(bold)}</strong>);
+    else if (italic !== undefined) out.push(<em>{mrkdwn(italic)}</em>);
+    else if (emoji !== undefined) out.push(EMOJI[emoji]);
+    else if (br) out.push(<br />);
+    last = m.index + whole.length;
+  }
+  if (last < text.length) out.push(decode(text.slice(last)));
+  return out;
+}
+
+function linkOf(token: string): Child {
+  const inner = token.slice(1, -1);
+  const bar = inner.indexOf('|');
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? undefined : inner.slice(bar + 1);
+  if (target.startsWith('@')) return <span class="mention">{target}</span>;
+  const href = safeHref(decode(target));
+  return href ? <a href={href}>{decode(label ?? target)}</a> : decode(label ?? target);
 }
 
 function textOf(t: string | { text: string } | undefined): string {
@@ -128,8 +152,10 @@ function Block({ block, messageId }: { block: AnyBlock; messageId: string }) {
         </div>
       );
     case 'image':
-      return block.image_url && safeHref(block.image_url) ? (
-        <img src={block.image_url} alt={block.alt_text ?? ''} />
+      // Uploaded charts arrive as PNG data URLs; nothing else gets a data: source.
+      return block.image_url &&
+        (safeHref(block.image_url) || block.image_url.startsWith('data:image/png;base64,')) ? (
+        <img class="pg-image" src={block.image_url} alt={block.alt_text ?? ''} />
       ) : null;
     default:
       return null;

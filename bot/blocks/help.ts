@@ -21,8 +21,8 @@ const COMMANDS: [string, string][] = [
   ],
   ['similar <row-id> [n]', 'rows like this one, unlabeled first, e.g. `similar 42`'],
   [
-    'batch <name> from uncertain|similar <id,…>|rework [n]',
-    'create a labeling batch, e.g. `batch week-12 from uncertain 100`',
+    'batch <name> from uncertain|similar <id,…>|rework [n] [run]',
+    'create a labeling batch, e.g. `batch week-12 from uncertain 100`; pool commands default to the newest run with unlabeled rows',
   ],
   ['rework [n]', 'the rework queue, oldest first'],
   ['digest', "post today's digest here now"],

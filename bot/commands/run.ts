@@ -67,7 +67,11 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
       break;
   }
   const runName = 'run' in cmd ? cmd.run : undefined;
-  const run = await ctx.sources.lookupRun(ctx.deps.db, runName);
+  // Commands that draw from the unlabeled pool default to the newest run that has one.
+  const fromPool = cmd.kind === 'uncertain' || (cmd.kind === 'batch' && cmd.from === 'uncertain');
+  const run =
+    (!runName && fromPool ? await ctx.sources.lookupRunWithPool(ctx.deps.db) : null) ??
+    (await ctx.sources.lookupRun(ctx.deps.db, runName));
   if (!run) {
     if (runName)
       return unknownRun(
@@ -348,7 +352,12 @@ async function batchAnswer(
     });
     rowIds = items.map((i) => i.rowId);
   }
-  if (rowIds.length === 0) return notice(`Nothing to put in a batch from ${cmd.from}.`);
+  if (rowIds.length === 0)
+    return notice(
+      cmd.from === 'uncertain'
+        ? `Nothing to put in a batch: *${safeText(run.name, 100)}* has no unlabeled rows. Name a run that has, e.g. \`batch ${safeText(cmd.name, 60)} from uncertain ${cmd.n} <run>\`.`
+        : `Nothing to put in a batch from ${cmd.from}.`,
+    );
   return createBatchReply(ctx, run, cmd.name, rowIds, {
     from: cmd.from,
     n: cmd.n,

@@ -49,6 +49,35 @@ export function labeledRowLines({ pairs, images }: DetectionRows): RowScoreLine[
     }));
 }
 
+/**
+ * Row lines of images with neither ground truth nor detections: rows like any other (counted, in
+ * the projector's colours, in the pool). A labeled empty image is one the model got right (IoU 1:
+ * nothing to find, nothing found); an unlabeled one has no IoU.
+ *
+ * @example
+ * const lines = emptyRowLines(allLabeledRowIds, true, alreadyLined);
+ */
+export function emptyRowLines(
+  rowIds: readonly number[],
+  labeled: boolean,
+  lined: ReadonlySet<number>,
+): RowScoreLine[] {
+  return rowIds
+    .filter((rowId) => !lined.has(rowId))
+    .map((rowId) => ({
+      rowId,
+      labeled,
+      iou: labeled ? 1 : null,
+      confidence: 0,
+      minConf: null,
+      maxConf: null,
+      label: null,
+      predicted: null,
+      numGt: 0,
+      numPred: 0,
+    }));
+}
+
 /** Row lines of unlabeled images (the pool): no IoU, the top detection's class and score. */
 export function unlabeledRowLines(dets: readonly DetBox[]): RowScoreLine[] {
   const byImage = new Map<number, RowScoreLine>();

@@ -14,6 +14,7 @@ import {
 import {
   type DetectionMetricsDoc,
   detectionDocument,
+  emptyRowLines,
   labeledRowLines,
   unlabeledRowLines,
 } from './detection-summary.ts';
@@ -31,7 +32,7 @@ export async function analyzeDetection(
   run: RunForAnalysis,
   { iouThreshold = 0.5, scoreThreshold = 0.25 }: { iouThreshold?: number; scoreThreshold?: number } = {},
 ): Promise<DetectionMetricsDoc> {
-  const { labeledRows, gts, dets, poolDets, externalIds } = await loadDetectionInputs(db, run);
+  const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = await loadDetectionInputs(db, run);
   const labels = run.classNames.map((_, i) => i);
   // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
   const rank = cocoImageRank(labeledRows, externalIds);
@@ -47,8 +48,11 @@ export async function analyzeDetection(
   const rows = matchDetectionRows(gts, dets, { iouThreshold });
   const confusion = detectionConfusion(gts, dets, labels, { iouThreshold, scoreThreshold });
 
-  const labeledLines = labeledRowLines(rows);
-  const poolLines = unlabeledRowLines(poolDets);
+  const matched = labeledRowLines(rows);
+  const detected = unlabeledRowLines(poolDets);
+  const lined = new Set([...matched, ...detected].map((l) => l.rowId));
+  const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
+  const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
   await insertRowScores(db, run.id, [...labeledLines, ...poolLines]);
   await insertMatches(
     db,

@@ -29,12 +29,19 @@ const TABLEAU20 = [
   '#d8b5a5',
 ];
 
+// tableau20 lists each hue dark then light; taken in that order, classes 0/1 or 8/9 would be two
+// shades of one hue. The ten dark hues first, then the ten light ones: neighbours differ in hue.
+const CATEGORICAL20 = [
+  ...TABLEAU20.filter((_, i) => i % 2 === 0),
+  ...TABLEAU20.filter((_, i) => i % 2 === 1),
+];
+
 /**
- * n colours: tableau20 up to 20, then hues spaced by the golden angle with alternating
- * lightness, so neighbouring class indices never get near-identical colours.
+ * n colours: up to 20 from a categorical palette whose first ten hues all differ, then hues
+ * spaced by the golden angle with alternating lightness (past 20 the board's highlight helps).
  */
 export function categoryPalette(n: number): string[] {
-  if (n <= TABLEAU20.length) return TABLEAU20.slice(0, n);
+  if (n <= CATEGORICAL20.length) return CATEGORICAL20.slice(0, n);
   return Array.from({ length: n }, (_, i) => {
     const hue = Math.round((i * 137.508) % 360);
     const light = [45, 62, 32][i % 3];
@@ -83,13 +90,14 @@ export function projectorSpec({
   colorBy,
   categories,
   points,
-  width = 720,
+  width = 'container',
   height = 560,
 }: {
   colorBy: ColorBy;
   categories: string[];
   points: number;
-  width?: number;
+  /** 'container': as wide as the board's column. */
+  width?: number | 'container';
   height?: number;
 }): VegaLiteSpec {
   const legend = categories.length <= MAX_LEGEND_CATEGORIES;
@@ -99,6 +107,7 @@ export function projectorSpec({
     description: `Embedding projection coloured by ${colorBy}`,
     width,
     height,
+    autosize: { type: 'fit-x', contains: 'padding' },
     data: { name: 'points' },
     params: [
       { name: 'highlight', value: '' },

@@ -1,4 +1,5 @@
 import type { UMAP } from 'umap-js';
+import { umapInternals } from './umap-internals.ts';
 
 // umap-js 1.4 keeps the layout as an array of 2-element arrays and its per-edge state in plain
 // arrays; its SGD (optimizeLayoutStep) then spends most of a 50k-point fit chasing pointers and
@@ -6,33 +7,6 @@ import type { UMAP } from 'umap-js';
 // the same arithmetic in the same order, the same draws from the same random source — on flat
 // Float64Arrays, and writes the result back where umap-js expects it, so coordinates are
 // bit-identical (the pinned-coordinate tests hold) and fit and transform are faster.
-
-interface OptimizationState {
-  head: number[];
-  tail: number[];
-  headEmbedding: number[][];
-  tailEmbedding: number[][];
-  epochsPerSample: number[];
-  epochOfNextSample: number[];
-  epochOfNextNegativeSample: number[];
-  epochsPerNegativeSample: number[];
-  moveOther: boolean;
-  initialAlpha: number;
-  alpha: number;
-  gamma: number;
-  a: number;
-  b: number;
-  dim: number;
-  nEpochs: number;
-  nVertices: number;
-  currentEpoch: number;
-}
-
-interface UmapInternals {
-  random: () => number;
-  optimizationState: OptimizationState;
-  optimizeLayout: () => number[][];
-}
 
 function clip(x: number, c: number): number {
   if (x > c) return c;
@@ -60,7 +34,7 @@ function unpack(flat: Float64Array, points: number[][], dim: number): void {
  * const embedding = umap.fit(X);
  */
 export function fastOptimizeLayout(umap: UMAP): void {
-  const u = umap as unknown as UmapInternals;
+  const u = umapInternals(umap);
   u.optimizeLayout = () => {
     const st = u.optimizationState;
     const { dim, moveOther, initialAlpha, gamma, a, b, nEpochs, nVertices } = st;

@@ -1,5 +1,5 @@
 import type { UMAP } from 'umap-js';
-import { heapPush } from 'umap-js/dist/heap.js';
+import { fittedUmapInternals, heapPush } from './umap-internals.ts';
 import { smoothKnnDistance } from './umap-smooth.ts';
 import { BatchMatches, Index, type Matches, MetricKind, ScalarKind } from 'usearch';
 
@@ -18,23 +18,6 @@ import { BatchMatches, Index, type Matches, MetricKind, ScalarKind } from 'usear
 // umap-js runs nEpochs/3 epochs in transform (and never returns when that is not a whole number).
 // The reference implementation runs 30 for more than 10,000 new points; placement here is that
 // case by design, so it runs `epochs` (default 30) whatever the fit used.
-
-type Heap = number[][][];
-
-interface UmapInternals {
-  nNeighbors: number;
-  nEpochs: number;
-  distanceFn: (a: ArrayLike<number>, b: ArrayLike<number>) => number;
-  initFromRandom: (...args: unknown[]) => void;
-  search: (data: number[][], graph: unknown, init: Heap, queries: number[][]) => Heap;
-  smoothKNNDistance: (
-    distances: number[][],
-    k: number,
-    localConnectivity?: number,
-    nIter?: number,
-    bandwidth?: number,
-  ) => { sigmas: number[]; rhos: number[] };
-}
 
 export interface Placer {
   /** Coordinates for new points (m×dim flat), as umap-js's transform computes them. */
@@ -57,7 +40,7 @@ export function neighbourPlacer(
 ): Placer {
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new Error(`placement epochs must be a positive integer, got ${epochs}`);
-  const u = umap as unknown as UmapInternals;
+  const u = fittedUmapInternals(umap);
   const n = fitted.length / dim;
   const k = Math.min(u.nNeighbors, n);
   const index = new Index({

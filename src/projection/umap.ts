@@ -1,4 +1,5 @@
 import { UMAP } from 'umap-js';
+import { umapInternals } from './umap-internals.ts';
 import { createRandom } from '../random.ts';
 import { fastOptimizeLayout } from './umap-optimize.ts';
 import { type Placer, neighbourPlacer } from './umap-place.ts';
@@ -114,7 +115,7 @@ export function fitUmap({
   fastOptimizeLayout(umap);
   // The search graph only serves umap-js's own neighbour search in transform, which
   // neighbourPlacer replaces; building it is a tenth of a large fit.
-  (umap as unknown as { makeSearchGraph: () => null }).makeSearchGraph = () => null;
+  umapInternals(umap).makeSearchGraph = () => null;
   const X = rows(vectors, dim);
   const embedding = flatten(umap.fit(X));
   let placer: Placer | null = null;

@@ -234,6 +234,8 @@ export interface DetectionInputs {
   poolDets: DetBox[];
   /** External id (the COCO image id) of every labeled row. */
   externalIds: Map<number, string>;
+  /** Unlabeled rows of the dataset (the pool), with or without detections. */
+  poolRows: number[];
 }
 
 /**
@@ -322,7 +324,8 @@ export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<
     };
     (labeled.has(p.rowId) ? dets : poolDets).push(det);
   }
-  return { labeledRows: [...labeled], gts, dets, poolDets, externalIds };
+  const poolRows = rows.filter((r) => !r.labeled).map((r) => r.id);
+  return { labeledRows: [...labeled], poolRows, gts, dets, poolDets, externalIds };
 }
 
 /** One matches line (detection pairs at the analysis IoU threshold). */

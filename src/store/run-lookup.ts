@@ -1,6 +1,6 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, exists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { datasets, modelRuns } from '../../db/schema.ts';
+import { dataRows, datasets, modelRuns } from '../../db/schema.ts';
 
 export interface RunRef {
   id: number;
@@ -36,6 +36,31 @@ export async function lookupRun(db: Db, name?: string): Promise<RunRef | null> {
   const [run] = name
     ? await q.where(eq(modelRuns.name, name)).limit(1)
     : await q.orderBy(desc(modelRuns.createdAt), desc(modelRuns.id)).limit(1);
+  return run ?? null;
+}
+
+/**
+ * The newest run whose dataset has unlabeled rows (the pool that uncertainty sampling and batches
+ * draw from), or null when no dataset has any.
+ *
+ * @example
+ * const run = (await lookupRunWithPool(db)) ?? (await lookupRun(db));
+ */
+export async function lookupRunWithPool(db: Db): Promise<RunRef | null> {
+  const [run] = await db
+    .select(columns)
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(dataRows)
+          .where(and(eq(dataRows.datasetId, modelRuns.datasetId), eq(dataRows.labeled, false))),
+      ),
+    )
+    .orderBy(desc(modelRuns.createdAt), desc(modelRuns.id))
+    .limit(1);
   return run ?? null;
 }
 

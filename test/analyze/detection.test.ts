@@ -12,6 +12,7 @@ import { type DetImage, seedDetection } from './fixtures.ts';
 //    (IoU 200/400 = 0.5, a match at 0.5 exactly), cat 0.3 [80,80,10,10] on nothing.
 // B: cat [10,10,20,20]; one dog 0.7 on the same box (a class confusion).
 // C: dog [0,0,30,30]; no detection.  D: labeled, empty.  E: unlabeled pool, cat 0.6 and dog 0.95.
+// F: unlabeled pool, no detection.
 const images: DetImage[] = [
   {
     id: 'A',
@@ -41,6 +42,7 @@ const images: DetImage[] = [
       { label: 1, score: 0.95, box: [10, 10, 5, 5] },
     ],
   },
+  { id: 'F', labeled: false, gts: [], dets: [] },
 ];
 
 // AP is a mean over 101 recall points: equal to the fraction up to float summation order.
@@ -50,7 +52,7 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
   let runId: number;
   let ids: Map<string, number>;
 
-  it('writes row_scores per image with a box or a detection', async () => {
+  it('writes row_scores for every image, empty ones too', async () => {
     const { db } = ctx().database;
     const seeded = await seedDetection(db, { name: 'det', classNames: ['cat', 'dog'], images });
     runId = seeded.runId;
@@ -74,7 +76,10 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
       // per-class matching: the cat is missed, the dog detection spurious → 0
       B: [true, 0, 0.7, 0.7, 0.7, 0, 1, 1, 1],
       C: [true, 0, 0, null, null, 1, null, 1, 0],
+      // Nothing to find and nothing found: right, and a row like any other.
+      D: [true, 1, 0, null, null, null, null, 0, 0],
       E: [false, null, 0.95, 0.6, 0.95, null, 1, 0, 2],
+      F: [false, null, 0, null, null, null, null, 0, 0],
     });
   });
 
@@ -157,7 +162,8 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
       iouThreshold: 0.5,
       scoreThreshold: 0.25,
     });
-    expect([m.labeled, m.unlabeled]).toEqual([3, 1]);
+    // Every image counts: A, B, C and the empty D labeled; E and the empty F in the pool.
+    expect([m.labeled, m.unlabeled]).toEqual([4, 2]);
   });
 
   it('lists the images below IoU 0.5, least confident first', async () => {

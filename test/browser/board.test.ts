@@ -213,6 +213,31 @@ describe('the board in headless Chromium', () => {
     await page.close();
   });
 
+  it('keeps the highlight when Enter is pressed, and draws the map across the column', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${base}/runs/${runs.cls}/projector`);
+    await page.waitForSelector('.projector[data-rendered="true"]', { timeout: 30_000 });
+    const url = page.url();
+    const cls = await page.getAttribute('#projector-categories option', 'value');
+    await page.fill('input.highlight', cls!);
+    await page.press('input.highlight', 'Enter');
+    await page.waitForTimeout(300);
+    expect(page.url()).toBe(url);
+    const highlight = () =>
+      page.evaluate(() =>
+        (
+          window as unknown as { loupeProjector: { view: { signal(n: string): unknown } } }
+        ).loupeProjector.view.signal('highlight'),
+      );
+    expect(await highlight()).toBe(cls);
+    const host = (await page.locator('.projector').boundingBox())!;
+    const canvas = (await page.locator('.projector canvas').boundingBox())!;
+    expect(canvas.width / host.width).toBeGreaterThan(0.9);
+    await shot(page, 'projector-highlight');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('brush-selects projector points into the action bar', async () => {
     const page = watch(await context.newPage());
     await page.goto(`${base}/runs/${runs.cls}/projector?color=correct`);

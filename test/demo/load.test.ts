@@ -60,6 +60,12 @@ describeEachDriver('loadDemo', (ctx) => {
       ['shapes-detector-v1', 'AP'],
       ['digits-logreg', 'accuracy'],
     ]);
+    // Every image is a row, empty ones too: the runs table counts what the index and projector hold.
+    expect(runs.map((r) => [r.name, r.rows])).toEqual([
+      ['shapes-detector-v2', 120],
+      ['shapes-detector-v1', 120],
+      ['digits-logreg', 1797],
+    ]);
     const v2 = runs[0];
     expect(v2.previous).toBe('shapes-detector-v1');
     expect(v2.change).toBeGreaterThan(0);

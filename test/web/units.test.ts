@@ -88,7 +88,13 @@ describe('chart specs', () => {
   });
 
   it('keeps 200 class colours distinct and hides the legend past 20 categories', () => {
-    expect(categoryPalette(3)).toEqual(['#4c78a8', '#9ecae9', '#f58518']);
+    expect(categoryPalette(3)).toEqual(['#4c78a8', '#f58518', '#54a24b']);
+    // Ten digit classes: ten different hues, no light/dark pair of one hue (0/1 and 8/9 were).
+    const ten = categoryPalette(10);
+    expect(new Set(ten).size).toBe(10);
+    expect(ten.slice(0, 2)).not.toContain('#9ecae9');
+    expect(ten.slice(8, 10)).toEqual(['#b279a2', '#9e765f']);
+    expect(categoryPalette(20)).toHaveLength(20);
     const many = categoryPalette(200);
     expect(new Set(many).size).toBe(200);
     const names = Array.from({ length: 200 }, (_, i) => `c${i}`);
@@ -107,7 +113,7 @@ describe('chart specs', () => {
       '#e45756',
       '#b8b8b8',
     ]);
-    expect(categoryColors('label', ['a', 'b', 'unlabeled'])).toEqual(['#4c78a8', '#9ecae9', '#b8b8b8']);
+    expect(categoryColors('label', ['a', 'b', 'unlabeled'])).toEqual(['#4c78a8', '#f58518', '#b8b8b8']);
   });
 });
 

@@ -3,8 +3,14 @@
 (() => {
   const MAX_SELECTION = 5000;
 
+  // A labeled image with no ground-truth box has no class, but it is not unlabeled.
+  function labelName(d, i, names) {
+    if (d.label[i] >= 0) return names[d.label[i]];
+    return d.correct[i] >= 0 ? 'no objects' : 'unlabeled';
+  }
+
   function category(colorBy, d, i, names) {
-    if (colorBy === 'label') return d.label[i] >= 0 ? names[d.label[i]] : 'unlabeled';
+    if (colorBy === 'label') return labelName(d, i, names);
     if (colorBy === 'predicted') return d.predicted[i] >= 0 ? names[d.predicted[i]] : '–';
     if (colorBy === 'correct')
       return d.correct[i] === 1 ? 'correct' : d.correct[i] === 0 ? 'incorrect' : 'unlabeled';
@@ -36,7 +42,7 @@
         y: d.y[i],
         rowId: d.rowId[i],
         id: d.id[i],
-        label: d.label[i] >= 0 ? names[d.label[i]] : 'unlabeled',
+        label: labelName(d, i, names),
         predicted: d.predicted[i] >= 0 ? names[d.predicted[i]] : '–',
         c: category(colorBy, d, i, names),
       };
@@ -103,9 +109,16 @@
 
     const search = document.querySelector('input.highlight');
     const known = new Set(points.map((p) => p.c));
-    search?.addEventListener('input', () => {
+    const applyHighlight = () => {
       const v = search.value.trim();
       view.signal('highlight', known.has(v) ? v : '').runAsync();
+    };
+    search?.addEventListener('input', applyHighlight);
+    // Enter would submit the colour form and reload the page, losing the highlight.
+    search?.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      applyHighlight();
     });
   }
 
