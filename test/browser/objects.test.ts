@@ -57,7 +57,9 @@ describe('object gallery, row box list and dAP chart in headless Chromium', () =
     const page = watch(await context.newPage());
     await page.goto(`${base}/runs/${DEMO_RUN}`);
     await page.waitForSelector('.dap .vega-chart[data-rendered="true"]');
-    expect(await page.locator('.dap .vega-chart canvas, .dap .vega-chart svg').count()).toBeGreaterThanOrEqual(1);
+    expect(
+      await page.locator('.dap .vega-chart canvas, .dap .vega-chart svg').count(),
+    ).toBeGreaterThanOrEqual(1);
     expect(await page.locator('.dap-list li').count()).toBe(6);
     const confusion = JSON.parse(
       (await page.getAttribute('.vega-chart[aria-label="confusion matrix heatmap"]', 'data-spec'))!,
