@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const TOPICS = ['coco', 'metrics', 'ingest', 'findings', 'vectors', 'umap', 'bot', 'board'];
+const TOPICS = ['coco', 'objects', 'metrics', 'ingest', 'findings', 'vectors', 'umap', 'bot', 'board'];
 
 function main(): number {
   const wanted = process.argv.slice(2);
