@@ -6,6 +6,7 @@ import { createBatch } from '../src/store/batches.ts';
 import { lookupRun, lookupRunById, lookupRunWithPool, runNames } from '../src/store/run-lookup.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { listErrors } from '../src/store/errors.ts';
+import { listObjects } from '../src/store/objects.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';
 import { closestNames } from '../src/text/closest.ts';
 
@@ -70,6 +71,8 @@ export interface BotSources {
       outsideOpenBatches?: boolean;
     },
   ): Promise<{ items: UncertainItem[]; total?: number }>;
+  /** One page of a detection run's objects (see src/store/objects.ts). */
+  listObjects: typeof listObjects;
   closestNames(name: string, candidates: string[], n: number): string[];
 }
 
@@ -88,5 +91,6 @@ export const defaultSources: BotSources = {
     listErrors(deps.db, { runId: q.runId, iouBelow: q.iouBelow, sort: 'confidence:asc', limit: q.limit }),
   listMislabels: (deps, q) => listMislabels(deps.db, { runId: q.runId, limit: q.limit }),
   listUncertain: (deps, q) => listUncertain(deps, q),
+  listObjects,
   closestNames: (name, candidates, n) => closestNames(name, candidates, n),
 };

@@ -15,6 +15,7 @@ import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
 import { type Card, CardGrid } from './pages/cards.tsx';
 import { GalleryPage } from './pages/gallery.tsx';
+import { OBJECT_IOUS, type ObjectFilter, ObjectsPage } from './pages/objects.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ProjectorPage } from './pages/projector.tsx';
 import { QueuePage, flagReason } from './pages/queues.tsx';
@@ -42,7 +43,10 @@ import {
   decorate,
   errorsPage,
   loadRun,
+  objectsPage,
 } from './views.ts';
+import { ERROR_TYPES } from '../src/metrics/detection-errors.ts';
+import { OBJECT_KINDS, OBJECT_SORTS, listObjects } from '../src/store/objects.ts';
 
 export const UNCERTAINTY = ['least', 'margin', 'entropy'] as const;
 
@@ -83,6 +87,33 @@ function parseFraction(raw: string | undefined, field: string): number | undefin
   if (!/^\d*\.?\d+$/.test(raw) || !(v >= 0 && v <= 1))
     throw new BoardError(400, `${field} must be a number between 0 and 1, got "${raw.slice(0, 40)}"`);
   return v;
+}
+
+/** The object gallery's filter from the query string; every value is checked and named when wrong. */
+export function parseObjectFilter(run: BoardRun, q: Record<string, string>): ObjectFilter {
+  const oneOf = (field: string, raw: string | undefined, allowed: readonly string[]) => {
+    if (raw === undefined || raw === '') return undefined;
+    if (allowed.includes(raw)) return raw;
+    throw new BoardError(400, `${field} must be one of ${allowed.join(', ')}, got "${raw.slice(0, 40)}"`);
+  };
+  const cls = (field: string, raw: string | undefined) => {
+    const i = parseClass(raw, run.classNames, { field, background: true });
+    return i === undefined ? undefined : i === run.classNames.length ? 'background' : run.classNames[i];
+  };
+  const minScore = q.min_score;
+  if (minScore !== undefined && minScore !== '' && !(/^\d*\.?\d+$/.test(minScore) && Number(minScore) <= 1))
+    throw new BoardError(400, `min_score must be a number between 0 and 1, got "${minScore.slice(0, 40)}"`);
+  return {
+    iou: oneOf('iou', q.iou, OBJECT_IOUS) ?? '0.5',
+    kind: oneOf('kind', q.kind, OBJECT_KINDS),
+    type: oneOf('type', q.type, ERROR_TYPES),
+    gt: cls('gt', q.gt),
+    pred: cls('pred', q.pred),
+    minScore: minScore || undefined,
+    sort: oneOf('sort', q.sort, OBJECT_SORTS) ?? 'confidence:desc',
+    limit: q.limit ? String(parseLimit(q.limit)) : undefined,
+    cursor: parseCursor(q.cursor),
+  };
 }
 
 export function parseStrategy(raw: string | undefined): Strategy {
@@ -136,6 +167,23 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
       c,
       { title: `Errors · ${run.name}`, run: tab(run, 'gallery'), playground },
       <GalleryPage run={run} filter={filter} {...page} batches={batches} />,
+    );
+  });
+
+  app.get('/runs/:run/objects', async (c) => {
+    const run = await loadRun(deps, c.req.param('run'));
+    if (run.kind !== 'detection')
+      throw new BoardError(
+        404,
+        `Run "${run.name}" is a ${run.kind} run`,
+        'Objects are the boxes of a detection run.',
+      );
+    const filter = parseObjectFilter(run, c.req.query());
+    const [page, batches] = await Promise.all([objectsPage(deps, run, filter), openBatchNames(deps)]);
+    return renderPage(
+      c,
+      { title: `Objects · ${run.name}`, run: tab(run, 'objects'), playground },
+      <ObjectsPage run={run} filter={filter} {...page} batches={batches} />,
     );
   });
 
@@ -339,6 +387,16 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
         similarNote = `No similar rows: ${(err as Error).message}`;
       }
     } else similarNote = 'No run has predictions for this row, so there is no embedding to search with.';
+    const object = c.req.query('object');
+    const objects =
+      run?.kind === 'detection'
+        ? {
+            items: (await listObjects(deps.db, { runId: run.id, t: 0, rowId, sort: 'iou:asc', limit: 1000 }))
+              .items,
+            current: object ? parseRowId(object, 'object') : null,
+            classNames: run.classNames,
+          }
+        : null;
     return renderPage(
       c,
       { title: `Row ${detail.row.id}`, playground },
@@ -349,6 +407,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
         similar={similar}
         similarNote={similarNote}
         batches={await openBatchNames(deps)}
+        objects={objects}
       />,
     );
   });

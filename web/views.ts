@@ -1,6 +1,10 @@
 import type { Deps } from '../src/deps.ts';
+import { iouThresholdIndex } from '../src/metrics/detection-errors.ts';
 import { listErrors } from '../src/store/errors.ts';
 import { type PendingWork, pendingJobs } from '../src/store/jobs.ts';
+import { type ObjectKind, type ObjectSort, listObjects } from '../src/store/objects.ts';
+import type { ErrorType } from '../src/metrics/detection-errors.ts';
+import type { ObjectFilter } from './pages/objects.tsx';
 import { latestDecisions, listTags } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { lookupRun } from '../src/store/run-lookup.ts';
@@ -104,6 +108,32 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     ...(it.worst ? { worst: { kind: it.worst.kind, type: it.worst.type } } : {}),
   }));
   return { cards: await decorate(deps, run, cards), total: page.total, nextCursor: page.nextCursor };
+}
+
+/** One page of the object gallery and the run's totals at its IoU (from the metrics document). */
+export async function objectsPage(deps: Deps, run: BoardRun, f: ObjectFilter) {
+  const t = iouThresholdIndex(Number(f.iou));
+  const cls = (v: string | undefined) =>
+    v === undefined ? undefined : v === 'background' ? ('background' as const) : run.classNames.indexOf(v);
+  const page = await listObjects(deps.db, {
+    runId: run.id,
+    t,
+    kind: f.kind as ObjectKind | undefined,
+    type: f.type as ErrorType | undefined,
+    gtClass: cls(f.gt),
+    predClass: cls(f.pred),
+    minScore: f.minScore === undefined ? undefined : Number(f.minScore),
+    sort: f.sort as ObjectSort,
+    limit: f.limit ? Number(f.limit) : 48,
+    cursor: f.cursor,
+  }).catch((err: Error) => {
+    if (/^cursor\b/.test(err.message))
+      throw new BoardError(400, err.message, 'Start again from the first page.');
+    throw err;
+  });
+  const objects = (run.metrics as { objects?: { totals: { tp: number; fp: number; fn: number }[] } } | null)
+    ?.objects;
+  return { items: page.items, nextCursor: page.nextCursor, totals: objects?.totals[t] ?? null };
 }
 
 /**

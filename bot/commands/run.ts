@@ -14,6 +14,8 @@ import { ACTION, batchValue } from '../blocks/values.ts';
 import { type BoardLinks, seg } from '../links.ts';
 import type { BotSources } from '../sources.ts';
 import { latestDecisions } from '../../src/store/reviews.ts';
+import { costliestType } from '../../src/charts/dap.ts';
+import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../../src/metrics/detection-errors.ts';
 import type { ClassMetric, ParsedCommand } from './parse.ts';
 
 export type Reply = SlackMessage & { response_type: 'ephemeral' | 'in_channel' };
@@ -140,7 +142,12 @@ async function worstClassesAnswer(ctx: CommandContext, run: RunRef, by: ClassMet
   const worst = classes.slice(0, n);
   const lines = worst.map((c, i) => {
     const figures = allowed.map((m) => `${m} ${num(c[m] as number, 3)}`).join(' · ');
-    return `${i + 1}. *${safeText(c.name, 100)}* — ${figures}${typeof c.support === 'number' ? ` · support ${c.support}` : ''}`;
+    const costly =
+      run.kind === 'detection' ? costliestType(c.errors as Record<ErrorType, number> | null) : null;
+    const lost = costly
+      ? ` · costliest error *${costly}* (AP50 −${num((c.errors as Record<ErrorType, number>)[costly], 3)})`
+      : '';
+    return `${i + 1}. *${safeText(c.name, 100)}* — ${figures}${typeof c.support === 'number' ? ` · support ${c.support}` : ''}${lost}`;
   });
   const chart = ctx.links.url(`/runs/${seg(run.name)}?by=${metric}`, ctx.user);
   return linesMessage({
@@ -180,7 +187,76 @@ function className(run: RunRef, v: number | string | null | undefined): string |
   return run.classNames[v] ?? String(v);
 }
 
+/**
+ * `errors` on a detection run: TIDE's dAP breakdown (AP50 lost to each error type), then the most
+ * confident objects of the costliest type at the IoU asked for, one per image.
+ */
+async function detectionErrorsAnswer(ctx: CommandContext, run: RunRef, iou: number, n: number) {
+  const t = iouThresholdIndex(iou);
+  if (t < 0)
+    return notice(
+      `A detection run's errors are taken at one of COCOeval's IoU thresholds: 0.5, 0.55, …, 0.95 (you asked for ${num(iou, 2)}).`,
+    );
+  const errors = run.metrics?.errors as Record<ErrorType, number> | undefined;
+  if (!errors) return notice('This run has no error breakdown yet: analyse it again.');
+  const type = costliestType(errors);
+  const breakdown = [...ERROR_TYPES]
+    .sort((a, b) => errors[b] - errors[a])
+    .map((e) => `${e} ${num(errors[e], 3)}`)
+    .join(' · ');
+  const asked = `errors in *${safeText(run.name, 100)}*: AP50 lost to ${breakdown}`;
+  const base = `/runs/${seg(run.name)}/objects?iou=${iou}`;
+  if (!type)
+    return listMessage({
+      title: 'Detection errors',
+      asked,
+      total: 0,
+      items: [],
+      origin: ctx.origin,
+      boardUrl: ctx.links.url(base, ctx.user),
+      empty: 'No AP is lost to any error type. 🎉',
+    });
+  const { items } = await ctx.sources.listObjects(ctx.deps.db, {
+    runId: run.id,
+    t,
+    type,
+    sort: type === 'missed' ? 'iou:asc' : 'confidence:desc',
+    limit: 200,
+  });
+  // One item per image: Slack refuses two blocks with one id, and review acts on the image.
+  const seen = new Set<number>();
+  const list: ListItem[] = [];
+  for (const o of items) {
+    if (seen.has(o.rowId) || list.length >= Math.min(n, SHOWN)) continue;
+    seen.add(o.rowId);
+    list.push({
+      rowId: o.rowId,
+      runId: run.id,
+      id: o.image,
+      from: className(run, o.gtLabel),
+      to: className(run, o.predLabel),
+      facts: [
+        `${o.kind} ${o.type}`,
+        ...(o.score === null ? [] : [`confidence ${num(o.score, 2)}`]),
+        `IoU ${num(o.iou, 2)}`,
+      ],
+      imageUrl: o.imageUrl,
+      openUrl: ctx.links.url(`/rows/${o.rowId}?run=${seg(run.name)}&object=${o.id}`, ctx.user),
+      reviewable: true,
+    });
+  }
+  return listMessage({
+    title: `Detection errors: ${type} costs the most`,
+    asked: `${asked}; top ${type} objects at IoU ${iou}`,
+    total: list.length,
+    items: await withDecisions(ctx, list),
+    origin: ctx.origin,
+    boardUrl: ctx.links.url(`${base}&type=${type}`, ctx.user),
+  });
+}
+
 async function errorsAnswer(ctx: CommandContext, run: RunRef, iouBelow: number, n: number) {
+  if (run.kind === 'detection') return detectionErrorsAnswer(ctx, run, iouBelow, n);
   const { items, total } = await ctx.sources.listErrors(ctx.deps, {
     runId: run.id,
     iouBelow,

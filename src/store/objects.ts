@@ -71,6 +71,12 @@ export interface ListObjectsOptions {
   type?: ErrorType;
   /** Class index: objects whose ground-truth or predicted class is this one. */
   classIndex?: number;
+  /** Ground-truth class of the box involved; 'background' for none (a bkg false positive). */
+  gtClass?: number | 'background';
+  /** Predicted class; 'background' for no prediction (a miss). */
+  predClass?: number | 'background';
+  /** Only objects scoring at least this (misses have no score and drop out). */
+  minScore?: number;
   /** Only this image (row id). */
   rowId?: number;
   sort?: ObjectSort;
@@ -169,6 +175,9 @@ export async function listObjects(
     kind,
     type,
     classIndex,
+    gtClass,
+    predClass,
+    minScore,
     rowId,
     sort = 'confidence:desc',
     limit = 50,
@@ -194,6 +203,11 @@ export async function listObjects(
   if (type !== undefined) filters.push(sql`${code} = ${OUTCOME_CODE[type]}`);
   if (classIndex !== undefined)
     filters.push(sql`(o.label = ${classIndex}::int or a.label = ${classIndex}::int)`);
+  if (gtClass === 'background') filters.push(sql`a.id is null`);
+  else if (gtClass !== undefined) filters.push(sql`a.label = ${gtClass}::int`);
+  if (predClass === 'background') filters.push(sql`not ${isPred}`);
+  else if (predClass !== undefined) filters.push(sql`${isPred} and o.label = ${predClass}::int`);
+  if (minScore !== undefined) filters.push(sql`o.score >= ${minScore}::float8`);
   if (rowId !== undefined) filters.push(sql`o.row_id = ${rowId}::int8`);
 
   const key = sort === 'iou:asc' ? sql`o.iou` : sql`coalesce(o.score, -1)`;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const TOPICS = [
   'coco',
+  'objects',
   'metrics',
   'ingest',
   'findings',

@@ -29,7 +29,15 @@ export interface LayoutProps {
   children?: Child;
 }
 
-export type RunTab = 'overview' | 'gallery' | 'mislabels' | 'uncertain' | 'projector' | 'similar' | null;
+export type RunTab =
+  | 'overview'
+  | 'gallery'
+  | 'objects'
+  | 'mislabels'
+  | 'uncertain'
+  | 'projector'
+  | 'similar'
+  | null;
 
 export const runPath = (run: string, tab = '') => `/runs/${encodeURIComponent(run)}${tab ? `/${tab}` : ''}`;
 
@@ -44,6 +52,7 @@ export function Layout({ title, csrf, user, run, charts, scripts = [], playgroun
   const tabs: [Exclude<RunTab, null | 'similar'>, string][] = [
     ['overview', 'Overview'],
     ['gallery', 'Errors'],
+    ...(run?.kind === 'detection' ? [['objects', 'Objects'] as [RunTab & 'objects', string]] : []),
     ['mislabels', 'Suspected mislabels'],
     ['uncertain', 'Uncertain'],
     ['projector', 'Projector'],

@@ -1,5 +1,7 @@
 import { calibrationSpec, type CalibrationBin } from '../../src/charts/calibration.ts';
 import { confusionHeatmapSpec } from '../../src/charts/confusion.ts';
+import { costliestType, dapBarSpec } from '../../src/charts/dap.ts';
+import type { ErrorType } from '../../src/metrics/detection-errors.ts';
 import { type ClassValue, perClassBarSpec, worstFirst } from '../../src/charts/per-class.ts';
 import { withQuery } from '../safe-url.ts';
 import type { BoardRun } from '../views.ts';
@@ -24,6 +26,14 @@ export function galleryHref(
 ): string {
   // A confusion cell is a set of rows, correct or not: no IoU filter.
   return withQuery(runPath(run, 'gallery'), { iou_lt: 'all', label, predicted, sort: 'confidence:asc' });
+}
+
+/** Link to the object gallery (detection) filtered as given. */
+export function objectsHref(
+  run: string,
+  query: { iou?: string; kind?: string; type?: string; gt?: string; pred?: string; min_score?: string },
+): string {
+  return withQuery(runPath(run, 'objects'), query);
 }
 
 export function OverviewPage({ run }: { run: BoardRun }) {
@@ -64,6 +74,17 @@ export function OverviewPage({ run }: { run: BoardRun }) {
   const confusion = m.confusion as { labels: string[]; matrix: number[][] } | undefined;
   const coco = m.coco as Record<string, number> | undefined;
   const calibration = m.calibration as CalibrationBin[] | undefined;
+  const errors = detection ? (m.errors as Record<ErrorType, number> | undefined) : undefined;
+  const confusionMeta = m.confusion as { iouThreshold?: number; scoreThreshold?: number } | undefined;
+  const confusionHref = (label: string, predicted: string) =>
+    detection
+      ? objectsHref(run.name, {
+          iou: String(confusionMeta?.iouThreshold ?? 0.5),
+          gt: label,
+          pred: predicted,
+          min_score: confusionMeta?.scoreThreshold ? String(confusionMeta.scoreThreshold) : undefined,
+        })
+      : galleryHref(run.name, { label, predicted });
   return (
     <>
       <h1>{run.name}</h1>
@@ -101,6 +122,7 @@ export function OverviewPage({ run }: { run: BoardRun }) {
                 {columns.map((col) => (
                   <th class="num">{col.title}</th>
                 ))}
+                {errors ? <th>costliest error</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -117,6 +139,7 @@ export function OverviewPage({ run }: { run: BoardRun }) {
                       </td>
                     );
                   })}
+                  {errors ? <CostliestCell run={run.name} row={c.row} /> : null}
                 </tr>
               ))}
             </tbody>
@@ -130,6 +153,26 @@ export function OverviewPage({ run }: { run: BoardRun }) {
           />
         </section>
       </div>
+      {errors ? (
+        <section class="dap">
+          <h2>AP lost to …</h2>
+          <p class="muted">
+            TIDE's dAP: how much AP50 ({num(coco?.AP50)}) would rise if every error of one type were fixed.
+            Click a bar to see those objects.
+          </p>
+          <Chart
+            spec={dapBarSpec(errors, (type) => objectsHref(run.name, { iou: '0.5', type }))}
+            label="AP lost to each error type bar chart"
+          />
+          <ul class="dap-list">
+            {(Object.entries(errors) as [ErrorType, number][]).map(([type, v]) => (
+              <li data-type={type}>
+                <a href={objectsHref(run.name, { iou: '0.5', type })}>{type}</a> {num(v, 4)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <div class="two-col">
         {confusion ? (
           <section>
@@ -140,12 +183,7 @@ export function OverviewPage({ run }: { run: BoardRun }) {
               Rows are labels, columns predictions
               {detection ? '; "background" is a missed or spurious box' : ''}. Click a cell to see its rows.
             </p>
-            <Chart
-              spec={confusionHeatmapSpec(confusion, (label, predicted) =>
-                galleryHref(run.name, { label, predicted }),
-              )}
-              label="confusion matrix heatmap"
-            />
+            <Chart spec={confusionHeatmapSpec(confusion, confusionHref)} label="confusion matrix heatmap" />
           </section>
         ) : null}
         {!detection && calibration?.length ? (
@@ -197,6 +235,27 @@ function ConfusedPairs({
         </li>
       ))}
     </ol>
+  );
+}
+
+function CostliestCell({ run, row }: { run: string; row: Row }) {
+  const type = costliestType((row as { errors?: Record<ErrorType, number> | null }).errors);
+  if (!type) return <td class="muted">–</td>;
+  const lost = (row as { errors?: Record<ErrorType, number> }).errors?.[type] ?? 0;
+  return (
+    <td class="costliest" data-type={type}>
+      <a
+        href={objectsHref(run, {
+          iou: '0.5',
+          type,
+          // A miss or a cls error is about a box of this class; the others about its predictions.
+          ...(type === 'missed' || type === 'cls' ? { gt: String(row.name) } : { pred: String(row.name) }),
+        })}
+      >
+        {type}
+      </a>{' '}
+      −{num(lost, 3)}
+    </td>
   );
 }
 

@@ -1,3 +1,4 @@
+import type { ObjectItem } from '../../src/store/objects.ts';
 import type { RowDetail } from '../../src/store/rows.ts';
 import { BoxLegend, type Card, CardGrid, Thumb } from './cards.tsx';
 import { num, pct, runPath } from './layout.tsx';
@@ -10,6 +11,7 @@ export function RowPage({
   similar,
   similarNote,
   batches,
+  objects = null,
 }: {
   detail: RowDetail;
   /** The run the page looks at (boxes, similar rows), when there is one. */
@@ -18,6 +20,8 @@ export function RowPage({
   similar: Card[];
   similarNote: string | null;
   batches: string[];
+  /** Detection: every box of the row at IoU 0.5 with its match, and the object the link came from. */
+  objects?: { items: ObjectItem[]; current: number | null; classNames: string[] } | null;
 }) {
   const { row } = detail;
   return (
@@ -46,6 +50,7 @@ export function RowPage({
             {row.labeled ? 'labeled' : 'unlabeled'} · tags:{' '}
             {detail.tags.length ? detail.tags.map((t) => <span class="tag">{t}</span>) : 'none'}
           </p>
+          {objects ? <BoxList {...objects} /> : null}
           <h2>Labels</h2>
           {detail.annotations.length === 0 ? (
             <p class="muted">No ground truth.</p>
@@ -143,6 +148,61 @@ export function RowPage({
       <h2>Similar rows</h2>
       {similarNote ? <p class="muted">{similarNote}</p> : null}
       {similar.length ? <CardGrid cards={similar} run={run?.name} runId={run?.id} batches={batches} /> : null}
+    </>
+  );
+}
+
+/** Every box of the image at IoU 0.5: each matched pair once, each false positive, each miss. */
+function BoxList({
+  items,
+  current,
+  classNames,
+}: {
+  items: ObjectItem[];
+  current: number | null;
+  classNames: string[];
+}) {
+  const name = (i: number | null) => (i === null ? '–' : (classNames[i] ?? String(i)));
+  const box = (b: ObjectItem['gtBox']) => (b ? [b.x, b.y, b.w, b.h].map((v) => num(v, 1)).join(', ') : '–');
+  return (
+    <>
+      <h2>Boxes at IoU 0.5</h2>
+      {items.length === 0 ? (
+        <p class="muted">No boxes evaluated in this run.</p>
+      ) : (
+        <table class="boxes">
+          <thead>
+            <tr>
+              <th>outcome</th>
+              <th>label</th>
+              <th>prediction</th>
+              <th class="num">score</th>
+              <th class="num">IoU</th>
+              <th>annotation</th>
+              <th>box (x, y, w, h)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((o) => (
+              <tr
+                class={o.id === current ? 'current' : ''}
+                data-object={String(o.id)}
+                aria-current={o.id === current ? 'true' : undefined}
+              >
+                <td>
+                  {o.kind} <span class={`badge type-${o.type}`}>{o.type}</span>
+                </td>
+                <td class="label">{name(o.gtLabel)}</td>
+                <td class="pred">{name(o.predLabel)}</td>
+                <td class="num">{pct(o.score)}</td>
+                <td class="num">{o.iou.toFixed(2)}</td>
+                <td>{o.annotation ?? '–'}</td>
+                <td>{box(o.predBox ?? o.gtBox)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -1,0 +1,287 @@
+import { ERROR_TYPES } from '../../src/metrics/detection-errors.ts';
+import { OBJECT_KINDS, OBJECT_SORTS, type ObjectItem } from '../../src/store/objects.ts';
+import { safeImageUrl } from '../safe-url.ts';
+import { withQuery } from '../safe-url.ts';
+import type { BoardRun } from '../views.ts';
+import { Pager } from './gallery.tsx';
+import { pct, runPath } from './layout.tsx';
+
+export const OBJECT_IOUS = ['0.5', '0.55', '0.6', '0.65', '0.7', '0.75', '0.8', '0.85', '0.9', '0.95'];
+
+/** The object gallery's filter, as parsed from (and written back to) the URL. */
+export interface ObjectFilter {
+  iou: string;
+  kind?: string;
+  type?: string;
+  gt?: string;
+  pred?: string;
+  minScore?: string;
+  sort: string;
+  limit?: string;
+  cursor?: string;
+}
+
+type Xywh = { x: number; y: number; w: number; h: number };
+
+/** The region a crop shows: the object's boxes with half their size of context, inside the image. */
+export function cropRegion(boxes: Xywh[], width: number | null, height: number | null): Xywh {
+  const x0 = Math.min(...boxes.map((b) => b.x));
+  const y0 = Math.min(...boxes.map((b) => b.y));
+  const x1 = Math.max(...boxes.map((b) => b.x + b.w));
+  const y1 = Math.max(...boxes.map((b) => b.y + b.h));
+  const pad = Math.max(8, 0.5 * Math.max(x1 - x0, y1 - y0));
+  const left = Math.max(0, x0 - pad);
+  const top = Math.max(0, y0 - pad);
+  const right = width ? Math.min(width, x1 + pad) : x1 + pad;
+  const bottom = height ? Math.min(height, y1 + pad) : y1 + pad;
+  return { x: left, y: top, w: Math.max(1, right - left), h: Math.max(1, bottom - top) };
+}
+
+function ObjectCrop({ item, run }: { item: ObjectItem; run: BoardRun }) {
+  const src = safeImageUrl(item.imageUrl);
+  const boxes = [item.gtBox, item.predBox].filter((b): b is Xywh => b !== null);
+  if (!src || boxes.length === 0) return <div class="thumb noimage">no image</div>;
+  const v = cropRegion(boxes, item.width, item.height);
+  const stroke = Math.max(1, Math.max(v.w, v.h) / 100);
+  const name = (i: number | null) => (i === null ? null : (run.classNames[i] ?? String(i)));
+  return (
+    <svg
+      class="thumb crop"
+      viewBox={`${v.x} ${v.y} ${v.w} ${v.h}`}
+      preserveAspectRatio="xMidYMid meet"
+      role="img"
+      aria-label={`object on image ${item.image}`}
+    >
+      <image
+        href={src}
+        x="0"
+        y="0"
+        width={String(item.width ?? v.x + v.w)}
+        height={String(item.height ?? v.y + v.h)}
+      />
+      {item.gtBox ? (
+        <rect
+          class="box-gt"
+          x={String(item.gtBox.x)}
+          y={String(item.gtBox.y)}
+          width={String(item.gtBox.w)}
+          height={String(item.gtBox.h)}
+          stroke-width={String(stroke)}
+        >
+          <title>label {name(item.gtLabel)}</title>
+        </rect>
+      ) : null}
+      {item.predBox ? (
+        <rect
+          class="box-pred"
+          x={String(item.predBox.x)}
+          y={String(item.predBox.y)}
+          width={String(item.predBox.w)}
+          height={String(item.predBox.h)}
+          stroke-width={String(stroke)}
+        >
+          <title>
+            prediction {name(item.predLabel)} {pct(item.score, 0)}
+          </title>
+        </rect>
+      ) : null}
+    </svg>
+  );
+}
+
+function ObjectCard({ item, run }: { item: ObjectItem; run: BoardRun }) {
+  const name = (i: number | null) => (i === null ? '–' : (run.classNames[i] ?? String(i)));
+  const href = withQuery(`/rows/${item.rowId}`, { run: run.name, object: String(item.id) });
+  return (
+    <article
+      class="card object"
+      data-row={String(item.rowId)}
+      data-id={item.image}
+      data-object={String(item.id)}
+    >
+      <label class="pick">
+        <input
+          type="checkbox"
+          class="pick"
+          value={String(item.rowId)}
+          aria-label={`select image ${item.image}`}
+        />
+        <span>#{item.image}</span>
+        <span class={`badge type-${item.type}`}>{item.type}</span>
+      </label>
+      <a href={href} class="thumb-link">
+        <ObjectCrop item={item} run={run} />
+      </a>
+      <dl>
+        <dt>{item.kind}</dt>
+        <dd class="kind">
+          {item.kind === 'tp' ? 'matched' : item.kind === 'fp' ? 'false positive' : 'missed box'}
+        </dd>
+        <dt>label</dt>
+        <dd class="label">{name(item.gtLabel)}</dd>
+        <dt>pred</dt>
+        <dd class="pred">{name(item.predLabel)}</dd>
+        <dt>conf</dt>
+        <dd class="conf">{pct(item.score)}</dd>
+        <dt>IoU</dt>
+        <dd class="iou">{item.iou.toFixed(2)}</dd>
+      </dl>
+    </article>
+  );
+}
+
+function Select({
+  name,
+  title,
+  value,
+  options,
+}: {
+  name: string;
+  title: string;
+  value?: string;
+  options: readonly string[];
+}) {
+  return (
+    <label>
+      {title}{' '}
+      <select name={name}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option value={o} selected={value === o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The filter as URL query values (defaults left out), so a link reproduces the view. */
+export function objectQuery(f: ObjectFilter): Record<string, string | undefined> {
+  return {
+    iou: f.iou,
+    kind: f.kind,
+    type: f.type,
+    gt: f.gt,
+    pred: f.pred,
+    min_score: f.minScore,
+    sort: f.sort === 'confidence:desc' ? undefined : f.sort,
+    limit: f.limit,
+  };
+}
+
+/** FiftyOne's patches view for a detection run: one card per object at one IoU threshold. */
+export function ObjectsPage({
+  run,
+  filter,
+  items,
+  totals,
+  nextCursor,
+  batches,
+}: {
+  run: BoardRun;
+  filter: ObjectFilter;
+  items: ObjectItem[];
+  totals: { tp: number; fp: number; fn: number } | null;
+  nextCursor: string | null;
+  batches: string[];
+}) {
+  const base = runPath(run.name, 'objects');
+  const q = objectQuery(filter);
+  const classes = [...run.classNames, 'background'];
+  return (
+    <>
+      <h1>Objects</h1>
+      <form class="filters" method="get" action={base}>
+        <label>
+          IoU{' '}
+          <select name="iou">
+            {OBJECT_IOUS.map((v) => (
+              <option value={v} selected={filter.iou === v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Select name="kind" title="kind" value={filter.kind} options={OBJECT_KINDS} />
+        <Select name="type" title="type" value={filter.type} options={ERROR_TYPES} />
+        <Select name="gt" title="label" value={filter.gt} options={classes} />
+        <Select name="pred" title="prediction" value={filter.pred} options={classes} />
+        <label>
+          score ≥ <input name="min_score" value={filter.minScore ?? ''} size={4} pattern="[01]?(\.\d+)?" />
+        </label>
+        <label>
+          sort{' '}
+          <select name="sort">
+            {OBJECT_SORTS.map((s) => (
+              <option value={s} selected={filter.sort === s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        {filter.limit ? <input type="hidden" name="limit" value={filter.limit} /> : null}
+        <button type="submit">Apply</button>
+      </form>
+      <p class="summary">
+        {totals ? (
+          <>
+            At IoU {filter.iou}: <span class="n-tp">{totals.tp} tp</span> ·{' '}
+            <span class="n-fp">{totals.fp} fp</span> · <span class="n-fn">{totals.fn} fn</span> in the run
+          </>
+        ) : null}
+        {filter.cursor ? (
+          <>
+            {' '}
+            · <a href={withQuery(base, q)}>first page</a>
+          </>
+        ) : null}
+      </p>
+      <p class="legend">
+        <span class="swatch gt" /> ground truth (solid) <span class="swatch pred" /> prediction (dashed);
+        actions apply to the objects' images
+      </p>
+      <section class="gallery" data-run={run.name} data-run-id={String(run.id)}>
+        <div class="actionbar" role="toolbar" aria-label="actions on the selected objects' images">
+          <label>
+            <input type="checkbox" class="select-all" /> select all on page
+          </label>
+          <span class="count">0 selected</span>
+          <button type="button" data-action="approve" disabled>
+            Approve
+          </button>
+          <button type="button" data-action="rework" disabled>
+            Send to rework
+          </button>
+          <input
+            type="text"
+            class="batch-name"
+            list="batch-names"
+            placeholder="batch name"
+            maxlength={200}
+            aria-label="batch name"
+          />
+          <datalist id="batch-names">
+            {batches.map((b) => (
+              <option value={b} />
+            ))}
+          </datalist>
+          <button type="button" data-action="batch" disabled>
+            Add to batch…
+          </button>
+          <button type="button" data-action="similar" disabled>
+            Find similar
+          </button>
+          <output class="status" />
+        </div>
+        {items.length === 0 ? <p class="empty">No objects match this view.</p> : null}
+        <div class="grid">
+          {items.map((item) => (
+            <ObjectCard item={item} run={run} />
+          ))}
+        </div>
+      </section>
+      <Pager href={nextCursor ? withQuery(base, { ...q, cursor: nextCursor }) : null} />
+    </>
+  );
+}
