@@ -177,11 +177,9 @@ function ConfusedPairs({
   confusion: { labels: string[]; matrix: number[][] };
 }) {
   const pairs: { label: string; predicted: string; n: number }[] = [];
-  confusion.matrix.forEach((row, i) =>
-    row.forEach((n, j) => {
+  for (const [i, row] of confusion.matrix.entries())
+    for (const [j, n] of row.entries())
       if (i !== j && n > 0) pairs.push({ label: confusion.labels[i], predicted: confusion.labels[j], n });
-    }),
-  );
   pairs.sort((a, b) => b.n - a.n || a.label.localeCompare(b.label) || a.predicted.localeCompare(b.predicted));
   if (!pairs.length) return <p class="muted">No confusions.</p>;
   return (
