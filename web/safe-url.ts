@@ -1,16 +1,3 @@
-/**
- * An image URL the board may put in `src`/`href`: a same-site path, or http(s). Anything else
- * (`javascript:`, `data:text/html`, protocol-relative) becomes null and the card shows no image.
- */
-export function safeImageUrl(url: string | null | undefined): string | null {
-  if (!url) return null;
-  const s = url.trim();
-  if (s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\')) return s;
-  if (/^https?:\/\/[^\s]+$/i.test(s)) return s;
-  if (/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(s)) return s;
-  return null;
-}
-
 /** Build a board URL from a path and query values, leaving out empty ones. */
 export function withQuery(path: string, query: Record<string, string | number | null | undefined>): string {
   const q = new URLSearchParams();

@@ -35,6 +35,19 @@ export function mediaThumbPath(row: MediaRow, size: ThumbSize = CARD_THUMB): str
 }
 
 /**
+ * The board's path for a row's full-size image, or null when the row has no image. Pure, like
+ * `mediaThumbPath`; object crops draw their boxes over it in image coordinates.
+ *
+ * @example
+ * mediaImagePath({ rowId: 7, imageUrl: 'root:1/a.jpg' }); // '/media/rows/7/image'
+ */
+export function mediaImagePath(row: MediaRow): string | null {
+  const ref = parseMediaRef(row.imageUrl);
+  if (!ref) return null;
+  return ref.kind === 'site' ? ref.path : `${rowPath(row.rowId)}/image`;
+}
+
+/**
  * The one place that turns a row's stored image into a URL. Pages and the API get same-site
  * paths (images always come from the board, whatever their source); Slack gets absolute,
  * signed, expiring URLs when LOUPE_PUBLIC_URL and LOUPE_SECRET are set.
@@ -60,11 +73,7 @@ export function createMediaUrls({
   return {
     thumb,
     /** The full-size image. */
-    image(row: MediaRow): string | null {
-      const ref = parseMediaRef(row.imageUrl);
-      if (!ref) return null;
-      return ref.kind === 'site' ? ref.path : `${rowPath(row.rowId)}/image`;
-    },
+    image: mediaImagePath,
     /** A cut-out of one region (an object's box), scaled to fit `size`. */
     crop(row: MediaRow, box: CropBox, size: ThumbSize = CARD_THUMB): string | null {
       const ref = parseMediaRef(row.imageUrl);

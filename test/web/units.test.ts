@@ -12,7 +12,8 @@ import type { ProjectionPoint } from '../../src/store/projections.ts';
 import { flagReason, mislabelReason } from '../../web/pages/queues.tsx';
 import { parseClass, parseIouBelow, parseRowIds, parseSort } from '../../web/params.ts';
 import { createProjectionCache, projectionColumns } from '../../web/projection-data.ts';
-import { safeImageUrl, withQuery } from '../../web/safe-url.ts';
+import { mediaThumbPath } from '../../src/media/urls.ts';
+import { withQuery } from '../../web/safe-url.ts';
 import { checkCsrfToken, csrfToken, decodeSession, encodeSession } from '../../web/session.ts';
 import { wrapInterpreter } from '../../web/static.ts';
 import { isLoopbackHost } from '../../src/authorize.ts';
@@ -189,9 +190,12 @@ describe('parameters and URLs', () => {
     );
   });
 
-  it('lets only same-site and http(s) image URLs through', () => {
-    expect(safeImageUrl('/media/digits/1.svg')).toBe('/media/digits/1.svg');
-    expect(safeImageUrl('https://cdn.example/a.png')).toBe('https://cdn.example/a.png');
+  it('turns only same-site paths, http(s) URLs and registered files into image URLs', () => {
+    const thumb = (imageUrl: string) => mediaThumbPath({ rowId: 7, imageUrl });
+    expect(thumb('/media/digits/1.svg')).toBe('/media/digits/1.svg');
+    // Remote images come through the board's own proxy, never straight from the page.
+    expect(thumb('https://cdn.example/a.png')).toBe('/media/rows/7/thumb/256');
+    expect(thumb('root:2/a.png')).toBe('/media/rows/7/thumb/256');
     for (const bad of [
       'javascript:alert(1)',
       ' JavaScript:alert(1)',
@@ -199,7 +203,7 @@ describe('parameters and URLs', () => {
       'data:text/html,<b>',
       'vbscript:x',
     ])
-      expect(safeImageUrl(bad), bad).toBeNull();
+      expect(thumb(bad), bad).toBeNull();
     expect(withQuery('/g', { a: 'x y', b: undefined, c: '', d: 0 })).toBe('/g?a=x+y&d=0');
   });
 

@@ -1,6 +1,6 @@
 import { ERROR_TYPES } from '../../src/metrics/detection-errors.ts';
 import { OBJECT_KINDS, OBJECT_SORTS, type ObjectItem } from '../../src/store/objects.ts';
-import { safeImageUrl } from '../safe-url.ts';
+import { mediaImagePath } from '../../src/media/urls.ts';
 import { withQuery } from '../safe-url.ts';
 import type { BoardRun } from '../views.ts';
 import { Pager } from './gallery.tsx';
@@ -38,7 +38,7 @@ export function cropRegion(boxes: Xywh[], width: number | null, height: number |
 }
 
 function ObjectCrop({ item, run }: { item: ObjectItem; run: BoardRun }) {
-  const src = safeImageUrl(item.imageUrl);
+  const src = mediaImagePath({ rowId: item.rowId, imageUrl: item.imageUrl });
   const boxes = [item.gtBox, item.predBox].filter((b): b is Xywh => b !== null);
   if (!src || boxes.length === 0) return <div class="thumb noimage">no image</div>;
   const v = cropRegion(boxes, item.width, item.height);
