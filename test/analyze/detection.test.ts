@@ -166,12 +166,25 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
     expect([m.labeled, m.unlabeled]).toEqual([4, 2]);
   });
 
-  it('lists the images below IoU 0.5, least confident first', async () => {
+  it('lists the images with any fp or fn at IoU 0.5, least confident first, each with its worst object', async () => {
     const { db } = ctx().database;
     const page = await listErrors(db, { runId });
+    // C: its dog missed. B: a dog predicted on the cat's box (cls, at the box's real IoU 1).
+    // A: the stray cat at 0.3 is a bkg false positive (its other boxes match at 0.5).
     expect(page.items.map((i) => [i.id, i.label, i.predicted, i.confidence, i.iou])).toEqual([
       ['C', 'dog', null, 0, 0],
-      ['B', 'cat', 'dog', 0.7, 0],
+      ['B', 'cat', 'dog', 0.7, 1],
+      ['A', null, 'cat', 0.9, 0],
+    ]);
+    expect(page.items.map((i) => [i.worst?.kind, i.worst?.type, i.worst?.score])).toEqual([
+      ['fn', 'missed', null],
+      ['fp', 'cls', 0.7],
+      ['fp', 'bkg', 0.3],
+    ]);
+    expect(page.items.map((i) => i.objects)).toEqual([
+      { tp: 0, fp: 0, fn: 1 },
+      { tp: 0, fp: 1, fn: 1 },
+      { tp: 2, fp: 1, fn: 0 },
     ]);
     expect(page.items[0]).toMatchObject({ imageUrl: 'https://img.example/C.jpg', width: 100, height: 100 });
   });
