@@ -1,3 +1,4 @@
+import type { Strategy } from '../src/findings/uncertainty.ts';
 import type { Deps } from '../src/deps.ts';
 import { listRuns } from '../src/store/runs.ts';
 import { listRework } from '../src/store/reviews.ts';
@@ -65,7 +66,7 @@ export interface BotSources {
     deps: Deps,
     q: {
       runId: number;
-      strategy: 'least' | 'margin' | 'entropy';
+      strategy: Strategy;
       limit: number;
       diverse: boolean;
       outsideOpenBatches?: boolean;

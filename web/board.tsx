@@ -1,3 +1,4 @@
+import { STRATEGIES, type Strategy } from '../src/findings/uncertainty.ts';
 import { Hono } from 'hono';
 import { COLOR_BY, type ColorBy, colorCategories, projectorSpec } from '../src/charts/projector.ts';
 import { runCompute } from '../src/compute/pool.ts';
@@ -48,11 +49,10 @@ import {
 import { ERROR_TYPES } from '../src/metrics/detection-errors.ts';
 import { OBJECT_KINDS, OBJECT_SORTS, listObjects } from '../src/store/objects.ts';
 
-export const UNCERTAINTY = ['least', 'margin', 'entropy'] as const;
+export const UNCERTAINTY = STRATEGIES;
 
 /** Exports up to this many items are formatted on the request thread (a few ms); larger ones in the pool. */
 export const INLINE_EXPORT_ITEMS = 5000;
-type Strategy = (typeof UNCERTAINTY)[number];
 
 /** Parse the gallery filter from the query string; unknown classes are refused with suggestions. */
 export function parseErrorFilter(run: BoardRun, q: Record<string, string>): ErrorFilter {

@@ -1,3 +1,4 @@
+import { STRATEGIES, type Strategy } from '../../src/findings/uncertainty.ts';
 /** Action ids the bot's buttons carry; anything else is answered with help. */
 export const ACTION = {
   approve: 'review:approve',
@@ -33,7 +34,7 @@ export function parseReviewValue(
 /** What "Create batch" makes: the uncertainty query it repeats (so the value stays small). */
 export interface BatchRequest {
   run: number;
-  strategy: 'least' | 'margin' | 'entropy';
+  strategy: Strategy;
   n: number;
   diverse: boolean;
 }
@@ -46,7 +47,7 @@ export function parseBatchValue(value: unknown): BatchRequest | null {
   if (typeof value !== 'string' || value.length > 200) return null;
   try {
     const v = JSON.parse(value);
-    if (!Number.isSafeInteger(v.r) || !['least', 'margin', 'entropy'].includes(v.s)) return null;
+    if (!Number.isSafeInteger(v.r) || !(STRATEGIES as readonly string[]).includes(v.s)) return null;
     if (!Number.isSafeInteger(v.n) || v.n < 1 || v.n > 10_000) return null;
     return { run: v.r, strategy: v.s, n: v.n, diverse: v.d === 1 };
   } catch {

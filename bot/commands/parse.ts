@@ -1,3 +1,4 @@
+import { STRATEGIES, type Strategy } from '../../src/findings/uncertainty.ts';
 /** What a `/loupe …` text asks for; `public` answers in the channel instead of to the caller only. */
 export type ParsedCommand = { public: boolean } & (
   | { kind: 'help'; problem?: string }
@@ -21,7 +22,6 @@ export type ParsedCommand = { public: boolean } & (
 );
 
 export type ClassMetric = 'recall' | 'precision' | 'f1' | 'ap';
-export type Strategy = 'least' | 'margin' | 'entropy';
 
 export const DEFAULT_N = 10;
 /** Lists show at most this many items in one message; the rest are in the board. */
@@ -29,7 +29,7 @@ export const MAX_LIST_N = 1000;
 export const MAX_BATCH_N = 10_000;
 
 const METRICS = new Set(['recall', 'precision', 'f1', 'ap']);
-const STRATEGIES = new Set(['least', 'margin', 'entropy']);
+const STRATEGY_NAMES = new Set<string>(STRATEGIES);
 
 class ParseProblem extends Error {}
 
@@ -125,7 +125,7 @@ function parseBody(head: string, rest: string[]): Body {
       let diverse = false;
       for (const t of rest) {
         const lower = t.toLowerCase();
-        if (STRATEGIES.has(lower)) strategy = lower as Strategy;
+        if (STRATEGY_NAMES.has(lower)) strategy = lower as Strategy;
         else if (lower === 'diverse') diverse = true;
         else if (isCount(t)) n = count(t, MAX_LIST_N);
         else run = setOnce(run, t, 'uncertain');

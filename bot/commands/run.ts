@@ -1,3 +1,4 @@
+import type { Strategy } from '../../src/findings/uncertainty.ts';
 import type { KnownBlock } from '@slack/types';
 import { mayWrite } from '../../src/authorize.ts';
 import type { Deps } from '../../src/deps.ts';
@@ -321,7 +322,7 @@ async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: number) {
 async function uncertainAnswer(
   ctx: CommandContext,
   run: RunRef,
-  cmd: { n: number; strategy: 'least' | 'margin' | 'entropy'; diverse: boolean },
+  cmd: { n: number; strategy: Strategy; diverse: boolean },
 ) {
   const { items } = await ctx.sources.listUncertain(ctx.deps, {
     runId: run.id,

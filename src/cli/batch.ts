@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
+import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
 import {
   addToBatch,
   closeBatch,
@@ -24,7 +25,7 @@ interface CreateOptions {
   run?: string;
   rows?: string;
   limit: string;
-  strategy: 'least' | 'margin' | 'entropy';
+  strategy: Strategy;
   diverse?: boolean;
   includeOpen?: boolean;
   json?: boolean;
@@ -78,11 +79,7 @@ function withRowSources(cmd: Command, runHelp: string): Command {
     .option('--run <run>', runHelp)
     .option('--rows <ids>', 'comma-separated row ids (explicit rows, or the selection for --from similar)')
     .option('--limit <n>', 'how many rows at most', '50')
-    .addOption(
-      new Option('--strategy <s>', 'uncertainty measure')
-        .choices(['least', 'margin', 'entropy'])
-        .default('least'),
-    )
+    .addOption(new Option('--strategy <s>', 'uncertainty measure').choices(STRATEGIES).default('least'))
     .option('--diverse', 'keep picks apart in embedding space')
     .option('--include-open', 'also take rows already in another open batch')
     .option('--json', 'print one JSON document');

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Deps } from '../deps.ts';
-import type { Strategy } from '../findings/uncertainty.ts';
+import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
 import { listUncertain } from '../store/findings.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
@@ -52,11 +52,7 @@ export const registerUncertain: RegisterCommand = (program, ctx) => {
     .description('Unlabeled rows the model is least sure about: what to label next')
     .requiredOption('--run <name>', 'model run name')
     .option('--limit <n>', 'rows to show (1–1000)', parseLimit, 50)
-    .addOption(
-      new Option('--strategy <s>', 'uncertainty measure')
-        .choices(['least', 'margin', 'entropy'])
-        .default('least'),
-    )
+    .addOption(new Option('--strategy <s>', 'uncertainty measure').choices(STRATEGIES).default('least'))
     .option('--diverse', 'spread the picks over the embedding space (greedy k-center over the top 5×limit)')
     .option('--json', 'print one JSON document')
     .action(async (opts: UncertainCommandOptions) => {

@@ -1,11 +1,12 @@
 import type { Deps } from '../deps.ts';
+import type { Strategy } from '../findings/uncertainty.ts';
 import { countNewMislabels } from '../store/digests.ts';
 import { reworkActivity } from '../store/reviews.ts';
 import { lookupRun, previousRun } from '../store/run-lookup.ts';
 import { type ClassChange, type MetricChange, compareRuns } from './compare.ts';
 
 export interface DigestSuggestion {
-  strategy: 'least' | 'margin' | 'entropy';
+  strategy: Strategy;
   diverse: boolean;
   n: number;
   ids: string[];
@@ -28,7 +29,7 @@ export type UncertainLister = (
   deps: Deps,
   q: {
     runId: number;
-    strategy: 'least' | 'margin' | 'entropy';
+    strategy: Strategy;
     limit: number;
     diverse: boolean;
     outsideOpenBatches?: boolean;

@@ -8,7 +8,9 @@
  */
 import type { Probs } from './confident-learning.ts';
 
-export type Strategy = 'least' | 'margin' | 'entropy';
+/** The uncertainty measures, in the order the CLI, bot and board offer them. */
+export const STRATEGIES = ['least', 'margin', 'entropy'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export interface Uncertainty {
   least: Float64Array;
