@@ -72,7 +72,10 @@ describeEachDriver('listErrors', (ctx) => {
       predicted: classNames[expected[0].predicted],
       confidence: expected[0].confidence,
       iou: 0,
+      // Self-confidence: the probability of the given label, (1 − s) / 2 on a wrong row, as stored (float32).
+      labelQuality: Math.fround((1 - expected[0].confidence) / 2),
       imageUrl: null,
+      text: null,
       width: null,
       height: null,
     });

@@ -79,6 +79,7 @@ describeEachDriver('loupe ingest and read commands while loupe serve runs', (ctx
       annotations: 2,
       predictions: 3,
       embeddings: 0,
+      unchanged: false,
     });
     const api = (await (await fetch(`${base}/api/runs`)).json()) as { runs: { name: string }[] };
     expect(api.runs.map((x) => x.name)).toContain('while-serving');
