@@ -126,10 +126,6 @@ export async function objectsPage(deps: Deps, run: BoardRun, f: ObjectFilter) {
     sort: f.sort as ObjectSort,
     limit: f.limit ? Number(f.limit) : 48,
     cursor: f.cursor,
-  }).catch((err: Error) => {
-    if (/^cursor\b/.test(err.message))
-      throw new BoardError(400, err.message, 'Start again from the first page.');
-    throw err;
   });
   const objects = (run.metrics as { objects?: { totals: { tp: number; fp: number; fn: number }[] } } | null)
     ?.objects;

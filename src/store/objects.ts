@@ -2,6 +2,7 @@ import { type SQL, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { objectOutcomes } from '../../db/schema.ts';
+import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-errors.ts';
 
 /** One object_outcomes line as the analysis computes it (the store adds the run id). */
@@ -124,36 +125,25 @@ interface ObjectCursor {
   id: number;
 }
 
-function encodeCursor(c: ObjectCursor): string {
-  return Buffer.from(JSON.stringify([c.run, c.t, c.sort, c.value, c.id])).toString('base64url');
-}
+const encodeObjectCursor = (c: ObjectCursor): string => encodeCursor([c.run, c.t, c.sort, c.value, c.id]);
 
-/** Decode and check a page token; the message says what is wrong with it. */
+/** Decode and check a page token (the one codec, `cursor.ts`); a token of another page says which. */
 export function decodeObjectCursor(cursor: string, runId: number, t: number, sort: ObjectSort): ObjectCursor {
-  let parsed: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new Error(
-      `cursor ${JSON.stringify(cursor)}: not a page token (expected the nextCursor of a previous page)`,
-    );
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 5 ||
-    !Number.isInteger(parsed[0]) ||
-    !Number.isInteger(parsed[1]) ||
-    !OBJECT_SORTS.includes(parsed[2]) ||
-    typeof parsed[3] !== 'number' ||
-    !Number.isFinite(parsed[3]) ||
-    !Number.isSafeInteger(parsed[4])
-  )
-    throw new Error(`cursor ${JSON.stringify(cursor)}: malformed page token`);
-  const [run, ct, cs, value, id] = parsed as [number, number, ObjectSort, number, number];
-  if (run !== runId) throw new Error(`cursor: the page token belongs to another run (id ${run})`);
-  if (ct !== t) throw new Error('cursor: the page token was made at another --iou');
-  if (cs !== sort) throw new Error(`cursor: the page token was made for --sort ${cs}, not ${sort}`);
+  const [run, ct, cs, value, id] = decodeCursor(cursor, (p) =>
+    Array.isArray(p) &&
+    p.length === 5 &&
+    Number.isInteger(p[0]) &&
+    Number.isInteger(p[1]) &&
+    OBJECT_SORTS.includes(p[2]) &&
+    typeof p[3] === 'number' &&
+    Number.isFinite(p[3]) &&
+    Number.isSafeInteger(p[4])
+      ? (p as [number, number, ObjectSort, number, number])
+      : null,
+  );
+  if (run !== runId) throw new CursorError('cursor: the page token belongs to another run');
+  if (ct !== t) throw new CursorError('cursor: the page token was made at another --iou');
+  if (cs !== sort) throw new CursorError(`cursor: the page token was made for --sort ${cs}, not ${sort}`);
   return { run, t, sort, value, id };
 }
 
@@ -235,7 +225,7 @@ export async function listObjects(
     items,
     nextCursor:
       rows.length > limit && last
-        ? encodeCursor({ run: runId, t, sort, value: Number(last.sort_value), id: Number(last.id) })
+        ? encodeObjectCursor({ run: runId, t, sort, value: Number(last.sort_value), id: Number(last.id) })
         : null,
   };
 }

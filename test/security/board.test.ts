@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.ts';
 import { signLink } from '../../src/links.ts';
 import { createWebApp } from '../../web/app.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
-import { insertBoardFixture } from '../web/fixtures.ts';
+import { insertBoardFixture, insertDetectionFixture } from '../web/fixtures.ts';
 
 // Cases from a hostile probe of the running board (RELIABILITY.md 31–35, 39), on both databases.
 
@@ -25,6 +25,7 @@ describeEachDriver('board security', (ctx) => {
 
   beforeAll(async () => {
     ({ rowIds } = await insertBoardFixture(ctx().database.db));
+    await insertDetectionFixture(ctx().database.db);
   });
   afterAll(async () => {
     await ctx().database.db.delete(reviews);
@@ -170,7 +171,7 @@ describeEachDriver('board security', (ctx) => {
   });
 
   describe('6. malformed cursors are a 400 naming the field', () => {
-    it('on mislabels, errors and rework, as JSON and as pages', async () => {
+    it('on mislabels, errors, rework and the object gallery, as JSON and as pages', async () => {
       const app = appWith({ HOST: '127.0.0.1' });
       const bad = ['bm9wZQ', 'Wzk5OTk5OSwyXQ', 'eyJhdCI6MX0', 'x'.repeat(600), '%00'];
       for (const cursor of bad) {
@@ -179,6 +180,7 @@ describeEachDriver('board security', (ctx) => {
           '/api/runs/cls-run/errors',
           '/rework',
           '/runs/cls-run/mislabels',
+          '/runs/det-run/objects',
         ]) {
           const res = await app.request(`${path}?cursor=${encodeURIComponent(cursor)}`);
           expect(res.status, `${path} ${cursor}`).toBe(400);
