@@ -200,14 +200,24 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
           rowId: it.rowId,
           id: it.id,
           imageUrl: it.imageUrl,
-          width: null,
-          height: null,
+          width: it.width,
+          height: it.height,
           label: it.given,
           predicted: it.predicted,
           confidence: it.confidence,
           iou: null,
           score: { name: 'label quality', value: it.score },
           reason: flagReason(it),
+          focus:
+            it.kind === 'label'
+              ? undefined
+              : {
+                  gtBox: it.gtBox,
+                  predBox: it.predBox,
+                  gtLabel: it.given,
+                  predLabel: it.suggested,
+                  score: it.predScore,
+                },
         }),
       ),
     );

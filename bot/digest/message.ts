@@ -50,6 +50,14 @@ export function digestMessage(d: DigestContent, links: BoardLinks, viewer = 'dig
         d.worse.length > WORSE_SHOWN ? `\n…and ${d.worse.length - WORSE_SHOWN} more in the board` : '';
       blocks.push(section(`*Classes that got worse*\n${lines.join('\n')}${more}`));
     } else if (d.previous) blocks.push(section('No class got worse. :tada:'));
+    if (d.errors.length)
+      blocks.push(
+        section(
+          `*AP lost to* ${d.errors
+            .map((e) => `${e.name} ${num(e.now, 3)}${e.delta === null ? '' : ` (${delta(e.delta, 3)})`}`)
+            .join(' · ')}`,
+        ),
+      );
     const mislabelsUrl = links.url(`/runs/${seg(d.run.name)}/mislabels`, viewer);
     blocks.push(
       section(

@@ -20,6 +20,8 @@ export interface DigestContent {
   metrics: MetricChange[];
   classes: ClassChange[];
   worse: ClassChange[];
+  /** Detection: AP50 lost to each TIDE error type (dAP), costliest first, with its change. */
+  errors: MetricChange[];
   newMislabels: number;
   rework: { opened: number; closed: number; open: number };
   suggestion: DigestSuggestion | null;
@@ -60,12 +62,13 @@ export async function buildDigest(
       metrics: [],
       classes: [],
       worse: [],
+      errors: [],
       newMislabels: 0,
       rework,
       suggestion: null,
     };
   const previous = await previousRun(deps.db, run);
-  const { metrics, classes, worse } = compareRuns(run.kind, run.metrics, previous?.metrics);
+  const { metrics, classes, worse, errors } = compareRuns(run.kind, run.metrics, previous?.metrics);
   const newMislabels = await countNewMislabels(deps.db, run.id, previous?.id ?? null);
   const { items } = await listUncertain(deps, {
     runId: run.id,
@@ -82,6 +85,7 @@ export async function buildDigest(
     metrics,
     classes,
     worse,
+    errors,
     newMislabels,
     rework,
     suggestion: items.length

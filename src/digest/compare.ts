@@ -40,12 +40,29 @@ const HEADLINES: Record<RunKind, { name: string; path: string; higherIsBetter: b
   ],
 };
 
+/**
+ * TIDE's dAP breakdown of a detection run (`errors`: AP50 lost to each error type), each type with
+ * its change; costliest first. Lower is better. Empty for classification or a run analysed before
+ * the breakdown existed.
+ */
+function errorChanges(now: Doc, before: Doc): MetricChange[] {
+  const types = Object.keys((now?.errors as Record<string, unknown> | undefined) ?? {});
+  const out: MetricChange[] = [];
+  for (const type of types) {
+    const a = get(now, `errors.${type}`);
+    if (a === null) continue;
+    const b = get(before, `errors.${type}`);
+    out.push({ name: type, now: a, before: b, delta: b === null ? null : a - b, higherIsBetter: false });
+  }
+  return out.sort((x, y) => y.now - x.now || x.name.localeCompare(y.name));
+}
+
 /** The per-class figure the digest compares: F1 for classification, AP for detection. */
 export const CLASS_METRIC: Record<RunKind, string> = { classification: 'f1', detection: 'ap' };
 
 /**
  * Compare two metrics documents: headline metrics with deltas, every class with its change,
- * and the classes that got worse, worst drop first. Pure.
+ * the classes that got worse, worst drop first, and (detection) the dAP breakdown's change. Pure.
  *
  * @example
  * compareRuns('classification', { accuracy: 0.9 }, { accuracy: 0.95 }).metrics[0].delta; // ≈ -0.05
@@ -80,5 +97,6 @@ export function compareRuns(kind: RunKind, now: Doc, before: Doc) {
   const worse = classes
     .filter((c) => c.delta !== null && c.delta < 0)
     .sort((x, y) => (x.delta as number) - (y.delta as number) || x.name.localeCompare(y.name));
-  return { metrics, classes, worse };
+  const errors = kind === 'detection' ? errorChanges(now, before) : [];
+  return { metrics, classes, worse, errors };
 }

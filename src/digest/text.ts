@@ -24,6 +24,8 @@ export function digestText(d: DigestContent): string {
       for (const c of d.worse.slice(0, 10))
         lines.push(`  ${c.name}: ${f(c.before)} → ${f(c.now)}${sd(c.delta)}`);
     } else if (d.previous) lines.push('No class got worse.');
+    if (d.errors.length)
+      lines.push(`AP lost to ${d.errors.map((e) => `${e.name} ${f(e.now, 3)}${sd(e.delta, 3)}`).join(', ')}`);
     lines.push(`New suspected mislabels: ${d.newMislabels}`);
   }
   lines.push(

@@ -220,12 +220,25 @@ export interface MislabelItem {
   /** The model's own answer: its top class and that class's probability (a box flag's class, no probability). */
   predicted: string | null;
   confidence: number | null;
+  width: number | null;
+  height: number | null;
+  /** Detection flags: the flagged ground-truth box (none for overlooked). */
+  gtBox: { x: number; y: number; w: number; h: number } | null;
+  /** Detection flags: the prediction that contradicts the label, and its score. */
+  predBox: { x: number; y: number; w: number; h: number } | null;
+  predScore: number | null;
 }
 
 export interface MislabelPage {
   items: MislabelItem[];
   total: number;
   nextCursor: string | null;
+}
+
+/** A stored box, or null when it has no geometry. */
+function xywh(x: number | null, y: number | null, w: number | null, h: number | null) {
+  if (x === null || y === null || w === null || h === null) return null;
+  return { x: Number(x), y: Number(y), w: Number(w), h: Number(h) };
 }
 
 function encodeRankCursor(runId: number, rank: number): string {
@@ -282,12 +295,27 @@ export async function listMislabels(
     image_url: string | null;
     predicted: number | null;
     confidence: number | null;
+    width: number | null;
+    height: number | null;
+    ax: number | null;
+    ay: number | null;
+    aw: number | null;
+    ah: number | null;
+    px: number | null;
+    py: number | null;
+    pw: number | null;
+    ph: number | null;
+    pscore: number | null;
   }>(
     db,
     sql`select f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
-          d.external_id, d.image_url, s.predicted, s.confidence
+          d.external_id, d.image_url, d.width, d.height, s.predicted, s.confidence,
+          a.x as ax, a.y as ay, a.w as aw, a.h as ah, p.x as px, p.y as py, p.w as pw, p.h as ph,
+          p.score as pscore
         from ${labelFlags} f join ${dataRows} d on d.id = f.row_id
         left join ${rowScores} s on s.run_id = f.run_id and s.row_id = f.row_id
+        left join ${annotations} a on a.id = f.ann_id
+        left join ${predictions} p on p.id = f.pred_id
         where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} and ${open}
         order by f.rank limit ${limit + 1}::int`,
   );
@@ -309,6 +337,11 @@ export async function listMislabels(
       evidence: r.evidence,
       kind: r.kind,
       imageUrl: r.image_url,
+      width: r.width === null ? null : Number(r.width),
+      height: r.height === null ? null : Number(r.height),
+      gtBox: xywh(r.ax, r.ay, r.aw, r.ah),
+      predBox: xywh(r.px, r.py, r.pw, r.ph),
+      predScore: r.pscore === null ? null : Number(r.pscore),
       ...(r.kind === 'label'
         ? { predicted: name(r.predicted), confidence: r.confidence === null ? null : Number(r.confidence) }
         : { predicted: name(r.suggested), confidence: null }),

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { TransactionSql } from 'postgres';
-import type { Database } from '../../db/index.ts';
+import type { Transaction } from '@electric-sql/pglite';
+import type { Database, Db } from '../../db/index.ts';
 import { COPY_HEADER, COPY_TRAILER } from '../ingest/pgcopy.ts';
 
 /** Raw access to one open transaction: parameterised SQL and binary COPY into a table. */
@@ -80,6 +81,53 @@ async function copyPostgres(
   return bytes;
 }
 
+/** A BulkTx over an open postgres.js transaction. */
+function postgresBulk(tx: PgTx): BulkTx {
+  return {
+    driver: 'postgres',
+    query: async <R>(text: string, params: unknown[] = []) =>
+      (await tx.unsafe(text, params as never[])) as unknown as R[],
+    copyIn: (target, batches) => copyPostgres(tx, target, batches),
+  };
+}
+
+type PgliteTx = Pick<Transaction, 'query'>;
+
+/** A BulkTx over an open PGlite transaction: one COPY through /dev/blob per batch. */
+function pgliteBulk(tx: PgliteTx): BulkTx {
+  return {
+    driver: 'pglite',
+    query: async <R>(text: string, params: unknown[] = []) => (await tx.query<R>(text, params)).rows,
+    async copyIn(target, batches) {
+      let bytes = 0;
+      for await (const batch of batches) {
+        if (!batch.length) continue;
+        const blob = new Blob([COPY_HEADER, ...batch, COPY_TRAILER] as Uint8Array<ArrayBuffer>[]);
+        bytes += blob.size;
+        await tx.query(`copy ${target} from '/dev/blob' with (format binary)`, [], { blob });
+      }
+      return bytes;
+    },
+  };
+}
+
+/**
+ * The BulkTx of a drizzle transaction already open (analysis writes inside its own transaction):
+ * drizzle keeps the driver's transaction client on its session, a postgres.js TransactionSql
+ * (which has `unsafe`) or a PGlite Transaction.
+ *
+ * @example
+ * await db.transaction(async (tx) => { await bulkOf(tx).copyIn('t (a)', batches); });
+ */
+export function bulkOf(tx: Db): BulkTx {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client as
+    | { unsafe?: unknown; query?: unknown }
+    | undefined;
+  if (client && typeof client.unsafe === 'function') return postgresBulk(client as unknown as PgTx);
+  if (client && typeof client.query === 'function') return pgliteBulk(client as unknown as PgliteTx);
+  throw new Error('bulkOf: not a drizzle transaction on postgres.js or PGlite');
+}
+
 /**
  * Run `fn` in one transaction on either driver; any throw rolls everything back.
  *
@@ -90,32 +138,10 @@ export async function withBulkTransaction<T>(database: Database, fn: (tx: BulkTx
   if (database.driver === 'postgres') {
     const sql = database.sql;
     if (!sql) throw new Error('withBulkTransaction: postgres database without a postgres.js client');
-    const result = await sql.begin(async (tx) =>
-      fn({
-        driver: 'postgres',
-        query: async <R>(text: string, params: unknown[] = []) =>
-          (await tx.unsafe(text, params as never[])) as unknown as R[],
-        copyIn: (target, batches) => copyPostgres(tx as unknown as PgTx, target, batches),
-      }),
-    );
+    const result = await sql.begin(async (tx) => fn(postgresBulk(tx as unknown as PgTx)));
     return result as T;
   }
   const pglite = database.pglite;
   if (!pglite) throw new Error('withBulkTransaction: pglite database without its instance');
-  return pglite.transaction(async (tx) =>
-    fn({
-      driver: 'pglite',
-      query: async <R>(text: string, params: unknown[] = []) => (await tx.query<R>(text, params)).rows,
-      async copyIn(target, batches) {
-        let bytes = 0;
-        for await (const batch of batches) {
-          if (!batch.length) continue;
-          const blob = new Blob([COPY_HEADER, ...batch, COPY_TRAILER] as Uint8Array<ArrayBuffer>[]);
-          bytes += blob.size;
-          await tx.query(`copy ${target} from '/dev/blob' with (format binary)`, [], { blob });
-        }
-        return bytes;
-      },
-    }),
-  );
+  return pglite.transaction(async (tx) => fn(pgliteBulk(tx)));
 }

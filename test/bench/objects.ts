@@ -3,7 +3,7 @@
  * 1. On the 5k-image synthetic set (crowds included): what keeping COCOeval's matches and typing
  *    every box adds to the evaluation (target ≤ 1 s, with storing them), and the dAP breakdown
  *    (target ≤ 2 s); the baseline is `evaluateCoco` alone on the same data.
- * 2. Storing the object lines (one INSERT … SELECT FROM unnest per 20k) on PGlite, and on
+ * 2. Storing the object lines (binary COPY, in the transaction) on PGlite, and on
  *    Postgres when DATABASE_URL is set.
  * 3. `objects` pages on Postgres (DATABASE_URL): p95 over filters and sorts, first and deep pages,
  *    on a run with `--objects N` object lines (default 1M; copies of the 5k set's lines).

@@ -54,6 +54,11 @@ describeEachDriver('findings', (ctx) => {
         imageUrl: '/media/pets/4.png',
         predicted: 'cat',
         confidence: 0.55,
+        width: null,
+        height: null,
+        gtBox: null,
+        predBox: null,
+        predScore: null,
       },
     ]);
 
@@ -240,6 +245,17 @@ describeEachDriver('findings', (ctx) => {
       ['100', 'cat', 'dog', 'model 0.95 sure: dog; the box it overlaps (IoU 1.00) is labeled cat'],
     ]);
     expect(swaps.total).toBe(1);
+    // The card draws the flagged box and the prediction contradicting it.
+    expect([swaps.items[0].gtBox, swaps.items[0].predBox, swaps.items[0].predScore]).toEqual([
+      { x: 0, y: 0, w: 10, h: 10 },
+      { x: 0, y: 0, w: 10, h: 10 },
+      0.95,
+    ]);
+    const overlooked = await listMislabels(db, { runId, kind: 'overlooked' });
+    expect(overlooked.items.map((i) => [i.gtBox, i.predBox])).toEqual([
+      [null, { x: 0, y: 0, w: 5, h: 5 }],
+      [null, { x: 50, y: 50, w: 10, h: 10 }],
+    ]);
 
     const scores = await db
       .select()

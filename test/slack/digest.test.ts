@@ -7,6 +7,7 @@ import { dueFire } from '../../bot/digest/schedule.ts';
 import { digestChartSpec } from '../../src/charts/digest.ts';
 import { renderVegaLitePng } from '../../src/digest/chart.ts';
 import { compareRuns } from '../../src/digest/compare.ts';
+import { digestMessage } from '../../bot/digest/message.ts';
 import { buildDigest } from '../../src/digest/build.ts';
 import { digestText } from '../../src/digest/text.ts';
 import { listUncertain } from '../../src/store/findings.ts';
@@ -46,6 +47,53 @@ describe('digest content (pure)', () => {
       ['cat', -0.2],
       ['emu', -0.1],
     ]);
+  });
+
+  it('a detection digest shows the dAP breakdown with its change since the previous run', () => {
+    const errors = (cls: number, loc: number, missed: number) => ({
+      cls,
+      loc,
+      both: 0.001,
+      dupe: 0,
+      bkg: 0.02,
+      missed,
+    });
+    const now = { coco: { AP: 0.4, AP50: 0.6, AP75: 0.42 }, classes: [], errors: errors(0.118, 0.05, 0.09) };
+    const before = {
+      coco: { AP: 0.41, AP50: 0.6, AP75: 0.43 },
+      classes: [],
+      errors: errors(0.13, 0.04, 0.09),
+    };
+    const cmp = compareRuns('detection', now, before);
+    // Costliest first; each with its change (lower is better: AP lost).
+    expect(cmp.errors.map((e) => [e.name, e.now, Number(e.delta?.toFixed(6))])).toEqual([
+      ['cls', 0.118, -0.012],
+      ['missed', 0.09, 0],
+      ['loc', 0.05, 0.01],
+      ['bkg', 0.02, 0],
+      ['both', 0.001, 0],
+      ['dupe', 0, 0],
+    ]);
+    expect(cmp.errors.every((e) => e.higherIsBetter === false)).toBe(true);
+    // No previous run: the figures without a change; classification: no breakdown.
+    expect(compareRuns('detection', now, null).errors[0]).toMatchObject({ name: 'cls', delta: null });
+    expect(compareRuns('classification', { accuracy: 0.9, errors: { cls: 1 } }, null).errors).toEqual([]);
+
+    const content = {
+      day: '2024-05-06',
+      run: { id: 2, name: 'det-v2', kind: 'detection' as const },
+      previous: { id: 1, name: 'det-v1' },
+      ...cmp,
+      newMislabels: 0,
+      rework: { opened: 0, closed: 0, open: 0 },
+      suggestion: null,
+    };
+    expect(digestText(content)).toContain(
+      'AP lost to cls 0.118 (−0.012), missed 0.090 (+0.000), loc 0.050 (+0.010), bkg 0.020 (+0.000), both 0.001 (+0.000), dupe 0.000 (+0.000)\n',
+    );
+    const links = { base: 'http://board', url: (path: string) => `http://board${path}` };
+    const message = JSON.stringify(digestMessage(content, links));
+    expect(message).toContain('*AP lost to* cls 0.118 (−0.012) · missed 0.090 (+0.000) · loc 0.050 (+0.010)');
   });
 
   it('first fire at or before now, within the catch-up window (Mon–Fri 09:00 Berlin)', () => {

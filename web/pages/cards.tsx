@@ -1,4 +1,5 @@
 import { mediaThumbPath } from '../../src/media/urls.ts';
+import { type BoxPair, BoxCrop } from './box-crop.tsx';
 import { pct } from './layout.tsx';
 
 export interface Box {
@@ -33,6 +34,8 @@ export interface Card {
   decision?: { decision: string; actor: string; actorName: string | null } | null;
   tags?: string[];
   boxes?: Box[];
+  /** Detection flags: the flagged box and the prediction contradicting it, drawn as a crop. */
+  focus?: BoxPair;
   /** Detection: the image's tp/fp/fn at the IoU threshold. */
   objects?: { tp: number; fp: number; fn: number };
   /** Detection: what the worst object is (label, pred, conf and IoU above are its own). */
@@ -56,6 +59,17 @@ export function Thumb({ card, large = false }: { card: Card; large?: boolean }) 
       large || card.text.length <= CARD_TEXT_CHARS ? card.text : `${card.text.slice(0, CARD_TEXT_CHARS)}…`;
     return <blockquote class={large ? 'row-text large' : 'row-text'}>{text}</blockquote>;
   }
+  if (card.focus && !large && (card.focus.gtBox || card.focus.predBox))
+    return (
+      <BoxCrop
+        rowId={card.rowId}
+        imageUrl={card.imageUrl}
+        width={card.width}
+        height={card.height}
+        pair={card.focus}
+        label={`flagged box on row ${card.id}`}
+      />
+    );
   const boxes = card.boxes ?? [];
   const img = <img class={cls} src={src} alt={`row ${card.id}`} loading="lazy" />;
   if (boxes.length === 0 || !card.width || !card.height) return img;

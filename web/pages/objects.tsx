@@ -1,8 +1,8 @@
 import { ERROR_TYPES } from '../../src/metrics/detection-errors.ts';
 import { OBJECT_KINDS, OBJECT_SORTS, type ObjectItem } from '../../src/store/objects.ts';
-import { mediaImagePath } from '../../src/media/urls.ts';
 import { withQuery } from '../safe-url.ts';
 import type { BoardRun } from '../views.ts';
+import { BoxCrop } from './box-crop.tsx';
 import { Pager } from './gallery.tsx';
 import { pct, runPath } from './layout.tsx';
 
@@ -21,71 +21,23 @@ export interface ObjectFilter {
   cursor?: string;
 }
 
-type Xywh = { x: number; y: number; w: number; h: number };
-
-/** The region a crop shows: the object's boxes with half their size of context, inside the image. */
-export function cropRegion(boxes: Xywh[], width: number | null, height: number | null): Xywh {
-  const x0 = Math.min(...boxes.map((b) => b.x));
-  const y0 = Math.min(...boxes.map((b) => b.y));
-  const x1 = Math.max(...boxes.map((b) => b.x + b.w));
-  const y1 = Math.max(...boxes.map((b) => b.y + b.h));
-  const pad = Math.max(8, 0.5 * Math.max(x1 - x0, y1 - y0));
-  const left = Math.max(0, x0 - pad);
-  const top = Math.max(0, y0 - pad);
-  const right = width ? Math.min(width, x1 + pad) : x1 + pad;
-  const bottom = height ? Math.min(height, y1 + pad) : y1 + pad;
-  return { x: left, y: top, w: Math.max(1, right - left), h: Math.max(1, bottom - top) };
-}
-
 function ObjectCrop({ item, run }: { item: ObjectItem; run: BoardRun }) {
-  const src = mediaImagePath({ rowId: item.rowId, imageUrl: item.imageUrl });
-  const boxes = [item.gtBox, item.predBox].filter((b): b is Xywh => b !== null);
-  if (!src || boxes.length === 0) return <div class="thumb noimage">no image</div>;
-  const v = cropRegion(boxes, item.width, item.height);
-  const stroke = Math.max(1, Math.max(v.w, v.h) / 100);
   const name = (i: number | null) => (i === null ? null : (run.classNames[i] ?? String(i)));
   return (
-    <svg
-      class="thumb crop"
-      viewBox={`${v.x} ${v.y} ${v.w} ${v.h}`}
-      preserveAspectRatio="xMidYMid meet"
-      role="img"
-      aria-label={`object on image ${item.image}`}
-    >
-      <image
-        href={src}
-        x="0"
-        y="0"
-        width={String(item.width ?? v.x + v.w)}
-        height={String(item.height ?? v.y + v.h)}
-      />
-      {item.gtBox ? (
-        <rect
-          class="box-gt"
-          x={String(item.gtBox.x)}
-          y={String(item.gtBox.y)}
-          width={String(item.gtBox.w)}
-          height={String(item.gtBox.h)}
-          stroke-width={String(stroke)}
-        >
-          <title>label {name(item.gtLabel)}</title>
-        </rect>
-      ) : null}
-      {item.predBox ? (
-        <rect
-          class="box-pred"
-          x={String(item.predBox.x)}
-          y={String(item.predBox.y)}
-          width={String(item.predBox.w)}
-          height={String(item.predBox.h)}
-          stroke-width={String(stroke)}
-        >
-          <title>
-            prediction {name(item.predLabel)} {pct(item.score, 0)}
-          </title>
-        </rect>
-      ) : null}
-    </svg>
+    <BoxCrop
+      rowId={item.rowId}
+      imageUrl={item.imageUrl}
+      width={item.width}
+      height={item.height}
+      pair={{
+        gtBox: item.gtBox,
+        predBox: item.predBox,
+        gtLabel: name(item.gtLabel),
+        predLabel: name(item.predLabel),
+        score: item.score,
+      }}
+      label={`object on image ${item.image}`}
+    />
   );
 }
 
