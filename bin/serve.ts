@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { recordLockServer } from '../db/lock.ts';
 import { createSlackHandler } from '../bot/index.ts';
 import { createComputePool } from '../src/compute/pool.ts';
