@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Decision } from '../db/schema.ts';
+import type { Decision } from '../src/store/database.ts';
 import type { Deps } from '../src/deps.ts';
 import { mediaThumbPath } from '../src/media/urls.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/index.ts';
+import type { Db } from '../store/database.ts';
 import { resolveRowIds } from '../store/rows.ts';
 
 export { requireRun } from '../store/errors.ts';

@@ -38,6 +38,15 @@ export async function loadFindingsRun(db: Db, runId: number): Promise<FindingsRu
   return run;
 }
 
+/** The findings options last used on a run (empty when none were stored). */
+export async function storedFindingsOptions(db: Db, runId: number): Promise<Record<string, unknown>> {
+  const [stored] = await db
+    .select({ options: modelRuns.findingsOptions })
+    .from(modelRuns)
+    .where(eq(modelRuns.id, runId));
+  return stored?.options ?? {};
+}
+
 /** A classification run's rows in row id order: given label (−1 unlabeled) and probabilities. */
 export interface ClassificationRows {
   rowIds: number[];

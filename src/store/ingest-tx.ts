@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { TransactionSql } from 'postgres';
 import type { Database } from '../../db/index.ts';
-import { COPY_HEADER, COPY_TRAILER } from '../ingest/pgcopy.ts';
+import { COPY_HEADER, COPY_TRAILER } from './pgcopy.ts';
 
 /** Raw access to one open transaction: parameterised SQL and binary COPY into a table. */
 export interface BulkTx {
