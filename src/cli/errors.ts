@@ -7,8 +7,8 @@ import {
   ERROR_SORTS,
   type ErrorSort,
   listErrors,
-  requireRun,
 } from '../store/errors.ts';
+import { requireRun } from '../store/run-lookup.ts';
 import { closestNames } from '../text/closest.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';

@@ -3,7 +3,7 @@ import { classNamesOfRun } from '../store/run-lookup.ts';
 import type { DetectionMetricsDoc } from '../analyze/detection-summary.ts';
 import type { Deps } from '../deps.ts';
 import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../metrics/detection-errors.ts';
-import { requireRun } from '../store/errors.ts';
+import { requireRun } from '../store/run-lookup.ts';
 import {
   OBJECT_KINDS,
   OBJECT_SORTS,

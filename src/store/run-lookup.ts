@@ -1,4 +1,5 @@
-import { and, desc, eq, exists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, sql } from 'drizzle-orm';
+import { closestNames } from '../text/closest.ts';
 import type { Db } from '../../db/index.ts';
 import { dataRows, datasets, modelRuns } from '../../db/schema.ts';
 
@@ -110,4 +111,44 @@ export async function classNamesOfRun(db: Db, runId: number): Promise<string[]> 
     .where(eq(modelRuns.id, runId))
     .limit(1);
   return row?.classNames ?? [];
+}
+
+/** A run by name, or null. */
+export async function findRun(db: Db, name: string) {
+  const [run] = await db.select().from(modelRuns).where(eq(modelRuns.name, name)).limit(1);
+  return run ?? null;
+}
+
+/** Thrown when a run name matches nothing; the message lists the closest names. */
+export class RunNotFoundError extends Error {
+  constructor(
+    readonly runName: string,
+    readonly suggestions: string[],
+  ) {
+    super(
+      suggestions.length
+        ? `no run named "${runName}"; did you mean ${suggestions.map((n) => `"${n}"`).join(', ')}?`
+        : `no run named "${runName}"; there are no runs yet (loupe ingest …)`,
+    );
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/**
+ * The run with this name, or a RunNotFoundError suggesting the closest run names.
+ *
+ * @example
+ * const run = await requireRun(db, 'resnet-v2'); // throws "no run named resnet-v2; did you mean resnet-v1?"
+ */
+export async function requireRun(db: Db, name: string) {
+  const run = await findRun(db, name);
+  if (run) return run;
+  const names = await db.select({ name: modelRuns.name }).from(modelRuns).orderBy(asc(modelRuns.name));
+  throw new RunNotFoundError(
+    name,
+    closestNames(
+      name,
+      names.map((n) => n.name),
+    ),
+  );
 }
