@@ -60,7 +60,7 @@ export async function errorsOutput(
   }: ErrorsCommandOptions,
 ): Promise<string> {
   const found = await requireRun(deps.db, run);
-  const ds = { classNames: await classNamesOfRun(deps.db, found.id) };
+  const ds = { classNames: (await classNamesOfRun(deps.db, found.id)) ?? [] };
   const page = await listErrors(deps.db, {
     runId: found.id,
     iouBelow: iouBelow === 'all' ? null : iouBelow,

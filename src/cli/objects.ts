@@ -88,7 +88,7 @@ export async function objectsOutput(
     throw new Error(
       `run ${found.name} has no per-object outcomes yet: analyze it again (loupe ingest re-runs the analysis)`,
     );
-  const ds = { classNames: await classNamesOfRun(deps.db, found.id) };
+  const ds = { classNames: (await classNamesOfRun(deps.db, found.id)) ?? [] };
   let classIndex: number | undefined;
   if (className !== undefined) {
     classIndex = ds.classNames.indexOf(className);

@@ -98,19 +98,19 @@ export async function runNames(db: Db): Promise<string[]> {
 }
 
 /**
- * The class names of a run's dataset, in class-index order; empty when the run does not exist.
+ * The class names of a run's dataset, in class-index order; null when the run does not exist.
  *
  * @example
  * const names = await classNamesOfRun(db, run.id); // ['airplane', 'automobile', …]
  */
-export async function classNamesOfRun(db: Db, runId: number): Promise<string[]> {
+export async function classNamesOfRun(db: Db, runId: number): Promise<string[] | null> {
   const [row] = await db
     .select({ classNames: datasets.classNames })
     .from(modelRuns)
     .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
     .where(eq(modelRuns.id, runId))
     .limit(1);
-  return row?.classNames ?? [];
+  return row ? row.classNames : null;
 }
 
 /** A run by name, or null. */
