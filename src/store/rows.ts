@@ -90,6 +90,78 @@ export async function getRowDetail(db: Db, rowId: number) {
 
 export type RowDetail = NonNullable<Awaited<ReturnType<typeof getRowDetail>>>;
 
+/** What a card shows of a row: the row, its ground truth, every run's predictions and scores. */
+export type RowCard = Pick<RowDetail, 'row' | 'classNames' | 'annotations' | 'predictions' | 'scores'>;
+
+/**
+ * The card parts of many rows in four queries, whatever their number (a gallery page would
+ * otherwise pay a row detail per card). Rows that do not exist are absent from the map.
+ *
+ * @example
+ * const cards = await listRowCards(db, [12, 13, 14]);
+ * cards.get(12)?.predictions; // every run's predictions of row 12
+ */
+export async function listRowCards(db: Db, rowIds: number[]): Promise<Map<number, RowCard>> {
+  const out = new Map<number, RowCard>();
+  if (rowIds.length === 0) return out;
+  const [rows, gts, preds, scores] = await Promise.all([
+    db
+      .select({
+        rowId: dataRows.id,
+        id: dataRows.externalId,
+        labeled: dataRows.labeled,
+        imageUrl: dataRows.imageUrl,
+        text: dataRows.text,
+        width: dataRows.width,
+        height: dataRows.height,
+        metadata: dataRows.metadata,
+        datasetId: datasets.id,
+        dataset: datasets.name,
+        kind: datasets.kind,
+        classNames: datasets.classNames,
+      })
+      .from(dataRows)
+      .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
+      .where(inArray(dataRows.id, rowIds)),
+    db.select().from(annotations).where(inArray(annotations.rowId, rowIds)).orderBy(asc(annotations.id)),
+    db
+      .select({
+        rowId: predictions.rowId,
+        runId: predictions.runId,
+        run: modelRuns.name,
+        id: predictions.id,
+        label: predictions.label,
+        score: predictions.score,
+        x: predictions.x,
+        y: predictions.y,
+        w: predictions.w,
+        h: predictions.h,
+        probs: predictions.probs,
+      })
+      .from(predictions)
+      .innerJoin(modelRuns, eq(modelRuns.id, predictions.runId))
+      .where(inArray(predictions.rowId, rowIds))
+      .orderBy(asc(predictions.runId), asc(predictions.predKey)),
+    db
+      .select({ run: modelRuns.name, score: rowScores })
+      .from(rowScores)
+      .innerJoin(modelRuns, eq(modelRuns.id, rowScores.runId))
+      .where(inArray(rowScores.rowId, rowIds)),
+  ]);
+  for (const { classNames, ...row } of rows)
+    out.set(row.rowId, { row, classNames, annotations: [], predictions: [], scores: [] });
+  for (const a of gts) {
+    const card = out.get(a.rowId);
+    card?.annotations.push({ ...a, labelName: className(card.classNames, a.label) });
+  }
+  for (const { rowId, ...p } of preds) {
+    const card = out.get(rowId);
+    card?.predictions.push({ ...p, labelName: className(card.classNames, p.label) });
+  }
+  for (const s of scores) out.get(s.score.rowId)?.scores.push({ run: s.run, ...s.score });
+  return out;
+}
+
 /**
  * Map the external ids users type (COCO image ids, CSV ids, .npy row indices) to row ids
  * within a run's dataset. Unknown ids are absent from the map.
