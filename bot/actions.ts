@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Decision } from '../db/schema.ts';
+import type { Decision } from '../src/store/database.ts';
 import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';

@@ -1,4 +1,4 @@
-import type { Database, Db } from '../db/index.ts';
+import type { Database, Db } from './store/database.ts';
 import type { ComputePool } from './compute/pool.ts';
 import type { Config } from './config.ts';
 import type { VectorService } from './vectors/service.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createDb } from '../db/index.ts';
+import { createDb } from './store/database.ts';
 import type { Config } from './config.ts';
 import { type Clock, type Deps, type Logger, createLogger, systemClock } from './deps.ts';
 

@@ -1,6 +1,6 @@
 import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
-import type { Decision } from '../db/schema.ts';
+import type { Decision } from '../src/store/database.ts';
 import { BatchError, addToBatch, createBatch, listBatches } from '../src/store/batches.ts';
 import { RowNotFoundError, recordDecision } from '../src/store/reviews.ts';
 import { BoardError } from './errors.tsx';

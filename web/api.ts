@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
-import type { Decision } from '../db/schema.ts';
+import type { Decision } from '../src/store/database.ts';
 import type { Deps } from '../src/deps.ts';
 import { mediaThumbPath } from '../src/media/urls.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';
 import { listProjection } from '../src/store/projections.ts';
 import { latestDecisions } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
-import { findRun, listRuns } from '../src/store/runs.ts';
+import { findRun } from '../src/store/run-lookup.ts';
+import { listRuns } from '../src/store/runs.ts';
 import { NoEmbeddingsError } from '../src/vectors/service.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { batchRows, decideRows } from './actions.ts';

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { pingDatabase } from '../src/store/database.ts';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -106,13 +106,9 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   }
 
   app.get('/healthz', async (c) => {
-    try {
-      await deps.db.execute(sql`select 1`);
-      // A closed board tells strangers nothing beyond "up"; an open one names its driver.
-      return c.json(access.mode === 'closed' ? { ok: true } : { ok: true, database: deps.database.driver });
-    } catch {
-      return c.json({ ok: false, error: 'database unavailable' }, 503);
-    }
+    if (!(await pingDatabase(deps.db))) return c.json({ ok: false, error: 'database unavailable' }, 503);
+    // A closed board tells strangers nothing beyond "up"; an open one names its driver.
+    return c.json(access.mode === 'closed' ? { ok: true } : { ok: true, database: deps.database.driver });
   });
   app.get('/auth/link', (c) => access.openLink(c));
   // Browsers ask for it whatever the page says; answering keeps their consoles free of 404s.
@@ -141,10 +137,7 @@ async function handleError(deps: Deps, err: Error, c: Context): Promise<Response
     }
     return errorResponse(c, err.status as 400, err.message || 'Bad request');
   }
-  const databaseUp = await deps.db
-    .execute(sql`select 1`)
-    .then(() => true)
-    .catch(() => false);
+  const databaseUp = await pingDatabase(deps.db);
   if (!databaseUp) {
     deps.logger.error('database unavailable', { path: c.req.path, error: err.message });
     return errorResponse(c, 503, 'The database is unavailable', { help: 'Try again in a minute.' });

@@ -6,7 +6,7 @@ import { type ObjectKind, type ObjectSort, listObjects } from '../src/store/obje
 import type { ErrorType } from '../src/metrics/detection-errors.ts';
 import type { ObjectFilter } from './pages/objects.tsx';
 import { latestDecisions, listTags } from '../src/store/reviews.ts';
-import { getRowDetail } from '../src/store/rows.ts';
+import { type RowCard, listRowCards } from '../src/store/rows.ts';
 import { lookupRun } from '../src/store/run-lookup.ts';
 import { BoardError } from './errors.tsx';
 import type { Box, Card } from './pages/cards.tsx';
@@ -153,17 +153,12 @@ export async function decorate(deps: Deps, run: BoardRun | null, cards: Card[]):
 
 async function boxesOf(deps: Deps, run: BoardRun, rowIds: number[]): Promise<Map<number, Box[]>> {
   const out = new Map<number, Box[]>();
-  for (const rowId of rowIds) {
-    const detail = await getRowDetail(deps.db, rowId);
-    if (detail) out.set(rowId, rowBoxes(detail, run.id));
-  }
+  for (const [rowId, card] of await listRowCards(deps.db, rowIds)) out.set(rowId, rowBoxes(card, run.id));
   return out;
 }
 
-type Detail = NonNullable<Awaited<ReturnType<typeof getRowDetail>>>;
-
 /** Ground-truth boxes and one run's predicted boxes of a row (rows without geometry give none). */
-export function rowBoxes(detail: Detail, runId: number): Box[] {
+export function rowBoxes(detail: Pick<RowCard, 'annotations' | 'predictions'>, runId: number): Box[] {
   const boxes: Box[] = [];
   for (const a of detail.annotations) {
     if (a.x === null || a.y === null || a.w === null || a.h === null) continue;
@@ -195,8 +190,9 @@ export async function cardsForRows(
   extra: (rowId: number) => Partial<Card> = () => ({}),
 ): Promise<Card[]> {
   const cards: Card[] = [];
+  const details = await listRowCards(deps.db, rowIds);
   for (const rowId of rowIds) {
-    const d = await getRowDetail(deps.db, rowId);
+    const d = details.get(rowId);
     if (!d) continue;
     const score = d.scores.find((s) => s.runId === run.id);
     const gt = d.annotations.find((a) => a.annKey === 'label');

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Decision } from '../../db/schema.ts';
+import type { Decision } from '../../src/store/database.ts';
 import {
   type SlackMessage,
   actions,

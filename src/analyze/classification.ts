@@ -1,4 +1,4 @@
-import type { Db } from '../../db/index.ts';
+import type { Db } from '../store/database.ts';
 import { ECE_BINS, emptyBinTotals } from '../metrics/classification-calibration.ts';
 import { type ClassificationMetricsDoc, classificationDocument } from '../metrics/classification-document.ts';
 import { topKHits, topKValues } from '../metrics/classification-topk.ts';

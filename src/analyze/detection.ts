@@ -1,4 +1,4 @@
-import type { Db } from '../../db/index.ts';
+import type { Db } from '../store/database.ts';
 import { evaluateCoco } from '../metrics/coco-eval.ts';
 import { detectionConfusion } from '../metrics/detection-confusion.ts';
 import { clearObjectOutcomes, insertObjectOutcomes } from '../store/objects.ts';

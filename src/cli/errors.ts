@@ -1,6 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { eq } from 'drizzle-orm';
-import { datasets } from '../../db/schema.ts';
+import { classNamesOfRun } from '../store/run-lookup.ts';
 import type { Deps } from '../deps.ts';
 import {
   DECISION_FILTERS,
@@ -8,8 +7,8 @@ import {
   ERROR_SORTS,
   type ErrorSort,
   listErrors,
-  requireRun,
 } from '../store/errors.ts';
+import { requireRun } from '../store/run-lookup.ts';
 import { closestNames } from '../text/closest.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
@@ -61,10 +60,7 @@ export async function errorsOutput(
   }: ErrorsCommandOptions,
 ): Promise<string> {
   const found = await requireRun(deps.db, run);
-  const [ds] = await deps.db
-    .select({ classNames: datasets.classNames })
-    .from(datasets)
-    .where(eq(datasets.id, found.datasetId));
+  const ds = { classNames: (await classNamesOfRun(deps.db, found.id)) ?? [] };
   const page = await listErrors(deps.db, {
     runId: found.id,
     iouBelow: iouBelow === 'all' ? null : iouBelow,

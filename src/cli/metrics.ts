@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
-import { requireRun } from '../store/errors.ts';
+import { requireRun } from '../store/run-lookup.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 

@@ -1,10 +1,9 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { eq } from 'drizzle-orm';
-import { datasets } from '../../db/schema.ts';
+import { classNamesOfRun } from '../store/run-lookup.ts';
 import type { DetectionMetricsDoc } from '../analyze/detection-summary.ts';
 import type { Deps } from '../deps.ts';
 import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../metrics/detection-errors.ts';
-import { requireRun } from '../store/errors.ts';
+import { requireRun } from '../store/run-lookup.ts';
 import {
   OBJECT_KINDS,
   OBJECT_SORTS,
@@ -89,10 +88,7 @@ export async function objectsOutput(
     throw new Error(
       `run ${found.name} has no per-object outcomes yet: analyze it again (loupe ingest re-runs the analysis)`,
     );
-  const [ds] = await deps.db
-    .select({ classNames: datasets.classNames })
-    .from(datasets)
-    .where(eq(datasets.id, found.datasetId));
+  const ds = { classNames: (await classNamesOfRun(deps.db, found.id)) ?? [] };
   let classIndex: number | undefined;
   if (className !== undefined) {
     classIndex = ds.classNames.indexOf(className);

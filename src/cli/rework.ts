@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import type { Decision } from '../../db/schema.ts';
+import type { Decision } from '../store/database.ts';
 import { listRework, recordDecision } from '../store/reviews.ts';
 import { absoluteUrl, toCsv } from '../text/csv.ts';
 import { counted } from '../text/plural.ts';

@@ -1,7 +1,7 @@
-import type { Db } from '../../db/index.ts';
+import type { Db } from '../store/database.ts';
 import { resolveRowIds } from '../store/rows.ts';
 
-export { requireRun } from '../store/errors.ts';
+export { requireRun } from '../store/run-lookup.ts';
 
 /** Comma-separated external ids → row ids in the run's dataset; unknown ids are an error naming them. */
 export async function resolveIds(db: Db, runId: number, list: string): Promise<number[]> {

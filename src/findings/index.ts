@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { modelRuns } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import {
   countEmbeddings,
@@ -7,6 +5,7 @@ import {
   loadClassificationRows,
   loadDetectionImages,
   loadFindingsRun,
+  storedFindingsOptions,
 } from '../store/findings.ts';
 import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
 import { knnGraph } from '../vectors/knn.ts';
@@ -33,11 +32,8 @@ export async function computeFindings(
   overrides: FindingsOptionsInput = {},
 ): Promise<void> {
   const run = await loadFindingsRun(deps.db, runId);
-  const [stored] = await deps.db
-    .select({ options: modelRuns.findingsOptions })
-    .from(modelRuns)
-    .where(eq(modelRuns.id, runId));
-  const options = parseFindingsOptions({ ...(stored?.options ?? {}), ...overrides });
+  const stored = await storedFindingsOptions(deps.db, runId);
+  const options = parseFindingsOptions({ ...stored, ...overrides });
   const result =
     run.kind === 'classification'
       ? await classificationRun(deps, run, options)

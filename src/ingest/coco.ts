@@ -22,7 +22,7 @@ import {
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
-import { CopyWriter } from './pgcopy.ts';
+import { CopyWriter } from '../store/pgcopy.ts';
 import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
 import { planCocoMedia } from '../media/ingest.ts';
 import { writeRowMedia } from '../store/media.ts';

@@ -1,6 +1,6 @@
 import type { ClassBatch } from './classification-batch.ts';
 import { type VectorBatch, vectorBytes } from './embeddings-file.ts';
-import { CopyWriter } from './pgcopy.ts';
+import { CopyWriter } from '../store/pgcopy.ts';
 
 // Tuples for the real tables, for imports that need no join back on the external id: a new
 // dataset whose row ids are a reserved block (`base + position`), or vectors for such a dataset.

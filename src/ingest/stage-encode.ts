@@ -1,6 +1,6 @@
 import type { ClassBatch } from './classification-batch.ts';
 import { type VectorBatch, vectorBytes } from './embeddings-file.ts';
-import { CopyWriter } from './pgcopy.ts';
+import { CopyWriter } from '../store/pgcopy.ts';
 
 // Field order must match STAGE_TARGET in src/store/ingest.ts.
 

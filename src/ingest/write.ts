@@ -1,4 +1,4 @@
-import type { TaskKind } from '../../db/schema.ts';
+import type { TaskKind } from '../store/database.ts';
 import {
   DIRECT_TARGET,
   countEmbeddings,

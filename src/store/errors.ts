@@ -3,9 +3,7 @@ import { type SQL, and, asc, desc, eq, exists, gte, lt, lte, notExists, sql } fr
 import type { Db } from '../../db/index.ts';
 import { type Decision, dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
 import { iouThresholdIndex } from '../metrics/detection-errors.ts';
-import { closestNames } from '../text/closest.ts';
 import { type ObjectItem, detectionErrorFilter, imageOutcomeCounts, worstObjects } from './objects.ts';
-import { findRun } from './runs.ts';
 
 export type ErrorSort = 'confidence:asc' | 'confidence:desc';
 export const ERROR_SORTS: readonly ErrorSort[] = ['confidence:asc', 'confidence:desc'];
@@ -261,38 +259,4 @@ export async function listErrors(
         ? encodeErrorCursor({ run: runId, sort, confidence: last.confidence, rowId: last.rowId })
         : null,
   };
-}
-
-/** Thrown when a run name matches nothing; the message lists the closest names. */
-export class RunNotFoundError extends Error {
-  constructor(
-    readonly runName: string,
-    readonly suggestions: string[],
-  ) {
-    super(
-      suggestions.length
-        ? `no run named "${runName}"; did you mean ${suggestions.map((n) => `"${n}"`).join(', ')}?`
-        : `no run named "${runName}"; there are no runs yet (loupe ingest …)`,
-    );
-    this.name = 'RunNotFoundError';
-  }
-}
-
-/**
- * The run with this name, or a RunNotFoundError suggesting the closest run names.
- *
- * @example
- * const run = await requireRun(db, 'resnet-v2'); // throws "no run named resnet-v2; did you mean resnet-v1?"
- */
-export async function requireRun(db: Db, name: string) {
-  const run = await findRun(db, name);
-  if (run) return run;
-  const names = await db.select({ name: modelRuns.name }).from(modelRuns).orderBy(asc(modelRuns.name));
-  throw new RunNotFoundError(
-    name,
-    closestNames(
-      name,
-      names.map((n) => n.name),
-    ),
-  );
 }

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/index.ts';
-import { CopyWriter } from '../ingest/pgcopy.ts';
+import { CopyWriter } from './pgcopy.ts';
 import { withBulkTransaction } from './ingest-tx.ts';
 
 export interface NewFlag {

@@ -1,3 +1,4 @@
+import { classNamesOfRun } from './run-lookup.ts';
 import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
@@ -36,6 +37,15 @@ export async function loadFindingsRun(db: Db, runId: number): Promise<FindingsRu
     .where(eq(modelRuns.id, runId));
   if (!run) throw new Error(`findings: no model run with id ${runId}`);
   return run;
+}
+
+/** The findings options last used on a run (empty when none were stored). */
+export async function storedFindingsOptions(db: Db, runId: number): Promise<Record<string, unknown>> {
+  const [stored] = await db
+    .select({ options: modelRuns.findingsOptions })
+    .from(modelRuns)
+    .where(eq(modelRuns.id, runId));
+  return stored?.options ?? {};
 }
 
 /** A classification run's rows in row id order: given label (−1 unlabeled) and probabilities. */
@@ -273,12 +283,8 @@ export async function listMislabels(
   if (!Number.isInteger(limit) || limit < 1)
     throw new Error(`limit: expected a positive integer, got ${limit}`);
   const after = cursor ? decodeRankCursor(cursor, runId) : 0;
-  const [run] = await db
-    .select({ classNames: datasets.classNames })
-    .from(modelRuns)
-    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
-    .where(eq(modelRuns.id, runId));
-  if (!run) throw new Error(`no model run with id ${runId}`);
+  const classNames = await classNamesOfRun(db, runId);
+  if (!classNames) throw new Error(`no model run with id ${runId}`);
   const open = sql`coalesce((select r.decision from reviews r where r.row_id = f.row_id order by r.id desc limit 1), '')
     not in ('approve', 'dismiss')`;
   const kindFilter = kind ? sql`and f.kind = ${kind}` : sql``;
@@ -324,7 +330,7 @@ export async function listMislabels(
     sql`select count(*)::int as total from ${labelFlags} f
         where f.run_id = ${runId}::int ${kindFilter} and ${open}`,
   );
-  const name = (c: number | null) => (c === null ? null : (run.classNames[c] ?? String(c)));
+  const name = (c: number | null) => (c === null ? null : (classNames[c] ?? String(c)));
   const page = rows.slice(0, limit);
   return {
     items: page.map((r) => ({

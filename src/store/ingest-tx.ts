@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { TransactionSql } from 'postgres';
 import type { Transaction } from '@electric-sql/pglite';
 import type { Database, Db } from '../../db/index.ts';
-import { COPY_HEADER, COPY_TRAILER } from '../ingest/pgcopy.ts';
+import { COPY_HEADER, COPY_TRAILER } from './pgcopy.ts';
 
 /** Raw access to one open transaction: parameterised SQL and binary COPY into a table. */
 export interface BulkTx {

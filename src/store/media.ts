@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { dataRows, mediaRoots } from '../../db/schema.ts';
-import { CopyWriter } from '../ingest/pgcopy.ts';
+import { CopyWriter } from './pgcopy.ts';
 import type { BulkTx } from './ingest-tx.ts';
 
 /** The id of a registered media folder, registering it when new (inside the import's transaction). */

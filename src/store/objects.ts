@@ -3,7 +3,7 @@ import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { objectOutcomes } from '../../db/schema.ts';
 import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
-import { CopyWriter } from '../ingest/pgcopy.ts';
+import { CopyWriter } from './pgcopy.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-errors.ts';
 

@@ -1,6 +1,7 @@
+import { classNamesOfRun } from './run-lookup.ts';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { dataRows, datasets, modelRuns, projections, rowScores } from '../../db/schema.ts';
+import { dataRows, projections, rowScores } from '../../db/schema.ts';
 
 export interface ProjectionInput {
   rowIds: ArrayLike<number>;
@@ -62,13 +63,8 @@ export async function saveProjection(
  * const { points } = await listProjection(db, runId);
  */
 export async function listProjection(db: Db, runId: number): Promise<{ points: ProjectionPoint[] }> {
-  const [run] = await db
-    .select({ classNames: datasets.classNames })
-    .from(modelRuns)
-    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
-    .where(eq(modelRuns.id, runId));
-  if (!run) return { points: [] };
-  const names = run.classNames ?? [];
+  const names = await classNamesOfRun(db, runId);
+  if (!names) return { points: [] };
   const nameOf = (c: number | null) => (c === null ? null : (names[c] ?? String(c)));
   const rows = await db
     .select({

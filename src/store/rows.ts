@@ -13,58 +13,105 @@ import { decisionHistory, listTags } from './reviews.ts';
 
 const className = (names: string[], i: number | null) => (i === null ? null : (names[i] ?? String(i)));
 
+/** Items grouped by a row id, each group in input order. */
+function byRow<T>(items: T[], rowOf: (item: T) => number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const item of items) {
+    const group = out.get(rowOf(item));
+    if (group) group.push(item);
+    else out.set(rowOf(item), [item]);
+  }
+  return out;
+}
+
+/**
+ * The card parts of many rows (the row, its ground truth, every run's predictions and scores) in
+ * four queries, whatever their number: a gallery page would otherwise pay a row detail per card.
+ * Rows that do not exist are absent from the map.
+ *
+ * @example
+ * const cards = await listRowCards(db, [12, 13, 14]);
+ * cards.get(12)?.predictions; // every run's predictions of row 12
+ */
+export async function listRowCards(db: Db, rowIds: number[]) {
+  if (rowIds.length === 0) return new Map<number, never>();
+  const [rows, gts, preds, scores] = await Promise.all([
+    db
+      .select({
+        rowId: dataRows.id,
+        id: dataRows.externalId,
+        labeled: dataRows.labeled,
+        imageUrl: dataRows.imageUrl,
+        text: dataRows.text,
+        width: dataRows.width,
+        height: dataRows.height,
+        metadata: dataRows.metadata,
+        datasetId: datasets.id,
+        dataset: datasets.name,
+        kind: datasets.kind,
+        classNames: datasets.classNames,
+      })
+      .from(dataRows)
+      .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
+      .where(inArray(dataRows.id, rowIds)),
+    db.select().from(annotations).where(inArray(annotations.rowId, rowIds)).orderBy(asc(annotations.id)),
+    db
+      .select({
+        rowId: predictions.rowId,
+        runId: predictions.runId,
+        run: modelRuns.name,
+        id: predictions.id,
+        label: predictions.label,
+        score: predictions.score,
+        x: predictions.x,
+        y: predictions.y,
+        w: predictions.w,
+        h: predictions.h,
+        probs: predictions.probs,
+      })
+      .from(predictions)
+      .innerJoin(modelRuns, eq(modelRuns.id, predictions.runId))
+      .where(inArray(predictions.rowId, rowIds))
+      .orderBy(asc(predictions.runId), asc(predictions.predKey)),
+    db
+      .select({ run: modelRuns.name, score: rowScores })
+      .from(rowScores)
+      .innerJoin(modelRuns, eq(modelRuns.id, rowScores.runId))
+      .where(inArray(rowScores.rowId, rowIds)),
+  ]);
+  const gtsOf = byRow(gts, (a) => a.rowId);
+  const predsOf = byRow(preds, (p) => p.rowId);
+  const scoresOf = byRow(scores, (s) => s.score.rowId);
+  return new Map(
+    rows.map(({ classNames, ...row }) => [
+      row.rowId,
+      {
+        row,
+        classNames,
+        annotations: (gtsOf.get(row.rowId) ?? []).map((a) => ({
+          ...a,
+          labelName: className(classNames, a.label),
+        })),
+        predictions: (predsOf.get(row.rowId) ?? []).map(({ rowId: _, ...p }) => ({
+          ...p,
+          labelName: className(classNames, p.label),
+        })),
+        scores: (scoresOf.get(row.rowId) ?? []).map((s) => ({ run: s.run, ...s.score })),
+      },
+    ]),
+  );
+}
+
+/** What a card shows of a row. */
+export type RowCard = NonNullable<ReturnType<Awaited<ReturnType<typeof listRowCards>>['get']>>;
+
 /**
  * Everything the row page shows: the row, its ground truth, every run's predictions and
  * scores, flags, tags and the decision history. Null when the row does not exist.
  */
 export async function getRowDetail(db: Db, rowId: number) {
-  const [row] = await db
-    .select({
-      rowId: dataRows.id,
-      id: dataRows.externalId,
-      labeled: dataRows.labeled,
-      imageUrl: dataRows.imageUrl,
-      text: dataRows.text,
-      width: dataRows.width,
-      height: dataRows.height,
-      metadata: dataRows.metadata,
-      datasetId: datasets.id,
-      dataset: datasets.name,
-      kind: datasets.kind,
-      classNames: datasets.classNames,
-    })
-    .from(dataRows)
-    .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
-    .where(eq(dataRows.id, rowId));
-  if (!row) return null;
-  const { classNames, ...rest } = row;
-  const gts = await db
-    .select()
-    .from(annotations)
-    .where(eq(annotations.rowId, rowId))
-    .orderBy(asc(annotations.id));
-  const preds = await db
-    .select({
-      runId: predictions.runId,
-      run: modelRuns.name,
-      id: predictions.id,
-      label: predictions.label,
-      score: predictions.score,
-      x: predictions.x,
-      y: predictions.y,
-      w: predictions.w,
-      h: predictions.h,
-      probs: predictions.probs,
-    })
-    .from(predictions)
-    .innerJoin(modelRuns, eq(modelRuns.id, predictions.runId))
-    .where(eq(predictions.rowId, rowId))
-    .orderBy(asc(predictions.runId), asc(predictions.predKey));
-  const scores = await db
-    .select({ run: modelRuns.name, score: rowScores })
-    .from(rowScores)
-    .innerJoin(modelRuns, eq(modelRuns.id, rowScores.runId))
-    .where(eq(rowScores.rowId, rowId));
+  const card = (await listRowCards(db, [rowId])).get(rowId);
+  if (!card) return null;
   const flags = await db
     .select({ run: modelRuns.name, flag: labelFlags })
     .from(labelFlags)
@@ -72,16 +119,12 @@ export async function getRowDetail(db: Db, rowId: number) {
     .where(eq(labelFlags.rowId, rowId))
     .orderBy(asc(labelFlags.rank));
   return {
-    row: rest,
-    classNames,
-    annotations: gts.map((a) => ({ ...a, labelName: className(classNames, a.label) })),
-    predictions: preds.map((p) => ({ ...p, labelName: className(classNames, p.label) })),
-    scores: scores.map((s) => ({ run: s.run, ...s.score })),
+    ...card,
     flags: flags.map((f) => ({
       run: f.run,
       ...f.flag,
-      givenName: className(classNames, f.flag.given),
-      suggestedName: className(classNames, f.flag.suggested),
+      givenName: className(card.classNames, f.flag.given),
+      suggestedName: className(card.classNames, f.flag.suggested),
     })),
     tags: (await listTags(db, [rowId])).get(rowId) ?? [],
     history: await decisionHistory(db, rowId),

@@ -1,4 +1,5 @@
-import { and, desc, eq, exists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, sql } from 'drizzle-orm';
+import { closestNames } from '../text/closest.ts';
 import type { Db } from '../../db/index.ts';
 import { dataRows, datasets, modelRuns } from '../../db/schema.ts';
 
@@ -94,4 +95,60 @@ export async function runNames(db: Db): Promise<string[]> {
     .from(modelRuns)
     .orderBy(desc(modelRuns.createdAt), desc(modelRuns.id));
   return rows.map((r) => r.name);
+}
+
+/**
+ * The class names of a run's dataset, in class-index order; null when the run does not exist.
+ *
+ * @example
+ * const names = await classNamesOfRun(db, run.id); // ['airplane', 'automobile', …]
+ */
+export async function classNamesOfRun(db: Db, runId: number): Promise<string[] | null> {
+  const [row] = await db
+    .select({ classNames: datasets.classNames })
+    .from(modelRuns)
+    .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
+    .where(eq(modelRuns.id, runId))
+    .limit(1);
+  return row ? row.classNames : null;
+}
+
+/** A run by name, or null. */
+export async function findRun(db: Db, name: string) {
+  const [run] = await db.select().from(modelRuns).where(eq(modelRuns.name, name)).limit(1);
+  return run ?? null;
+}
+
+/** Thrown when a run name matches nothing; the message lists the closest names. */
+export class RunNotFoundError extends Error {
+  constructor(
+    readonly runName: string,
+    readonly suggestions: string[],
+  ) {
+    super(
+      suggestions.length
+        ? `no run named "${runName}"; did you mean ${suggestions.map((n) => `"${n}"`).join(', ')}?`
+        : `no run named "${runName}"; there are no runs yet (loupe ingest …)`,
+    );
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/**
+ * The run with this name, or a RunNotFoundError suggesting the closest run names.
+ *
+ * @example
+ * const run = await requireRun(db, 'resnet-v2'); // throws "no run named resnet-v2; did you mean resnet-v1?"
+ */
+export async function requireRun(db: Db, name: string) {
+  const run = await findRun(db, name);
+  if (run) return run;
+  const names = await db.select({ name: modelRuns.name }).from(modelRuns).orderBy(asc(modelRuns.name));
+  throw new RunNotFoundError(
+    name,
+    closestNames(
+      name,
+      names.map((n) => n.name),
+    ),
+  );
 }

@@ -79,9 +79,3 @@ export async function listRuns(db: Db): Promise<RunSummary[]> {
     };
   });
 }
-
-/** A run by name, or null. */
-export async function findRun(db: Db, name: string) {
-  const [run] = await db.select().from(modelRuns).where(eq(modelRuns.name, name)).limit(1);
-  return run ?? null;
-}

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import type { Db } from '../../db/index.ts';
+import type { Db } from '../store/database.ts';
 import type { Logger } from '../deps.ts';
 import {
   type EmbeddingChunk,

@@ -2,7 +2,7 @@ import { hasSharedData } from '../helpers/shared-data.ts';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ingestCoco } from '../../src/ingest/index.ts';
-import { findRun } from '../../src/store/runs.ts';
+import { findRun } from '../../src/store/run-lookup.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { SHARED } from '../ingest/fixtures.ts';
 import { PYCOCOTOOLS_SAMPLE_STATS } from '../metrics/coco-sample-reference.ts';

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { reviews, tags } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
-import { type ErrorItem, decodeErrorCursor, listErrors, requireRun } from '../../src/store/errors.ts';
+import { type ErrorItem, decodeErrorCursor, listErrors } from '../../src/store/errors.ts';
+import { requireRun } from '../../src/store/run-lookup.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { type ClassRow, seedClassification } from './fixtures.ts';
 

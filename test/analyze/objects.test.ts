@@ -11,7 +11,7 @@ import { classifyObjects, outcomeCounts } from '../../src/metrics/detection-erro
 import { ingestCoco } from '../../src/ingest/index.ts';
 import { listErrors } from '../../src/store/errors.ts';
 import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
-import { findRun } from '../../src/store/runs.ts';
+import { findRun } from '../../src/store/run-lookup.ts';
 import { resolveRowIds } from '../../src/store/rows.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { SHARED } from '../ingest/fixtures.ts';

@@ -26,7 +26,7 @@ import { openNpySource } from '../../src/ingest/classification-npy.ts';
 import { encodeIndexRows, encodeLabels, encodePredictions } from '../../src/ingest/direct-encode.ts';
 import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
 import { encodeNpy, openNpy } from '../../src/ingest/npy.ts';
-import { CopyWriter } from '../../src/ingest/pgcopy.ts';
+import { CopyWriter } from '../../src/store/pgcopy.ts';
 import { withBulkTransaction } from '../../src/store/ingest-tx.ts';
 
 const K = 10;

@@ -7,7 +7,7 @@ import type { Deps } from '../../src/deps.ts';
 import { loadDemo } from '../../src/demo/load.ts';
 import { signLink } from '../../src/links.ts';
 import { computeProjection } from '../../src/projection/compute.ts';
-import { findRun } from '../../src/store/runs.ts';
+import { findRun } from '../../src/store/run-lookup.ts';
 import { insertDetectionFixture } from '../web/fixtures.ts';
 import { insertSyntheticRun } from '../web/synthetic.ts';
 import { browserDeps, errorWatcher, launchChromium } from './harness.ts';

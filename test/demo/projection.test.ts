@@ -7,7 +7,7 @@ import { buildShapesDemo } from '../../src/demo/shapes/demo.ts';
 import { SHAPE_CLASSES } from '../../src/demo/shapes/scene.ts';
 import { computeProjection } from '../../src/projection/compute.ts';
 import { listProjection } from '../../src/store/projections.ts';
-import { findRun } from '../../src/store/runs.ts';
+import { findRun } from '../../src/store/run-lookup.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 
 describeEachDriver('the detection demo on the projector', (ctx) => {
