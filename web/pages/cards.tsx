@@ -196,6 +196,60 @@ export function CardView({ card, run }: { card: Card; run?: string }) {
  * The selectable grid with its action bar; the client script wires checkboxes (shift-click
  * ranges, select all on page) to the buttons, which POST to the JSON API.
  */
+/**
+ * The selection toolbar of a gallery: approve, rework, add to a batch, find similar. The board's
+ * script finds its buttons by `data-action`, whatever the cards are (rows or objects).
+ *
+ * @example
+ * <ActionBar batches={['week-12']} similar label="actions on selected rows" />
+ */
+export function ActionBar({
+  batches,
+  similar,
+  label,
+}: {
+  batches: string[];
+  similar: boolean;
+  label: string;
+}) {
+  return (
+    <div class="actionbar" role="toolbar" aria-label={label}>
+      <label>
+        <input type="checkbox" class="select-all" /> select all on page
+      </label>
+      <span class="count">0 selected</span>
+      <button type="button" data-action="approve" disabled>
+        Approve
+      </button>
+      <button type="button" data-action="rework" disabled>
+        Send to rework
+      </button>
+      <input
+        type="text"
+        class="batch-name"
+        list="batch-names"
+        placeholder="batch name"
+        maxlength={200}
+        aria-label="batch name"
+      />
+      <datalist id="batch-names">
+        {batches.map((b) => (
+          <option value={b} />
+        ))}
+      </datalist>
+      <button type="button" data-action="batch" disabled>
+        Add to batch…
+      </button>
+      {similar ? (
+        <button type="button" data-action="similar" disabled>
+          Find similar
+        </button>
+      ) : null}
+      <output class="status" />
+    </div>
+  );
+}
+
 export function CardGrid({
   cards,
   run,
@@ -212,40 +266,7 @@ export function CardGrid({
   return (
     <section class="gallery" data-run={run ?? ''} data-run-id={runId ? String(runId) : ''}>
       {actions ? (
-        <div class="actionbar" role="toolbar" aria-label="actions on selected rows">
-          <label>
-            <input type="checkbox" class="select-all" /> select all on page
-          </label>
-          <span class="count">0 selected</span>
-          <button type="button" data-action="approve" disabled>
-            Approve
-          </button>
-          <button type="button" data-action="rework" disabled>
-            Send to rework
-          </button>
-          <input
-            type="text"
-            class="batch-name"
-            list="batch-names"
-            placeholder="batch name"
-            maxlength={200}
-            aria-label="batch name"
-          />
-          <datalist id="batch-names">
-            {batches.map((b) => (
-              <option value={b} />
-            ))}
-          </datalist>
-          <button type="button" data-action="batch" disabled>
-            Add to batch…
-          </button>
-          {run ? (
-            <button type="button" data-action="similar" disabled>
-              Find similar
-            </button>
-          ) : null}
-          <output class="status" />
-        </div>
+        <ActionBar batches={batches} similar={Boolean(run)} label="actions on selected rows" />
       ) : null}
       {cards.length === 0 ? <p class="empty">No rows match this view.</p> : null}
       <div class="grid">

@@ -3,6 +3,7 @@ import { OBJECT_KINDS, OBJECT_SORTS, type ObjectItem } from '../../src/store/obj
 import { withQuery } from '../safe-url.ts';
 import type { BoardRun } from '../views.ts';
 import { BoxCrop } from './box-crop.tsx';
+import { ActionBar } from './cards.tsx';
 import { Pager } from './gallery.tsx';
 import { pct, runPath } from './layout.tsx';
 
@@ -194,38 +195,7 @@ export function ObjectsPage({
         actions apply to the objects' images
       </p>
       <section class="gallery" data-run={run.name} data-run-id={String(run.id)}>
-        <div class="actionbar" role="toolbar" aria-label="actions on the selected objects' images">
-          <label>
-            <input type="checkbox" class="select-all" /> select all on page
-          </label>
-          <span class="count">0 selected</span>
-          <button type="button" data-action="approve" disabled>
-            Approve
-          </button>
-          <button type="button" data-action="rework" disabled>
-            Send to rework
-          </button>
-          <input
-            type="text"
-            class="batch-name"
-            list="batch-names"
-            placeholder="batch name"
-            maxlength={200}
-            aria-label="batch name"
-          />
-          <datalist id="batch-names">
-            {batches.map((b) => (
-              <option value={b} />
-            ))}
-          </datalist>
-          <button type="button" data-action="batch" disabled>
-            Add to batch…
-          </button>
-          <button type="button" data-action="similar" disabled>
-            Find similar
-          </button>
-          <output class="status" />
-        </div>
+        <ActionBar batches={batches} similar label="actions on the selected objects' images" />
         {items.length === 0 ? <p class="empty">No objects match this view.</p> : null}
         <div class="grid">
           {items.map((item) => (
