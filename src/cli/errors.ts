@@ -12,6 +12,7 @@ import { requireRun } from '../store/run-lookup.ts';
 import { closestNames } from '../text/closest.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
+import { parseLimit } from './limit-arg.ts';
 
 export interface ErrorsCommandOptions {
   run: string;
@@ -96,13 +97,6 @@ function parseIouBelow(raw: string): number | 'all' {
   if (raw === 'all') return raw;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError('expected a number or "all".');
-  return v;
-}
-
-function parseLimit(raw: string): number {
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
-    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
   return v;
 }
 

@@ -1,10 +1,11 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import { listMislabels } from '../store/findings.ts';
 import type { NewFlag } from '../store/findings-save.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 import { requireRun } from './run-arg.ts';
+import { parseLimit } from './limit-arg.ts';
 
 export interface MislabelsCommandOptions {
   run: string;
@@ -81,13 +82,6 @@ export async function mislabelsLines(
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return n;
-}
-
-function parseLimit(raw: string): number {
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
-    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
-  return v;
 }
 
 export const registerMislabels: RegisterCommand = (program, ctx) => {

@@ -14,6 +14,7 @@ import {
 import { closestNames } from '../text/closest.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
+import { parseLimit } from './limit-arg.ts';
 
 /** COCOeval's IoU thresholds as written on the command line. */
 export const COCO_IOUS = ['0.5', '0.55', '0.6', '0.65', '0.7', '0.75', '0.8', '0.85', '0.9', '0.95'];
@@ -148,13 +149,6 @@ function parseIou(raw: string): number {
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || iouThresholdIndex(v) < 0)
     throw new InvalidArgumentError(`expected one of ${COCO_IOUS.join(', ')}.`);
-  return v;
-}
-
-function parseLimit(raw: string): number {
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
-    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
   return v;
 }
 

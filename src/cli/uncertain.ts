@@ -1,10 +1,11 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
 import { listUncertain } from '../store/findings.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 import { requireRun } from './run-arg.ts';
+import { parseLimit } from './limit-arg.ts';
 
 export interface UncertainCommandOptions {
   run: string;
@@ -37,13 +38,6 @@ export async function uncertainOutput(
   );
   const how = `${strategy === 'least' ? 'least confidence' : strategy === 'margin' ? '1 − margin' : 'entropy'}${diverse ? ', diverse' : ''}`;
   return `${table}\n${items.length} unlabeled rows by ${how}\n`;
-}
-
-function parseLimit(raw: string): number {
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw) || v < 1 || v > 1000)
-    throw new InvalidArgumentError('expected a whole number from 1 to 1000.');
-  return v;
 }
 
 export const registerUncertain: RegisterCommand = (program, ctx) => {
