@@ -18,6 +18,12 @@ import { backoffMs } from './backoff.ts';
 export interface JobContext {
   job: ClaimedJob;
   progress(fraction: number): void;
+  /**
+   * Claim one due job of `kinds` (of `runId` when given) and run it here, as this runner runs any
+   * job: a job that waits on jobs it fanned out works on them meanwhile, so it never idles a
+   * slot. False when none was due.
+   */
+  runOne(filter: { kinds: string[]; runId?: number }): Promise<boolean>;
 }
 
 /** Runs one job; returns the jobs that follow it (added in the same transaction that marks it done). */
@@ -53,7 +59,8 @@ export interface JobRunner {
   notify(): void;
   /**
    * Run the jobs of one run (or every due job) in the foreground until none is left, waiting for
-   * those other workers hold. Throws the first failure of a job it ran, unless `keepGoing`.
+   * those other workers hold. Throws the first failure of a job it ran, unless `keepGoing`. Counts
+   * every job run here, those a job ran on its behalf (its chunks) included.
    */
   drain(opts?: { runId?: number; keepGoing?: boolean }): Promise<{ ran: number; failed: number }>;
   /** Stop claiming and wait for the jobs in hand to finish. */
@@ -105,6 +112,8 @@ export function createJobRunner(
   const wakers = new Set<{ fn?: () => void }>();
   let stopping = false;
   let loops: Promise<void>[] = [];
+  // Every job this runner ran or failed, those a handler ran through `runOne` included.
+  const tally = { ran: 0, failed: 0 };
 
   const maybeCrash = (job: ClaimedJob, fraction: number) => {
     if (crash && crash.kind === job.kind && fraction >= crash.at) {
@@ -115,6 +124,13 @@ export function createJobRunner(
 
   /** Runs one claimed job to its end; returns the error when it failed. */
   async function run(job: ClaimedJob): Promise<Error | null> {
+    tally.ran++;
+    const error = await runCounted(job);
+    if (error) tally.failed++;
+    return error;
+  }
+
+  async function runCounted(job: ClaimedJob): Promise<Error | null> {
     const started = performance.now();
     if (job.attempts > job.maxAttempts) {
       const error = `gave up after ${job.maxAttempts} attempts (the last one stopped without finishing)`;
@@ -143,6 +159,12 @@ export function createJobRunner(
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       const next = await handler({
         job,
+        async runOne({ kinds: wanted, runId }) {
+          const other = await claimJob(database, { worker, leaseMs, runId, kinds: wanted });
+          if (!other) return false;
+          await run(other);
+          return true;
+        },
         progress(fraction) {
           progress = Math.min(1, Math.max(progress, fraction));
           maybeCrash(job, progress);
@@ -205,22 +227,20 @@ export function createJobRunner(
       for (const w of wakers) w.fn?.();
     },
     async drain({ runId, keepGoing = false } = {}) {
-      let ran = 0;
-      let failed = 0;
+      const before = { ...tally };
+      const counts = () => ({ ran: tally.ran - before.ran, failed: tally.failed - before.failed });
       const wake: { fn?: () => void } = {};
       for (;;) {
         const job = await claimJob(database, { worker, leaseMs, runId, kinds });
         if (job) {
-          ran++;
           const error = await run(job);
-          if (error) failed++;
           if (error && !keepGoing) throw error;
           continue;
         }
         // Nothing claimable: done, unless another worker holds (or will retry) one of them.
-        if (runId === undefined) return { ran, failed };
+        if (runId === undefined) return counts();
         const pending = (await pendingJobs(database, runId)).filter((j) => kinds.includes(j.kind));
-        if (pending.length === 0) return { ran, failed };
+        if (pending.length === 0) return counts();
         await sleep(pollMs, wake);
       }
     },

@@ -17,6 +17,8 @@ export interface NewJob {
   payload?: Record<string, unknown>;
   dedupeKey?: string | null;
   maxAttempts?: number;
+  /** The job that fans this one out and waits for it. */
+  parentId?: number | null;
 }
 
 /** A job a worker holds: it runs it, then completes or fails it. */
@@ -54,7 +56,7 @@ function queryOf(database: Database): Query {
   return async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows;
 }
 
-/** Rows per INSERT statement (5 parameters each, well under Postgres's 65535). */
+/** Rows per INSERT statement (6 parameters each, well under Postgres's 65535). */
 const INSERT_BATCH = 1000;
 
 const insertParams = (job: NewJob) => [
@@ -63,6 +65,7 @@ const insertParams = (job: NewJob) => [
   JSON.stringify(job.payload ?? {}),
   job.dedupeKey === undefined ? `${job.kind}:${job.runId ?? ''}` : job.dedupeKey,
   job.maxAttempts ?? 5,
+  job.parentId ?? null,
 ];
 
 async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
@@ -71,10 +74,10 @@ async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
     const batch = jobs.slice(start, start + INSERT_BATCH);
     const values = batch.map(
       (_, i) =>
-        `($${i * 5 + 1}, $${i * 5 + 2}::int, $${i * 5 + 3}::jsonb, $${i * 5 + 4}, $${i * 5 + 5}::int)`,
+        `($${i * 6 + 1}, $${i * 6 + 2}::int, $${i * 6 + 3}::jsonb, $${i * 6 + 4}, $${i * 6 + 5}::int, $${i * 6 + 6}::bigint)`,
     );
     const rows = await query<{ id: number }>(
-      `insert into jobs (kind, run_id, payload, dedupe_key, max_attempts) values ${values.join(', ')}
+      `insert into jobs (kind, run_id, payload, dedupe_key, max_attempts, parent_id) values ${values.join(', ')}
         on conflict (dedupe_key) where state = 'queued' and attempts = 0 do nothing
         returning id::float8 as id`,
       batch.flatMap(insertParams),
@@ -280,7 +283,10 @@ export interface PendingWork {
   error: string | null;
 }
 
-/** The run's unfinished jobs (queued or running), oldest first: what a page waits on. */
+/**
+ * The run's unfinished jobs (queued or running), oldest first: what a page waits on. Children (the
+ * chunks of a kNN pass) are left out: their parent carries their progress.
+ */
 export async function pendingJobs(database: Database, runId: number): Promise<PendingWork[]> {
   const rows = await queryOf(database)<{
     id: number;
@@ -290,10 +296,41 @@ export async function pendingJobs(database: Database, runId: number): Promise<Pe
     error: string | null;
   }>(
     `select id::float8 as id, kind, state, progress, error from jobs
-      where run_id = $1 and state in ('queued', 'running') order by id`,
+      where run_id = $1 and state in ('queued', 'running') and parent_id is null order by id`,
     [runId],
   );
   return rows.map((r) => ({ ...r, id: Number(r.id), progress: Number(r.progress) }));
+}
+
+/** How the jobs a job fanned out stand: counts by state, and the errors of the failed ones. */
+export interface ChildJobs {
+  total: number;
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+  errors: string[];
+}
+
+/**
+ * The state of a job's children (the chunks of a kNN pass), in one query.
+ *
+ * @example
+ * const { done, total } = await childJobs(deps.database, job.id);
+ */
+export async function childJobs(database: Database, parentId: number): Promise<ChildJobs> {
+  const rows = await queryOf(database)<{ state: JobState; n: number; errors: string[] | null }>(
+    `select state, count(*)::int as n, array_agg(error) filter (where error is not null) as errors
+       from jobs where parent_id = $1 group by state`,
+    [parentId],
+  );
+  const out: ChildJobs = { total: 0, queued: 0, running: 0, done: 0, failed: 0, errors: [] };
+  for (const r of rows) {
+    out[r.state] = Number(r.n);
+    out.total += Number(r.n);
+    if (r.state === 'failed') out.errors.push(...(r.errors ?? []));
+  }
+  return out;
 }
 
 /** Forget finished jobs older than `days`: the queue keeps what is pending and recent history. */

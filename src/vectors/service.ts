@@ -12,6 +12,7 @@ import {
   embeddingFingerprint,
   readEmbeddingChunks,
 } from '../store/vectors.ts';
+import type { KnnPart } from '../store/knn-parts.ts';
 import { saveSharedIndex, sharedIndexHeader, sharedIndexParts } from '../store/vector-indexes.ts';
 import { workerClient } from './rpc.ts';
 import { spawnTsWorker } from './ts-worker.ts';
@@ -70,6 +71,16 @@ export interface VectorService {
     chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
     k: number,
   ): Promise<KnnGraph>;
+  /**
+   * The self-excluded neighbours (as row ids) of the rows whose vectors come in `chunks`: one part
+   * of a kNN pass split into chunk jobs. `threads` bounds the search threads of this call.
+   */
+  knnRows(
+    runId: number,
+    chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
+    k: number,
+    opts?: { threads?: number },
+  ): Promise<KnnPart>;
   /** The self-excluded kNN graph among the given vectors only (positions 0..n-1). */
   knnOf(
     vectors: Float32Array,
@@ -452,6 +463,44 @@ export function createVectorService({
         await client.call('knnEnd', { run: runId }).catch(() => {});
       }
       return { rowIds, k, indices, distances };
+    },
+
+    async knnRows(runId, chunks, k, { threads: callThreads } = {}) {
+      if (!Number.isInteger(k) || k < 1) throw new Error(`knn: k must be a positive integer, got ${k}`);
+      if (!open.has(runId)) throw new Error(`no vector index open for run ${runId}: call ensureIndex first`);
+      const found: { rowIds: Float64Array; neighbours: Float64Array; distances: Float32Array }[] = [];
+      // One chunk in flight, as in build: reading overlaps searching.
+      let pending: Promise<void> = Promise.resolve();
+      for await (const chunk of chunks) {
+        await pending;
+        const rowIds = chunk.rowIds.slice();
+        pending = client
+          .call<{ indices: Float64Array; distances: Float32Array }>(
+            'knnRows',
+            { run: runId, keys: chunk.rowIds, vectors: chunk.vectors, k, threads: callThreads },
+            [chunk.rowIds.buffer, chunk.vectors.buffer],
+          )
+          .then((r) => {
+            found.push({ rowIds, neighbours: r.indices, distances: r.distances });
+          });
+        pending.catch(() => {});
+      }
+      await pending;
+      const n = found.reduce((s, f) => s + f.rowIds.length, 0);
+      const out: KnnPart = {
+        rowIds: new Float64Array(n),
+        k,
+        neighbours: new Float64Array(n * k),
+        distances: new Float32Array(n * k),
+      };
+      let at = 0;
+      for (const f of found) {
+        out.rowIds.set(f.rowIds, at);
+        out.neighbours.set(f.neighbours, at * k);
+        out.distances.set(f.distances, at * k);
+        at += f.rowIds.length;
+      }
+      return out;
     },
 
     knnOf(vectors, dim, k) {
