@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.ts';
 import {
+  type ClaimFilter,
   type ClaimedJob,
   type NewJob,
   claimJob,
@@ -123,20 +124,30 @@ export function createJobRunner(
   };
 
   /** Runs one claimed job to its end; returns the error when it failed. */
-  async function run(job: ClaimedJob): Promise<Error | null> {
+  /**
+   * Runs one claimed job to its end; returns its error when it failed, and the next job when
+   * `claimNext` asked for one and the completion claimed it (one statement).
+   */
+  async function run(
+    job: ClaimedJob,
+    claimNext?: ClaimFilter,
+  ): Promise<{ error: Error | null; next: ClaimedJob | null }> {
     tally.ran++;
-    const error = await runCounted(job);
-    if (error) tally.failed++;
-    return error;
+    const out = await runCounted(job, claimNext);
+    if (out.error) tally.failed++;
+    return out;
   }
 
-  async function runCounted(job: ClaimedJob): Promise<Error | null> {
+  async function runCounted(
+    job: ClaimedJob,
+    claimNext?: ClaimFilter,
+  ): Promise<{ error: Error | null; next: ClaimedJob | null }> {
     const started = performance.now();
     if (job.attempts > job.maxAttempts) {
       const error = `gave up after ${job.maxAttempts} attempts (the last one stopped without finishing)`;
       await failJob(database, job.id, { worker, error, retryInMs: 0 });
       logger.error('job failed', { job: job.id, kind: job.kind, error });
-      return new Error(error);
+      return { error: new Error(error), next: null };
     }
     logger.info('job started', { job: job.id, kind: job.kind, run: job.runId, attempt: job.attempts });
     let progress = 0;
@@ -173,9 +184,13 @@ export function createJobRunner(
       });
       clearInterval(heartbeat);
       await writing;
-      await completeJob(database, job.id, { worker, next: next ?? [] });
+      const done = await completeJob(database, job.id, {
+        worker,
+        next: next ?? [],
+        claimNext: claimNext && !stopping ? claimNext : undefined,
+      });
       logger.info('job done', { job: job.id, kind: job.kind, ms: Math.round(performance.now() - started) });
-      return null;
+      return { error: null, next: done.claimed };
     } catch (err) {
       clearInterval(heartbeat);
       await writing;
@@ -189,7 +204,7 @@ export function createJobRunner(
         return null;
       });
       logger.error('job failed', { job: job.id, kind: job.kind, error: error.message, now: state });
-      return error;
+      return { error, next: null };
     }
   }
 
@@ -204,8 +219,9 @@ export function createJobRunner(
         } catch (err) {
           logger.error('claiming a job failed', { error: (err as Error).message });
         }
-        if (job) await run(job);
-        else if (!stopping) await sleep(pollMs, wake);
+        // Each completion claims the next job in the same statement, while there is one.
+        while (job) job = (await run(job, !stopping ? { worker, leaseMs, kinds } : undefined)).next;
+        if (!stopping) await sleep(pollMs, wake);
       }
     } finally {
       wakers.delete(wake);
@@ -230,11 +246,14 @@ export function createJobRunner(
       const before = { ...tally };
       const counts = () => ({ ran: tally.ran - before.ran, failed: tally.failed - before.failed });
       const wake: { fn?: () => void } = {};
+      const filter: ClaimFilter = { worker, leaseMs, runId, kinds };
+      let job: ClaimedJob | null = null;
       for (;;) {
-        const job = await claimJob(database, { worker, leaseMs, runId, kinds });
+        job ??= await claimJob(database, filter);
         if (job) {
-          const error = await run(job);
+          const { error, next } = await run(job, filter);
           if (error && !keepGoing) throw error;
+          job = next;
           continue;
         }
         // Nothing claimable: done, unless another worker holds (or will retry) one of them.
