@@ -73,13 +73,12 @@ export interface VectorService {
   ): Promise<KnnGraph>;
   /**
    * The self-excluded neighbours (as row ids) of the rows whose vectors come in `chunks`: one part
-   * of a kNN pass split into chunk jobs. `threads` bounds the search threads of this call.
+   * of a kNN pass split into chunk jobs.
    */
   knnRows(
     runId: number,
     chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
     k: number,
-    opts?: { threads?: number },
   ): Promise<KnnPart>;
   /** The self-excluded kNN graph among the given vectors only (positions 0..n-1). */
   knnOf(
@@ -465,7 +464,7 @@ export function createVectorService({
       return { rowIds, k, indices, distances };
     },
 
-    async knnRows(runId, chunks, k, { threads: callThreads } = {}) {
+    async knnRows(runId, chunks, k) {
       if (!Number.isInteger(k) || k < 1) throw new Error(`knn: k must be a positive integer, got ${k}`);
       if (!open.has(runId)) throw new Error(`no vector index open for run ${runId}: call ensureIndex first`);
       const found: { rowIds: Float64Array; neighbours: Float64Array; distances: Float32Array }[] = [];
@@ -477,7 +476,7 @@ export function createVectorService({
         pending = client
           .call<{ indices: Float64Array; distances: Float32Array }>(
             'knnRows',
-            { run: runId, keys: chunk.rowIds, vectors: chunk.vectors, k, threads: callThreads },
+            { run: runId, keys: chunk.rowIds, vectors: chunk.vectors, k },
             [chunk.rowIds.buffer, chunk.vectors.buffer],
           )
           .then((r) => {

@@ -41,7 +41,7 @@ function indexOf(run: number): Index {
  * usearch explores max(expansion_search, wanted) candidates and has no per-call expansion, so a
  * `breadth` above k asks for that many hits and keeps the best k.
  */
-function searchBatch(index: Index, queries: Float32Array, k: number, breadth = 0, useThreads = threads) {
+function searchBatch(index: Index, queries: Float32Array, k: number, breadth = 0) {
   const n = queries.length / index.dimensions();
   const kk = Math.max(1, Math.min(k, index.size()));
   const wanted = Math.max(kk, Math.min(breadth, index.size()));
@@ -49,7 +49,7 @@ function searchBatch(index: Index, queries: Float32Array, k: number, breadth = 0
   const distances = new Float32Array(n * kk).fill(Number.POSITIVE_INFINITY);
   const counts = new Uint32Array(n);
   if (n === 0 || index.size() === 0) return { keys, distances, counts, k: kk };
-  const res = index.search(queries, wanted, useThreads) as unknown as
+  const res = index.search(queries, wanted, threads) as unknown as
     | BatchMatches
     | { keys: BigUint64Array; distances: Float32Array };
   if (res instanceof BatchMatches) {
@@ -78,13 +78,10 @@ function selfKnn(
   vectors: Float32Array,
   k: number,
   toPosition: (key: number) => number,
-  {
-    useThreads = threads,
-    Out = Int32Array,
-  }: { useThreads?: number; Out?: typeof Int32Array | typeof Float64Array } = {},
+  { Out = Int32Array }: { Out?: typeof Int32Array | typeof Float64Array } = {},
 ) {
   const n = keys.length;
-  const hits = searchBatch(index, vectors, k + 1, 0, useThreads);
+  const hits = searchBatch(index, vectors, k + 1);
   const indices = new Out(n * k).fill(-1);
   const distances = new Float32Array(n * k).fill(Number.POSITIVE_INFINITY);
   for (let q = 0; q < n; q++) {
@@ -154,13 +151,10 @@ const handlers: Record<string, Handler> = {
   },
   /**
    * Self-excluded kNN of some rows, neighbours as row ids (a chunk of a pass that any process may
-   * run, so no positions). `threads` overrides the service's: a chunk job is one core's work.
+   * run, so no positions).
    */
-  knnRows: (p: { run: number; keys: Float64Array; vectors: Float32Array; k: number; threads?: number }) => {
-    const r = selfKnn(indexOf(p.run), p.keys, p.vectors, p.k, (key) => key, {
-      useThreads: p.threads ?? threads,
-      Out: Float64Array,
-    });
+  knnRows: (p: { run: number; keys: Float64Array; vectors: Float32Array; k: number }) => {
+    const r = selfKnn(indexOf(p.run), p.keys, p.vectors, p.k, (key) => key, { Out: Float64Array });
     return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
   },
   knnEnd: (p: { run: number }) => {
