@@ -53,15 +53,13 @@ export function alertMessage(a: AlertContent, boardBase: string): SlackMessage {
     actions(
       [
         button({ text: 'Open comparison', actionId: ACTION.link, url: compare, style: 'primary' }),
-        ...a.regressed
-          .slice(0, MUTE_BUTTONS)
-          .map((c) =>
-            button({
-              text: `Mute ${c.name}`,
-              actionId: `${MUTE_ACTION}:${c.label}`,
-              value: muteValue(a.run.id, c.label),
-            }),
-          ),
+        ...a.regressed.slice(0, MUTE_BUTTONS).map((c) =>
+          button({
+            text: `Mute ${c.name}`,
+            actionId: `${MUTE_ACTION}:${c.label}`,
+            value: muteValue(a.run.id, c.label),
+          }),
+        ),
       ],
       `alert:${a.run.id}`,
     ),
