@@ -11,6 +11,7 @@ import { getRowDetail } from '../src/store/rows.ts';
 import { listRuns } from '../src/store/runs.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { requireWriter } from './actions.ts';
+import { createCompareRoutes } from './compare.tsx';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
@@ -149,6 +150,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
   app.get('/', async (c) =>
     renderPage(c, { title: 'Runs', playground }, <RunsPage runs={await listRuns(deps.db)} />),
   );
+  app.route('/', createCompareRoutes(deps, { playground }));
 
   app.get('/runs/:run', async (c) => {
     const run = await loadRun(deps, c.req.param('run'));

@@ -156,3 +156,68 @@ export async function mutedClasses(db: Db, datasetId: number): Promise<Set<numbe
     .where(eq(classMutes.datasetId, datasetId));
   return new Set(rows.map((r) => r.label));
 }
+
+export interface FlippedRow {
+  rowId: number;
+  /** Classification: the class each run predicted. Detection: null. */
+  before: number | null;
+  now: number | null;
+}
+
+/**
+ * Rows the two runs disagree about, one direction at a time: right before and wrong now
+ * ('worse'), or the reverse ('better'). Classification: the prediction against the label.
+ * Detection: the row IoU of each run against 0.5. Most confident new answer first.
+ *
+ * @example
+ * const { rows, total } = await listFlippedRows(db, { kind: 'classification', beforeRunId, nowRunId, direction: 'worse' });
+ */
+export async function listFlippedRows(
+  db: Db,
+  {
+    kind,
+    beforeRunId,
+    nowRunId,
+    direction,
+    limit = 24,
+  }: {
+    kind: 'classification' | 'detection';
+    beforeRunId: number;
+    nowRunId: number;
+    direction: 'worse' | 'better';
+    limit?: number;
+  },
+): Promise<{ rows: FlippedRow[]; total: number }> {
+  const worse = direction === 'worse';
+  const rows =
+    kind === 'classification'
+      ? await rawRows<{ row_id: number; before: number; now: number; total: number }>(
+          db,
+          sql`select pa.row_id, pa.label as before, pb.label as now, count(*) over ()::int as total
+              from predictions pa
+              join predictions pb on pb.row_id = pa.row_id and pb.run_id = ${nowRunId}::int and pb.pred_key = 0
+              join annotations a on a.row_id = pa.row_id and a.ann_key = 'label'
+              where pa.run_id = ${beforeRunId}::int and pa.pred_key = 0
+                and ${worse ? sql`pa.label = a.label and pb.label <> a.label` : sql`pa.label <> a.label and pb.label = a.label`}
+              order by pb.score desc, pa.row_id
+              limit ${limit}::int`,
+        )
+      : await rawRows<{ row_id: number; before: null; now: null; total: number }>(
+          db,
+          sql`select sa.row_id, null as before, null as now, count(*) over ()::int as total
+              from row_scores sa
+              join row_scores sb on sb.row_id = sa.row_id and sb.run_id = ${nowRunId}::int
+              where sa.run_id = ${beforeRunId}::int and sa.labeled
+                and ${worse ? sql`sa.iou >= 0.5 and sb.iou < 0.5` : sql`sa.iou < 0.5 and sb.iou >= 0.5`}
+              order by sb.confidence desc, sa.row_id
+              limit ${limit}::int`,
+        );
+  return {
+    rows: rows.map((r) => ({
+      rowId: Number(r.row_id),
+      before: r.before === null ? null : Number(r.before),
+      now: r.now === null ? null : Number(r.now),
+    })),
+    total: rows.length ? Number(rows[0].total) : 0,
+  };
+}

@@ -37,6 +37,7 @@ export type RunTab =
   | 'uncertain'
   | 'projector'
   | 'similar'
+  | 'compare'
   | null;
 
 export const runPath = (run: string, tab = '') => `/runs/${encodeURIComponent(run)}${tab ? `/${tab}` : ''}`;
@@ -56,6 +57,7 @@ export function Layout({ title, csrf, user, run, charts, scripts = [], playgroun
     ['mislabels', 'Suspected mislabels'],
     ['uncertain', 'Uncertain'],
     ['projector', 'Projector'],
+    ['compare', 'Compare'],
   ];
   return (
     <html lang="en">
