@@ -5,13 +5,14 @@ import { runCompute } from '../src/compute/pool.ts';
 import type { Deps } from '../src/deps.ts';
 import { formatBatchExport } from '../src/export/batch-format.ts';
 import { batchExportDocument, closeBatch, getBatch, listBatches } from '../src/store/batches.ts';
-import { listMislabels, listUncertain } from '../src/store/findings.ts';
+import { listUncertain } from '../src/store/findings.ts';
 import { listRework } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { listRuns } from '../src/store/runs.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { requireWriter } from './actions.ts';
 import { createCompareRoutes } from './compare.tsx';
+import { ReviewLoopNote, mislabelQueue } from './review-loop.tsx';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
@@ -191,9 +192,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
 
   app.get('/runs/:run/mislabels', async (c) => {
     const run = await loadRun(deps, c.req.param('run'));
-    const cursor = parseCursor(c.req.query('cursor'));
-    const limit = parseLimit(c.req.query('limit'));
-    const page = await listMislabels(deps.db, { runId: run.id, limit, cursor });
+    const { page, next, loop, order } = await mislabelQueue(deps, run, c.req.path, c.req.query());
     const cards = await decorate(
       deps,
       run,
@@ -229,14 +228,11 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
       <QueuePage
         title="Suspected mislabels"
         intro="Rows whose label the model and the embedding neighbours contradict, most likely wrong first. Approve the label if it is right; send the row to rework if it is not."
+        controls={<ReviewLoopNote loop={loop} order={order} path={c.req.path} />}
         run={run}
         cards={cards}
         total={page.total}
-        next={
-          page.nextCursor
-            ? withQuery(c.req.path, { cursor: page.nextCursor, limit: c.req.query('limit') })
-            : null
-        }
+        next={next}
         batches={await openBatchNames(deps)}
       />,
     );
