@@ -1,3 +1,4 @@
+import { learnedLine, precisionLine, reviewLoop } from '../../src/review/queue.ts';
 import type { Strategy } from '../../src/findings/uncertainty.ts';
 import type { KnownBlock } from '@slack/types';
 import { mayWrite } from '../../src/authorize.ts';
@@ -288,6 +289,16 @@ async function errorsAnswer(ctx: CommandContext, run: RunRef, iouBelow: number, 
   });
 }
 
+/** "\nlabel flags: 41 of 50 confirmed", and the learned ranking's precision once there is one. */
+async function reviewLoopNote(ctx: CommandContext, run: RunRef): Promise<string> {
+  const loop = await reviewLoop(ctx.deps, run);
+  const line = precisionLine(loop.precision);
+  return [line, loop.learned ? learnedLine(loop.learned) : null]
+    .filter(Boolean)
+    .map((l) => `\n${safeText(l as string, 300)}`)
+    .join('');
+}
+
 async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: number) {
   const { items, total } = await ctx.sources.listMislabels(ctx.deps, {
     runId: run.id,
@@ -310,7 +321,7 @@ async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: number) {
   }));
   return listMessage({
     title: 'Suspected label mistakes',
-    asked: `mislabels in *${safeText(run.name, 100)}*, given → suggested, most likely wrong first`,
+    asked: `mislabels in *${safeText(run.name, 100)}*, given → suggested, most likely wrong first${await reviewLoopNote(ctx, run)}`,
     total: Math.min(total, n),
     items: await withDecisions(ctx, list),
     origin: ctx.origin,
