@@ -20,6 +20,8 @@ const TOPICS = [
   'media',
   'heavy',
   'jobs',
+  'alerts',
+  'review',
 ];
 
 function main(): number {
