@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import type { Deps } from '../src/deps.ts';
-import { listBatches } from '../src/store/batches.ts';
-import { getRegression, listFlippedRows, mutedClasses } from '../src/store/regressions.ts';
-import { lookupRun, previousRun } from '../src/store/run-lookup.ts';
-import type { BoardEnv } from './env.ts';
-import { ComparePage } from './pages/compare.tsx';
-import { renderPage } from './render.tsx';
-import { type BoardRun, cardsForRows, className, loadRun } from './views.ts';
+import type { Deps } from '../../src/deps.ts';
+import { getRegression, listFlippedRows, mutedClasses } from '../../src/store/regressions.ts';
+import { lookupRun, previousRun } from '../../src/store/run-lookup.ts';
+import type { BoardEnv } from '../env.ts';
+import { ComparePage } from '../pages/compare.tsx';
+import { renderPage } from '../render.tsx';
+import { type PageOptions, openBatchNames, runTab } from './page.ts';
+import { type BoardRun, cardsForRows, className, loadRun } from '../views.ts';
 
 /** Flipped rows shown per direction. */
 const FLIPPED_SHOWN = 24;
@@ -18,19 +18,19 @@ const FLIPPED_SHOWN = 24;
  * @example
  * app.route('/', createCompareRoutes(deps, { playground }));
  */
-export function createCompareRoutes(deps: Deps, { playground = false }: { playground?: boolean } = {}) {
+export function createCompareRoutes(deps: Deps, { playground = false }: PageOptions = {}) {
   const app = new Hono<BoardEnv>();
   app.get('/runs/:run/compare', async (c) => {
     const run = await loadRun(deps, c.req.param('run'));
     const ref = await lookupRun(deps.db, run.name);
     const previous = ref ? await previousRun(deps.db, ref) : null;
-    const tab = { name: run.name, kind: run.kind, active: 'compare' as const, pending: run.pending };
+    const tab = runTab(run, 'compare');
     const title = `Compare · ${run.name}`;
     if (!previous) return renderPage(c, { title, run: tab, playground }, <ComparePage {...emptyView(run)} />);
     const [check, muted, batches] = await Promise.all([
       getRegression(deps.db, run.id),
       mutedClasses(deps.db, run.datasetId),
-      listBatches(deps.db),
+      openBatchNames(deps),
     ]);
     const flipped = async (direction: 'worse' | 'better') => {
       const { rows, total } = await listFlippedRows(deps.db, {
@@ -69,7 +69,7 @@ export function createCompareRoutes(deps: Deps, { playground = false }: { playgr
         confusion={sameCheck?.cells ? confusionDiff(run.classNames.length, sameCheck.cells) : null}
         worse={worse}
         better={better}
-        batches={batches.filter((b) => b.status === 'open').map((b) => b.name)}
+        batches={batches}
       />,
     );
   });
