@@ -5,6 +5,7 @@ const JOB_NAMES: Record<string, string> = {
   index: 'vector index',
   analyze: 'analysis',
   projection: 'projection',
+  regression: 'regression check',
 };
 
 /** "projection 45%", "analysis queued", "analysis retrying": what a pending job is doing. */
