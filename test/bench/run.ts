@@ -21,6 +21,8 @@ const TOPICS = [
   'heavy',
   'jobs',
   'knn',
+  'alerts',
+  'review',
 ];
 
 function main(): number {
