@@ -156,8 +156,9 @@ export const matches = pgTable(
   'matches',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    // No foreign keys, as object_outcomes (below): the cascade is by statement triggers.
+    runId: integer('run_id').notNull(),
+    rowId: bigint('row_id', { mode: 'number' }).notNull(),
     annId: bigint('ann_id', { mode: 'number' }),
     predId: bigint('pred_id', { mode: 'number' }),
     gtLabel: integer('gt_label'),
@@ -179,8 +180,11 @@ export const objectOutcomes = pgTable(
   'object_outcomes',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    // No foreign keys: checking them (a key-share lock on the run and the row per line) cost most
+    // of the time of writing a run's hundred thousand lines. Deleting a run or a row still deletes
+    // its lines, by the statement triggers of the migration derived_no_fk (derived_cascade).
+    runId: integer('run_id').notNull(),
+    rowId: bigint('row_id', { mode: 'number' }).notNull(),
     predId: bigint('pred_id', { mode: 'number' }),
     annId: bigint('ann_id', { mode: 'number' }),
     /** The predicted class on a prediction line, the ground-truth class on a box line. */

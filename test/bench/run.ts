@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const TOPICS = [
   'coco',
+  'coco-files',
   'objects',
   'metrics',
   'ingest',
