@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TOPICS = [
+  'cli',
   'coco',
   'objects',
   'metrics',
