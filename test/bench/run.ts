@@ -13,6 +13,7 @@ const TOPICS = [
   'objects',
   'metrics',
   'ingest',
+  'answers',
   'findings',
   'vectors',
   'umap',
