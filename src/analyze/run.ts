@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { classificationFindings, computeFindings } from '../findings/index.ts';
+import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
   clearDerived,
@@ -27,12 +27,15 @@ export type { ClassificationMetricsDoc, DetectionMetricsDoc };
 export async function analyzeRun(
   deps: Deps,
   runId: number,
-  { onProgress = () => {} }: { onProgress?: (fraction: number) => void } = {},
+  {
+    onProgress = () => {},
+    neighbours,
+  }: { onProgress?: (fraction: number) => void; neighbours?: NeighbourSource } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
   // A classification run's findings come from its predictions and labels, not from the analysis:
   // computed first, they are stored with the scores in the same transaction (one write per row).
-  const early = await classificationFindings(deps, runId);
+  const early = await classificationFindings(deps, runId, { neighbours });
   onProgress(0.4);
   const doc = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
@@ -49,7 +52,7 @@ export async function analyzeRun(
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
   onProgress(early ? 0.9 : 0.5);
-  if (!early) await computeFindings(deps, runId);
+  if (!early) await computeFindings(deps, runId, {}, { neighbours });
   onProgress(1);
   return doc;
 }

@@ -17,6 +17,20 @@ import { classificationUncertainty, imageUncertainty } from './uncertainty.ts';
 
 export { type FindingsOptions, findingsOptionsSchema, parseFindingsOptions } from './options.ts';
 
+type RunKnnGraph = Awaited<ReturnType<typeof knnGraph>>;
+
+/**
+ * Where the neighbour evidence comes from: the run's kNN graph searched now (`inline`), a graph a
+ * kNN pass already found (`graph`), or none yet (`deferred`: a pass split into chunk jobs folds
+ * it in when it ends).
+ */
+export type NeighbourSource = { inline: true } | { graph: RunKnnGraph } | { deferred: true };
+
+/** The findings options stored on a run, defaults filled in. */
+export async function runFindingsOptions(deps: Deps, runId: number): Promise<FindingsOptions> {
+  return parseFindingsOptions(await storedFindingsOptions(deps.db, runId));
+}
+
 /**
  * Recompute a run's findings (label flags, neighbour disagreement, uncertainty) and store them in one
  * transaction. Called by analyzeRun after row_scores are written, and again when labels change.
@@ -30,9 +44,10 @@ export async function computeFindings(
   deps: Deps,
   runId: number,
   overrides: FindingsOptionsInput = {},
+  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
 ): Promise<void> {
   const run = await loadFindingsRun(deps.db, runId);
-  const found = await findingsOf(deps, run, overrides);
+  const found = await findingsOf(deps, run, overrides, neighbours);
   await saveFindings(deps.database, runId, found);
   deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
 }
@@ -54,10 +69,14 @@ export interface RunFindings {
  * @example
  * const early = await classificationFindings(deps, runId);
  */
-export async function classificationFindings(deps: Deps, runId: number): Promise<RunFindings | null> {
+export async function classificationFindings(
+  deps: Deps,
+  runId: number,
+  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
+): Promise<RunFindings | null> {
   const run = await loadFindingsRun(deps.db, runId);
   if (run.kind !== 'classification') return null;
-  const found = await findingsOf(deps, run, {});
+  const found = await findingsOf(deps, run, {}, neighbours);
   deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
   return found;
 }
@@ -66,12 +85,13 @@ async function findingsOf(
   deps: Deps,
   run: FindingsRun,
   overrides: FindingsOptionsInput,
+  neighbours: NeighbourSource,
 ): Promise<RunFindings> {
   const stored = await storedFindingsOptions(deps.db, run.id);
   const options = parseFindingsOptions({ ...stored, ...overrides });
   const result =
     run.kind === 'classification'
-      ? await classificationRun(deps, run, options)
+      ? await classificationRun(deps, run, options, neighbours)
       : await detectionRun(deps, run, options);
   return { ...result, options: { ...options } };
 }
@@ -81,20 +101,23 @@ async function neighbourGraph(
   runId: number,
   rowIds: number[],
   options: FindingsOptions,
+  source: NeighbourSource,
 ): Promise<KnnGraph | null> {
-  if (options.fusion === 'confident_learning_only') return null;
-  if ((await countEmbeddings(deps.db, runId)) === 0) return null;
-  let graph: Awaited<ReturnType<typeof knnGraph>>;
-  try {
-    graph = await knnGraph(deps, runId, { k: options.k });
-  } catch (err) {
-    // The neighbourhood only sharpens the ranking: without it, confident learning still stands.
-    deps.logger.warn('findings: kNN graph unavailable, ranking by confident learning only', {
-      runId,
-      error: (err as Error).message,
-    });
-    return null;
-  }
+  if (options.fusion === 'confident_learning_only' || 'deferred' in source) return null;
+  let graph: RunKnnGraph;
+  if ('graph' in source) graph = source.graph;
+  else if ((await countEmbeddings(deps.db, runId)) === 0) return null;
+  else
+    try {
+      graph = await knnGraph(deps, runId, { k: options.k });
+    } catch (err) {
+      // The neighbourhood only sharpens the ranking: without it, confident learning still stands.
+      deps.logger.warn('findings: kNN graph unavailable, ranking by confident learning only', {
+        runId,
+        error: (err as Error).message,
+      });
+      return null;
+    }
   const position = new Map<number, number>();
   for (const [i, id] of rowIds.entries()) position.set(id, i);
   const k = graph.k;
@@ -118,10 +141,11 @@ async function classificationRun(
   deps: Deps,
   run: FindingsRun,
   options: FindingsOptions,
+  neighbours: NeighbourSource,
 ): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
   const k = run.classNames.length;
   const data = await loadClassificationRows(deps.db, run.id, k);
-  const graph = await neighbourGraph(deps, run.id, data.rowIds, options);
+  const graph = await neighbourGraph(deps, run.id, data.rowIds, options, neighbours);
   const found = classifyFindings({
     labels: data.labels,
     probs: data.probs,

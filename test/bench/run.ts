@@ -22,6 +22,7 @@ const TOPICS = [
   'media',
   'heavy',
   'jobs',
+  'knn',
 ];
 
 function main(): number {
