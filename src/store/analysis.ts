@@ -66,19 +66,32 @@ export async function clearDerived(db: Db, runId: number): Promise<void> {
  * `iou` is 1/0 for agreement on labeled rows and null on the unlabeled pool; a labeled row with no
  * prediction scores 0 with confidence 0. Returns the number of lines written.
  */
-export async function writeClassificationRowScores(db: Db, run: RunForAnalysis): Promise<number> {
+export async function writeClassificationRowScores(
+  db: Db,
+  run: RunForAnalysis,
+  { withFindings = false }: { withFindings?: boolean } = {},
+): Promise<number> {
+  // withFindings: the row values of the findings are staged in this transaction's findings_rows
+  // (stageRowFindings) and go in with the scores, so they are never written twice.
+  const findings = withFindings
+    ? sql`v.lq, v.nd, v.ul, v.um, v.ue`
+    : sql`null::float8, null::float8, null::float8, null::float8, null::float8`;
+  const staged = withFindings ? sql`left join findings_rows v on v.row_id = r.id` : sql``;
   const rows = await rawRows<{ n: number }>(
     db,
     sql`with ins as (
-      insert into ${rowScores} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)
+      insert into ${rowScores} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
+        label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy)
       select ${run.id}::int, r.id, r.labeled,
         case when not r.labeled or a.label is null then null
              when p.label = a.label then 1::float8 else 0::float8 end,
         coalesce(p.score, 0), p.score, p.score, a.label, p.label,
-        case when a.id is null then 0 else 1 end, case when p.id is null then 0 else 1 end
+        case when a.id is null then 0 else 1 end, case when p.id is null then 0 else 1 end,
+        ${findings}
       from ${dataRows} r
       left join ${predictions} p on p.run_id = ${run.id}::int and p.row_id = r.id and p.pred_key = 0
       left join ${annotations} a on a.row_id = r.id and a.ann_key = 'label'
+      ${staged}
       where r.dataset_id = ${run.datasetId}::int and (p.id is not null or a.id is not null)
       returning 1
     ) select count(*)::int as n from ins`,

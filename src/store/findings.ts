@@ -70,6 +70,11 @@ export async function loadClassificationRows(
   const rowIds: number[] = [];
   const labels: number[] = [];
   let probs = new Float32Array(Math.max(1024, k) * k);
+  // Errors name the row as the user knows it (the analysis does too); looked up only then.
+  const externalIdOf = async (rowId: number) => {
+    const [row] = await db.select({ id: dataRows.externalId }).from(dataRows).where(eq(dataRows.id, rowId));
+    return row?.id ?? String(rowId);
+  };
   let after = -1;
   for (;;) {
     const page = await db
@@ -97,10 +102,12 @@ export async function loadClassificationRows(
       const rowId = Number(r.rowId);
       const given = r.labeled && r.given !== null ? r.given : -1;
       if (given >= k)
-        throw new Error(`run ${runId}, row ${rowId}: label ${given} is outside the ${k} classes`);
+        throw new Error(
+          `run ${runId}, row ${await externalIdOf(rowId)}: label ${given} is outside the ${k} classes`,
+        );
       if (r.probs && r.probs.length !== k)
         throw new Error(
-          `run ${runId}, row ${rowId}: probs has ${r.probs.length} values, expected ${k} (one per class)`,
+          `run ${runId}, row ${await externalIdOf(rowId)}: probs has ${r.probs.length} values, expected ${k} (one per class)`,
         );
       if (r.probs) probs.set(r.probs, i * k);
       else {

@@ -6,6 +6,7 @@ import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { CopyWriter } from './pgcopy.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-errors.ts';
+import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from './list-choices.ts';
 
 /** One object_outcomes line as the analysis computes it (the store adds the run id). */
 export interface ObjectOutcomeLine {
@@ -68,10 +69,7 @@ export async function clearObjectOutcomes(db: Db, runId: number): Promise<void> 
   await db.delete(objectOutcomes).where(eq(objectOutcomes.runId, runId));
 }
 
-export type ObjectKind = 'tp' | 'fp' | 'fn';
-export const OBJECT_KINDS: readonly ObjectKind[] = ['tp', 'fp', 'fn'];
-export type ObjectSort = 'confidence:asc' | 'confidence:desc' | 'iou:asc';
-export const OBJECT_SORTS: readonly ObjectSort[] = ['confidence:asc', 'confidence:desc', 'iou:asc'];
+export { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort };
 
 export interface ListObjectsOptions {
   runId: number;

@@ -244,7 +244,7 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     ).rejects.toThrow(/another --iou/);
   });
 
-  itData('deleting a row or a run deletes its object lines and matches (no foreign keys there)', async () => {
+  itData('deleting a row, a run or a dataset deletes its bulk lines (no foreign keys there)', async () => {
     const { db } = ctx().database;
     const count = async (where: string, table = 'object_outcomes') => {
       const q = sql.raw(`select count(*)::int as n from ${table} where ${where}`);
@@ -253,12 +253,21 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     const [row] = [...(await resolveRowIds(db, { runId, ids: ['387'] })).values()];
     expect(await count(`row_id = ${row}`)).toBeGreaterThan(0);
     expect(await count(`row_id = ${row}`, 'matches')).toBeGreaterThan(0);
+    expect(await count(`row_id = ${row}`, 'annotations')).toBeGreaterThan(0);
     await db.execute(sql`delete from data_rows where id = ${row}`);
-    expect(await count(`row_id = ${row}`)).toBe(0);
-    expect(await count(`row_id = ${row}`, 'matches')).toBe(0);
+    for (const table of ['object_outcomes', 'matches', 'annotations', 'predictions', 'row_scores'])
+      expect(await count(`row_id = ${row}`, table)).toBe(0);
     expect(await count(`run_id = ${runId}`)).toBeGreaterThan(0);
+    expect(await count(`run_id = ${runId}`, 'predictions')).toBeGreaterThan(0);
+    const [{ dataset }] = await rawRows<{ dataset: number }>(
+      db,
+      sql`select dataset_id as dataset from model_runs where id = ${runId}`,
+    );
     await db.execute(sql`delete from model_runs where id = ${runId}`);
-    expect(await count(`run_id = ${runId}`)).toBe(0);
-    expect(await count(`run_id = ${runId}`, 'matches')).toBe(0);
+    for (const table of ['object_outcomes', 'matches', 'predictions', 'row_scores', 'label_flags'])
+      expect(await count(`run_id = ${runId}`, table)).toBe(0);
+    expect(await count(`dataset_id = ${dataset}`, 'data_rows')).toBeGreaterThan(0);
+    await db.execute(sql`delete from datasets where id = ${dataset}`);
+    expect(await count(`dataset_id = ${dataset}`, 'data_rows')).toBe(0);
   });
 });

@@ -8,11 +8,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TOPICS = [
+  'cli',
   'coco',
   'coco-files',
   'objects',
   'metrics',
   'ingest',
+  'answers',
   'findings',
   'vectors',
   'umap',
