@@ -469,18 +469,19 @@ export async function revertLabelVersion(
     if (v.source === 'ingest')
       throw new LabelVersionError(`version ${version} is the labels as ingested; there is nothing before it`);
     const changed = await versionDeltas(tx, v.id);
-    const later = await rawRows<{ version: number; row_id: number | string; ann_key: string }>(
-      tx,
-      sql`select lv.version, c.row_id, c.ann_key from label_changes c
-          join label_versions lv on lv.id = c.version_id
-          where lv.dataset_id = ${d.id} and lv.version > ${version}
-            and (c.row_id, c.ann_key) in (select row_id, ann_key from label_changes where version_id = ${v.id})
-          order by lv.version limit 1`,
-    );
-    if (later.length)
-      throw new LabelVersionError(
-        `version ${later[0].version} changed the same labels after version ${version}; revert version ${later[0].version} first`,
+    // Safe exactly when every label it changed is still what it made (later changes undone count as none).
+    const now = await storedLabels(tx, changed);
+    const moved = changed.find((c) => (now.get(`${c.rowId}\u0000${c.annKey}`)?.label ?? null) !== c.newLabel);
+    if (moved) {
+      const [later] = await rawRows<{ version: number }>(
+        tx,
+        sql`select max(lv.version) as version from label_changes c join label_versions lv on lv.id = c.version_id
+            where lv.dataset_id = ${d.id} and c.row_id = ${moved.rowId} and c.ann_key = ${moved.annKey}`,
       );
+      throw new LabelVersionError(
+        `row "${moved.externalId}" ${moved.annKey === 'label' ? 'label' : `box ${moved.annKey}`} was changed again by version ${later?.version} after version ${version}; revert version ${later?.version} first`,
+      );
+    }
     const deltas = changed.map((c) => ({ ...c, oldLabel: c.newLabel, newLabel: c.oldLabel }));
     return writeVersion(
       tx,

@@ -181,7 +181,7 @@ describeEachDriver('label versions', (ctx) => {
       changes: [{ op: 'relabel', externalId: '1', label: 'zero' }],
     });
     await expect(revertLabelVersion(db, { dataset: 'digits', version: 2, actor: 'U1' })).rejects.toThrow(
-      /version 5 changed the same labels after version 2; revert version 5 first/,
+      /row "1" label was changed again by version 5 after version 2; revert version 5 first/,
     );
     await expect(revertLabelVersion(db, { dataset: 'digits', version: 1, actor: 'U1' })).rejects.toThrow(
       LabelVersionError,
