@@ -20,6 +20,7 @@ import { OBJECT_IOUS, type ObjectFilter, ObjectsPage } from './pages/objects.tsx
 import { OverviewPage } from './pages/overview.tsx';
 import { ProjectorPage } from './pages/projector.tsx';
 import { QueuePage, flagReason } from './pages/queues.tsx';
+import { relabelOffer } from './pages/relabel.tsx';
 import { RowPage } from './pages/row.tsx';
 import { RunsPage } from './pages/runs.tsx';
 import {
@@ -208,6 +209,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
           iou: null,
           score: { name: 'label quality', value: it.score },
           reason: flagReason(it),
+          relabel: relabelOffer(run.classNames, it),
           focus:
             it.kind === 'label'
               ? undefined
