@@ -18,6 +18,7 @@ import { latestDecisions } from '../../src/store/reviews.ts';
 import { costliestType } from '../../src/charts/dap.ts';
 import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../../src/metrics/detection-errors.ts';
 import type { ClassMetric, ParsedCommand } from './parse.ts';
+import { slackCorrection } from '../corrections.ts';
 
 export type Reply = SlackMessage & { response_type: 'ephemeral' | 'in_channel' };
 
@@ -307,6 +308,7 @@ async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: number) {
     imageUrl: slackImage(ctx, m),
     openUrl: ctx.links.url(`/rows/${m.rowId}`, ctx.user),
     reviewable: true,
+    correction: slackCorrection(run.classNames, m),
   }));
   return listMessage({
     title: 'Suspected label mistakes',
