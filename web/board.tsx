@@ -11,6 +11,7 @@ import { getRowDetail } from '../src/store/rows.ts';
 import { listRuns } from '../src/store/runs.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { requireWriter } from './actions.ts';
+import { labelsPanelData } from './labels.ts';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { BatchPage, BatchesPage, ReworkPage, batchPath } from './pages/batches.tsx';
@@ -156,7 +157,7 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
     return renderPage(
       c,
       { title: run.name, run: tab(run, 'overview'), charts: true, playground },
-      <OverviewPage run={run} />,
+      <OverviewPage run={run} labels={await labelsPanelData(deps, run, c.get('csrf'))} />,
     );
   });
 

@@ -20,7 +20,13 @@ import { requireWriter } from './actions.ts';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { parseRowId } from './params.ts';
-import { loadRun } from './views.ts';
+import { type BoardRun, loadRun } from './views.ts';
+import type { LabelsPanelData } from './pages/labels-panel.tsx';
+import { reevaluationJob } from '../src/jobs/pipeline.ts';
+import { enqueueJobs } from '../src/store/jobs.ts';
+import { labelNoise, retrainEffect } from '../src/store/label-effects.ts';
+import { currentLabelVersions } from '../src/store/label-versions.ts';
+import { lookupRunById } from '../src/store/run-lookup.ts';
 
 async function jsonObject(c: { req: { json: () => Promise<unknown> } }): Promise<Record<string, unknown>> {
   const body = await c.req.json().catch(() => null);
@@ -170,7 +176,40 @@ export function createLabelRoutes(deps: Deps) {
     return c.body(new Uint8Array(result.body));
   });
 
+  app.post('/runs/:run/reevaluate', async (c) => {
+    requireWriter(deps, c.get('session').user);
+    const run = await loadRun(deps, c.req.param('run'));
+    await enqueueJobs(deps.database, [reevaluationJob(run.id)]);
+    return c.redirect(`/runs/${encodeURIComponent(run.name)}`, 303);
+  });
+
   return app;
+}
+
+/**
+ * What the overview's labels section shows for a run (see web/pages/labels-panel.tsx).
+ *
+ * @example
+ * const labels = await labelsPanelData(deps, run, c.get('csrf'));
+ */
+export async function labelsPanelData(deps: Deps, run: BoardRun, csrf: string): Promise<LabelsPanelData> {
+  const ref = await lookupRunById(deps.db, run.id);
+  const [noise, effect, versions] = await Promise.all([
+    labelNoise(deps.db, run.id),
+    ref ? retrainEffect(deps.db, ref) : null,
+    currentLabelVersions(deps.db, [run.datasetId]),
+  ]);
+  const version = versions.get(run.datasetId) ?? 1;
+  return {
+    run: run.name,
+    kind: run.kind,
+    version,
+    evaluated: noise?.evaluatedVersion ?? version,
+    reevaluating: run.pending.some((p) => p.kind === 'reevaluate'),
+    noise,
+    effect,
+    csrf,
+  };
 }
 
 const classesOfRow = (deps: Deps, rowId: number) => classNamesOfRow(deps.db, rowId);
