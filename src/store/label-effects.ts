@@ -78,8 +78,8 @@ export interface RetrainEffect {
   /** The previous run and this run on those rows, against the current labels; null when not measurable yet. */
   before: { hits: number; total: number } | null;
   after: { hits: number; total: number } | null;
-  /** Why a side is missing (a run evaluated against older labels: re-evaluate it). */
-  note: string | null;
+  /** Runs evaluated against older labels (their side is missing until they are re-evaluated). */
+  stale: string[];
 }
 
 /** Rows per query when a list of row ids goes into SQL. */
@@ -160,7 +160,7 @@ export async function retrainEffect(db: Db, run: RunRef): Promise<RetrainEffect 
       measure: 'accuracy',
       before: await classificationHits(db, prev.id, rows),
       after: await classificationHits(db, run.id, rows),
-      note: null,
+      stale: [],
     };
   const versions = await db
     .select({ id: modelRuns.id, v: modelRuns.labelVersion })
@@ -173,7 +173,7 @@ export async function retrainEffect(db: Db, run: RunRef): Promise<RetrainEffect 
     measure: 'box recall@0.5',
     before: current(prev.id) ? await detectionHits(db, prev.id, rows) : null,
     after: current(run.id) ? await detectionHits(db, run.id, rows) : null,
-    note: stale.length ? `${stale.join(' and ')} evaluated on older labels: re-evaluate to compare` : null,
+    stale,
   };
 }
 

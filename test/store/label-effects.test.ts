@@ -1,6 +1,9 @@
 import { beforeAll, expect, it } from 'vitest';
 import { modelRuns, predictions } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
+import { buildDigest } from '../../src/digest/build.ts';
+import { digestText } from '../../src/digest/text.ts';
+import { listUncertain } from '../../src/store/findings.ts';
 import { reevaluationJob, runPipelineNow } from '../../src/jobs/pipeline.ts';
 import { recordCorrection } from '../../src/store/corrections.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';
@@ -66,18 +69,16 @@ describeEachDriver('label noise and the retrain effect', (ctx) => {
       .returning({ id: modelRuns.id });
     // Retrained on the corrected labels: right on row 0, still wrong on row 1.
     const bPred = [1, 0, 1, 1, 0, 1, 0, 1, 0, 1];
-    await deps.db
-      .insert(predictions)
-      .values(
-        probs(bPred).map((p, i) => ({
-          runId: b.id,
-          rowId: a.rowIds[i],
-          predKey: 0,
-          label: bPred[i],
-          score: 0.8,
-          probs: p,
-        })),
-      );
+    await deps.db.insert(predictions).values(
+      probs(bPred).map((p, i) => ({
+        runId: b.id,
+        rowId: a.rowIds[i],
+        predKey: 0,
+        label: bPred[i],
+        score: 0.8,
+        probs: p,
+      })),
+    );
     await analyzeRun(deps, b.id);
     const effect = await retrainEffectOf(deps.db, b.id);
     expect(effect).toMatchObject({
@@ -90,5 +91,10 @@ describeEachDriver('label noise and the retrain effect', (ctx) => {
       after: { hits: 1, total: 2 },
     });
     expect(await retrainEffectOf(deps.db, a.runId)).toBeNull();
+    // The digest of the day says the same.
+    const digest = await buildDigest(deps, { day: '2026-11-30', since: new Date(0), listUncertain });
+    expect(digestText(digest)).toContain(
+      'Retrain effect on the 2 rows relabeled since noisy (labels v1 → v3): accuracy 100.0% (2/2) → noisy-v2 50.0% (1/2)',
+    );
   });
 });

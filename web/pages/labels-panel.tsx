@@ -68,7 +68,12 @@ export function LabelsPanel({ data }: { data: LabelsPanelData }) {
           <a href={`/runs/${encodeURIComponent(effect.previous.name)}`}>{effect.previous.name}</a> (v
           {effect.fromVersion} → v{effect.toVersion}); {effect.measure} on those rows: {effect.previous.name}{' '}
           {rate(effect.before)} → this run {rate(effect.after)}
-          {effect.note ? <span class="muted"> ({effect.note})</span> : null}
+          {effect.stale.length ? (
+            <span class="muted">
+              {' '}
+              ({effect.stale.join(' and ')} evaluated on older labels: re-evaluate to compare)
+            </span>
+          ) : null}
         </p>
       ) : null}
       <ExportLabelsForm run={data.run} kind={data.kind} version={data.version} />
