@@ -4,6 +4,8 @@ type RetryOptions = webApi.RetryOptions;
 import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
+import type { JobHandlers } from '../src/jobs/runner.ts';
+import { alertJobHandlers } from './alerts/send.ts';
 import { createBoltApp } from './app.ts';
 import { createDigestScheduler, type DigestScheduler } from './digest/schedule.ts';
 import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
@@ -27,6 +29,8 @@ export interface SlackHandler {
   /** Send today's digests now (what the scheduler does on time); exactly once per channel and day. */
   sendDigests(): Promise<Record<string, 'sent' | 'taken' | 'failed'>>;
   bolt: App;
+  /** Job handlers this process runs because its bot talks to Slack (regression alerts); none when off. */
+  jobHandlers: JobHandlers;
 }
 
 export interface SlackHandlerOptions {
@@ -146,6 +150,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     bolt,
     playground: createPlaygroundService({ app: bolt, config }),
     sendDigests,
+    jobHandlers: mode === 'off' ? {} : alertJobHandlers(deps, channelOut, links.base),
     async start() {
       if (mode === 'off') {
         logger.info(

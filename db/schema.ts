@@ -158,8 +158,9 @@ export const matches = pgTable(
   'matches',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    // No foreign keys, as object_outcomes (below): the cascade is by statement triggers.
+    runId: integer('run_id').notNull(),
+    rowId: bigint('row_id', { mode: 'number' }).notNull(),
     annId: bigint('ann_id', { mode: 'number' }),
     predId: bigint('pred_id', { mode: 'number' }),
     gtLabel: integer('gt_label'),
@@ -181,8 +182,11 @@ export const objectOutcomes = pgTable(
   'object_outcomes',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    // No foreign keys: checking them (a key-share lock on the run and the row per line) cost most
+    // of the time of writing a run's hundred thousand lines. Deleting a run or a row still deletes
+    // its lines, by the statement triggers of the migration derived_no_fk (derived_cascade).
+    runId: integer('run_id').notNull(),
+    rowId: bigint('row_id', { mode: 'number' }).notNull(),
     predId: bigint('pred_id', { mode: 'number' }),
     annId: bigint('ann_id', { mode: 'number' }),
     /** The predicted class on a prediction line, the ground-truth class on a box line. */
@@ -524,4 +528,58 @@ export const knnParts = pgTable(
     distances: bytea('distances').notNull(),
   },
   (t) => [primaryKey({ columns: [t.passId, t.part] })],
+);
+
+/**
+ * The regression check of a run against the previous run on its dataset (one line per run,
+ * replaced when the check runs again): per-class change with its bootstrap interval, and for
+ * classification the (label, previous prediction, new prediction) counts the comparison page reads.
+ */
+export const runRegressions = pgTable('run_regressions', {
+  runId: integer('run_id')
+    .primaryKey()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  previousRunId: integer('previous_run_id')
+    .notNull()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  metric: text('metric').$type<'f1' | 'ap'>().notNull(),
+  /** Rows (classification) or images (detection) both runs share. */
+  rows: integer('rows').notNull(),
+  resamples: integer('resamples').notNull(),
+  seed: bigint('seed', { mode: 'number' }).notNull(),
+  minDrop: doublePrecision('min_drop').notNull(),
+  classes: jsonb('classes').$type<Record<string, unknown>[]>().notNull(),
+  cells: jsonb('cells').$type<{ label: number; before: number; now: number; count: number }[] | null>(),
+  computedAt: createdAt(),
+});
+
+/** One regression alert per run and channel: the line is taken before posting, so it is posted once. */
+export const regressionAlerts = pgTable(
+  'regression_alerts',
+  {
+    id: serial('id').primaryKey(),
+    runId: runRef(),
+    channel: text('channel').notNull(),
+    status: text('status').$type<'sending' | 'sent' | 'failed'>().notNull().default('sending'),
+    attempts: integer('attempts').notNull().default(1),
+    messageTs: text('message_ts'),
+    error: text('error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('regression_alerts_run_channel_uq').on(t.runId, t.channel)],
+);
+
+/** Classes whose regressions are not alerted any more (Mute class), per dataset. */
+export const classMutes = pgTable(
+  'class_mutes',
+  {
+    datasetId: integer('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    label: integer('label').notNull(),
+    mutedBy: text('muted_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.label] })],
 );

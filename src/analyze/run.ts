@@ -31,18 +31,21 @@ export async function analyzeRun(
   }: { onProgress?: (fraction: number) => void; neighbours?: NeighbourSource } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
-  const doc = await deps.db.transaction(async (tx) => {
+  const { doc, images } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
     await refreshInputStatistics(tx);
     await clearDerived(tx, runId);
-    const metrics: RunMetricsDoc =
-      run.kind === 'detection' ? await analyzeDetection(tx, run) : await analyzeClassification(tx, run);
-    await saveRunMetrics(tx, runId, metrics as unknown as Record<string, unknown>, deps.clock.now());
-    return metrics;
+    const analyzed =
+      run.kind === 'detection'
+        ? await analyzeDetection(tx, run)
+        : { doc: await analyzeClassification(tx, run), images: undefined };
+    await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());
+    return analyzed;
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
   onProgress(0.5);
-  await computeFindings(deps, runId, {}, { neighbours });
+  // A detection run's findings read the boxes the analysis just read: hand them over.
+  await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
   onProgress(1);
   return doc;
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
+import { precisionLine, reviewLoop } from '../review/queue.ts';
 import { countNewMislabels } from '../store/digests.ts';
 import { type RetrainEffect, retrainEffect } from '../store/label-effects.ts';
 import { reworkActivity } from '../store/reviews.ts';
@@ -24,6 +25,8 @@ export interface DigestContent {
   /** Detection: AP50 lost to each TIDE error type (dAP), costliest first, with its change. */
   errors: MetricChange[];
   newMislabels: number;
+  /** "label flags: 41 of 50 confirmed · …" from reviewers' verdicts on the run's flags; null before any. */
+  flagPrecision?: string | null;
   rework: { opened: number; closed: number; open: number };
   suggestion: DigestSuggestion | null;
   /** The newest run's effect on the rows whose labels changed since the previous run, if any. */
@@ -67,12 +70,14 @@ export async function buildDigest(
       worse: [],
       errors: [],
       newMislabels: 0,
+      flagPrecision: null,
       rework,
       suggestion: null,
     };
   const previous = await previousRun(deps.db, run);
   const { metrics, classes, worse, errors } = compareRuns(run.kind, run.metrics, previous?.metrics);
   const newMislabels = await countNewMislabels(deps.db, run.id, previous?.id ?? null);
+  const loop = await reviewLoop(deps, run);
   const { items } = await listUncertain(deps, {
     runId: run.id,
     strategy: 'least',
@@ -90,6 +95,7 @@ export async function buildDigest(
     worse,
     errors,
     newMislabels,
+    flagPrecision: precisionLine(loop.precision),
     rework,
     retrain: await retrainEffect(deps.db, run),
     suggestion: items.length

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import {
   countEmbeddings,
+  type DetectionImage,
   type FindingsRun,
   loadClassificationRows,
   loadDetectionImages,
@@ -44,7 +45,10 @@ export async function computeFindings(
   deps: Deps,
   runId: number,
   overrides: FindingsOptionsInput = {},
-  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
+  {
+    neighbours = { inline: true },
+    detectionImages,
+  }: { neighbours?: NeighbourSource; detectionImages?: DetectionImage[] } = {},
 ): Promise<void> {
   const run = await loadFindingsRun(deps.db, runId);
   const stored = await storedFindingsOptions(deps.db, runId);
@@ -52,7 +56,7 @@ export async function computeFindings(
   const result =
     run.kind === 'classification'
       ? await classificationRun(deps, run, options, neighbours)
-      : await detectionRun(deps, run, options);
+      : await detectionRun(deps, run, options, detectionImages);
   await saveFindings(deps.database, runId, { ...result, options: { ...options } });
   deps.logger.info('findings computed', { runId, flags: result.flags.length, rows: result.rows.length });
 }
@@ -158,8 +162,9 @@ async function detectionRun(
   deps: Deps,
   run: FindingsRun,
   options: FindingsOptions,
+  loaded?: DetectionImage[],
 ): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
-  const images = await loadDetectionImages(deps.db, run.id);
+  const images = loaded ?? (await loadDetectionImages(deps.db, run.id));
   const name = (c: number) => run.classNames[c] ?? String(c);
   const flags: (NewFlag & { predId: number })[] = [];
   const rows: RowFindings[] = images.map((img) => {

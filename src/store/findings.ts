@@ -281,7 +281,15 @@ export async function listMislabels(
     limit = 20,
     cursor,
     kind,
-  }: { runId: number; limit?: number; cursor?: string | null; kind?: NewFlag['kind'] | null },
+    flagIds,
+  }: {
+    runId: number;
+    limit?: number;
+    cursor?: string | null;
+    kind?: NewFlag['kind'] | null;
+    /** These flags only, in this order (a re-ranked queue's page); no cursor then. */
+    flagIds?: number[] | null;
+  },
 ): Promise<MislabelPage> {
   if (!Number.isInteger(limit) || limit < 1)
     throw new Error(`limit: expected a positive integer, got ${limit}`);
@@ -291,7 +299,18 @@ export async function listMislabels(
   const open = sql`coalesce((select r.decision from reviews r where r.row_id = f.row_id order by r.id desc limit 1), '')
     not in ('approve', 'dismiss', 'relabel')`;
   const kindFilter = kind ? sql`and f.kind = ${kind}` : sql``;
+  const idFilter = flagIds
+    ? sql`and f.id in (${
+        flagIds.length
+          ? sql.join(
+              flagIds.map((id) => sql`${id}::bigint`),
+              sql`, `,
+            )
+          : sql`null`
+      })`
+    : sql``;
   const rows = await rawRows<{
+    flag_id: number;
     row_id: number;
     kind: string;
     given: number | null;
@@ -319,7 +338,8 @@ export async function listMislabels(
     pred_id: number | string | null;
   }>(
     db,
-    sql`select f.row_id, f.kind, f.ann_id, f.pred_id, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
+    sql`select f.id as flag_id, f.row_id, f.kind, f.ann_id, f.pred_id, f.given, f.suggested, f.score, f.methods,
+          f.evidence, f.rank,
           d.external_id, d.image_url, d.width, d.height, s.predicted, s.confidence,
           a.x as ax, a.y as ay, a.w as aw, a.h as ah, p.x as px, p.y as py, p.w as pw, p.h as ph,
           p.score as pscore
@@ -327,7 +347,7 @@ export async function listMislabels(
         left join ${rowScores} s on s.run_id = f.run_id and s.row_id = f.row_id
         left join ${annotations} a on a.id = f.ann_id
         left join ${predictions} p on p.id = f.pred_id
-        where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} and ${open}
+        where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} ${idFilter} and ${open}
         order by f.rank limit ${limit + 1}::int`,
   );
   const [{ total }] = await rawRows<{ total: number }>(
@@ -336,7 +356,10 @@ export async function listMislabels(
         where f.run_id = ${runId}::int ${kindFilter} and ${open}`,
   );
   const name = (c: number | null) => (c === null ? null : (classNames[c] ?? String(c)));
-  const page = rows.slice(0, limit);
+  const position = new Map((flagIds ?? []).map((id, i) => [id, i]));
+  const page = flagIds
+    ? rows.sort((a, b) => (position.get(Number(a.flag_id)) ?? 0) - (position.get(Number(b.flag_id)) ?? 0))
+    : rows.slice(0, limit);
   return {
     items: page.map((r) => ({
       rowId: Number(r.row_id),
@@ -360,7 +383,8 @@ export async function listMislabels(
         : { predicted: name(r.suggested), confidence: null }),
     })),
     total: Number(total),
-    nextCursor: rows.length > limit ? encodeRankCursor(runId, Number(page[page.length - 1].rank)) : null,
+    nextCursor:
+      !flagIds && rows.length > limit ? encodeRankCursor(runId, Number(page[page.length - 1].rank)) : null,
   };
 }
 

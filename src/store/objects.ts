@@ -210,6 +210,12 @@ export async function listObjects(
   if (rowId !== undefined) filters.push(sql`o.row_id = ${rowId}::int8`);
 
   const key = sort === 'iou:asc' ? sql`o.iou` : sql`coalesce(o.score, -1)`;
+  // Prediction lines score in [0, 1], box lines sort as −1: in confidence order each side is one
+  // range of the score index, so a filter that keeps one side reads only that range (misses in
+  // confidence:desc would otherwise come after every prediction line of the run).
+  const side = sideOf({ kind, type, predClass, minScore });
+  if (sort !== 'iou:asc' && side === 'pred') filters.push(sql`${key} >= 0`);
+  else if (sort !== 'iou:asc' && side === 'box') filters.push(sql`${key} = -1`);
   const descending = sort === 'confidence:desc';
   if (after)
     filters.push(
@@ -237,6 +243,19 @@ export async function listObjects(
         ? encodeObjectCursor({ run: runId, t, sort, value: Number(last.sort_value), id: Number(last.id) })
         : null,
   };
+}
+
+/** Which lines a filter can match: only prediction lines, only box (miss) lines, or both. */
+function sideOf({
+  kind,
+  type,
+  predClass,
+  minScore,
+}: Pick<ListObjectsOptions, 'kind' | 'type' | 'predClass' | 'minScore'>): 'pred' | 'box' | null {
+  if (kind === 'fn' || type === 'missed' || predClass === 'background') return 'box';
+  if (kind === 'tp' || kind === 'fp' || type === 'dupe' || type === 'bkg') return 'pred';
+  if (minScore !== undefined || predClass !== undefined) return 'pred';
+  return null;
 }
 
 /** The columns an ObjectItem is read from (`pos` is the 1-based threshold position in `codes`). */

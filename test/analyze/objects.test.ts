@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts';
 import type { CliContext } from '../../src/cli/context.ts';
@@ -13,6 +14,7 @@ import { listErrors } from '../../src/store/errors.ts';
 import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { resolveRowIds } from '../../src/store/rows.ts';
+import { rawRows } from '../../db/raw.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { SHARED } from '../ingest/fixtures.ts';
 import { loadSample } from '../metrics/coco-sample-data.ts';
@@ -240,5 +242,23 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     await expect(
       run(['objects', '--run', 'coco100', '--iou', '0.75', '--cursor', page.nextCursor!]),
     ).rejects.toThrow(/another --iou/);
+  });
+
+  itData('deleting a row or a run deletes its object lines and matches (no foreign keys there)', async () => {
+    const { db } = ctx().database;
+    const count = async (where: string, table = 'object_outcomes') => {
+      const q = sql.raw(`select count(*)::int as n from ${table} where ${where}`);
+      return Number((await rawRows<{ n: number }>(db, q))[0].n);
+    };
+    const [row] = [...(await resolveRowIds(db, { runId, ids: ['387'] })).values()];
+    expect(await count(`row_id = ${row}`)).toBeGreaterThan(0);
+    expect(await count(`row_id = ${row}`, 'matches')).toBeGreaterThan(0);
+    await db.execute(sql`delete from data_rows where id = ${row}`);
+    expect(await count(`row_id = ${row}`)).toBe(0);
+    expect(await count(`row_id = ${row}`, 'matches')).toBe(0);
+    expect(await count(`run_id = ${runId}`)).toBeGreaterThan(0);
+    await db.execute(sql`delete from model_runs where id = ${runId}`);
+    expect(await count(`run_id = ${runId}`)).toBe(0);
+    expect(await count(`run_id = ${runId}`, 'matches')).toBe(0);
   });
 });

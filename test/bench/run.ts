@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const TOPICS = [
   'coco',
+  'coco-files',
   'objects',
   'metrics',
   'ingest',
@@ -21,6 +22,8 @@ const TOPICS = [
   'heavy',
   'jobs',
   'knn',
+  'alerts',
+  'review',
 ];
 
 function main(): number {
