@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Decision } from '../src/store/database.ts';
+import type { Decision, ReviewDecision } from '../src/store/database.ts';
 import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';
@@ -15,6 +15,7 @@ import { type BoardLinks, seg } from './links.ts';
 import type { Outbox } from './outbox.ts';
 import type { BotSources } from './sources.ts';
 import { parseCommand } from './commands/parse.ts';
+import { handleCorrectionAction, isCorrectionAction } from './corrections.ts';
 import { runCommand } from './commands/run.ts';
 
 /** The parts of a block_actions payload the bot reads. */
@@ -50,6 +51,7 @@ const ephemeral = (text: string) => ({
  */
 export async function handleBlockAction(ctx: ActionContext, body: BlockActionsBody): Promise<void> {
   const action = body.actions[0];
+  if (isCorrectionAction(action.action_id)) return handleCorrectionAction(ctx, body);
   if (isAlertAction(action.action_id)) return handleAlertAction(ctx, body);
   switch (action.action_id) {
     case ACTION.open:
@@ -79,10 +81,12 @@ function refusal(ctx: ActionContext, body: BlockActionsBody): string | null {
   return check.ok ? null : check.reason;
 }
 
-const DONE_WORD: Record<Decision, string> = {
+const DONE_WORD: Record<ReviewDecision, string> = {
   approve: 'approved',
   rework: 'sent to rework',
   dismiss: 'dismissed',
+  relabel: 'relabeled',
+  revert: 'given its label back',
 };
 
 async function review(

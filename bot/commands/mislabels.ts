@@ -1,6 +1,7 @@
 import { learnedLine, precisionLine, reviewLoop } from '../../src/review/queue.ts';
 import type { RunRef } from '../../src/store/run-lookup.ts';
 import { type ListItem, listMessage } from '../blocks/list.ts';
+import { slackCorrection } from '../corrections.ts';
 import { num, safeText } from '../blocks/mrkdwn.ts';
 import { seg } from '../links.ts';
 import { type CommandContext, SHOWN } from './context.ts';
@@ -36,6 +37,7 @@ export async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: numbe
     imageUrl: slackImage(ctx, m),
     openUrl: ctx.links.url(`/rows/${m.rowId}`, ctx.user),
     reviewable: true,
+    correction: slackCorrection(run.classNames, m),
   }));
   return listMessage({
     title: 'Suspected label mistakes',

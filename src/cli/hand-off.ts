@@ -16,7 +16,7 @@ export function handsOff(argv: string[]): boolean {
 }
 
 /** Options naming a file the command writes: the server runs elsewhere, so it gets the absolute path. */
-const PATH_OPTIONS = new Set(['-o', '--out']);
+const PATH_OPTIONS = new Set(['-o', '--out', '--like']);
 
 /** argv with the paths it names made absolute from this shell's working folder. */
 export function absolutePaths(argv: string[], cwd = process.cwd()): string[] {

@@ -2,6 +2,7 @@ import type { Deps } from '../deps.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
 import { precisionLine, reviewLoop } from '../review/queue.ts';
 import { countNewMislabels } from '../store/digests.ts';
+import { type RetrainEffect, retrainEffect } from '../store/label-effects.ts';
 import { reworkActivity } from '../store/reviews.ts';
 import { lookupRun, previousRun } from '../store/run-lookup.ts';
 import { type ClassChange, type MetricChange, compareRuns } from './compare.ts';
@@ -28,6 +29,8 @@ export interface DigestContent {
   flagPrecision?: string | null;
   rework: { opened: number; closed: number; open: number };
   suggestion: DigestSuggestion | null;
+  /** The newest run's effect on the rows whose labels changed since the previous run, if any. */
+  retrain?: RetrainEffect | null;
 }
 
 export type UncertainLister = (
@@ -94,6 +97,7 @@ export async function buildDigest(
     newMislabels,
     flagPrecision: precisionLine(loop.precision),
     rework,
+    retrain: await retrainEffect(deps.db, run),
     suggestion: items.length
       ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }
       : null,

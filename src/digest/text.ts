@@ -1,4 +1,5 @@
 import type { DigestContent } from './build.ts';
+import { retrainLine } from './retrain.ts';
 
 const f = (v: number | null, d = 4) => (v === null ? '–' : v.toFixed(d));
 const sd = (v: number | null, d = 4) =>
@@ -26,6 +27,7 @@ export function digestText(d: DigestContent): string {
     } else if (d.previous) lines.push('No class got worse.');
     if (d.errors.length)
       lines.push(`AP lost to ${d.errors.map((e) => `${e.name} ${f(e.now, 3)}${sd(e.delta, 3)}`).join(', ')}`);
+    if (d.retrain) lines.push(retrainLine(d.retrain, d.run.name));
     lines.push(`New suspected mislabels: ${d.newMislabels}`);
     if (d.flagPrecision) lines.push(`Flag precision from reviews: ${d.flagPrecision}`);
   }

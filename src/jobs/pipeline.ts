@@ -33,6 +33,17 @@ export function pipelineStart(runId: number): NewJob[] {
   return [{ kind: 'index', runId }];
 }
 
+/**
+ * Re-evaluate a run against its dataset's current labels (after corrections or an import): the
+ * analysis again — metrics, row scores, findings — noted against the current label version.
+ *
+ * @example
+ * await enqueueJobs(deps.database, [reevaluationJob(runId)]);
+ */
+export function reevaluationJob(runId: number): NewJob {
+  return { kind: 'reevaluate', runId };
+}
+
 /** The projection job alone (after `loupe project` options, or a rerun). */
 export function projectionJob(runId: number, options: ProjectionOptions = {}): NewJob {
   return { kind: 'projection', runId, payload: { ...options } };
@@ -118,6 +129,16 @@ export function pipelineHandlers(deps: Deps): JobHandlers {
       if (split && doc.kind === 'classification') next.push(knnPassJob(runId));
       if (embedded > 0) next.push(projectionJob(runId));
       return next;
+    },
+    async reevaluate({ job, progress }) {
+      // The analysis again, against the current labels; the projection does not depend on labels.
+      const runId = runOf(job.runId, job.kind);
+      const split = splitsKnnPass(deps, await countEmbeddings(deps.db, runId));
+      const doc = await analyzeRun(deps, runId, {
+        onProgress: progress,
+        neighbours: split ? { deferred: true } : { inline: true },
+      });
+      return split && doc.kind === 'classification' ? [knnPassJob(runId)] : [];
     },
     ...knnPassHandlers(deps),
     async projection({ job, progress }) {

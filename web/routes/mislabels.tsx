@@ -3,6 +3,7 @@ import type { Deps } from '../../src/deps.ts';
 import type { BoardEnv } from '../env.ts';
 import type { Card } from '../pages/cards.tsx';
 import { QueuePage, flagReason } from '../pages/queues.tsx';
+import { relabelOffer } from '../pages/relabel.tsx';
 import { renderPage } from '../render.tsx';
 import { ReviewLoopNote, mislabelQueue } from '../review-loop.tsx';
 import { decorate, loadRun } from '../views.ts';
@@ -35,6 +36,7 @@ export function createMislabelsRoutes(deps: Deps, { playground = false }: PageOp
           iou: null,
           score: { name: 'label quality', value: it.score },
           reason: flagReason(it),
+          relabel: relabelOffer(run.classNames, it),
           focus:
             it.kind === 'label'
               ? undefined
