@@ -13,7 +13,7 @@ import {
 } from '../store/batches.ts';
 import { lookupRunById } from '../store/run-lookup.ts';
 import { counted } from '../text/plural.ts';
-import { listUncertain } from '../store/findings.ts';
+import { listUncertain } from '../store/uncertain.ts';
 import { listRework } from '../store/reviews.ts';
 import { findSimilar } from '../vectors/similar.ts';
 import { requireRun, resolveIds } from './run-arg.ts';

@@ -1,4 +1,4 @@
-import { listUncertain } from '../store/findings.ts';
+import { listUncertain } from '../store/uncertain.ts';
 import { buildDigest } from '../digest/build.ts';
 import { digestText } from '../digest/text.ts';
 import type { RegisterCommand } from './context.ts';

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
-import { listUncertain } from '../store/findings.ts';
+import { listUncertain } from '../store/uncertain.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 import { requireRun } from './run-arg.ts';
