@@ -8,7 +8,8 @@ import { lookupRun, lookupRunById, lookupRunWithPool, runNames } from '../src/st
 import { findSimilar } from '../src/vectors/similar.ts';
 import { listErrors } from '../src/store/errors.ts';
 import { listObjects } from '../src/store/objects.ts';
-import { listMislabels, listUncertain } from '../src/store/findings.ts';
+import { listMislabels } from '../src/store/findings.ts';
+import { listUncertain } from '../src/store/uncertain.ts';
 import { closestNames } from '../src/text/closest.ts';
 
 export interface ErrorItem {

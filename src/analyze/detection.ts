@@ -4,7 +4,7 @@ import { detectionConfusion } from '../metrics/detection-confusion.ts';
 import { clearObjectOutcomes, insertObjectOutcomes } from '../store/objects.ts';
 import { detectionObjects } from './detection-objects.ts';
 import { matchDetectionRows } from '../metrics/detection-rows.ts';
-import type { DetectionImage } from '../store/findings.ts';
+import type { DetectionImage } from '../store/findings-inputs.ts';
 import {
   type DetectionInputs,
   type RunForAnalysis,

@@ -23,7 +23,7 @@ async function pickRows(
   opts: CreateOptions,
 ): Promise<{ runId: number | null; rowIds: number[] }> {
   const [{ listUncertain }, { listRework }, { findSimilar }, { requireRun, resolveIds }] = await Promise.all([
-    import('../store/findings.ts'),
+    import('../store/uncertain.ts'),
     import('../store/reviews.ts'),
     import('../vectors/similar.ts'),
     import('./run-arg.ts'),

@@ -24,7 +24,7 @@ export const registerDigest: RegisterCommand = (program, ctx) => {
         );
       }
       const [{ listUncertain }, { buildDigest }, { digestText }] = await Promise.all([
-        import('../store/findings.ts'),
+        import('../store/uncertain.ts'),
         import('../digest/build.ts'),
         import('../digest/text.ts'),
       ]);

@@ -26,7 +26,7 @@ export async function uncertainOutput(
 ): Promise<string> {
   const [{ requireRun }, { listUncertain }] = await Promise.all([
     import('../store/run-lookup.ts'),
-    import('../store/findings.ts'),
+    import('../store/uncertain.ts'),
   ]);
   const found = await requireRun(deps.db, run);
   const { items } = await listUncertain(deps, { runId: found.id, strategy, limit, diverse });

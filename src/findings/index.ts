@@ -7,7 +7,7 @@ import {
   loadDetectionImages,
   loadFindingsRun,
   storedFindingsOptions,
-} from '../store/findings.ts';
+} from '../store/findings-inputs.ts';
 import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
 import { knnGraph } from '../vectors/knn.ts';
 import { classifyFindings } from './classification.ts';

@@ -2,7 +2,7 @@ import { analyzeRun } from '../analyze/run.ts';
 import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
-import { countEmbeddings } from '../store/findings.ts';
+import { countEmbeddings } from '../store/findings-inputs.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';

@@ -1,5 +1,13 @@
 import type { Db } from '../../db/index.ts';
-import { annotations, dataRows, datasets, modelRuns, predictions } from '../../db/schema.ts';
+import {
+  argmax,
+  insertBoxes,
+  insertDataset,
+  insertLabels,
+  insertPredictions,
+  insertRows,
+  insertRun,
+} from '../helpers/builder.ts';
 
 export interface ClassRow {
   id: string;
@@ -16,39 +24,29 @@ export async function seedClassification(
   db: Db,
   { name, classNames, rows }: { name: string; classNames: string[]; rows: ClassRow[] },
 ): Promise<{ runId: number; datasetId: number; rowIds: Map<string, number> }> {
-  const [ds] = await db
-    .insert(datasets)
-    .values({ name, kind: 'classification', classNames })
-    .returning({ id: datasets.id });
-  const [run] = await db
-    .insert(modelRuns)
-    .values({ name, datasetId: ds.id, kind: 'classification' })
-    .returning({ id: modelRuns.id });
-  const inserted = await db
-    .insert(dataRows)
-    .values(rows.map((r) => ({ datasetId: ds.id, externalId: r.id, labeled: r.label !== undefined })))
-    .returning({ id: dataRows.id, externalId: dataRows.externalId });
-  const rowIds = new Map(inserted.map((r) => [r.externalId, r.id]));
-  const gts = rows.flatMap((r) =>
-    r.label === undefined ? [] : [{ rowId: rowIds.get(r.id)!, annKey: 'label', label: r.label }],
+  const datasetId = await insertDataset(db, { name, kind: 'classification', classNames });
+  const runId = await insertRun(db, { name, datasetId, kind: 'classification' });
+  const ids = await insertRows(
+    db,
+    datasetId,
+    rows.map((r) => ({ externalId: r.id, labeled: r.label !== undefined })),
   );
-  if (gts.length) await db.insert(annotations).values(gts);
-  const preds = rows.flatMap((r) => {
-    if (!r.probs) return [];
-    const label = r.probs.indexOf(Math.max(...r.probs));
-    return [
-      {
-        runId: run.id,
-        rowId: rowIds.get(r.id)!,
-        predKey: 0,
-        label,
-        score: r.score ?? r.probs[label],
-        probs: r.probs,
-      },
-    ];
-  });
-  if (preds.length) await db.insert(predictions).values(preds);
-  return { runId: run.id, datasetId: ds.id, rowIds };
+  const rowIds = new Map(rows.map((r, i) => [r.id, ids[i]]));
+  await insertLabels(
+    db,
+    ids,
+    rows.map((r) => r.label),
+  );
+  await insertPredictions(
+    db,
+    runId,
+    rows.flatMap((r, i) => {
+      if (!r.probs) return [];
+      const label = argmax(r.probs);
+      return [{ rowId: ids[i], predKey: 0, label, score: r.score ?? r.probs[label], probs: r.probs }];
+    }),
+  );
+  return { runId, datasetId, rowIds };
 }
 
 export interface DetImage {
@@ -65,56 +63,38 @@ export async function seedDetection(
   db: Db,
   { name, classNames, images }: { name: string; classNames: string[]; images: DetImage[] },
 ): Promise<{ runId: number; datasetId: number; rowIds: Map<string, number> }> {
-  const [ds] = await db
-    .insert(datasets)
-    .values({ name, kind: 'detection', classNames, sourceClassIds: classNames.map((_, i) => i + 1) })
-    .returning({ id: datasets.id });
-  const [run] = await db
-    .insert(modelRuns)
-    .values({ name, datasetId: ds.id, kind: 'detection' })
-    .returning({ id: modelRuns.id });
-  const inserted = await db
-    .insert(dataRows)
-    .values(
-      images.map((im) => ({
-        datasetId: ds.id,
-        externalId: im.id,
-        labeled: im.labeled ?? true,
-        width: im.width ?? 100,
-        height: im.height ?? 100,
-        imageUrl: `https://img.example/${im.id}.jpg`,
-      })),
-    )
-    .returning({ id: dataRows.id, externalId: dataRows.externalId });
-  const rowIds = new Map(inserted.map((r) => [r.externalId, r.id]));
-  const gts = images.flatMap((im) =>
-    im.gts.map((g) => ({
-      rowId: rowIds.get(im.id)!,
-      annKey: g.key,
-      label: g.label,
-      x: g.box[0],
-      y: g.box[1],
-      w: g.box[2],
-      h: g.box[3],
-      area: g.box[2] * g.box[3],
-      iscrowd: g.iscrowd ?? false,
+  const datasetId = await insertDataset(db, {
+    name,
+    kind: 'detection',
+    classNames,
+    sourceClassIds: classNames.map((_, i) => i + 1),
+  });
+  const runId = await insertRun(db, { name, datasetId, kind: 'detection' });
+  const ids = await insertRows(
+    db,
+    datasetId,
+    images.map((im) => ({
+      externalId: im.id,
+      labeled: im.labeled ?? true,
+      width: im.width ?? 100,
+      height: im.height ?? 100,
+      imageUrl: `https://img.example/${im.id}.jpg`,
     })),
   );
-  if (gts.length) await db.insert(annotations).values(gts);
+  const rowIds = new Map(images.map((im, i) => [im.id, ids[i]]));
+  await insertBoxes(
+    db,
+    images.flatMap((im, i) =>
+      im.gts.map((g) => ({ rowId: ids[i], annKey: g.key, label: g.label, box: g.box, iscrowd: g.iscrowd })),
+    ),
+  );
   let ordinal = 0;
-  const dets = images.flatMap((im) =>
-    im.dets.map((d) => ({
-      runId: run.id,
-      rowId: rowIds.get(im.id)!,
-      predKey: ordinal++,
-      label: d.label,
-      score: d.score,
-      x: d.box[0],
-      y: d.box[1],
-      w: d.box[2],
-      h: d.box[3],
-    })),
+  await insertPredictions(
+    db,
+    runId,
+    images.flatMap((im, i) =>
+      im.dets.map((d) => ({ rowId: ids[i], predKey: ordinal++, label: d.label, score: d.score, box: d.box })),
+    ),
   );
-  if (dets.length) await db.insert(predictions).values(dets);
-  return { runId: run.id, datasetId: ds.id, rowIds };
+  return { runId, datasetId, rowIds };
 }

@@ -19,7 +19,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { type Database, createDb } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
-import { dataRows, datasets, modelRuns } from '../../db/schema.ts';
+import { insertDataset, insertRows, insertRun } from '../helpers/builder.ts';
 import { detectionObjects } from '../../src/analyze/detection-objects.ts';
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
 import { deltaAp } from '../../src/metrics/detection-dap.ts';
@@ -45,32 +45,16 @@ const best = (fn: () => unknown, n = 3) => Math.min(...Array.from({ length: n },
 
 async function seedRun(database: Database, images: number) {
   const db = database.db;
-  const [ds] = await db
-    .insert(datasets)
-    .values({
-      name: `bench-objects-${randomBytes(3).toString('hex')}`,
-      kind: 'detection',
-      classNames: Array.from({ length: 10 }, (_, i) => `c${i + 1}`),
-    })
-    .returning();
-  const [run] = await db
-    .insert(modelRuns)
-    .values({ name: `${ds.name}-run`, datasetId: ds.id, kind: 'detection' })
-    .returning();
-  const ids: number[] = [];
-  for (let i = 0; i < images; i += 5000) {
-    const part = await db
-      .insert(dataRows)
-      .values(
-        Array.from({ length: Math.min(5000, images - i) }, (_, j) => ({
-          datasetId: ds.id,
-          externalId: String(i + j + 1),
-        })),
-      )
-      .returning({ id: dataRows.id });
-    ids.push(...part.map((r) => r.id));
-  }
-  return { runId: run.id, rowIds: ids };
+  const name = `bench-objects-${randomBytes(3).toString('hex')}`;
+  const classNames = Array.from({ length: 10 }, (_, i) => `c${i + 1}`);
+  const datasetId = await insertDataset(db, { name, kind: 'detection', classNames });
+  const runId = await insertRun(db, { name: `${name}-run`, datasetId, kind: 'detection' });
+  const rowIds = await insertRows(
+    db,
+    datasetId,
+    Array.from({ length: images }, (_, i) => ({ externalId: String(i + 1) })),
+  );
+  return { runId, rowIds };
 }
 
 async function storeTimed(database: Database, lines: ObjectOutcomeLine[], images: number, label: string) {

@@ -4,7 +4,8 @@ import { labelFlags, reviews, rowScores } from '../../db/schema.ts';
 import { mislabelsLines, mislabelsOutput } from '../../src/cli/mislabels.ts';
 import { uncertainOutput } from '../../src/cli/uncertain.ts';
 import { computeFindings } from '../../src/findings/index.ts';
-import { listMislabels, listUncertain } from '../../src/store/findings.ts';
+import { listMislabels } from '../../src/store/findings.ts';
+import { listUncertain } from '../../src/store/uncertain.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { insertClassification, insertDetection, storedOptions } from './fixtures.ts';
 

@@ -10,7 +10,7 @@ import { compareRuns } from '../../src/digest/compare.ts';
 import { digestMessage } from '../../bot/digest/message.ts';
 import { buildDigest } from '../../src/digest/build.ts';
 import { digestText } from '../../src/digest/text.ts';
-import { listUncertain } from '../../src/store/findings.ts';
+import { listUncertain } from '../../src/store/uncertain.ts';
 import { describeEachDriver, testDatabaseUrl } from '../helpers/db.ts';
 import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { type Harness, seedNextRun, seedRun, startHarness } from './harness.ts';

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type Clock, type Deps, createLogger } from '../../src/deps.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
-import { modelRuns, predictions } from '../../db/schema.ts';
+import { argmax, insertPredictions, insertRun } from '../helpers/builder.ts';
 import { type FakeSlack, startFakeSlack } from './fake-slack.ts';
 import type { SignedRequest } from './signed.ts';
 
@@ -110,23 +110,22 @@ export async function seedRun(deps: Deps, name = 'run-a') {
  */
 export async function seedNextRun(deps: Deps, base: { datasetId: number; rowIds: number[] }, name: string) {
   const labels = [0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 1, 2, null, null, null, null];
-  const [run] = await deps.db
-    .insert(modelRuns)
-    .values({
-      name,
-      datasetId: base.datasetId,
-      kind: 'classification',
-      createdAt: new Date(Date.now() + 60_000),
-    })
-    .returning({ id: modelRuns.id });
-  await deps.db.insert(predictions).values(
+  const runId = await insertRun(deps.db, {
+    name,
+    datasetId: base.datasetId,
+    kind: 'classification',
+    createdAt: new Date(Date.now() + 60_000),
+  });
+  await insertPredictions(
+    deps.db,
+    runId,
     labels.map((l, i) => {
       const p = l === null ? [0.4, 0.35, 0.25] : [0.1, 0.1, 0.1];
       if (l !== null) p[i === 0 || i === 9 ? 1 : i === 10 ? 2 : l] = 0.8;
-      const label = p.indexOf(Math.max(...p));
-      return { runId: run.id, rowId: base.rowIds[i], predKey: 0, label, score: p[label], probs: p };
+      const label = argmax(p);
+      return { rowId: base.rowIds[i], predKey: 0, label, score: p[label], probs: p };
     }),
   );
-  await analyzeRun(deps, run.id);
-  return { runId: run.id };
+  await analyzeRun(deps, runId);
+  return { runId };
 }

@@ -3,7 +3,7 @@ import { modelRuns, predictions } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { buildDigest } from '../../src/digest/build.ts';
 import { digestText } from '../../src/digest/text.ts';
-import { listUncertain } from '../../src/store/findings.ts';
+import { listUncertain } from '../../src/store/uncertain.ts';
 import { reevaluationJob, runPipelineNow } from '../../src/jobs/pipeline.ts';
 import { recordCorrection } from '../../src/store/corrections.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';

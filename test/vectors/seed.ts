@@ -1,5 +1,11 @@
 import type { Db } from '../../db/index.ts';
-import { dataRows, datasets, embeddings, modelRuns, rowScores } from '../../db/schema.ts';
+import {
+  insertDataset,
+  insertEmbeddings,
+  insertRowScores,
+  insertRows,
+  insertRun,
+} from '../helpers/builder.ts';
 
 export interface SeedOptions {
   name: string;
@@ -15,49 +21,26 @@ export interface SeedOptions {
 /** A dataset + run whose rows carry the given embeddings, external ids 'r0', 'r1', …. */
 export async function seedRun(db: Db, opts: SeedOptions): Promise<{ runId: number; rowIds: number[] }> {
   const { name, vectors, labeled, labels, predicted, classNames = ['a', 'b', 'c'] } = opts;
-  const [ds] = await db
-    .insert(datasets)
-    .values({ name, kind: 'classification', classNames })
-    .returning({ id: datasets.id });
-  const [run] = await db
-    .insert(modelRuns)
-    .values({ name, datasetId: ds.id, kind: 'classification' })
-    .returning({ id: modelRuns.id });
-  const rowIds: number[] = [];
-  const page = 500;
-  for (let start = 0; start < vectors.length; start += page) {
-    const slice = vectors.slice(start, start + page);
-    const rows = await db
-      .insert(dataRows)
-      .values(
-        slice.map((_, j) => ({
-          datasetId: ds.id,
-          externalId: `r${start + j}`,
-          labeled: labeled?.[start + j] ?? true,
-        })),
-      )
-      .returning({ id: dataRows.id });
-    rowIds.push(...rows.map((r) => Number(r.id)));
-    await db.insert(embeddings).values(
-      slice.map((v, j) => ({
-        runId: run.id,
-        rowId: Number(rows[j].id),
-        dim: v.length,
-        vector: Buffer.from(Float32Array.from(v).buffer),
-      })),
-    );
-    await db.insert(rowScores).values(
-      slice.map((_, j) => ({
-        runId: run.id,
-        rowId: Number(rows[j].id),
-        labeled: labeled?.[start + j] ?? true,
-        label: labels?.[start + j] ?? null,
-        predicted: predicted?.[start + j] ?? null,
-        iou: labels && predicted ? (labels[start + j] === predicted[start + j] ? 1 : 0) : null,
-      })),
-    );
-  }
-  return { runId: run.id, rowIds };
+  const datasetId = await insertDataset(db, { name, kind: 'classification', classNames });
+  const runId = await insertRun(db, { name, datasetId, kind: 'classification' });
+  const rowIds = await insertRows(
+    db,
+    datasetId,
+    Array.from(vectors, (_, i) => ({ externalId: `r${i}`, labeled: labeled?.[i] ?? true })),
+  );
+  await insertEmbeddings(db, runId, rowIds, vectors);
+  await insertRowScores(
+    db,
+    runId,
+    rowIds.map((rowId, i) => ({
+      rowId,
+      labeled: labeled?.[i] ?? true,
+      label: labels?.[i] ?? null,
+      predicted: predicted?.[i] ?? null,
+      iou: labels && predicted ? (labels[i] === predicted[i] ? 1 : 0) : null,
+    })),
+  );
+  return { runId, rowIds };
 }
 
 /** mulberry32 Gaussian-ish clusters for tests: `perCluster` points around each of `centers`. */

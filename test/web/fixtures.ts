@@ -2,16 +2,16 @@ import type { Db } from '../../db/index.ts';
 import { detectionObjects } from '../../src/analyze/detection-objects.ts';
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
 import { insertObjectOutcomes } from '../../src/store/objects.ts';
+import { labelFlags, projections } from '../../db/schema.ts';
 import {
-  annotations,
-  dataRows,
-  datasets,
-  labelFlags,
-  modelRuns,
-  predictions,
-  projections,
-  rowScores,
-} from '../../db/schema.ts';
+  insertBoxes,
+  insertDataset,
+  insertLabels,
+  insertPredictions,
+  insertRowScores,
+  insertRows,
+  insertRun,
+} from '../helpers/builder.ts';
 
 /** A class name that would run as script if the board forgot to escape it. */
 export const EVIL_CLASS = '<script>alert("x")</script>';
@@ -48,10 +48,7 @@ export async function insertBoardFixture(
   const labels = [0, 0, 1, 1, 2, 2, null, null];
   const preds = [0, 1, 1, 0, 2, 0, 1, 0];
   const conf = [0.9, 0.6, 0.8, 0.55, 0.7, 0.4, 0.5, 0.45];
-  const [ds] = await db
-    .insert(datasets)
-    .values({ name: `${name}-ds`, kind: 'classification', classNames })
-    .returning();
+  const datasetId = await insertDataset(db, { name: `${name}-ds`, kind: 'classification', classNames });
   const metrics = {
     kind: 'classification',
     accuracy: 0.5,
@@ -77,33 +74,28 @@ export async function insertBoardFixture(
       ],
     },
   };
-  const [run] = await db
-    .insert(modelRuns)
-    .values({ name, datasetId: ds.id, kind: 'classification', metrics })
-    .returning();
-  const rows = await db
-    .insert(dataRows)
-    .values(
-      labels.map((l, i) => ({
-        datasetId: ds.id,
-        externalId: `r${i}`,
-        labeled: l !== null,
-        imageUrl: i === 3 ? EVIL_URL : `/media/test/${i}.svg`,
-        width: 8,
-        height: 8,
-      })),
-    )
-    .returning({ id: dataRows.id });
-  const rowIds = rows.map((r) => r.id);
-  await db
-    .insert(annotations)
-    .values(labels.flatMap((l, i) => (l === null ? [] : [{ rowId: rowIds[i], annKey: 'label', label: l }])));
-  await db
-    .insert(predictions)
-    .values(preds.map((p, i) => ({ runId: run.id, rowId: rowIds[i], predKey: 0, label: p, score: conf[i] })));
-  await db.insert(rowScores).values(
+  const runId = await insertRun(db, { name, datasetId, kind: 'classification', metrics });
+  const rowIds = await insertRows(
+    db,
+    datasetId,
+    labels.map((l, i) => ({
+      externalId: `r${i}`,
+      labeled: l !== null,
+      imageUrl: i === 3 ? EVIL_URL : `/media/test/${i}.svg`,
+      width: 8,
+      height: 8,
+    })),
+  );
+  await insertLabels(db, rowIds, labels);
+  await insertPredictions(
+    db,
+    runId,
+    preds.map((p, i) => ({ rowId: rowIds[i], predKey: 0, label: p, score: conf[i] })),
+  );
+  await insertRowScores(
+    db,
+    runId,
     preds.map((p, i) => ({
-      runId: run.id,
       rowId: rowIds[i],
       labeled: labels[i] !== null,
       iou: labels[i] === null ? null : Number(labels[i] === p),
@@ -118,7 +110,7 @@ export async function insertBoardFixture(
     })),
   );
   await db.insert(labelFlags).values({
-    runId: run.id,
+    runId,
     rowId: rowIds[5],
     kind: 'label',
     given: 2,
@@ -130,8 +122,8 @@ export async function insertBoardFixture(
   });
   await db
     .insert(projections)
-    .values(rowIds.map((rowId, i) => ({ runId: run.id, rowId, x: i, y: i % 3, fitted: true })));
-  return { runId: run.id, runName: name, classNames, rowIds };
+    .values(rowIds.map((rowId, i) => ({ runId, rowId, x: i, y: i % 3, fitted: true })));
+  return { runId, runName: name, classNames, rowIds };
 }
 
 /**
@@ -143,87 +135,72 @@ export async function insertDetectionFixture(
   { name = 'det-run', imageUrl = '/media/test/img1.svg' }: { name?: string; imageUrl?: string } = {},
 ) {
   const classNames = ['square', 'circle'];
-  const [ds] = await db
-    .insert(datasets)
-    .values({ name: `${name}-ds`, kind: 'detection', classNames })
-    .returning();
-  const [run] = await db
-    .insert(modelRuns)
-    .values({
-      name,
-      datasetId: ds.id,
+  const datasetId = await insertDataset(db, { name: `${name}-ds`, kind: 'detection', classNames });
+  const runId = await insertRun(db, {
+    name,
+    datasetId,
+    kind: 'detection',
+    metrics: {
       kind: 'detection',
-      metrics: {
-        kind: 'detection',
-        coco: { AP: 0.42, AP50: 0.6, AP75: 0.3 },
-        errors: { cls: 0, loc: 0.05, both: 0, dupe: 0, bkg: 0.25, missed: 0.1 },
-        objects: {
-          iouThrs: [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],
-          totals: Array.from({ length: 10 }, (_, t) =>
-            t < 7 ? { tp: 1, fp: 1, fn: 0 } : { tp: 0, fp: 2, fn: 1 },
-          ),
-        },
-        classes: [
-          { name: 'square', ap: 0.7, ap50: 0.9, precision: 1, recall: 1, support: 1 },
-          { name: 'circle', ap: 0.1, ap50: 0.2, precision: 0, recall: 0, support: 0 },
-        ],
-        confusion: {
-          labels: [...classNames, 'background'],
-          matrix: [
-            [1, 0, 0],
-            [0, 0, 0],
-            [0, 1, 0],
-          ],
-        },
+      coco: { AP: 0.42, AP50: 0.6, AP75: 0.3 },
+      errors: { cls: 0, loc: 0.05, both: 0, dupe: 0, bkg: 0.25, missed: 0.1 },
+      objects: {
+        iouThrs: [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],
+        totals: Array.from({ length: 10 }, (_, t) =>
+          t < 7 ? { tp: 1, fp: 1, fn: 0 } : { tp: 0, fp: 2, fn: 1 },
+        ),
       },
-    })
-    .returning();
-  const [row] = await db
-    .insert(dataRows)
-    .values({ datasetId: ds.id, externalId: 'img1', imageUrl, width: 100, height: 80 })
-    .returning();
-  const [ann] = await db
-    .insert(annotations)
-    .values({ rowId: row.id, annKey: '1', label: 0, x: 10, y: 10, w: 30, h: 30, area: 900 })
-    .returning();
-  const preds = await db
-    .insert(predictions)
-    .values([
-      { runId: run.id, rowId: row.id, predKey: 0, label: 0, score: 0.9, x: 12, y: 11, w: 30, h: 30 },
-      { runId: run.id, rowId: row.id, predKey: 1, label: 1, score: 0.35, x: 60, y: 40, w: 20, h: 20 },
-    ])
-    .returning();
+      classes: [
+        { name: 'square', ap: 0.7, ap50: 0.9, precision: 1, recall: 1, support: 1 },
+        { name: 'circle', ap: 0.1, ap50: 0.2, precision: 0, recall: 0, support: 0 },
+      ],
+      confusion: {
+        labels: [...classNames, 'background'],
+        matrix: [
+          [1, 0, 0],
+          [0, 0, 0],
+          [0, 1, 0],
+        ],
+      },
+    },
+  });
+  const [rowId] = await insertRows(db, datasetId, [{ externalId: 'img1', imageUrl, width: 100, height: 80 }]);
+  const [annId] = await insertBoxes(db, [{ rowId, annKey: '1', label: 0, box: [10, 10, 30, 30] }]);
+  const boxes = [
+    { predKey: 0, label: 0, score: 0.9, box: [12, 11, 30, 30] as const },
+    { predKey: 1, label: 1, score: 0.35, box: [60, 40, 20, 20] as const },
+  ];
+  const predIds = await insertPredictions(
+    db,
+    runId,
+    boxes.map((p) => ({ rowId, predKey: p.predKey, label: p.label, score: p.score, box: [...p.box] })),
+  );
   // The per-object outcomes as the analysis stores them: the square a tp up to IoU .8, the circle bkg.
   const gts = [
-    { id: ann.id, imageId: row.id, label: 0, x: 10, y: 10, w: 30, h: 30, area: 900, iscrowd: false },
+    { id: annId, imageId: rowId, label: 0, x: 10, y: 10, w: 30, h: 30, area: 900, iscrowd: false },
   ];
-  const dets = preds.map((p) => ({
-    id: p.id,
-    imageId: row.id,
-    label: p.label,
-    score: p.score,
-    x: p.x!,
-    y: p.y!,
-    w: p.w!,
-    h: p.h!,
-  }));
+  const dets = boxes.map((p, i) => {
+    const [x, y, w, h] = p.box;
+    return { id: predIds[i], imageId: rowId, label: p.label, score: p.score, x, y, w, h };
+  });
   const evaluation = evaluateCoco(
-    { imageIds: [row.id], labels: [0, 1], gts, dets },
+    { imageIds: [rowId], labels: [0, 1], gts, dets },
     {},
     { keepMatches: true },
   );
-  await insertObjectOutcomes(db, run.id, detectionObjects(gts, dets, evaluation, (i) => i).lines);
-  await db.insert(rowScores).values({
-    runId: run.id,
-    rowId: row.id,
-    labeled: true,
-    iou: 0.42,
-    confidence: 0.9,
-    label: 2,
-    predicted: 1,
-    numGt: 1,
-    numPred: 2,
-  });
-  await db.insert(projections).values({ runId: run.id, rowId: row.id, x: 0.5, y: 0.25, fitted: true });
-  return { runId: run.id, runName: name, rowId: row.id, classNames };
+  await insertObjectOutcomes(db, runId, detectionObjects(gts, dets, evaluation, (i) => i).lines);
+  await insertRowScores(db, runId, [
+    {
+      rowId,
+      labeled: true,
+      iou: 0.42,
+      confidence: 0.9,
+      label: 2,
+      predicted: 1,
+      numGt: 1,
+      numPred: 2,
+    },
+  ]);
+  await db.insert(projections).values({ runId, rowId, x: 0.5, y: 0.25, fitted: true });
+  return { runId, runName: name, rowId, classNames };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
-import { datasets, modelRuns } from '../../db/schema.ts';
+import { insertDataset, insertRun } from '../helpers/builder.ts';
 
 export interface SyntheticRun {
   runId: number;
@@ -39,14 +39,8 @@ export async function insertSyntheticRun(
   },
 ): Promise<SyntheticRun> {
   const classNames = Array.from({ length: classes }, (_, i) => (classes <= 10 ? String(i) : `class-${i}`));
-  const [ds] = await db
-    .insert(datasets)
-    .values({ name: `${name}-ds`, kind: 'classification', classNames })
-    .returning();
-  const [run] = await db
-    .insert(modelRuns)
-    .values({ name, datasetId: ds.id, kind: 'classification' })
-    .returning();
+  const ds = { id: await insertDataset(db, { name: `${name}-ds`, kind: 'classification', classNames }) };
+  const run = { id: await insertRun(db, { name, datasetId: ds.id, kind: 'classification' }) };
   const k = classes;
   for (let lo = 0; lo < rows; lo += chunk) {
     const hi = Math.min(rows, lo + chunk) - 1;

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../src/deps.ts';
 import { STRATEGIES } from '../../src/findings/uncertainty.ts';
-import { listUncertain } from '../../src/store/findings.ts';
+import { listUncertain } from '../../src/store/uncertain.ts';
 import type { BoardEnv } from '../env.ts';
 import { parseStrategy } from '../filters.ts';
 import type { Card } from '../pages/cards.tsx';
