@@ -3,8 +3,10 @@ import { Hono } from 'hono';
 import { COLOR_BY, type ColorBy, colorCategories, projectorSpec } from '../src/charts/projector.ts';
 import { runCompute } from '../src/compute/pool.ts';
 import type { Deps } from '../src/deps.ts';
-import { formatBatchExport } from '../src/export/batch-format.ts';
-import { batchExportDocument, closeBatch, getBatch, listBatches } from '../src/store/batches.ts';
+import { formatBatch } from '../src/export/batch-format.ts';
+import { batchExport } from '../src/export/batch-export.ts';
+import type { BatchExportFormat } from '../src/export/handoff-document.ts';
+import { closeBatch, getBatch, listBatches } from '../src/store/batches.ts';
 import { listMislabels, listUncertain } from '../src/store/findings.ts';
 import { listRework } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
@@ -432,22 +434,17 @@ export function createBoardRoutes(deps: Deps, { playground = false }: { playgrou
     return name;
   };
 
-  app.get('/batches/:name/export.:format{csv|json}', async (c) => {
+  app.get('/batches/:name/export.:format{csv|json|labelstudio|cvat|coco}', async (c) => {
     const name = batchName(c.req.param('name'));
-    const format = c.req.param('format') as 'csv' | 'json';
-    const publicUrl = deps.config.LOUPE_PUBLIC_URL;
-    const doc = await exportOrNotFound(() => batchExportDocument(deps.db, name, { publicUrl }));
+    const format = c.req.param('format') as BatchExportFormat;
+    const file = await exportOrNotFound(() => batchExport(deps, name, format));
     // Formatting is linear in the items: a labeling-size batch is formatted here, a large one in the pool.
     const body =
-      doc.items.length <= INLINE_EXPORT_ITEMS
-        ? formatBatchExport(doc, format)
-        : await runCompute(deps, 'batchExport', { doc, format });
-    const file = `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.${format}`;
-    c.header(
-      'Content-Type',
-      format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-    );
-    c.header('Content-Disposition', `attachment; filename="${file}"`);
+      file.rows <= INLINE_EXPORT_ITEMS
+        ? formatBatch(file.input)
+        : await runCompute(deps, 'batchExport', file.input);
+    c.header('Content-Type', file.contentType);
+    c.header('Content-Disposition', `attachment; filename="${file.fileName}"`);
     return c.body(body);
   });
 
@@ -530,6 +527,7 @@ async function exportOrNotFound<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if ((err as Error).name === 'BatchError') throw new BoardError(404, (err as Error).message);
+    if ((err as Error).name === 'BatchExportError') throw new BoardError(400, (err as Error).message);
     throw err;
   }
 }

@@ -1,12 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
+import { batchExport } from '../export/batch-export.ts';
+import { formatBatch } from '../export/batch-format.ts';
+import { BATCH_EXPORT_FORMATS, type BatchExportFormat } from '../export/handoff-document.ts';
+import { labelStudioConfig } from '../export/labelstudio.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
 import {
   addToBatch,
   closeBatch,
   createBatch,
-  exportBatch,
   getBatch,
   listBatches,
   removeFromBatch,
@@ -196,16 +199,34 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
 
   batch
     .command('export <name>')
-    .description('Export a batch for a labeling tool')
-    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
+    .description(
+      'Export a batch for a labeling tool: Label Studio tasks (predictions as pre-annotations), CVAT for images 1.1 XML, a COCO subset (detection), CSV or JSON; image URLs absolute from LOUPE_PUBLIC_URL',
+    )
+    .addOption(
+      new Option('--format <format>', 'file format').choices([...BATCH_EXPORT_FORMATS]).default('csv'),
+    )
     .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action(async (name: string, opts: { format: 'csv' | 'json'; out?: string }) => {
-      const text = await ctx.withDeps((deps) =>
-        exportBatch(deps.db, name, opts.format, { publicUrl: deps.config.LOUPE_PUBLIC_URL }),
-      );
-      if (opts.out) writeFileSync(opts.out, text);
-      else ctx.io.out(text);
-    });
+    .option(
+      '--labelstudio-config <file>',
+      'with --format labelstudio: also write the matching labeling config',
+    )
+    .action(
+      async (name: string, opts: { format: BatchExportFormat; out?: string; labelstudioConfig?: string }) => {
+        const { text, config } = await ctx.withDeps(async (deps) => {
+          const { input } = await batchExport(deps, name, opts.format);
+          return {
+            text: formatBatch(input),
+            config: input.format === 'labelstudio' ? labelStudioConfig(input.doc) : null,
+          };
+        });
+        if (opts.labelstudioConfig) {
+          if (config === null) throw new Error('--labelstudio-config goes with --format labelstudio');
+          writeFileSync(opts.labelstudioConfig, config);
+        }
+        if (opts.out) writeFileSync(opts.out, text);
+        else ctx.io.out(text);
+      },
+    );
 
   batch
     .command('close <name>')

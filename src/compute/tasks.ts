@@ -1,4 +1,4 @@
-import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
+import { type BatchExport, formatBatch } from '../export/batch-format.ts';
 import { diverseOrder } from '../findings/diverse.ts';
 
 /**
@@ -17,9 +17,8 @@ export const computeTasks = {
     const png = await renderVegaLitePng(p.spec);
     return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
   },
-  /** A batch as the text a labeling tool takes (CSV or JSON). */
-  batchExport: (p: { doc: BatchExportDocument; format: 'csv' | 'json' }): string =>
-    formatBatchExport(p.doc, p.format),
+  /** A batch as the text a labeling tool takes (CSV, JSON, Label Studio, CVAT, COCO). */
+  batchExport: (p: BatchExport): string => formatBatch(p),
 };
 
 export type ComputeTasks = typeof computeTasks;
