@@ -9,6 +9,7 @@ import { type BlockActionsBody, handleBlockAction } from './actions.ts';
 import { apology } from './blocks/notices.ts';
 import { parseCommand } from './commands/parse.ts';
 import { type Reply, runCommand } from './commands/run.ts';
+import { directMessenger } from './batches/dm.ts';
 import type { BoardLinks } from './links.ts';
 import { type ChannelPacer, type Outbox, type ResponseUrlPolicy, slackOutbox } from './outbox.ts';
 import type { BotSources } from './sources.ts';
@@ -140,6 +141,8 @@ export function createBoltApp(opts: BoltAppOptions): App {
           channel: command.channel_id,
           origin: command.text,
           postDigest: (channel) => opts.postDigest(out, channel),
+          // The playground has no workspace to DM in.
+          dm: context[OUTBOX_KEY] ? undefined : directMessenger(client),
         },
         parseCommand(command.text ?? ''),
       ))().catch((err) => fail(err, `command "${command.text}"`));
@@ -205,6 +208,8 @@ export function createBoltApp(opts: BoltAppOptions): App {
           user: event.user ?? 'unknown',
           channel: event.channel,
           postDigest: (channel) => opts.postDigest(out, channel),
+          // The playground has no workspace to DM in.
+          dm: context[OUTBOX_KEY] ? undefined : directMessenger(client),
         },
         parseCommand(text),
       );

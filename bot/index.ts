@@ -5,6 +5,8 @@ import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
 import { createBoltApp } from './app.ts';
+import { directMessenger } from './batches/dm.ts';
+import { type ReminderScheduler, createReminderScheduler } from './batches/reminders.ts';
 import { createDigestScheduler, type DigestScheduler } from './digest/schedule.ts';
 import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
 import { type BoardLinks, createBoardLinks } from './links.ts';
@@ -53,6 +55,8 @@ export interface SlackHandlerOptions {
   /** Run the digest scheduler on start() (default: when LOUPE_DIGEST_CHANNELS is set). */
   schedule?: boolean;
   digestRetryMs?: number;
+  /** DM batch owners on due days (default: whenever Slack is on). */
+  reminders?: boolean;
 }
 
 /** The WebClient's default retries last ~30 minutes; a chat answer is useless by then. */
@@ -132,6 +136,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
   }
 
   let scheduler: DigestScheduler | null = null;
+  let reminders: ReminderScheduler | null = null;
   const sendDigests = () => (scheduler ?? makeScheduler()).tick();
   const makeScheduler = () =>
     createDigestScheduler({
@@ -167,6 +172,10 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       logger.info(
         `Slack bot on (${mode === 'socket' ? 'Socket Mode' : `HTTP at ${links.base}/slack/events`}) as ${auth.user_id ?? '?'} in ${auth.team ?? auth.team_id ?? '?'}; playground at ${links.base}/playground`,
       );
+      if (opts.reminders ?? true) {
+        reminders = createReminderScheduler({ deps, links, dm: directMessenger(bolt.client) });
+        await reminders.start();
+      }
       const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
       if (wantSchedule) {
         scheduler = makeScheduler();
@@ -179,6 +188,8 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     async stop() {
       scheduler?.stop();
       scheduler = null;
+      await reminders?.stop();
+      reminders = null;
       if (mode === 'socket') await bolt.stop();
     },
   };

@@ -38,6 +38,8 @@ const schema = z.object({
   LOUPE_DIGEST_CHANNELS: list,
   LOUPE_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
   LOUPE_TZ: z.string().default('UTC'),
+  /** When batch owners are reminded of batches due that day (every day, in LOUPE_TZ). */
+  LOUPE_REMINDER_CRON: z.string().default('0 9 * * *'),
   /** Seconds a worker holds a job without a heartbeat before another worker takes it over. */
   LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /** Fault injection for crash tests: SIGKILL when a job of this kind starts (`kind`) or reaches `kind@fraction`. */

@@ -18,6 +18,8 @@ import { latestDecisions } from '../../src/store/reviews.ts';
 import { costliestType } from '../../src/charts/dap.ts';
 import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../../src/metrics/detection-errors.ts';
 import type { ClassMetric, ParsedCommand } from './parse.ts';
+import { assignAnswer } from '../batches/assign.ts';
+import type { DirectMessenger } from '../batches/dm.ts';
 
 export type Reply = SlackMessage & { response_type: 'ephemeral' | 'in_channel' };
 
@@ -34,6 +36,8 @@ export interface CommandContext {
   origin?: string;
   /** Posts today's digest to the caller's channel (the `digest` command). */
   postDigest?: (channel: string) => Promise<void>;
+  /** Direct messages (batch owners); absent where there is no Slack client. */
+  dm?: DirectMessenger;
 }
 
 /** Items one list answer shows; the footer links to the rest. */
@@ -61,6 +65,8 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
       return boardLinkMessage(ctx.links.url('/', ctx.user));
     case 'rework':
       return reworkAnswer(ctx, cmd.n);
+    case 'batch-assign':
+      return assignAnswer(ctx, cmd);
     case 'digest': {
       if (!ctx.channel || !ctx.postDigest) return notice('The digest can only be posted from a channel.');
       await ctx.postDigest(ctx.channel);

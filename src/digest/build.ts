@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
+import { type BatchProgress, batchProgress } from '../store/batch-work.ts';
 import { countNewMislabels } from '../store/digests.ts';
 import { reworkActivity } from '../store/reviews.ts';
 import { lookupRun, previousRun } from '../store/run-lookup.ts';
@@ -25,6 +26,8 @@ export interface DigestContent {
   newMislabels: number;
   rework: { opened: number; closed: number; open: number };
   suggestion: DigestSuggestion | null;
+  /** Open batches with their owner, due day and progress, newest first. */
+  batches: BatchProgress[];
 }
 
 export type UncertainLister = (
@@ -54,6 +57,7 @@ export async function buildDigest(
 ): Promise<DigestContent> {
   const run = await lookupRun(deps.db);
   const rework = await reworkActivity(deps.db, since);
+  const batches = await batchProgress(deps.db, { open: true });
   if (!run)
     return {
       day,
@@ -66,6 +70,7 @@ export async function buildDigest(
       newMislabels: 0,
       rework,
       suggestion: null,
+      batches,
     };
   const previous = await previousRun(deps.db, run);
   const { metrics, classes, worse, errors } = compareRuns(run.kind, run.metrics, previous?.metrics);
@@ -91,5 +96,6 @@ export async function buildDigest(
     suggestion: items.length
       ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }
       : null,
+    batches,
   };
 }

@@ -17,6 +17,12 @@ export interface Batch {
   createdBy: string | null;
   createdAt: Date;
   closedAt: Date | null;
+  /** Who labels it (a Slack user id), and the day it is due (YYYY-MM-DD); see src/store/batch-work.ts. */
+  owner: string | null;
+  dueOn: string | null;
+  remindedFor: string | null;
+  assignedBy: string | null;
+  assignedAt: Date | null;
 }
 
 export class BatchError extends Error {
@@ -192,6 +198,11 @@ export async function listBatches(db: Db): Promise<(Batch & { size: number })[]>
       createdBy: batches.createdBy,
       createdAt: batches.createdAt,
       closedAt: batches.closedAt,
+      owner: batches.owner,
+      dueOn: batches.dueOn,
+      remindedFor: batches.remindedFor,
+      assignedBy: batches.assignedBy,
+      assignedAt: batches.assignedAt,
       size: sql<number>`(select count(*) from ${batchItems} where ${batchItems.batchId} = ${batches.id})::int`,
     })
     .from(batches)
