@@ -11,7 +11,7 @@ import { listRuns } from '../src/store/runs.ts';
 import { NoEmbeddingsError } from '../src/vectors/service.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { batchRows, decideRows } from './actions.ts';
-import { parseErrorFilter, parseStrategy } from './board.tsx';
+import { parseErrorFilter, parseStrategy } from './filters.ts';
 import type { BoardEnv } from './env.ts';
 import { BoardError } from './errors.tsx';
 import { type ProjectionColumns, createProjectionCache, projectionColumns } from './projection-data.ts';
