@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Decision } from '../src/store/database.ts';
+import type { Decision, ReviewDecision } from '../src/store/database.ts';
 import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';
@@ -77,10 +77,12 @@ function refusal(ctx: ActionContext, body: BlockActionsBody): string | null {
   return check.ok ? null : check.reason;
 }
 
-const DONE_WORD: Record<Decision, string> = {
+const DONE_WORD: Record<ReviewDecision, string> = {
   approve: 'approved',
   rework: 'sent to rework',
   dismiss: 'dismissed',
+  relabel: 'relabeled',
+  revert: 'given its label back',
 };
 
 async function review(

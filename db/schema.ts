@@ -113,6 +113,8 @@ export const modelRuns = pgTable(
     /** Settings the findings were computed with (thresholds, k, …). */
     findingsOptions: jsonb('findings_options').$type<Record<string, unknown>>(),
     analyzedAt: timestamp('analyzed_at', { withTimezone: true }),
+    /** The dataset's label version the stored analysis was computed against (see label_versions). */
+    labelVersion: integer('label_version'),
     createdAt: createdAt(),
   },
   (t) => [index('model_runs_dataset_idx').on(t.datasetId, t.createdAt)],
@@ -277,6 +279,9 @@ export const projections = pgTable(
 );
 
 export type Decision = 'approve' | 'rework' | 'dismiss';
+/** A decision that changed the labels (a new label version), or took such a change back. */
+export type LabelDecision = 'relabel' | 'revert';
+export type ReviewDecision = Decision | LabelDecision;
 export type DecisionSource = 'slack' | 'board' | 'cli';
 
 /** Decision history: never updated; the latest line per row wins. */
@@ -286,14 +291,79 @@ export const reviews = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     rowId: rowRef(),
     runId: integer('run_id').references(() => modelRuns.id, { onDelete: 'set null' }),
-    decision: text('decision').$type<Decision>().notNull(),
+    decision: text('decision').$type<ReviewDecision>().notNull(),
     actor: text('actor').notNull(),
     actorName: text('actor_name'),
     source: text('source').$type<DecisionSource>().notNull(),
     note: text('note'),
+    /** For `relabel` and `revert`: the label version the decision made. */
+    labelVersionId: integer('label_version_id').references(() => labelVersions.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
   (t) => [index('reviews_row_idx').on(t.rowId, t.id)],
+);
+
+export type LabelVersionSource = 'ingest' | 'correction' | 'import' | 'revert';
+
+/**
+ * A dataset's label history: ingest makes version 1, each correction, import or revert the next.
+ * `annotations` always hold the labels of the newest version; `label_changes` hold what each later
+ * version changed, so the labels of any version can be rebuilt from the current ones.
+ */
+export const labelVersions = pgTable(
+  'label_versions',
+  {
+    id: serial('id').primaryKey(),
+    datasetId: integer('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    source: text('source').$type<LabelVersionSource>().notNull(),
+    actor: text('actor'),
+    note: text('note'),
+    /** Where the labels came from: for version 1 the input format (`{ format: 'npy', descr: '<i8' }`). */
+    origin: jsonb('origin').$type<Record<string, unknown>>(),
+    /** Counts of what the version changed (see LabelVersionSummary). */
+    summary: jsonb('summary').$type<Record<string, number>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('label_versions_dataset_version_uq').on(t.datasetId, t.version)],
+);
+
+/**
+ * One changed label of a version: a classification label (`ann_key` 'label') or a box (`ann_key`
+ * its COCO annotation id). `old_label`/`new_label` null = no such label before/after (an added or
+ * deleted box, a row labeled for the first time); `box` is the box concerned, which no change moves.
+ */
+export const labelChanges = pgTable(
+  'label_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => labelVersions.id, { onDelete: 'cascade' }),
+    rowId: rowRef(),
+    annKey: text('ann_key').notNull(),
+    oldLabel: integer('old_label'),
+    newLabel: integer('new_label'),
+    box: jsonb('box').$type<{ x: number; y: number; w: number; h: number; area: number; iscrowd: boolean }>(),
+  },
+  (t) => [
+    uniqueIndex('label_changes_version_key_uq').on(t.versionId, t.rowId, t.annKey),
+    index('label_changes_row_idx').on(t.rowId, t.annKey),
+  ],
+);
+
+/** Each evaluation of a run: its metrics document against one label version of its dataset. */
+export const runEvaluations = pgTable(
+  'run_evaluations',
+  {
+    runId: runRef(),
+    labelVersion: integer('label_version').notNull(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.labelVersion] })],
 );
 
 export const tags = pgTable(

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Decision } from '../../src/store/database.ts';
+import type { ReviewDecision } from '../../src/store/database.ts';
 import {
   type SlackMessage,
   actions,
@@ -32,7 +32,7 @@ export interface ListItem {
   /** Show review buttons (errors, mislabels); off for plain lists. */
   reviewable: boolean;
   /** The row's latest decision, shown instead of buttons. */
-  decided?: { decision: Decision; actor: string } | null;
+  decided?: { decision: ReviewDecision; actor: string } | null;
 }
 
 export interface ListMessageInput {
@@ -125,14 +125,15 @@ function itemBlocksFor(item: ListItem, origin?: string): KnownBlock[] {
 }
 
 /** The line that replaces an item's buttons once someone decided. */
-export function decidedContext(rowId: number, decision: Decision, actor: string): KnownBlock {
+export function decidedContext(rowId: number, decision: ReviewDecision, actor: string): KnownBlock {
   const who = mention(actor);
-  const text =
-    decision === 'approve'
-      ? `✅ Approved by ${who}`
-      : decision === 'rework'
-        ? `↩️ Sent to rework by ${who}`
-        : `🚫 Dismissed by ${who}`;
+  const text = {
+    approve: `✅ Approved by ${who}`,
+    rework: `↩️ Sent to rework by ${who}`,
+    dismiss: `🚫 Dismissed by ${who}`,
+    relabel: `✏️ Relabeled by ${who}`,
+    revert: `↶ Relabel undone by ${who}`,
+  }[decision];
   return context([text], `act:${rowId}`);
 }
 
@@ -143,7 +144,7 @@ export function decidedContext(rowId: number, decision: Decision, actor: string)
 export function markDecided(
   blocks: KnownBlock[],
   rowId: number,
-  decision: Decision,
+  decision: ReviewDecision,
   actor: string,
 ): KnownBlock[] | null {
   const at = blocks.findIndex((b) => b.block_id === `act:${rowId}`);

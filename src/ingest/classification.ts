@@ -20,6 +20,7 @@ import { type VectorSource, openVectorSource } from './embeddings-file.ts';
 import { encodeIndexRows, encodeLabels, encodePredictions } from './direct-encode.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
+import { openNpy } from './npy.ts';
 import { checkClassNames } from './validate.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
@@ -130,6 +131,7 @@ export async function ingestClassification(
         classNames: source.classNames,
         sourceClassIds: null,
         source: { kind: 'classification', files },
+        labelOrigin: labelOrigin(opts),
       });
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
@@ -157,6 +159,19 @@ export async function ingestClassification(
   } finally {
     await source.close();
     await vectors?.close();
+  }
+}
+
+/** What the labels came in as, so `export labels` writes them back the same way (dtype, row order). */
+function labelOrigin(opts: ClassificationIngestOptions): Record<string, unknown> {
+  if (opts.table) return { format: 'csv', file: fileLabel(opts.table) };
+  if (!opts.labels) return { format: 'npy', descr: null };
+  if (!opts.labels.endsWith('.npy')) return { format: 'text', file: fileLabel(opts.labels) };
+  const r = openNpy(opts.labels, { ndim: 1 });
+  try {
+    return { format: 'npy', descr: r.header.descr, file: r.file, ids: !!opts.ids };
+  } finally {
+    r.close();
   }
 }
 

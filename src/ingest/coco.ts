@@ -175,5 +175,6 @@ function ensureDatasetAndRunFor(
         ...(opts.images ? { images: opts.images } : {}),
       },
     },
+    labelOrigin: { format: 'coco', file: fileLabel(opts.gt) },
   });
 }

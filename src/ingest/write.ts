@@ -19,6 +19,7 @@ import {
   mergeEmbeddings,
 } from '../store/ingest-stage.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
+import { recordIngestVersion } from '../store/label-versions.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';
 import { encodeEmbeddings } from './direct-encode.ts';
@@ -40,6 +41,8 @@ export async function ensureDatasetAndRun(
     classNames: string[];
     sourceClassIds: number[] | null;
     source: Record<string, unknown>;
+    /** How the labels came in (format, dtype), kept with label version 1 of a new dataset. */
+    labelOrigin?: Record<string, unknown>;
   },
 ): Promise<{ datasetId: number; runId: number; datasetExisted: boolean; runExisted: boolean }> {
   await lockImports(tx);
@@ -66,6 +69,7 @@ export async function ensureDatasetAndRun(
       classNames: d.classNames,
       sourceClassIds: d.sourceClassIds,
     }));
+  if (!existing) await recordIngestVersion(tx, datasetId, d.labelOrigin ?? null);
   const run = await findRunByName(tx, d.run);
   if (run && run.datasetId !== datasetId)
     throw new IngestError(`run "${d.run}" already exists on dataset "${run.dataset}", not on "${d.dataset}"`);

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { recordEvaluation } from './evaluations.ts';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
@@ -212,7 +213,7 @@ export async function* labeledProbabilityChunks(
   }
 }
 
-/** Store the metrics document and when it was computed. */
+/** Store the metrics document, when it was computed, and the label version it was computed against. */
 export async function saveRunMetrics(
   db: Db,
   runId: number,
@@ -220,6 +221,7 @@ export async function saveRunMetrics(
   at: Date,
 ): Promise<void> {
   await db.update(modelRuns).set({ metrics, analyzedAt: at }).where(eq(modelRuns.id, runId));
+  await recordEvaluation(db, runId, metrics);
 }
 
 /** What a detection analysis reads: the dataset's rows, its boxes and the run's detections. */

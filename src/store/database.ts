@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 
 export { type Database, type Db, createDb } from '../../db/index.ts';
-export type { Decision, DecisionSource, JobState, TaskKind } from '../../db/schema.ts';
+export type { Decision, DecisionSource, JobState, ReviewDecision, TaskKind } from '../../db/schema.ts';
 
 /**
  * Whether the database answers a trivial query (health checks, telling "down" from "bad request").

@@ -2,7 +2,14 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
-import { type Decision, type DecisionSource, dataRows, reviews, tags } from '../../db/schema.ts';
+import {
+  type Decision,
+  type DecisionSource,
+  type ReviewDecision,
+  dataRows,
+  reviews,
+  tags,
+} from '../../db/schema.ts';
 
 export const REWORK_TAG = 're-label';
 
@@ -20,11 +27,14 @@ export interface DecisionRecord {
   id: number;
   rowId: number;
   runId: number | null;
-  decision: Decision;
+  /** approve/rework/dismiss, or relabel/revert (a correction of the labels, see src/store/corrections.ts). */
+  decision: ReviewDecision;
   actor: string;
   actorName: string | null;
   source: DecisionSource;
   note: string | null;
+  /** For relabel/revert: the label version the decision made. */
+  labelVersionId: number | null;
   at: Date;
 }
 
@@ -37,6 +47,7 @@ const columns = {
   actorName: reviews.actorName,
   source: reviews.source,
   note: reviews.note,
+  labelVersionId: reviews.labelVersionId,
   at: reviews.createdAt,
 };
 
