@@ -1,4 +1,5 @@
 import type { PixelBox } from '../export/handoff-document.ts';
+import { jsonErrorOffset } from '../text/json-error.ts';
 
 /** The labeling tools whose exports `loupe import labels` reads. */
 export const LABEL_TOOLS = ['labelstudio', 'cvat', 'coco'] as const;
@@ -68,17 +69,18 @@ export function parseJsonFile(text: string, file: string, fix: string): unknown 
   try {
     return JSON.parse(text);
   } catch (err) {
-    const message = (err as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const lc = /line (\d+) column (\d+)/.exec(message);
-    const where = at
-      ? (({ line, column }) => `${file} line ${line}, column ${column}`)(lineColumn(text, Number(at[1])))
-      : lc
-        ? `${file} line ${lc[1]}, column ${lc[2]}`
-        : file;
+    const offset = jsonErrorOffset(text);
+    const where =
+      offset === null
+        ? file
+        : (({ line, column }) => `${file} line ${line}, column ${column}`)(lineColumn(text, offset));
+    const found =
+      offset === null || offset >= text.length
+        ? 'the text ends too early'
+        : `unexpected ${JSON.stringify(text[offset])}`;
     throw new LabelFileError(
       where,
-      `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`,
+      `not valid JSON (${found}; ${(err as Error).message.split(',')[0]})`,
       fix,
     );
   }
