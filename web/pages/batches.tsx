@@ -1,3 +1,4 @@
+import type { BatchProgress, BatchRowState } from '../../src/store/batch-work.ts';
 import type { Batch, BatchItem } from '../../src/store/batches.ts';
 import type { ReworkItem } from '../../src/store/reviews.ts';
 import { type Card, CardGrid } from './cards.tsx';
@@ -6,7 +7,33 @@ import { Pager } from './gallery.tsx';
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '–');
 export const batchPath = (name: string) => `/batches/${encodeURIComponent(name)}`;
 
-export function BatchesPage({ batches }: { batches: (Batch & { size: number })[] }) {
+/** A row's state on its card: where the labeling of it stands. */
+export const ROW_STATE_TEXT: Record<BatchRowState, string> = {
+  pending: 'to do',
+  decided: 'decided since the batch was made',
+  labeled: 'new label since the batch was made',
+};
+
+/** Done / size as a bar and words: `3/4 done (in progress)`. */
+function Progress({ p }: { p: BatchProgress | undefined }) {
+  if (!p) return <>–</>;
+  const pct = p.size ? Math.round((p.progressed / p.size) * 100) : 0;
+  return (
+    <span class="progress" data-state={p.state}>
+      <progress max={p.size || 1} value={p.progressed} aria-label={`${pct}% done`} /> {p.progressed}/{p.size}{' '}
+      done ({p.state})
+    </span>
+  );
+}
+
+export function BatchesPage({
+  batches,
+  progress = [],
+}: {
+  batches: (Batch & { size: number })[];
+  progress?: BatchProgress[];
+}) {
+  const byId = new Map(progress.map((p) => [p.id, p]));
   return (
     <>
       <h1>Batches</h1>
@@ -19,6 +46,9 @@ export function BatchesPage({ batches }: { batches: (Batch & { size: number })[]
               <th>name</th>
               <th>status</th>
               <th class="num">rows</th>
+              <th>progress</th>
+              <th>owner</th>
+              <th>due</th>
               <th>created by</th>
               <th>created</th>
               <th>closed</th>
@@ -32,6 +62,11 @@ export function BatchesPage({ batches }: { batches: (Batch & { size: number })[]
                 </td>
                 <td>{b.status}</td>
                 <td class="num">{b.size}</td>
+                <td>
+                  <Progress p={byId.get(b.id)} />
+                </td>
+                <td>{b.owner ?? '–'}</td>
+                <td>{b.dueOn ?? '–'}</td>
                 <td>{b.createdBy ?? '–'}</td>
                 <td>{day(b.createdAt)}</td>
                 <td>{day(b.closedAt)}</td>
@@ -46,13 +81,19 @@ export function BatchesPage({ batches }: { batches: (Batch & { size: number })[]
 
 export function BatchPage({
   batch,
+  progress,
+  states = new Map(),
   csrf,
   cards,
 }: {
   batch: Batch & { items: BatchItem[] };
+  progress?: BatchProgress;
+  states?: Map<number, BatchRowState>;
   csrf: string;
   cards: Card[];
 }) {
+  const counts = { pending: 0, decided: 0, labeled: 0 };
+  for (const it of batch.items) counts[states.get(it.rowId) ?? 'pending']++;
   const path = batchPath(batch.name);
   return (
     <>
@@ -64,12 +105,26 @@ export function BatchPage({
         {day(batch.createdAt)}
         {batch.closedAt ? ` · closed ${day(batch.closedAt)}` : ''}
       </p>
+      <p class="batch-work">
+        <Progress p={progress} /> · owner {batch.owner ?? 'nobody yet'}
+        {batch.dueOn ? ` · due ${batch.dueOn}` : ''} · {counts.labeled} newly labeled, {counts.decided}{' '}
+        decided, {counts.pending} to do
+      </p>
       <p class="buttons">
         <a class="button" href={`${path}/export.csv`} download>
           Export CSV
         </a>
         <a class="button" href={`${path}/export.json`} download>
           Export JSON
+        </a>
+        <a class="button" href={`${path}/export.labelstudio`} download>
+          Label Studio tasks
+        </a>
+        <a class="button" href={`${path}/export.cvat`} download>
+          CVAT 1.1 XML
+        </a>
+        <a class="button" href={`${path}/export.coco`} download>
+          COCO
         </a>
         {batch.status === 'open' ? (
           <form method="post" action={`${path}/close`} class="inline">

@@ -4,11 +4,12 @@ import type { Deps } from '../../src/deps.ts';
 import { batchExport } from '../../src/export/batch-export.ts';
 import { formatBatch } from '../../src/export/batch-format.ts';
 import type { BatchExportFormat } from '../../src/export/handoff-document.ts';
+import { batchProgress, batchRowStates } from '../../src/store/batch-work.ts';
 import { closeBatch, getBatch, listBatches } from '../../src/store/batches.ts';
 import { requireWriter } from '../actions.ts';
 import type { BoardEnv } from '../env.ts';
 import { BoardError } from '../errors.tsx';
-import { BatchPage, BatchesPage, batchPath } from '../pages/batches.tsx';
+import { BatchPage, BatchesPage, ROW_STATE_TEXT, batchPath } from '../pages/batches.tsx';
 import type { Card } from '../pages/cards.tsx';
 import { renderPage } from '../render.tsx';
 import { decorate } from '../views.ts';
@@ -27,7 +28,11 @@ export function createBatchRoutes(deps: Deps, { playground = false }: PageOption
   const app = new Hono<BoardEnv>();
 
   app.get('/batches', async (c) =>
-    renderPage(c, { title: 'Batches', playground }, <BatchesPage batches={await listBatches(deps.db)} />),
+    renderPage(
+      c,
+      { title: 'Batches', playground },
+      <BatchesPage batches={await listBatches(deps.db)} progress={await batchProgress(deps.db)} />,
+    ),
   );
 
   app.get('/batches/:name/export.:format{csv|json|labelstudio|cvat|coco}', async (c) => {
@@ -47,6 +52,10 @@ export function createBatchRoutes(deps: Deps, { playground = false }: PageOption
   app.get('/batches/:name', async (c) => {
     const name = batchName(c.req.param('name'));
     const batch = await batchOrNotFound(() => getBatch(deps.db, name));
+    const [[progress], states] = await Promise.all([
+      batchProgress(deps.db, { names: [batch.name] }),
+      batchRowStates(deps.db, batch.id),
+    ]);
     const cards: Card[] = batch.items.map((it) => ({
       rowId: it.rowId,
       id: it.id,
@@ -57,11 +66,18 @@ export function createBatchRoutes(deps: Deps, { playground = false }: PageOption
       predicted: it.predicted,
       confidence: null,
       iou: null,
+      reason: ROW_STATE_TEXT[states.get(it.rowId) ?? 'pending'],
     }));
     return renderPage(
       c,
       { title: `Batch ${batch.name}`, playground },
-      <BatchPage batch={batch} csrf={c.get('csrf')} cards={await decorate(deps, null, cards)} />,
+      <BatchPage
+        batch={batch}
+        progress={progress}
+        states={states}
+        csrf={c.get('csrf')}
+        cards={await decorate(deps, null, cards)}
+      />,
     );
   });
 
