@@ -14,6 +14,7 @@ import {
   listBatches,
   removeFromBatch,
 } from '../store/batches.ts';
+import { batchProgress, batchRowStates } from '../store/batch-work.ts';
 import { lookupRunById } from '../store/run-lookup.ts';
 import { counted } from '../text/plural.ts';
 import { listUncertain } from '../store/findings.ts';
@@ -166,17 +167,31 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('List batches, newest first')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
-      const batches = await ctx.withDeps((deps) => listBatches(deps.db));
-      if (opts.json) return printJson(ctx.io, { batches });
+      const { batches, progress } = await ctx.withDeps(async (deps) => ({
+        batches: await listBatches(deps.db),
+        progress: new Map((await batchProgress(deps.db)).map((p) => [p.id, p])),
+      }));
+      if (opts.json)
+        return printJson(ctx.io, {
+          batches: batches.map((b) => ({
+            ...b,
+            progressed: progress.get(b.id)?.progressed ?? 0,
+            state: progress.get(b.id)?.state ?? 'open',
+          })),
+        });
       printTable(
         ctx.io,
         batches.map((b) => ({
           name: b.name,
           status: b.status,
           rows: b.size,
+          done: progress.get(b.id)?.progressed ?? 0,
+          state: progress.get(b.id)?.state ?? 'open',
+          owner: b.owner ?? '–',
+          due: b.dueOn ?? '–',
           created: b.createdAt.toISOString(),
         })),
-        ['name', 'status', 'rows', 'created'],
+        ['name', 'status', 'rows', 'done', 'state', 'owner', 'due', 'created'],
       );
     });
 
@@ -185,14 +200,24 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('Show a batch and its rows')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const b = await ctx.withDeps((deps) => getBatch(deps.db, name));
-      if (opts.json) return printJson(ctx.io, b);
-      ctx.io.out(`${b.name} (${b.status}, ${b.items.length} rows)\n`);
-      printTable(ctx.io, b.items as unknown as Record<string, unknown>[], [
+      const { b, progress, states } = await ctx.withDeps(async (deps) => {
+        const found = await getBatch(deps.db, name);
+        const [p] = await batchProgress(deps.db, { names: [found.name] });
+        return { b: found, progress: p, states: await batchRowStates(deps.db, found.id) };
+      });
+      const items = b.items.map((it) => ({ ...it, state: states.get(it.rowId) ?? 'pending' }));
+      if (opts.json)
+        return printJson(ctx.io, { ...b, progressed: progress.progressed, state: progress.state, items });
+      ctx.io.out(
+        `${b.name} (${b.status}, ${b.items.length} rows, ${progress.progressed} done: ${progress.state})` +
+          `${b.owner ? ` · owner ${b.owner}` : ''}${b.dueOn ? ` · due ${b.dueOn}` : ''}\n`,
+      );
+      printTable(ctx.io, items as unknown as Record<string, unknown>[], [
         'id',
         'dataset',
         'label',
         'predicted',
+        'state',
         'imageUrl',
       ]);
     });
