@@ -97,7 +97,12 @@ describeEachDriver('batches as assigned work in Slack', (ctx) => {
       actor: 'U0LEAD',
       source: 'slack',
     });
-    const sent = await h.handler.sendDigests();
+    // An every-minute schedule is not due in the last second of a minute: ask again then.
+    let sent = await h.handler.sendDigests();
+    if (Object.keys(sent).length === 0) {
+      await new Promise((r) => setTimeout(r, 1100));
+      sent = await h.handler.sendDigests();
+    }
     expect(sent).toEqual({ C0DIGEST: 'sent' });
     const digest = h.slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0DIGEST');
     const blocks = JSON.stringify(digest?.body.blocks);
