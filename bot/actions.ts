@@ -14,6 +14,7 @@ import { type BoardLinks, seg } from './links.ts';
 import type { Outbox } from './outbox.ts';
 import type { BotSources } from './sources.ts';
 import { parseCommand } from './commands/parse.ts';
+import { handleCorrectionAction, isCorrectionAction } from './corrections.ts';
 import { runCommand } from './commands/run.ts';
 
 /** The parts of a block_actions payload the bot reads. */
@@ -49,6 +50,7 @@ const ephemeral = (text: string) => ({
  */
 export async function handleBlockAction(ctx: ActionContext, body: BlockActionsBody): Promise<void> {
   const action = body.actions[0];
+  if (isCorrectionAction(action.action_id)) return handleCorrectionAction(ctx, body);
   switch (action.action_id) {
     case ACTION.open:
     case ACTION.link:

@@ -30,6 +30,9 @@ export interface MislabelItem {
   methods: string[];
   kind: string;
   imageUrl: string | null;
+  /** Detection flags: the flagged box and the prediction, what a correction button names. */
+  annId?: number | null;
+  predId?: number | null;
 }
 
 export interface UncertainItem {

@@ -8,7 +8,7 @@ import { latestDecisions } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { findRun } from '../src/store/run-lookup.ts';
 import { listRuns } from '../src/store/runs.ts';
-import { NoEmbeddingsError } from '../src/vectors/service.ts';
+import { NoEmbeddingsError } from '../src/vectors/index-cache.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { batchRows, decideRows } from './actions.ts';
 import { parseErrorFilter, parseStrategy } from './filters.ts';

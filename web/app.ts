@@ -12,6 +12,7 @@ import { createBoardRoutes } from './board.tsx';
 import type { BoardEnv } from './env.ts';
 import { BoardError, errorResponse } from './errors.tsx';
 import { createIngestRoutes } from './ingest-api.ts';
+import { createLabelRoutes } from './labels.ts';
 import { createLocalCliRoutes } from './local-cli.ts';
 import { createMediaRoutes } from './media.ts';
 import { type MediaService, createMediaService } from '../src/media/service.ts';
@@ -114,6 +115,7 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   // Browsers ask for it whatever the page says; answering keeps their consoles free of 404s.
   app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
   app.route('/static', createStaticRoutes());
+  app.route('/', createLabelRoutes(deps));
   app.route('/api', createApiRoutes(deps));
   app.route('/media', createMediaRoutes(deps, { access, media }));
   if (opts.playground) app.route('/playground', createPlaygroundRoutes(deps, opts.playground));

@@ -60,6 +60,7 @@ function loadAssets(): Map<string, Asset> {
   });
   for (const [file, type] of [
     ['board.js', js],
+    ['relabel.js', js],
     ['projector.js', js],
     ['board.css', 'text/css; charset=utf-8'],
     ['favicon.svg', 'image/svg+xml'],

@@ -1,5 +1,6 @@
 import type {
   ActionsBlock,
+  ActionsBlockElement,
   Button,
   ContextBlock,
   DividerBlock,
@@ -27,7 +28,7 @@ export function header(text: string): HeaderBlock {
 /** A mrkdwn section; `text` must already be escaped where it holds user data. */
 export function section(
   text: string,
-  opts: { blockId?: string; accessory?: ImageElement } = {},
+  opts: { blockId?: string; accessory?: ImageElement | Button } = {},
 ): SectionBlock {
   const block: SectionBlock = {
     type: 'section',
@@ -53,7 +54,7 @@ export function divider(): DividerBlock {
   return { type: 'divider' };
 }
 
-export function actions(elements: Button[], blockId?: string): ActionsBlock {
+export function actions(elements: ActionsBlockElement[], blockId?: string): ActionsBlock {
   const block: ActionsBlock = { type: 'actions', elements: elements.slice(0, LIMITS.actionsElements) };
   if (blockId) block.block_id = truncate(blockId, LIMITS.blockId);
   return block;

@@ -13,6 +13,7 @@ import {
 import { boardFooter } from './lines.ts';
 import { LIMITS } from './limits.ts';
 import { link, mention, safeText } from './mrkdwn.ts';
+import { type SlackCorrection, correctionElements } from './relabel.ts';
 import { ACTION, reviewValue } from './values.ts';
 
 /** One row in a list answer. Strings are raw user data: the builder escapes them. */
@@ -33,6 +34,8 @@ export interface ListItem {
   reviewable: boolean;
   /** The row's latest decision, shown instead of buttons. */
   decided?: { decision: ReviewDecision; actor: string } | null;
+  /** Suspected mislabels: the correction buttons (relabel, change/delete a box, add a missed one). */
+  correction?: SlackCorrection;
 }
 
 export interface ListMessageInput {
@@ -117,6 +120,7 @@ function itemBlocksFor(item: ListItem, origin?: string): KnownBlock[] {
       [
         button({ text: 'Approve', actionId: ACTION.approve, value, style: 'primary' }),
         button({ text: 'Send to rework', actionId: ACTION.rework, value }),
+        ...(item.correction ? correctionElements(item.rowId, item.runId, item.correction) : []),
         open,
       ],
       `act:${item.rowId}`,

@@ -1,5 +1,6 @@
 import type { RunRef } from '../../src/store/run-lookup.ts';
 import { type ListItem, listMessage } from '../blocks/list.ts';
+import { slackCorrection } from '../corrections.ts';
 import { num, safeText } from '../blocks/mrkdwn.ts';
 import { seg } from '../links.ts';
 import { type CommandContext, SHOWN } from './context.ts';
@@ -25,6 +26,7 @@ export async function mislabelsAnswer(ctx: CommandContext, run: RunRef, n: numbe
     imageUrl: slackImage(ctx, m),
     openUrl: ctx.links.url(`/rows/${m.rowId}`, ctx.user),
     reviewable: true,
+    correction: slackCorrection(run.classNames, m),
   }));
   return listMessage({
     title: 'Suspected label mistakes',

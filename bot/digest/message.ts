@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { DigestContent } from '../../src/digest/build.ts';
+import { retrainLine } from '../../src/digest/retrain.ts';
 import { type SlackMessage, actions, button, context, header, section } from '../blocks/kit.ts';
 import { delta, link, num, safeText } from '../blocks/mrkdwn.ts';
 import { ACTION, batchValue } from '../blocks/values.ts';
@@ -60,6 +61,7 @@ export function digestMessage(d: DigestContent, links: BoardLinks, viewer = 'dig
             .join(' · ')}`,
         ),
       );
+    if (d.retrain) blocks.push(section(retrainLine(d.retrain, d.run.name, (s) => `*${safeText(s, 100)}*`)));
     const mislabelsUrl = links.url(`/runs/${seg(d.run.name)}/mislabels`, viewer);
     blocks.push(
       section(

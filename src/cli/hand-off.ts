@@ -16,7 +16,7 @@ export function handsOff(argv: string[]): boolean {
 }
 
 /** Options naming a file the command writes: the server runs elsewhere, so it gets the absolute path. */
-const PATH_OPTIONS = new Set(['-o', '--out']);
+const PATH_OPTIONS = new Set(['-o', '--out', '--like']);
 
 /** Options of `import labels` that take a value (the rest of its positionals is the file). */
 const IMPORT_VALUE_OPTIONS = new Set(['--dataset', '--from']);

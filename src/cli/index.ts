@@ -16,6 +16,7 @@ import { registerJobs } from './jobs.ts';
 import { registerToken } from './token.ts';
 import { registerObjects } from './objects.ts';
 import { registerImport } from './import.ts';
+import { registerExportLabels } from './export-labels.ts';
 
 /** Every analysis command; `serve` and `worker` are added by the composition root. One line per command module. */
 export function registerCli(program: Command, ctx: CliContext): void {
@@ -35,4 +36,5 @@ export function registerCli(program: Command, ctx: CliContext): void {
   registerToken(program, ctx);
   registerObjects(program, ctx);
   registerImport(program, ctx);
+  registerExportLabels(program, ctx);
 }

@@ -2,6 +2,7 @@ import type { Deps } from '../deps.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
 import { type BatchProgress, batchProgress } from '../store/batch-work.ts';
 import { countNewMislabels } from '../store/digests.ts';
+import { type RetrainEffect, retrainEffect } from '../store/label-effects.ts';
 import { reworkActivity } from '../store/reviews.ts';
 import { lookupRun, previousRun } from '../store/run-lookup.ts';
 import { type ClassChange, type MetricChange, compareRuns } from './compare.ts';
@@ -28,6 +29,8 @@ export interface DigestContent {
   suggestion: DigestSuggestion | null;
   /** Open batches with their owner, due day and progress, newest first. */
   batches: BatchProgress[];
+  /** The newest run's effect on the rows whose labels changed since the previous run, if any. */
+  retrain?: RetrainEffect | null;
 }
 
 export type UncertainLister = (
@@ -93,6 +96,7 @@ export async function buildDigest(
     errors,
     newMislabels,
     rework,
+    retrain: await retrainEffect(deps.db, run),
     suggestion: items.length
       ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }
       : null,

@@ -1,5 +1,6 @@
 import type { BatchProgress } from '../store/batch-work.ts';
 import type { DigestContent } from './build.ts';
+import { retrainLine } from './retrain.ts';
 
 const f = (v: number | null, d = 4) => (v === null ? '–' : v.toFixed(d));
 const sd = (v: number | null, d = 4) =>
@@ -27,6 +28,7 @@ export function digestText(d: DigestContent): string {
     } else if (d.previous) lines.push('No class got worse.');
     if (d.errors.length)
       lines.push(`AP lost to ${d.errors.map((e) => `${e.name} ${f(e.now, 3)}${sd(e.delta, 3)}`).join(', ')}`);
+    if (d.retrain) lines.push(retrainLine(d.retrain, d.run.name));
     lines.push(`New suspected mislabels: ${d.newMislabels}`);
   }
   lines.push(

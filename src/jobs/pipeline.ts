@@ -29,6 +29,17 @@ export function pipelineStart(runId: number): NewJob[] {
   return [{ kind: 'index', runId }];
 }
 
+/**
+ * Re-evaluate a run against its dataset's current labels (after corrections or an import): the
+ * analysis again — metrics, row scores, findings — noted against the current label version.
+ *
+ * @example
+ * await enqueueJobs(deps.database, [reevaluationJob(runId)]);
+ */
+export function reevaluationJob(runId: number): NewJob {
+  return { kind: 'reevaluate', runId };
+}
+
 /** The projection job alone (after `loupe project` options, or a rerun). */
 export function projectionJob(runId: number, options: ProjectionOptions = {}): NewJob {
   return { kind: 'projection', runId, payload: { ...options } };
@@ -105,6 +116,11 @@ export function pipelineHandlers(deps: Deps): JobHandlers {
       const runId = runOf(job.runId, job.kind);
       await analyzeRun(deps, runId, { onProgress: progress });
       return (await countEmbeddings(deps.db, runId)) > 0 ? [projectionJob(runId)] : [];
+    },
+    async reevaluate({ job, progress }) {
+      // The projection does not depend on labels: only the analysis runs again.
+      await analyzeRun(deps, runOf(job.runId, job.kind), { onProgress: progress });
+      return [];
     },
     async projection({ job, progress }) {
       const runId = runOf(job.runId, job.kind);

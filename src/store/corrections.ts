@@ -298,3 +298,14 @@ export async function correctionHistory(db: Db, rowId: number): Promise<Correcti
   }
   return out;
 }
+
+/** The class names of a row's dataset (for messages about its labels); empty for an unknown row. */
+export async function classNamesOfRow(db: Db, rowId: number): Promise<string[]> {
+  const [r] = await db
+    .select({ classNames: datasets.classNames })
+    .from(dataRows)
+    .innerJoin(datasets, eq(datasets.id, dataRows.datasetId))
+    .where(eq(dataRows.id, rowId))
+    .limit(1);
+  return r?.classNames ?? [];
+}

@@ -237,6 +237,9 @@ export interface MislabelItem {
   /** Detection flags: the prediction that contradicts the label, and its score. */
   predBox: { x: number; y: number; w: number; h: number } | null;
   predScore: number | null;
+  /** Detection flags: the stored box (annotation id) and the prediction (id), what a correction names. */
+  annId: number | null;
+  predId: number | null;
 }
 
 export interface MislabelPage {
@@ -265,7 +268,7 @@ function decodeRankCursor(cursor: string, runId: number): number {
 
 /**
  * A run's suspected label errors, most likely wrong first, leaving out rows whose latest review said
- * approve or dismiss. Keyset pages on the flag rank (index `label_flags_run_rank_idx`).
+ * approve or dismiss, or corrected the label (relabel). Keyset pages on the flag rank (index `label_flags_run_rank_idx`).
  *
  * @example
  * const page = await listMislabels(db, { runId, limit: 20 });
@@ -286,7 +289,7 @@ export async function listMislabels(
   const classNames = await classNamesOfRun(db, runId);
   if (!classNames) throw new Error(`no model run with id ${runId}`);
   const open = sql`coalesce((select r.decision from reviews r where r.row_id = f.row_id order by r.id desc limit 1), '')
-    not in ('approve', 'dismiss')`;
+    not in ('approve', 'dismiss', 'relabel')`;
   const kindFilter = kind ? sql`and f.kind = ${kind}` : sql``;
   const rows = await rawRows<{
     row_id: number;
@@ -312,9 +315,11 @@ export async function listMislabels(
     pw: number | null;
     ph: number | null;
     pscore: number | null;
+    ann_id: number | string | null;
+    pred_id: number | string | null;
   }>(
     db,
-    sql`select f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
+    sql`select f.row_id, f.kind, f.ann_id, f.pred_id, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
           d.external_id, d.image_url, d.width, d.height, s.predicted, s.confidence,
           a.x as ax, a.y as ay, a.w as aw, a.h as ah, p.x as px, p.y as py, p.w as pw, p.h as ph,
           p.score as pscore
@@ -348,6 +353,8 @@ export async function listMislabels(
       gtBox: xywh(r.ax, r.ay, r.aw, r.ah),
       predBox: xywh(r.px, r.py, r.pw, r.ph),
       predScore: r.pscore === null ? null : Number(r.pscore),
+      annId: r.ann_id === null ? null : Number(r.ann_id),
+      predId: r.pred_id === null ? null : Number(r.pred_id),
       ...(r.kind === 'label'
         ? { predicted: name(r.predicted), confidence: r.confidence === null ? null : Number(r.confidence) }
         : { predicted: name(r.suggested), confidence: null }),

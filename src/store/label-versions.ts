@@ -915,3 +915,27 @@ export async function rowLabelHistory(
     .orderBy(asc(labelVersions.version), asc(labelChanges.annKey));
   return rows.map((r) => ({ ...r, box: r.box ?? null }));
 }
+
+export interface ExportRow {
+  rowId: number;
+  externalId: string;
+  width: number | null;
+  height: number | null;
+  /** COCO `file_name` and other image fields kept at ingest. */
+  metadata: Record<string, unknown> | null;
+}
+
+/** A dataset's rows in input order (ingest gives rows consecutive ids in the order they came in). */
+export async function datasetRowsInOrder(db: Db, datasetId: number): Promise<ExportRow[]> {
+  return db
+    .select({
+      rowId: dataRows.id,
+      externalId: dataRows.externalId,
+      width: dataRows.width,
+      height: dataRows.height,
+      metadata: dataRows.metadata,
+    })
+    .from(dataRows)
+    .where(eq(dataRows.datasetId, datasetId))
+    .orderBy(asc(dataRows.id));
+}

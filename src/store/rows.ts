@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import { correctionHistory } from './corrections.ts';
 import type { Db } from '../../db/index.ts';
 import {
   annotations,
@@ -128,6 +129,8 @@ export async function getRowDetail(db: Db, rowId: number) {
     })),
     tags: (await listTags(db, [rowId])).get(rowId) ?? [],
     history: await decisionHistory(db, rowId),
+    /** Relabels and their undos, with what each changed (see src/store/corrections.ts). */
+    corrections: await correctionHistory(db, rowId),
   };
 }
 

@@ -1,6 +1,7 @@
 import { mediaThumbPath } from '../../src/media/urls.ts';
 import { type BoxPair, BoxCrop } from './box-crop.tsx';
 import { pct } from './layout.tsx';
+import { type RelabelOffer, RelabelControl } from './relabel.tsx';
 
 export interface Box {
   kind: 'gt' | 'pred';
@@ -40,6 +41,8 @@ export interface Card {
   objects?: { tp: number; fp: number; fn: number };
   /** Detection: what the worst object is (label, pred, conf and IoU above are its own). */
   worst?: { kind: 'tp' | 'fp' | 'fn'; type: string };
+  /** Suspected mislabels: the correction the card offers (relabel, change/delete a box, add a missed one). */
+  relabel?: RelabelOffer;
 }
 
 /** Characters of a row's text a card shows. */
@@ -114,6 +117,8 @@ const DECIDED: Record<string, string> = {
   approve: 'approved',
   rework: 'sent to rework',
   dismiss: 'dismissed',
+  relabel: 'relabeled',
+  revert: 'relabel undone',
 };
 
 export function CardView({ card, run }: { card: Card; run?: string }) {
@@ -175,6 +180,7 @@ export function CardView({ card, run }: { card: Card; run?: string }) {
         </p>
       ) : null}
       {card.reason ? <p class="reason">{card.reason}</p> : null}
+      {card.relabel ? <RelabelControl rowId={card.rowId} offer={card.relabel} /> : null}
       {card.decision ? (
         <p class={`decision ${card.decision.decision}`}>
           {DECIDED[card.decision.decision] ?? card.decision.decision} by{' '}

@@ -68,6 +68,7 @@ export function Layout({ title, csrf, user, run, charts, scripts = [], playgroun
         <link rel="stylesheet" href="/static/board.css" />
         {charts ? VEGA_SCRIPTS.map((src) => <script src={src} defer />) : null}
         <script src="/static/board.js" defer />
+        <script src="/static/relabel.js" defer />
         {scripts.map((src) => (
           <script src={src} defer />
         ))}

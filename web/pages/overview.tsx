@@ -5,6 +5,7 @@ import type { ErrorType } from '../../src/metrics/detection-errors.ts';
 import { type ClassValue, perClassBarSpec, worstFirst } from '../../src/charts/per-class.ts';
 import { withQuery } from '../safe-url.ts';
 import type { BoardRun } from '../views.ts';
+import { type LabelsPanelData, LabelsPanel } from './labels-panel.tsx';
 import { num, pct, runPath } from './layout.tsx';
 
 type Row = Record<string, number | string | null>;
@@ -36,7 +37,7 @@ export function objectsHref(
   return withQuery(runPath(run, 'objects'), query);
 }
 
-export function OverviewPage({ run }: { run: BoardRun }) {
+export function OverviewPage({ run, labels }: { run: BoardRun; labels?: LabelsPanelData }) {
   const m = run.metrics as Record<string, unknown> | null;
   if (!m) {
     return (
@@ -88,6 +89,7 @@ export function OverviewPage({ run }: { run: BoardRun }) {
   return (
     <>
       <h1>{run.name}</h1>
+      {labels ? <LabelsPanel data={labels} /> : null}
       <section class="headline">
         {detection ? (
           <>

@@ -2,6 +2,7 @@ import type { ObjectItem } from '../../src/store/objects.ts';
 import type { RowDetail } from '../../src/store/rows.ts';
 import { BoxLegend, type Card, CardGrid, Thumb } from './cards.tsx';
 import { num, pct, runPath } from './layout.tsx';
+import { LabelHistory, RelabelControl, relabelOffer } from './relabel.tsx';
 import { TopK } from './topk.tsx';
 
 export function RowPage({
@@ -51,6 +52,7 @@ export function RowPage({
             {detail.tags.length ? detail.tags.map((t) => <span class="tag">{t}</span>) : 'none'}
           </p>
           {objects ? <BoxList {...objects} /> : null}
+          <RowCorrections detail={detail} />
           <h2>Labels</h2>
           {detail.annotations.length === 0 ? (
             <p class="muted">No ground truth.</p>
@@ -143,6 +145,7 @@ export function RowPage({
               ))}
             </ol>
           )}
+          <LabelHistory rowId={row.rowId} lines={detail.corrections} classes={detail.classNames} />
         </section>
       </div>
       <h2>Similar rows</h2>
@@ -204,5 +207,34 @@ function BoxList({
         </table>
       )}
     </>
+  );
+}
+
+/** Relabel controls of a row: its label (classification), or each flagged box and missed object. */
+function RowCorrections({ detail }: { detail: RowDetail }) {
+  const seen = new Set<string>();
+  const offers =
+    detail.row.kind === 'classification'
+      ? [
+          relabelOffer(detail.classNames, {
+            kind: 'label',
+            suggested: detail.flags.find((f) => f.kind === 'label')?.suggestedName ?? null,
+            annId: null,
+            predId: null,
+          }),
+        ]
+      : detail.flags
+          .map((f) => relabelOffer(detail.classNames, { ...f, suggested: f.suggestedName }))
+          .filter((o) => {
+            const key = o ? JSON.stringify(o) : '';
+            if (!o || seen.has(key)) return false;
+            seen.add(key);
+            return true;
+          });
+  if (!offers.length) return null;
+  return (
+    <div class="row-relabel">
+      {offers.map((o) => (o ? <RelabelControl rowId={detail.row.rowId} offer={o} /> : null))}
+    </div>
   );
 }

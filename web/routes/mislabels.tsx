@@ -4,6 +4,7 @@ import { listMislabels } from '../../src/store/findings.ts';
 import type { BoardEnv } from '../env.ts';
 import type { Card } from '../pages/cards.tsx';
 import { QueuePage, flagReason } from '../pages/queues.tsx';
+import { relabelOffer } from '../pages/relabel.tsx';
 import { parseCursor, parseLimit } from '../params.ts';
 import { renderPage } from '../render.tsx';
 import { withQuery } from '../safe-url.ts';
@@ -39,6 +40,7 @@ export function createMislabelsRoutes(deps: Deps, { playground = false }: PageOp
           iou: null,
           score: { name: 'label quality', value: it.score },
           reason: flagReason(it),
+          relabel: relabelOffer(run.classNames, it),
           focus:
             it.kind === 'label'
               ? undefined

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../src/deps.ts';
 import type { BoardEnv } from '../env.ts';
+import { labelsPanelData } from '../labels.ts';
 import { OverviewPage } from '../pages/overview.tsx';
 import { renderPage } from '../render.tsx';
 import { loadRun } from '../views.ts';
@@ -19,7 +20,7 @@ export function createOverviewRoutes(deps: Deps, { playground = false }: PageOpt
     return renderPage(
       c,
       { title: run.name, run: runTab(run, 'overview'), charts: true, playground },
-      <OverviewPage run={run} />,
+      <OverviewPage run={run} labels={await labelsPanelData(deps, run, c.get('csrf'))} />,
     );
   });
   return app;
