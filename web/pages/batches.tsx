@@ -1,3 +1,4 @@
+import type { LabelImportReport } from '../../src/import/labels.ts';
 import type { BatchProgress, BatchRowState } from '../../src/store/batch-work.ts';
 import type { Batch, BatchItem } from '../../src/store/batches.ts';
 import type { ReworkItem } from '../../src/store/reviews.ts';
@@ -127,6 +128,18 @@ export function BatchPage({
           COCO
         </a>
         {batch.status === 'open' ? (
+          <form method="post" action={`${path}/import`} class="inline import" enctype="multipart/form-data">
+            <input type="hidden" name="_csrf" value={csrf} />
+            <select name="tool" aria-label="labeling tool">
+              <option value="labelstudio">Label Studio JSON</option>
+              <option value="cvat">CVAT 1.1 XML</option>
+              <option value="coco">COCO</option>
+            </select>
+            <input type="file" name="file" aria-label="export file" accept=".json,.xml" />
+            <button type="submit">Import labels</button>
+          </form>
+        ) : null}
+        {batch.status === 'open' ? (
           <form method="post" action={`${path}/close`} class="inline">
             <input type="hidden" name="_csrf" value={csrf} />
             <button type="submit">Close batch</button>
@@ -163,6 +176,49 @@ export function ReworkPage({
         </p>
       ) : null}
       <Pager href={next} />
+    </>
+  );
+}
+
+/** What an import of a labeling tool's export changed: the new label version, counts and a preview. */
+export function ImportReportPage({ batch, report }: { batch: string; report: LabelImportReport }) {
+  const c = report.counts;
+  return (
+    <>
+      <h1>Labels imported into {report.dataset}</h1>
+      <p class="import-summary">
+        {report.created
+          ? `Label version ${report.version}: ${c.changedRows} row${c.changedRows === 1 ? '' : 's'} changed`
+          : `No label changed (still version ${report.version})`}{' '}
+        from {report.file} ({report.tool}) · {c.covered} covered, {c.skipped} skipped · {c.relabeled}{' '}
+        relabeled, {c.newlyLabeled} newly labeled, {c.boxClass} box classes changed, {c.boxDeleted} boxes
+        deleted, {c.boxAdded} boxes added · {report.reworkDone} rework rows done
+      </p>
+      {report.preview.length ? (
+        <table class="import-preview">
+          <thead>
+            <tr>
+              <th>id</th>
+              <th>before</th>
+              <th>after</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.preview.slice(0, 100).map((p) => (
+              <tr>
+                <td>{p.id}</td>
+                <td>{p.before}</td>
+                <td>{p.after}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <p>
+        <a class="button" href={batchPath(batch)}>
+          Back to batch {batch}
+        </a>
+      </p>
     </>
   );
 }

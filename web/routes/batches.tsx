@@ -4,12 +4,14 @@ import type { Deps } from '../../src/deps.ts';
 import { batchExport } from '../../src/export/batch-export.ts';
 import { formatBatch } from '../../src/export/batch-format.ts';
 import type { BatchExportFormat } from '../../src/export/handoff-document.ts';
+import { LABEL_TOOLS, type LabelTool } from '../../src/import/labels-file.ts';
+import { type LabelImportReport, importLabels } from '../../src/import/labels.ts';
 import { batchProgress, batchRowStates } from '../../src/store/batch-work.ts';
 import { closeBatch, getBatch, listBatches } from '../../src/store/batches.ts';
 import { requireWriter } from '../actions.ts';
 import type { BoardEnv } from '../env.ts';
 import { BoardError } from '../errors.tsx';
-import { BatchPage, BatchesPage, ROW_STATE_TEXT, batchPath } from '../pages/batches.tsx';
+import { BatchPage, BatchesPage, ImportReportPage, ROW_STATE_TEXT, batchPath } from '../pages/batches.tsx';
 import type { Card } from '../pages/cards.tsx';
 import { renderPage } from '../render.tsx';
 import { decorate } from '../views.ts';
@@ -78,6 +80,42 @@ export function createBatchRoutes(deps: Deps, { playground = false }: PageOption
         csrf={c.get('csrf')}
         cards={await decorate(deps, null, cards)}
       />,
+    );
+  });
+
+  app.post('/batches/:name/import', async (c) => {
+    const user = c.get('session').user;
+    requireWriter(deps, user);
+    const name = batchName(c.req.param('name'));
+    const batch = await batchOrNotFound(() => getBatch(deps.db, name));
+    const form = await c.req.parseBody();
+    const tool = String(form.tool ?? '');
+    if (!(LABEL_TOOLS as readonly string[]).includes(tool))
+      throw new BoardError(400, `tool must be one of ${LABEL_TOOLS.join(', ')}`);
+    const file = form.file;
+    if (!(file instanceof File) || file.size === 0)
+      throw new BoardError(400, "choose the labeling tool's export file to import");
+    const dataset = batch.items[0]?.dataset;
+    if (!dataset) throw new BoardError(400, `batch "${batch.name}" has no rows to import labels for`);
+    let report: LabelImportReport;
+    try {
+      report = await importLabels(deps, {
+        dataset,
+        tool: tool as LabelTool,
+        file: file.name.slice(0, 200),
+        text: await file.text(),
+        actor: user,
+      });
+    } catch (err) {
+      const e = err as Error;
+      if (e.name === 'LabelFileError' || e.name === 'LabelImportError') throw new BoardError(400, e.message);
+      throw err;
+    }
+    deps.logger.info('labels imported', { batch: batch.name, tool, version: report.version, actor: user });
+    return renderPage(
+      c,
+      { title: `Imported labels · ${batch.name}`, playground },
+      <ImportReportPage batch={batch.name} report={report} />,
     );
   });
 
