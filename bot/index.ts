@@ -7,6 +7,8 @@ import type { PlaygroundService } from '../src/playground.ts';
 import type { JobHandlers } from '../src/jobs/runner.ts';
 import { alertJobHandlers } from './alerts/send.ts';
 import { createBoltApp } from './app.ts';
+import { directMessenger } from './batches/dm.ts';
+import { type ReminderScheduler, createReminderScheduler } from './batches/reminders.ts';
 import { createDigestScheduler, type DigestScheduler } from './digest/schedule.ts';
 import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
 import { type BoardLinks, createBoardLinks } from './links.ts';
@@ -57,6 +59,8 @@ export interface SlackHandlerOptions {
   /** Run the digest scheduler on start() (default: when LOUPE_DIGEST_CHANNELS is set). */
   schedule?: boolean;
   digestRetryMs?: number;
+  /** DM batch owners on due days (default: whenever Slack is on). */
+  reminders?: boolean;
 }
 
 /** The WebClient's default retries last ~30 minutes; a chat answer is useless by then. */
@@ -136,6 +140,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
   }
 
   let scheduler: DigestScheduler | null = null;
+  let reminders: ReminderScheduler | null = null;
   const sendDigests = () => (scheduler ?? makeScheduler()).tick();
   const makeScheduler = () =>
     createDigestScheduler({
@@ -172,6 +177,10 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       logger.info(
         `Slack bot on (${mode === 'socket' ? 'Socket Mode' : `HTTP at ${links.base}/slack/events`}) as ${auth.user_id ?? '?'} in ${auth.team ?? auth.team_id ?? '?'}; playground at ${links.base}/playground`,
       );
+      if (opts.reminders ?? true) {
+        reminders = createReminderScheduler({ deps, links, dm: directMessenger(bolt.client) });
+        await reminders.start();
+      }
       const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
       if (wantSchedule) {
         scheduler = makeScheduler();
@@ -184,6 +193,8 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     async stop() {
       scheduler?.stop();
       scheduler = null;
+      await reminders?.stop();
+      reminders = null;
       if (mode === 'socket') await bolt.stop();
     },
   };

@@ -400,6 +400,14 @@ export const batches = pgTable('batches', {
   createdBy: text('created_by'),
   createdAt: createdAt(),
   closedAt: timestamp('closed_at', { withTimezone: true }),
+  /** Who labels it: a Slack user id, set by `batch NAME assign @user`. */
+  owner: text('owner'),
+  /** The day it is due (in LOUPE_TZ); the owner is reminded on it while unfinished. */
+  dueOn: date('due_on', { mode: 'string' }),
+  /** The due day the owner was last reminded of: one reminder per due day, whatever the instances. */
+  remindedFor: date('reminded_for', { mode: 'string' }),
+  assignedBy: text('assigned_by'),
+  assignedAt: timestamp('assigned_at', { withTimezone: true }),
 });
 
 export const batchItems = pgTable(
@@ -410,6 +418,8 @@ export const batchItems = pgTable(
       .references(() => batches.id, { onDelete: 'cascade' }),
     rowId: rowRef(),
     position: integer('position').notNull(),
+    /** When labels brought back from a labeling tool covered this row. */
+    doneAt: timestamp('done_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.batchId, t.rowId] }), index('batch_items_row_idx').on(t.rowId)],
 );

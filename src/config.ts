@@ -42,6 +42,8 @@ const schema = z.object({
   LOUPE_ALERT_CHANNELS: list,
   /** A class regresses only when its F1 (or AP) drops by more than this, besides being significant. */
   LOUPE_ALERT_MIN_DROP: z.coerce.number().min(0).max(1).default(0.02),
+  /** When batch owners are reminded of batches due that day (every day, in LOUPE_TZ). */
+  LOUPE_REMINDER_CRON: z.string().default('0 9 * * *'),
   /** Seconds a worker holds a job without a heartbeat before another worker takes it over. */
   LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /**

@@ -24,6 +24,10 @@ const COMMANDS: [string, string][] = [
     'batch <name> from uncertain|similar <id,…>|rework [n] [run]',
     'create a labeling batch, e.g. `batch week-12 from uncertain 100`; pool commands default to the newest run with unlabeled rows',
   ],
+  [
+    'batch <name> assign @user [due YYYY-MM-DD]',
+    'give a batch to a labeler (reviewers only); they get a DM now and on the due day if unfinished',
+  ],
   ['rework [n]', 'the rework queue, oldest first'],
   ['digest', "post today's digest here now"],
   ['board', 'a signed link to the board for you'],

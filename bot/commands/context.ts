@@ -1,5 +1,6 @@
 import type { Deps } from '../../src/deps.ts';
 import type { SlackMessage } from '../blocks/kit.ts';
+import type { DirectMessenger } from '../batches/dm.ts';
 import type { BoardLinks } from '../links.ts';
 import type { BotSources } from '../sources.ts';
 
@@ -20,6 +21,8 @@ export interface CommandContext {
   origin?: string;
   /** Posts today's digest to the caller's channel (the `digest` command). */
   postDigest?: (channel: string) => Promise<void>;
+  /** Direct messages (batch owners); absent where there is no workspace (the playground). */
+  dm?: DirectMessenger;
 }
 
 /** Items one list answer shows; the footer links to the rest. */

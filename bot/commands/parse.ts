@@ -16,6 +16,7 @@ export type ParsedCommand = { public: boolean } & (
       run?: string;
       n: number;
     }
+  | { kind: 'batch-assign'; name: string; owner: string; due: string | null }
   | { kind: 'rework'; n: number }
   | { kind: 'digest' }
   | { kind: 'board' }
@@ -144,6 +145,9 @@ function parseBody(head: string, rest: string[]): Body {
       return { kind: 'similar', rowId, run, n };
     }
     case 'batch': {
+      const assignAt = rest.findIndex((t) => t.toLowerCase() === 'assign');
+      if (assignAt > 0 && !rest.slice(0, assignAt).some((t) => t.toLowerCase() === 'from'))
+        return parseAssign(rest.slice(0, assignAt).join(' '), rest.slice(assignAt + 1));
       const fromAt = rest.findIndex((t) => t.toLowerCase() === 'from');
       if (fromAt <= 0)
         throw new ParseProblem('write `batch <name> from uncertain|similar <id,…>|rework [n]`');
@@ -170,6 +174,29 @@ function parseBody(head: string, rest: string[]): Body {
     default:
       throw new ParseProblem(`I don't know \`${head.slice(0, 40)}\``);
   }
+}
+
+/** A Slack mention as slash commands send it (`<@U123|maria>`, `<@U123>`) or a bare user id. */
+const MENTION = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,20})$/;
+
+/** `batch NAME assign @user [due YYYY-MM-DD]`. */
+function parseAssign(name: string, tail: string[]): Body {
+  const usage = 'write `batch <name> assign @user [due 2026-12-10]`';
+  const [who, ...more] = tail;
+  if (!who) throw new ParseProblem(`whom to assign? ${usage}`);
+  const m = MENTION.exec(who);
+  if (!m)
+    throw new ParseProblem(
+      `\`${who.slice(0, 40)}\` is not a mention Slack sent with an id: pick the person from the @ menu (${usage})`,
+    );
+  let due: string | null = null;
+  if (more.length) {
+    if (more[0].toLowerCase() !== 'due' || more.length !== 2) throw new ParseProblem(usage);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(more[1]))
+      throw new ParseProblem(`write the due date as YYYY-MM-DD, e.g. 2026-12-10`);
+    due = more[1];
+  }
+  return { kind: 'batch-assign', name, owner: m[1] ?? m[2], due };
 }
 
 function noMore(head: string, rest: string[]) {

@@ -1,4 +1,5 @@
 import type { RunRef } from '../../src/store/run-lookup.ts';
+import { assignAnswer } from '../batches/assign.ts';
 import { helpMessage } from '../blocks/help.ts';
 import type { SlackMessage } from '../blocks/kit.ts';
 import { boardLinkMessage, notice, unknownRun } from '../blocks/notices.ts';
@@ -24,6 +25,7 @@ const WITHOUT_RUN: { [K in Exclude<Kind, RunKind>]: (ctx: CommandContext, cmd: C
   runs: (ctx) => runsAnswer(ctx),
   board: (ctx) => boardLinkMessage(ctx.links.url('/', ctx.user)),
   rework: (ctx, cmd) => reworkAnswer(ctx, cmd.n),
+  'batch-assign': assignAnswer,
   digest: async (ctx) => {
     if (!ctx.channel || !ctx.postDigest) return notice('The digest can only be posted from a channel.');
     await ctx.postDigest(ctx.channel);

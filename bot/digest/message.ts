@@ -4,6 +4,7 @@ import { retrainLine } from '../../src/digest/retrain.ts';
 import { type SlackMessage, actions, button, context, header, section } from '../blocks/kit.ts';
 import { delta, link, num, safeText } from '../blocks/mrkdwn.ts';
 import { ACTION, batchValue } from '../blocks/values.ts';
+import { batchesSection } from './batches.ts';
 import { type BoardLinks, seg } from '../links.ts';
 
 /** Classes listed by name in the message; the chart and the board show the rest. */
@@ -20,6 +21,7 @@ export function digestMessage(d: DigestContent, links: BoardLinks, viewer = 'dig
   const blocks: KnownBlock[] = [header(`Loupe digest — ${d.day}`)];
   if (!d.run) {
     blocks.push(section('No model runs yet. Import one with `loupe ingest`.'));
+    if (d.batches.length) blocks.push(batchesSection(d, links, viewer));
   } else {
     const runUrl = links.url(`/runs/${seg(d.run.name)}`, viewer);
     const vs = d.previous ? ` vs *${safeText(d.previous.name, 100)}*` : ' (no previous run to compare with)';
@@ -95,6 +97,7 @@ export function digestMessage(d: DigestContent, links: BoardLinks, viewer = 'dig
         ),
       );
     }
+    if (d.batches.length) blocks.push(batchesSection(d, links, viewer));
     blocks.push(context([link(runUrl, 'Open the run in the board')], 'footer'));
   }
   return { text: `Loupe digest for ${d.day}`, blocks };

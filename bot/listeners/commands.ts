@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
+import { directMessenger } from '../batches/dm.ts';
 import { parseCommand } from '../commands/parse.ts';
 import type { Reply } from '../commands/context.ts';
 import { runCommand } from '../commands/run.ts';
-import { type ListenerDeps, fail, outboxFor } from './context.ts';
+import { type ListenerDeps, OUTBOX_KEY, fail, outboxFor } from './context.ts';
 
 /**
  * Slash commands. The ack is sent within `fastAckMs`: with the answer when it is ready by then,
@@ -27,6 +28,8 @@ export function register(app: App, l: ListenerDeps): void {
           channel: command.channel_id,
           origin: command.text,
           postDigest: (channel) => l.postDigest(out, channel),
+          // The playground has no workspace to DM in.
+          dm: context[OUTBOX_KEY] ? undefined : directMessenger(client),
         },
         parseCommand(command.text ?? ''),
       ))().catch((err) => fail(deps, err, `command "${command.text}"`));

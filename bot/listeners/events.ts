@@ -1,9 +1,10 @@
 import type { App } from '@slack/bolt';
+import { directMessenger } from '../batches/dm.ts';
 import { claimDelivery } from '../../src/store/deliveries.ts';
 import type { Reply } from '../commands/context.ts';
 import { parseCommand } from '../commands/parse.ts';
 import { runCommand } from '../commands/run.ts';
-import { type ListenerDeps, fail, outboxFor } from './context.ts';
+import { type ListenerDeps, OUTBOX_KEY, fail, outboxFor } from './context.ts';
 
 /**
  * Events. Mentions answer like the slash command, in a thread. Events are retried by Slack when we
@@ -30,6 +31,8 @@ export function register(app: App, l: ListenerDeps): void {
           user: event.user ?? 'unknown',
           channel: event.channel,
           postDigest: (channel) => l.postDigest(out, channel),
+          // The playground has no workspace to DM in.
+          dm: context[OUTBOX_KEY] ? undefined : directMessenger(client),
         },
         parseCommand(text),
       );

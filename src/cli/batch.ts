@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
+import { BATCH_EXPORT_FORMATS, type BatchExportFormat } from '../export/handoff-document.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
 import { counted } from '../text/plural.ts';
 import type { RegisterCommand } from './context.ts';
@@ -80,8 +81,9 @@ function withRowSources(cmd: Command, runHelp: string): Command {
 /** Picking rows may search the embeddings (similar, diverse): real work, not a quick read. */
 const PICKING = { heavy: true };
 
-/** The batch store, loaded when a batch command runs rather than at every start. */
+/** The batch stores, loaded when a batch command runs rather than at every start. */
 const batches = () => import('../store/batches.ts');
+const work = () => import('../store/batch-work.ts');
 
 export const registerBatch: RegisterCommand = (program, ctx) => {
   const batch = program
@@ -128,7 +130,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
       .description('Add rows to an open batch, from the same sources as create (rows already in it stay)'),
     "model run (default: the batch's run)",
   ).action(async (name: string, opts: CreateOptions) => {
-    const [{ addToBatch, getBatch }, { lookupRunById }] = await Promise.all([
+    const [{ getBatch, addToBatch }, { lookupRunById }] = await Promise.all([
       batches(),
       import('../store/run-lookup.ts'),
     ]);
@@ -167,18 +169,32 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('List batches, newest first')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
-      const { listBatches } = await batches();
-      const list = await ctx.withDeps((deps) => listBatches(deps.db));
-      if (opts.json) return printJson(ctx.io, { batches: list });
+      const [{ listBatches }, { batchProgress }] = await Promise.all([batches(), work()]);
+      const { list, progress } = await ctx.withDeps(async (deps) => ({
+        list: await listBatches(deps.db),
+        progress: new Map((await batchProgress(deps.db)).map((p) => [p.id, p])),
+      }));
+      if (opts.json)
+        return printJson(ctx.io, {
+          batches: list.map((b) => ({
+            ...b,
+            progressed: progress.get(b.id)?.progressed ?? 0,
+            state: progress.get(b.id)?.state ?? 'open',
+          })),
+        });
       printTable(
         ctx.io,
         list.map((b) => ({
           name: b.name,
           status: b.status,
           rows: b.size,
+          done: progress.get(b.id)?.progressed ?? 0,
+          state: progress.get(b.id)?.state ?? 'open',
+          owner: b.owner ?? '–',
+          due: b.dueOn ?? '–',
           created: b.createdAt.toISOString(),
         })),
-        ['name', 'status', 'rows', 'created'],
+        ['name', 'status', 'rows', 'done', 'state', 'owner', 'due', 'created'],
       );
     });
 
@@ -187,32 +203,64 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('Show a batch and its rows')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { getBatch } = await batches();
-      const b = await ctx.withDeps((deps) => getBatch(deps.db, name));
-      if (opts.json) return printJson(ctx.io, b);
-      ctx.io.out(`${b.name} (${b.status}, ${b.items.length} rows)\n`);
-      printTable(ctx.io, b.items as unknown as Record<string, unknown>[], [
+      const [{ getBatch }, { batchProgress, batchRowStates }] = await Promise.all([batches(), work()]);
+      const { b, progress, states } = await ctx.withDeps(async (deps) => {
+        const found = await getBatch(deps.db, name);
+        const [p] = await batchProgress(deps.db, { names: [found.name] });
+        return { b: found, progress: p, states: await batchRowStates(deps.db, found.id) };
+      });
+      const items = b.items.map((it) => ({ ...it, state: states.get(it.rowId) ?? 'pending' }));
+      if (opts.json)
+        return printJson(ctx.io, { ...b, progressed: progress.progressed, state: progress.state, items });
+      ctx.io.out(
+        `${b.name} (${b.status}, ${b.items.length} rows, ${progress.progressed} done: ${progress.state})` +
+          `${b.owner ? ` · owner ${b.owner}` : ''}${b.dueOn ? ` · due ${b.dueOn}` : ''}\n`,
+      );
+      printTable(ctx.io, items as unknown as Record<string, unknown>[], [
         'id',
         'dataset',
         'label',
         'predicted',
+        'state',
         'imageUrl',
       ]);
     });
 
   batch
     .command('export <name>')
-    .description('Export a batch for a labeling tool')
-    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
+    .description(
+      'Export a batch for a labeling tool: Label Studio tasks (predictions as pre-annotations), CVAT for images 1.1 XML, a COCO subset (detection), CSV or JSON; image URLs absolute from LOUPE_PUBLIC_URL',
+    )
+    .addOption(
+      new Option('--format <format>', 'file format').choices([...BATCH_EXPORT_FORMATS]).default('csv'),
+    )
     .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action(async (name: string, opts: { format: 'csv' | 'json'; out?: string }) => {
-      const { exportBatch } = await batches();
-      const text = await ctx.withDeps((deps) =>
-        exportBatch(deps.db, name, opts.format, { publicUrl: deps.config.LOUPE_PUBLIC_URL }),
-      );
-      if (opts.out) writeFileSync(opts.out, text);
-      else ctx.io.out(text);
-    });
+    .option(
+      '--labelstudio-config <file>',
+      'with --format labelstudio: also write the matching labeling config',
+    )
+    .action(
+      async (name: string, opts: { format: BatchExportFormat; out?: string; labelstudioConfig?: string }) => {
+        const [{ batchExport }, { formatBatch }, { labelStudioConfig }] = await Promise.all([
+          import('../export/batch-export.ts'),
+          import('../export/batch-format.ts'),
+          import('../export/labelstudio.ts'),
+        ]);
+        const { text, config } = await ctx.withDeps(async (deps) => {
+          const { input } = await batchExport(deps, name, opts.format);
+          return {
+            text: formatBatch(input),
+            config: input.format === 'labelstudio' ? labelStudioConfig(input.doc) : null,
+          };
+        });
+        if (opts.labelstudioConfig) {
+          if (config === null) throw new Error('--labelstudio-config goes with --format labelstudio');
+          writeFileSync(opts.labelstudioConfig, config);
+        }
+        if (opts.out) writeFileSync(opts.out, text);
+        else ctx.io.out(text);
+      },
+    );
 
   batch
     .command('close <name>')

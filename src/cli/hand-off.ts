@@ -18,9 +18,16 @@ export function handsOff(argv: string[]): boolean {
 /** Options naming a file the command writes: the server runs elsewhere, so it gets the absolute path. */
 const PATH_OPTIONS = new Set(['-o', '--out', '--like']);
 
+/** Options of `import labels` that take a value (the rest of its positionals is the file). */
+const IMPORT_VALUE_OPTIONS = new Set(['--dataset', '--from']);
+
 /** argv with the paths it names made absolute from this shell's working folder. */
 export function absolutePaths(argv: string[], cwd = process.cwd()): string[] {
+  // `import labels FILE` reads the file it names: the one positional after the subcommand.
+  const importing = argv[0] === 'import' && argv[1] === 'labels';
   return argv.map((arg, i) => {
+    if (importing && i > 1 && !arg.startsWith('-') && !IMPORT_VALUE_OPTIONS.has(argv[i - 1]))
+      return resolve(cwd, arg);
     if (i > 0 && PATH_OPTIONS.has(argv[i - 1])) return resolve(cwd, arg);
     const eq = arg.indexOf('=');
     if (eq > 0 && PATH_OPTIONS.has(arg.slice(0, eq)))

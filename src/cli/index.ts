@@ -15,6 +15,7 @@ import { registerRework } from './rework.ts';
 import { registerJobs } from './jobs.ts';
 import { registerToken } from './token.ts';
 import { registerObjects } from './objects.ts';
+import { registerImport } from './import.ts';
 import { registerExportLabels } from './export-labels.ts';
 
 /** Every analysis command; `serve` and `worker` are added by the composition root. One line per command module. */
@@ -34,5 +35,6 @@ export function registerCli(program: Command, ctx: CliContext): void {
   registerJobs(program, ctx);
   registerToken(program, ctx);
   registerObjects(program, ctx);
+  registerImport(program, ctx);
   registerExportLabels(program, ctx);
 }

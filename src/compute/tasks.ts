@@ -1,4 +1,4 @@
-import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
+import { type BatchExport, formatBatch } from '../export/batch-format.ts';
 import { diverseOrder } from '../findings/diverse.ts';
 import { type ApCheckInput, type F1CheckInput, apCheck, f1Check } from '../regression/compute.ts';
 
@@ -22,9 +22,8 @@ export const computeTasks = {
   regressionF1: (p: F1CheckInput) => f1Check(p),
   /** COCOeval of two runs and the paired image bootstrap of per-class AP change. */
   regressionAp: (p: ApCheckInput) => apCheck(p),
-  /** A batch as the text a labeling tool takes (CSV or JSON). */
-  batchExport: (p: { doc: BatchExportDocument; format: 'csv' | 'json' }): string =>
-    formatBatchExport(p.doc, p.format),
+  /** A batch as the text a labeling tool takes (CSV, JSON, Label Studio, CVAT, COCO). */
+  batchExport: (p: BatchExport): string => formatBatch(p),
 };
 
 export type ComputeTasks = typeof computeTasks;

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
 import { precisionLine, reviewLoop } from '../review/queue.ts';
+import { type BatchProgress, batchProgress } from '../store/batch-work.ts';
 import { countNewMislabels } from '../store/digests.ts';
 import { type RetrainEffect, retrainEffect } from '../store/label-effects.ts';
 import { reworkActivity } from '../store/reviews.ts';
@@ -29,6 +30,8 @@ export interface DigestContent {
   flagPrecision?: string | null;
   rework: { opened: number; closed: number; open: number };
   suggestion: DigestSuggestion | null;
+  /** Open batches with their owner, due day and progress, newest first. */
+  batches: BatchProgress[];
   /** The newest run's effect on the rows whose labels changed since the previous run, if any. */
   retrain?: RetrainEffect | null;
 }
@@ -60,6 +63,7 @@ export async function buildDigest(
 ): Promise<DigestContent> {
   const run = await lookupRun(deps.db);
   const rework = await reworkActivity(deps.db, since);
+  const batches = await batchProgress(deps.db, { open: true });
   if (!run)
     return {
       day,
@@ -73,6 +77,7 @@ export async function buildDigest(
       flagPrecision: null,
       rework,
       suggestion: null,
+      batches,
     };
   const previous = await previousRun(deps.db, run);
   const { metrics, classes, worse, errors } = compareRuns(run.kind, run.metrics, previous?.metrics);
@@ -101,5 +106,6 @@ export async function buildDigest(
     suggestion: items.length
       ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }
       : null,
+    batches,
   };
 }

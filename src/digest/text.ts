@@ -1,3 +1,4 @@
+import type { BatchProgress } from '../store/batch-work.ts';
 import type { DigestContent } from './build.ts';
 import { retrainLine } from './retrain.ts';
 
@@ -39,5 +40,13 @@ export function digestText(d: DigestContent): string {
     const more = d.suggestion.ids.length > 10 ? `, … (${d.suggestion.ids.length} rows)` : '';
     lines.push(`Suggested batch (${d.suggestion.strategy} confidence, diverse): ${head}${more}`);
   }
+  if (d.batches.length) lines.push('Open batches:', ...d.batches.map((b) => `  ${batchProgressLine(b)}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** One open batch in words: `week-12: 40/50 done (in progress) · owner U024BE7LH · due 2026-12-10`. */
+export function batchProgressLine(b: BatchProgress, owner: string | null = b.owner): string {
+  const who = owner ? ` · owner ${owner}` : ' · no owner';
+  const due = b.dueOn ? ` · due ${b.dueOn}` : '';
+  return `${b.name}: ${b.progressed}/${b.size} done (${b.state})${who}${due}`;
 }

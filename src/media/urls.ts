@@ -91,7 +91,23 @@ export function createMediaUrls({
       if (base && secret && path) return `${base}${signMediaPath(secret, path, clock.now())}`;
       return ref.kind === 'remote' ? ref.url : null;
     },
+    /**
+     * The full image for a labeling tool (Label Studio, CVAT) outside the board: absolute from the
+     * public URL, signed for HANDOFF_URL_TTL_SECONDS when the board signs links (it is closed to
+     * anyone without a session, and a labeling tool has none). Without a public URL, the remote URL
+     * as given at ingest, else the same-site path (only the board can open it).
+     */
+    handoff(row: MediaRow): string | null {
+      const ref = parseMediaRef(row.imageUrl);
+      if (!ref) return null;
+      const path = mediaImagePath(row);
+      if (!base || !path) return ref.kind === 'remote' ? ref.url : path;
+      return `${base}${secret ? signMediaPath(secret, path, clock.now(), HANDOFF_URL_TTL_SECONDS) : path}`;
+    },
   };
 }
+
+/** How long image URLs in a batch export stay valid: a labeling round takes weeks, not days. */
+export const HANDOFF_URL_TTL_SECONDS = 60 * 24 * 3600;
 
 export type MediaUrls = ReturnType<typeof createMediaUrls>;

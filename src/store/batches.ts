@@ -4,6 +4,7 @@ import { rawRows } from '../../db/raw.ts';
 import { annotations, batchItems, batches, dataRows, datasets, rowScores } from '../../db/schema.ts';
 import { absoluteUrl } from '../text/csv.ts';
 import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
+import type { MediaRow } from '../media/urls.ts';
 
 export type BatchStatus = 'open' | 'closed';
 
@@ -16,6 +17,12 @@ export interface Batch {
   createdBy: string | null;
   createdAt: Date;
   closedAt: Date | null;
+  /** Who labels it (a Slack user id), and the day it is due (YYYY-MM-DD); see src/store/batch-work.ts. */
+  owner: string | null;
+  dueOn: string | null;
+  remindedFor: string | null;
+  assignedBy: string | null;
+  assignedAt: Date | null;
 }
 
 export class BatchError extends Error {
@@ -191,6 +198,11 @@ export async function listBatches(db: Db): Promise<(Batch & { size: number })[]>
       createdBy: batches.createdBy,
       createdAt: batches.createdAt,
       closedAt: batches.closedAt,
+      owner: batches.owner,
+      dueOn: batches.dueOn,
+      remindedFor: batches.remindedFor,
+      assignedBy: batches.assignedBy,
+      assignedAt: batches.assignedAt,
       size: sql<number>`(select count(*) from ${batchItems} where ${batchItems.batchId} = ${batches.id})::int`,
     })
     .from(batches)
@@ -260,11 +272,15 @@ export async function closeBatch(db: Db, name: string): Promise<Batch> {
   return closed;
 }
 
-/** A batch's export records, in batch order (formatted by `formatBatchExport`). */
+/**
+ * A batch's export records, in batch order (formatted by `formatBatchExport`). Image URLs come
+ * from `imageUrl` (the media module's `handoff`: absolute, signed where the board is closed),
+ * else the stored path made absolute against `publicUrl`.
+ */
 export async function batchExportDocument(
   db: Db,
   name: string,
-  { publicUrl }: { publicUrl?: string } = {},
+  { publicUrl, imageUrl }: { publicUrl?: string; imageUrl?: (row: MediaRow) => string | null } = {},
 ): Promise<BatchExportDocument> {
   const batch = await getBatch(db, name);
   return {
@@ -273,7 +289,7 @@ export async function batchExportDocument(
     items: batch.items.map((it) => ({
       id: it.id,
       dataset: it.dataset,
-      image_url: absoluteUrl(it.imageUrl, publicUrl),
+      image_url: imageUrl ? imageUrl(it) : absoluteUrl(it.imageUrl, publicUrl),
       width: it.width,
       height: it.height,
       label: it.label,

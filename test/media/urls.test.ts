@@ -37,3 +37,29 @@ describe('media URLs', () => {
     expect(urls.slack(file)).toBeNull();
   });
 });
+
+describe('media URLs for labeling tools', () => {
+  it('are absolute full images, signed for weeks when the board signs links', () => {
+    const urls = createMediaUrls({ secret: 's3cret', publicUrl: 'https://loupe.example/', clock });
+    const url = new URL(urls.handoff(file)!);
+    expect(url.origin + url.pathname).toBe('https://loupe.example/media/rows/7/image');
+    const q = Object.fromEntries(url.searchParams);
+    expect(verifyMediaPath('s3cret', url.pathname, q, new Date(NOW.getTime() + 59 * 24 * 3600_000))).toBe(
+      true,
+    );
+    expect(verifyMediaPath('s3cret', url.pathname, q, new Date(NOW.getTime() + 61 * 24 * 3600_000))).toBe(
+      false,
+    );
+  });
+
+  it('are plain absolute paths on an open board, and the remote URL or a path without a public URL', () => {
+    const open = createMediaUrls({ publicUrl: 'https://loupe.example', clock });
+    expect(open.handoff({ rowId: 3, imageUrl: '/media/digits/3.svg' })).toBe(
+      'https://loupe.example/media/digits/3.svg',
+    );
+    const local = createMediaUrls({ clock });
+    expect(local.handoff(remote)).toBe('https://cdn.example/b.jpg');
+    expect(local.handoff(file)).toBe('/media/rows/7/image');
+    expect(local.handoff({ rowId: 9, imageUrl: null })).toBeNull();
+  });
+});

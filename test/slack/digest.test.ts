@@ -87,6 +87,7 @@ describe('digest content (pure)', () => {
       newMislabels: 0,
       rework: { opened: 0, closed: 0, open: 0 },
       suggestion: null,
+      batches: [],
     };
     expect(digestText(content)).toContain(
       'AP lost to cls 0.118 (−0.012), missed 0.090 (+0.000), loc 0.050 (+0.010), bkg 0.020 (+0.000), both 0.001 (+0.000), dupe 0.000 (+0.000)\n',

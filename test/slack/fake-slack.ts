@@ -178,6 +178,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           message: { text: body.text, blocks: body.blocks },
         });
       }
+      case 'conversations.open': {
+        const user = String(body.users ?? '');
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return send(200, { ok: false, error: 'user_not_found' });
+        return send(200, { ok: true, channel: { id: `D${user.slice(1)}` } });
+      }
       case 'files.getUploadURLExternal': {
         const id = `F${++seq}`;
         return send(200, { ok: true, upload_url: `${base}/upload/${id}`, file_id: id });

@@ -58,6 +58,7 @@ export async function startHarness(
     responsePolicy: { attempts: 3, backoffMs: 20, maxRetryAfterMs: 5000 },
     postIntervalMs: 0,
     schedule: false,
+    reminders: false,
     ...options,
   });
   const root = new Hono();

@@ -343,6 +343,30 @@ describeEachDriver('board pages and API', (ctx) => {
       expect((await late.json()).error).toContain('is closed');
     });
 
+    it("shows a batch's progress and each row's state, and exports it for labeling tools", async () => {
+      await post('/api/batches', { name: 'second', rowIds: [fx.rowIds[1], fx.rowIds[2]], runId: fx.runId });
+      // r1 was approved before the batch was made: only a decision after it counts.
+      expect((await post('/api/decisions', { decision: 'dismiss', rowIds: [fx.rowIds[1]] })).status).toBe(
+        200,
+      );
+      const page = await (await get('/batches/second')).text();
+      expect(page).toContain('1/2 done (in progress)');
+      expect(page).toContain('0 newly labeled, 1 decided, 1 to do');
+      expect(page).toContain('decided since the batch was made');
+      expect(await (await get('/batches')).text()).toContain('1/2 done (in progress)');
+      const ls = await get('/batches/second/export.labelstudio');
+      expect(ls.headers.get('content-disposition')).toBe('attachment; filename="second.labelstudio.json"');
+      const tasks = await ls.json();
+      expect(tasks.map((t: { data: { loupe_id: string } }) => t.data.loupe_id)).toEqual(['r1', 'r2']);
+      expect(tasks[0].predictions[0].result[0].type).toBe('choices');
+      const cvat = await get('/batches/second/export.cvat');
+      expect(cvat.headers.get('content-type')).toContain('application/xml');
+      expect(await cvat.text()).toContain('<version>1.1</version>');
+      const coco = await get('/batches/second/export.coco');
+      expect(coco.status).toBe(400);
+      expect(await coco.text()).toContain('COCO is for detection');
+    });
+
     it('refuses bad action bodies with 400', async () => {
       expect((await post('/api/decisions', { decision: 'delete', rowIds: [1] })).status).toBe(400);
       expect((await post('/api/decisions', { decision: 'approve', rowIds: ['1; drop table'] })).status).toBe(
