@@ -5,7 +5,11 @@ import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
 import { createBoltApp } from './app.ts';
-import { createDigestScheduler, type DigestScheduler } from './digest/schedule.ts';
+import { backoffMs } from '../src/jobs/backoff.ts';
+import { configuredRunner } from '../src/jobs/pipeline.ts';
+import { type JobHandlers, type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
+import { digestJobHandlers } from './digest/job.ts';
+import { createDigestScheduler, type DigestScheduler, dueFire } from './digest/schedule.ts';
 import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
 import { type BoardLinks, createBoardLinks } from './links.ts';
 import { type ResponseUrlPolicy, createChannelPacer, slackOutbox } from './outbox.ts';
@@ -24,8 +28,14 @@ export interface SlackHandler {
   /** Commands and clicks without a workspace, through the same listeners. */
   playground: PlaygroundService;
   mode: SlackMode;
-  /** Send today's digests now (what the scheduler does on time); exactly once per channel and day. */
+  /** Send today's digests now, here; exactly once per channel and day. */
   sendDigests(): Promise<Record<string, 'sent' | 'taken' | 'failed'>>;
+  /** Queue today's digests as the scheduler does on time (one `digest` job per channel). */
+  queueDigests(): Promise<{ day: string | null; queued: number }>;
+  /** The jobs only a process with the Slack client can run (`digest`), run by this handler's runner. */
+  jobHandlers: JobHandlers;
+  /** The runner of `jobHandlers`, started by start() (null when the bot is off). */
+  jobs: JobRunner | null;
   bolt: App;
 }
 
@@ -52,7 +62,10 @@ export interface SlackHandlerOptions {
   postIntervalMs?: number;
   /** Run the digest scheduler on start() (default: when LOUPE_DIGEST_CHANNELS is set). */
   schedule?: boolean;
-  digestRetryMs?: number;
+  /** How often the bot's job runner looks for digest jobs (default 1000 ms). */
+  jobPollMs?: number;
+  /** Wait before retry n of a bot job (default 30 s doubling, capped at 5 minutes). */
+  jobBackoff?: (attempt: number) => number;
 }
 
 /** The WebClient's default retries last ~30 minutes; a chat answer is useless by then. */
@@ -131,14 +144,32 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     app.all('*', (c) => c.text(why, 503));
   }
 
+  const jobHandlers = digestJobHandlers(sender, channelOut);
+  const jobs =
+    mode === 'off'
+      ? null
+      : createJobRunner(deps, {
+          ...configuredRunner(config),
+          handlers: jobHandlers,
+          pollMs: opts.jobPollMs ?? 1000,
+          backoff: opts.jobBackoff ?? ((n) => backoffMs(n, { baseMs: 30_000, maxMs: 300_000 })),
+          // The process's main runner (or `loupe worker`) handles crash recovery of the queue.
+          recoverOnStart: false,
+        });
   let scheduler: DigestScheduler | null = null;
-  const sendDigests = () => (scheduler ?? makeScheduler()).tick();
-  const makeScheduler = () =>
-    createDigestScheduler({
-      deps,
-      retryMs: opts.digestRetryMs,
-      send: (channel, day) => sendDailyDigest(sender, channelOut(), channel, day),
-    });
+  const makeScheduler = () => createDigestScheduler({ deps, notify: () => jobs?.notify() });
+  const sendDigests = async () => {
+    const results: Record<string, 'sent' | 'taken' | 'failed'> = {};
+    const { day } = await dueDay();
+    if (!day) return results;
+    for (const channel of config.LOUPE_DIGEST_CHANNELS)
+      results[channel] = await sendDailyDigest(sender, channelOut(), channel, day);
+    return results;
+  };
+  const dueDay = async () => {
+    const fire = dueFire(config.LOUPE_DIGEST_CRON, config.LOUPE_TZ, deps.clock.now(), 20 * 3600 * 1000);
+    return { day: fire ? dayIn(config.LOUPE_TZ, fire) : null };
+  };
 
   return {
     app,
@@ -146,6 +177,9 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     bolt,
     playground: createPlaygroundService({ app: bolt, config }),
     sendDigests,
+    queueDigests: () => (scheduler ?? makeScheduler()).tick(),
+    jobHandlers,
+    jobs,
     async start() {
       if (mode === 'off') {
         logger.info(
@@ -164,6 +198,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       teamId = auth.team_id ?? null;
       await bolt.init();
       if (mode === 'socket') await bolt.start();
+      await jobs?.start();
       logger.info(
         `Slack bot on (${mode === 'socket' ? 'Socket Mode' : `HTTP at ${links.base}/slack/events`}) as ${auth.user_id ?? '?'} in ${auth.team ?? auth.team_id ?? '?'}; playground at ${links.base}/playground`,
       );
@@ -179,6 +214,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     async stop() {
       scheduler?.stop();
       scheduler = null;
+      await jobs?.stop();
       if (mode === 'socket') await bolt.stop();
     },
   };

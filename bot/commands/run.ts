@@ -7,6 +7,7 @@ import type { RunRef } from '../../src/store/run-lookup.ts';
 import type { SlackMessage } from '../blocks/kit.ts';
 import { actions, button } from '../blocks/kit.ts';
 import { helpMessage } from '../blocks/help.ts';
+import { digestAnswer } from './digest.ts';
 import { linesMessage } from '../blocks/lines.ts';
 import { type ListItem, listMessage } from '../blocks/list.ts';
 import { delta, link, mention, num, safeText } from '../blocks/mrkdwn.ts';
@@ -61,11 +62,8 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
       return boardLinkMessage(ctx.links.url('/', ctx.user));
     case 'rework':
       return reworkAnswer(ctx, cmd.n);
-    case 'digest': {
-      if (!ctx.channel || !ctx.postDigest) return notice('The digest can only be posted from a channel.');
-      await ctx.postDigest(ctx.channel);
-      return notice("Posted today's digest here.");
-    }
+    case 'digest':
+      return digestAnswer({ config: ctx.deps.config, ...ctx });
     default:
       break;
   }

@@ -22,6 +22,34 @@ export interface Fault {
   hangMs?: number;
 }
 
+/** A conversation as the fake knows it; unknown ids are public channels the bot is not in. */
+export interface FakeChannel {
+  kind: 'public' | 'private' | 'im';
+  /** The bot is a member (invited, joined, or its own DM). */
+  member: boolean;
+  archived?: boolean;
+}
+
+/** The bot scopes the fake grants unless a test takes some away (bot/manifest.json's list). */
+export const FAKE_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:write',
+  'app_mentions:read',
+  'channels:join',
+];
+
+/** The scope each Web API method needs (Slack's method reference). */
+const METHOD_SCOPE: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.join': 'channels:join',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
+};
+
 export interface FakeSlack {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -39,6 +67,10 @@ export interface FakeSlack {
   /** The next `times` requests to `target` (API method or 'response') answer with the fault. */
   fail(target: string, fault: Fault, times?: number): void;
   callsTo(method: string): ApiCall[];
+  /** Describe a conversation (default for unknown ids: public, bot not a member). */
+  channel(id: string, c: FakeChannel): void;
+  /** The bot's scopes (default FAKE_SCOPES); a call needing another answers `missing_scope`. */
+  scopes: Set<string>;
   waitFor<T>(fn: () => T, timeoutMs?: number): Promise<Exclude<T, 0 | '' | false | null | undefined>>;
   close(): Promise<void>;
 }
@@ -63,6 +95,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const attempts: { path: string; at: number; status: number }[] = [];
   const faults = new Map<string, { fault: Fault; left: number }>();
   const responseUses = new Map<string, number>();
+  const channels = new Map<string, FakeChannel>();
+  const scopes = new Set(FAKE_SCOPES);
+  const channelOf = (id: string): FakeChannel =>
+    channels.get(id) ?? {
+      kind: id.startsWith('D') ? 'im' : id.startsWith('G') ? 'private' : 'public',
+      member: false,
+    };
   let seq = 0;
   let base = '';
 
@@ -147,7 +186,38 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${body.token}` : '');
     if (!auth.startsWith('Bearer xoxb-')) return send(200, { ok: false, error: 'not_authed' });
     calls.push({ method: target, body, at: Date.now() });
+    const needed = METHOD_SCOPE[target];
+    if (needed && !scopes.has(needed))
+      return send(200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
+    // Slack's answers for conversations the bot cannot see or use.
+    const channelId = String(body.channel ?? body.channel_id ?? '');
+    const conv = channelId ? channelOf(channelId) : null;
+    if (conv?.archived && target !== 'conversations.join')
+      return send(200, { ok: false, error: 'is_archived' });
+    if (conv && !conv.member && conv.kind !== 'public' && target !== 'conversations.join')
+      return send(200, { ok: false, error: 'channel_not_found' });
     switch (target) {
+      case 'conversations.join': {
+        if (!conv) return send(200, { ok: false, error: 'channel_not_found' });
+        if (conv.kind !== 'public') {
+          // A bot cannot join a private channel or a DM; one it cannot see is not found.
+          return send(200, {
+            ok: false,
+            error:
+              conv.member || conv.kind === 'im'
+                ? 'method_not_supported_for_channel_type'
+                : 'channel_not_found',
+          });
+        }
+        if (conv.archived) return send(200, { ok: false, error: 'is_archived' });
+        const already = conv.member;
+        channels.set(channelId, { ...conv, member: true });
+        return send(200, {
+          ok: true,
+          channel: { id: channelId },
+          ...(already ? { warning: 'already_in_channel' } : {}),
+        });
+      }
       case 'auth.test':
         return send(200, {
           ok: true,
@@ -162,6 +232,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'chat.update':
       case 'chat.postEphemeral': {
         if (!body.channel) return send(200, { ok: false, error: 'channel_not_found' });
+        if (conv && !conv.member && !scopes.has('chat:write.public'))
+          return send(200, { ok: false, error: 'not_in_channel' });
         const errors = blockKitViolations(body.blocks, body.text);
         if (errors.length) {
           invalid.push({ method: target, errors });
@@ -187,6 +259,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           id: string;
           title?: string;
         }[];
+        // Files need membership: chat:write.public covers messages only.
+        if (conv && !conv.member) return send(200, { ok: false, error: 'not_in_channel' });
         return send(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
       }
       default:
@@ -207,6 +281,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responseUrl: (id = `r${++seq}`) => `${base}/response/${id}`,
     fail: (target, fault, times = 1) => faults.set(target, { fault, left: times }),
     callsTo: (method) => calls.filter((c) => c.method === method),
+    channel: (id, c) => channels.set(id, c),
+    scopes,
     async waitFor(fn, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {

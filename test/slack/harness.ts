@@ -58,6 +58,8 @@ export async function startHarness(
     responsePolicy: { attempts: 3, backoffMs: 20, maxRetryAfterMs: 5000 },
     postIntervalMs: 0,
     schedule: false,
+    jobPollMs: 50,
+    jobBackoff: () => 20,
     ...options,
   });
   const root = new Hono();
