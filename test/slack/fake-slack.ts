@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { blockKitViolations } from './limits.ts';
 
 export interface ApiCall {
@@ -71,6 +72,15 @@ export interface FakeSlack {
   channel(id: string, c: FakeChannel): void;
   /** The bot's scopes (default FAKE_SCOPES); a call needing another answers `missing_scope`. */
   scopes: Set<string>;
+  /** Socket Mode: the app's WebSocket after `apps.connections.open` (an `xapp-` token). */
+  socket: {
+    /** Envelopes the app sent back (acks). */
+    received: Record<string, unknown>[];
+    /** Resolves once an app is connected and greeted with `hello`. */
+    connected(): Promise<void>;
+    /** Send an envelope to the connected app. */
+    send(envelope: Record<string, unknown>): void;
+  };
   waitFor<T>(fn: () => T, timeoutMs?: number): Promise<Exclude<T, 0 | '' | false | null | undefined>>;
   close(): Promise<void>;
 }
@@ -184,6 +194,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return send(200, { ok: false, error: 'invalid_json' });
     }
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${body.token}` : '');
+    if (target === 'apps.connections.open') {
+      // Socket Mode: an app-level token opens a WebSocket URL.
+      if (!auth.startsWith('Bearer xapp-')) return send(200, { ok: false, error: 'invalid_auth' });
+      calls.push({ method: target, body, at: Date.now() });
+      return send(200, { ok: true, url: `${base.replace('http', 'ws')}/link/?ticket=t${++seq}` });
+    }
     if (!auth.startsWith('Bearer xoxb-')) return send(200, { ok: false, error: 'not_authed' });
     calls.push({ method: target, body, at: Date.now() });
     const needed = METHOD_SCOPE[target];
@@ -267,6 +283,26 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return send(200, { ok: false, error: 'unknown_method' });
     }
   });
+  const sockets = new WebSocketServer({ server, path: '/link/' });
+  const received: Record<string, unknown>[] = [];
+  let app: WebSocket | null = null;
+  let greeted: () => void = () => {};
+  const connected = new Promise<void>((r) => {
+    greeted = r;
+  });
+  sockets.on('connection', (ws) => {
+    app = ws;
+    ws.on('message', (data) => received.push(JSON.parse(String(data))));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'fake', approximate_connection_time: 3600 },
+        connection_info: { app_id: 'A0LOUPE' },
+      }),
+    );
+    greeted();
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -283,6 +319,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     callsTo: (method) => calls.filter((c) => c.method === method),
     channel: (id, c) => channels.set(id, c),
     scopes,
+    socket: {
+      received,
+      connected: () => connected,
+      send(envelope) {
+        if (!app) throw new Error('fake Slack: no Socket Mode app connected');
+        app.send(JSON.stringify(envelope));
+      },
+    },
     async waitFor(fn, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
@@ -292,6 +336,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of sockets.clients) c.terminate();
+        sockets.close();
+        server.close(() => r());
+      }),
   };
 }
