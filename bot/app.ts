@@ -187,13 +187,15 @@ export function createBoltApp(opts: BoltAppOptions): App {
     }
   });
 
-  // Mentions answer like the slash command, in a thread. Events are retried by Slack when we are
-  // slow, so each event_id has one side effect.
+  // Mentions answer like the slash command, in the mention's thread, for the whole channel to see
+  // (so as a public answer: no sign-in links). Events are retried by Slack when we are slow, so
+  // each event_id has one side effect.
   app.event('app_mention', async ({ event, body, client, context }) => {
     const eventId = (body as { event_id?: string }).event_id;
     if (eventId && !(await claimDelivery(deps.db, `event:${eventId}`))) return;
     const out = outboxFor(context, client, undefined, null);
     const text = (event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
+    const cmd = { ...parseCommand(text), public: true };
     let reply: Reply;
     try {
       reply = await runCommand(
@@ -206,12 +208,12 @@ export function createBoltApp(opts: BoltAppOptions): App {
           channel: event.channel,
           postDigest: (channel) => opts.postDigest(out, channel),
         },
-        parseCommand(text),
+        cmd,
       );
     } catch (err) {
       reply = fail(err, 'mention');
     }
-    await out.post(event.channel, reply);
+    await out.post(event.channel, reply, { threadTs: event.thread_ts ?? event.ts });
   });
 
   return app;

@@ -8,7 +8,7 @@ import { latestDecisions } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { findRun } from '../src/store/run-lookup.ts';
 import { listRuns } from '../src/store/runs.ts';
-import { NoEmbeddingsError } from '../src/vectors/service.ts';
+import { NoEmbeddingsError, noEmbeddingsAdvice } from '../src/vectors/service.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { batchRows, decideRows } from './actions.ts';
 import { parseErrorFilter, parseStrategy } from './board.tsx';
@@ -163,8 +163,7 @@ export function createApiRoutes(deps: Deps) {
       limit: parseLimit(c.req.query('limit'), { fallback: 12 }),
       unlabeledOnly: c.req.query('unlabeled') === '1',
     }).catch((err: Error) => {
-      if (err instanceof NoEmbeddingsError)
-        throw new BoardError(409, `Run "${run.name}" has no embeddings to search by similarity`);
+      if (err instanceof NoEmbeddingsError) throw new BoardError(409, noEmbeddingsAdvice(run.name));
       throw err;
     });
     return c.json({ run: run.name, rowId, ...result });

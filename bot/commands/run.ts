@@ -7,13 +7,14 @@ import type { RunRef } from '../../src/store/run-lookup.ts';
 import type { SlackMessage } from '../blocks/kit.ts';
 import { actions, button } from '../blocks/kit.ts';
 import { helpMessage } from '../blocks/help.ts';
+import { adviceFor } from './advice.ts';
 import { digestAnswer } from './digest.ts';
 import { linesMessage } from '../blocks/lines.ts';
 import { type ListItem, listMessage } from '../blocks/list.ts';
 import { delta, link, mention, num, safeText } from '../blocks/mrkdwn.ts';
-import { boardLinkMessage, notice, unknownRun } from '../blocks/notices.ts';
+import { boardLinkMessage, notice, publicBoardMessage, unknownRun } from '../blocks/notices.ts';
 import { ACTION, batchValue } from '../blocks/values.ts';
-import { type BoardLinks, seg } from '../links.ts';
+import { type BoardLinks, channelLinks, seg } from '../links.ts';
 import type { BotSources } from '../sources.ts';
 import { latestDecisions } from '../../src/store/reviews.ts';
 import { costliestType } from '../../src/charts/dap.ts';
@@ -48,7 +49,8 @@ export const SHOWN = 20;
  */
 export async function runCommand(ctx: CommandContext, cmd: ParsedCommand): Promise<Reply> {
   const response_type = cmd.public ? 'in_channel' : 'ephemeral';
-  const msg = await answer(ctx, cmd);
+  // A channel sees a public answer: its links sign nobody in (each reader signs in as themselves).
+  const msg = await answer(cmd.public ? { ...ctx, links: channelLinks(ctx.links) } : ctx, cmd);
   return { ...msg, response_type };
 }
 
@@ -59,7 +61,9 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
     case 'runs':
       return runsAnswer(ctx);
     case 'board':
-      return boardLinkMessage(ctx.links.url('/', ctx.user));
+      return cmd.public
+        ? publicBoardMessage(ctx.links.url('/', ctx.user))
+        : boardLinkMessage(ctx.links.url('/', ctx.user));
     case 'rework':
       return reworkAnswer(ctx, cmd.n);
     case 'digest':
@@ -83,19 +87,26 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
       'There are no model runs yet. Import one with `loupe ingest`, or start with `LOUPE_DEMO=1`.',
     );
   }
-  switch (cmd.kind) {
-    case 'worst-classes':
-      return worstClassesAnswer(ctx, run, cmd.by, cmd.n);
-    case 'errors':
-      return errorsAnswer(ctx, run, cmd.iouBelow, cmd.n);
-    case 'mislabels':
-      return mislabelsAnswer(ctx, run, cmd.n);
-    case 'uncertain':
-      return uncertainAnswer(ctx, run, cmd);
-    case 'similar':
-      return similarAnswer(ctx, run, cmd.rowId, cmd.n);
-    case 'batch':
-      return batchAnswer(ctx, run, cmd);
+  try {
+    switch (cmd.kind) {
+      case 'worst-classes':
+        return await worstClassesAnswer(ctx, run, cmd.by, cmd.n);
+      case 'errors':
+        return await errorsAnswer(ctx, run, cmd.iouBelow, cmd.n);
+      case 'mislabels':
+        return await mislabelsAnswer(ctx, run, cmd.n);
+      case 'uncertain':
+        return await uncertainAnswer(ctx, run, cmd);
+      case 'similar':
+        return await similarAnswer(ctx, run, cmd.rowId, cmd.n);
+      case 'batch':
+        return await batchAnswer(ctx, run, cmd);
+    }
+  } catch (err) {
+    // Failures the user can fix say how; ours get the apology with its reference id.
+    const advice = adviceFor(err, run);
+    if (advice) return notice(advice);
+    throw err;
   }
 }
 

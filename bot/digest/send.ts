@@ -9,7 +9,7 @@ import {
   markDigestSent,
   setDigestMessage,
 } from '../../src/store/digests.ts';
-import type { BoardLinks } from '../links.ts';
+import { type BoardLinks, channelLinks } from '../links.ts';
 import type { Outbox } from '../outbox.ts';
 import { isPermanent } from '../slack-errors.ts';
 import { digestMessage } from './message.ts';
@@ -58,7 +58,7 @@ export async function postDigest(
   const since = new Date(s.deps.clock.now().getTime() - 24 * 3600 * 1000);
   const content = await buildDigest(s.deps, { day, since, listUncertain: s.listUncertain });
   if (!claim?.messageTs) {
-    const { ts } = await out.post(channel, digestMessage(content, s.links));
+    const { ts } = await out.post(channel, digestMessage(content, channelLinks(s.links)));
     if (claim) await setDigestMessage(s.deps.db, claim.id, ts ?? 'posted');
   }
   if (content.run && content.classes.length) {

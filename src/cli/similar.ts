@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
 import { embeddingFingerprint, resolveExternalIds } from '../store/vectors.ts';
-import { createVectorService } from '../vectors/service.ts';
+import { createVectorService, noEmbeddingsAdvice } from '../vectors/service.ts';
 import { findSimilar } from '../vectors/similar.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
@@ -41,9 +41,7 @@ export async function similarOutput(
       `--rows: unknown id(s) in run "${run}": ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
     );
   if ((await embeddingFingerprint(deps.db, found.id)).count === 0)
-    throw new Error(
-      `run "${found.name}" has no embeddings: import them with \`loupe ingest embeddings --run ${found.name} --path <file>\``,
-    );
+    throw new Error(noEmbeddingsAdvice(found.name));
   const vectors =
     deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });
   try {

@@ -21,6 +21,18 @@ export class NoEmbeddingsError extends Error {
   override name = 'NoEmbeddingsError';
 }
 
+/**
+ * What to tell someone who asked for neighbours in a run without embeddings: the command that
+ * fixes it, with the run's name (every surface says the same).
+ *
+ * @example
+ * noEmbeddingsAdvice('digits-logreg'); // 'run digits-logreg has no embeddings: add them with `loupe ingest embeddings --run digits-logreg --path emb.npy`'
+ */
+export function noEmbeddingsAdvice(runName: string): string {
+  const arg = /^[\w.-]+$/.test(runName) ? runName : `'${runName.replace(/'/g, `'\\''`)}'`;
+  return `run ${runName} has no embeddings: add them with \`loupe ingest embeddings --run ${arg} --path emb.npy\``;
+}
+
 export type Quantization = 'f32' | 'f16';
 
 /** Bumped when the saved index or sidecar format changes: older files are rebuilt. */

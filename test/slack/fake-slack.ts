@@ -72,6 +72,20 @@ export interface FakeSlack {
   channel(id: string, c: FakeChannel): void;
   /** The bot's scopes (default FAKE_SCOPES); a call needing another answers `missing_scope`. */
   scopes: Set<string>;
+  /**
+   * Sign in with Slack: the identity provider's side. Its authorize page signs in `user` at once
+   * (as if they clicked Allow) and redirects back with a one-time code.
+   */
+  oidc: {
+    clientId: string;
+    clientSecret: string;
+    user: string;
+    /** Make the next ID token wrong on purpose. */
+    tamper: null | 'nonce' | 'aud';
+    /** Codes issued and redeemed, for tests. */
+    issued: number;
+    redeemed: number;
+  };
   /** Socket Mode: the app's WebSocket after `apps.connections.open` (an `xapp-` token). */
   socket: {
     /** Envelopes the app sent back (acks). */
@@ -107,6 +121,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responseUses = new Map<string, number>();
   const channels = new Map<string, FakeChannel>();
   const scopes = new Set(FAKE_SCOPES);
+  const oidc: FakeSlack['oidc'] = {
+    clientId: '111.222',
+    clientSecret: 'oidc-client-secret',
+    user: 'U0ALICE',
+    tamper: null,
+    issued: 0,
+    redeemed: 0,
+  };
+  const codes = new Map<string, { nonce: string; clientId: string; redirectUri: string; user: string }>();
+  const userTokens = new Map<string, string>();
+  const jwt = (claims: Record<string, unknown>) =>
+    [{ alg: 'RS256', typ: 'JWT' }, claims, 'fake-signature']
+      .map((p) => Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64url'))
+      .join('.');
   const channelOf = (id: string): FakeChannel =>
     channels.get(id) ?? {
       kind: id.startsWith('D') ? 'im' : id.startsWith('G') ? 'private' : 'public',
@@ -186,6 +214,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       uploads.push({ id: path.slice('/upload/'.length), bytes: raw.length });
       return send(200, 'OK - uploaded');
     }
+    if (path === '/openid/connect/authorize') {
+      const q = new URL(req.url ?? '/', base).searchParams;
+      const redirectUri = q.get('redirect_uri') ?? '';
+      if (q.get('client_id') !== oidc.clientId || q.get('response_type') !== 'code')
+        return send(400, 'invalid_client_id');
+      if (!(q.get('scope') ?? '').split(' ').includes('openid')) return send(400, 'invalid_scope');
+      const code = `code${++seq}`;
+      codes.set(code, { nonce: q.get('nonce') ?? '', clientId: oidc.clientId, redirectUri, user: oidc.user });
+      oidc.issued++;
+      const back = new URL(redirectUri);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', q.get('state') ?? '');
+      return send(302, '', { location: back.toString() });
+    }
     if (!path.startsWith('/api/')) return send(404, 'not found');
     let body: Record<string, unknown>;
     try {
@@ -194,6 +236,47 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return send(200, { ok: false, error: 'invalid_json' });
     }
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${body.token}` : '');
+    if (target === 'openid.connect.token') {
+      const form = parse(req, raw);
+      const grant = codes.get(String(form.code));
+      if (form.client_id !== oidc.clientId || form.client_secret !== oidc.clientSecret)
+        return send(200, { ok: false, error: 'invalid_client' });
+      if (!grant || grant.redirectUri !== form.redirect_uri)
+        return send(200, { ok: false, error: 'invalid_code' });
+      codes.delete(String(form.code));
+      oidc.redeemed++;
+      const access = `xoxp-${++seq}`;
+      userTokens.set(access, grant.user);
+      const tamper = oidc.tamper;
+      oidc.tamper = null;
+      return send(200, {
+        ok: true,
+        access_token: access,
+        token_type: 'Bearer',
+        id_token: jwt({
+          iss: 'https://slack.com',
+          sub: grant.user,
+          aud: tamper === 'aud' ? 'someone-else' : grant.clientId,
+          exp: Math.floor(Date.now() / 1000) + 3600,
+          iat: Math.floor(Date.now() / 1000),
+          nonce: tamper === 'nonce' ? 'forged-nonce' : grant.nonce,
+          'https://slack.com/user_id': grant.user,
+          'https://slack.com/team_id': FAKE_TEAM,
+        }),
+      });
+    }
+    if (target === 'openid.connect.userInfo') {
+      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const user = userTokens.get(token);
+      if (!user) return send(200, { ok: false, error: 'invalid_auth' });
+      return send(200, {
+        ok: true,
+        sub: user,
+        'https://slack.com/user_id': user,
+        'https://slack.com/team_id': FAKE_TEAM,
+        name: 'Alice',
+      });
+    }
     if (target === 'apps.connections.open') {
       // Socket Mode: an app-level token opens a WebSocket URL.
       if (!auth.startsWith('Bearer xapp-')) return send(200, { ok: false, error: 'invalid_auth' });
@@ -319,6 +402,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     callsTo: (method) => calls.filter((c) => c.method === method),
     channel: (id, c) => channels.set(id, c),
     scopes,
+    oidc,
     socket: {
       received,
       connected: () => connected,
