@@ -3,7 +3,7 @@ import type { App } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { Config } from '../src/config.ts';
 import type { PlaygroundMessage, PlaygroundService } from '../src/playground.ts';
-import { OUTBOX_KEY } from './app.ts';
+import { OUTBOX_KEY } from './listeners/context.ts';
 import type { Outbox, ResponseMessage } from './outbox.ts';
 
 export const PLAYGROUND_TEAM = 'TPLAYGROUND';

@@ -1,4 +1,4 @@
-import { NoEmbeddingsError, noEmbeddingsAdvice } from '../../src/vectors/service.ts';
+import { NoEmbeddingsError, noEmbeddingsAdvice } from '../../src/vectors/index-cache.ts';
 import { escapeMrkdwn } from '../blocks/mrkdwn.ts';
 import { isPermanent } from '../slack-errors.ts';
 

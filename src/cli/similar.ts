@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
 import { embeddingFingerprint, resolveExternalIds } from '../store/vectors.ts';
-import { createVectorService, noEmbeddingsAdvice } from '../vectors/service.ts';
+import { noEmbeddingsAdvice } from '../vectors/index-cache.ts';
+import { createVectorService } from '../vectors/service.ts';
 import { findSimilar } from '../vectors/similar.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';

@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../deps.ts';
+import type { Db } from '../store/database.ts';
+import {
+  type EmbeddingChunk,
+  type EmbeddingFingerprint,
+  embeddingFingerprint,
+  readEmbeddingChunks,
+} from '../store/vectors.ts';
+import { sameFingerprint } from './index-files.ts';
+import type { IndexWorker } from './index-worker.ts';
+import { createSavedIndexes } from './saved-index.ts';
+import type { IndexInfo, Quantization } from './service.ts';
+
+/** Similarity search on a run without embeddings: the caller's request, not our failure. */
+export class NoEmbeddingsError extends Error {
+  override name = 'NoEmbeddingsError';
+}
+
+/**
+ * What to tell someone who asked for neighbours in a run without embeddings: the command that
+ * fixes it, with the run's name (every surface says the same).
+ *
+ * @example
+ * noEmbeddingsAdvice('digits-logreg'); // 'run digits-logreg has no embeddings: add them with `loupe ingest embeddings --run digits-logreg --path emb.npy`'
+ */
+export function noEmbeddingsAdvice(runName: string): string {
+  const arg = /^[\w.-]+$/.test(runName) ? runName : `'${runName.replace(/'/g, `'\\''`)}'`;
+  return `run ${runName} has no embeddings: add them with \`loupe ingest embeddings --run ${arg} --path emb.npy\``;
+}
+
+/** Rough f32 HNSW footprint: the vectors plus the level-0 neighbour lists (2 × connectivity × 4 bytes). */
+export function estimateIndexBytes(count: number, dim: number, connectivity: number): number {
+  return count * (dim * 4 + 2 * connectivity * 4 + 16);
+}
+
+interface OpenIndex {
+  info: IndexInfo;
+  fingerprint: EmbeddingFingerprint | null;
+}
+
+export interface IndexCacheOptions {
+  worker: IndexWorker;
+  /** Indexes are saved in `<dataDir>/indexes`; null keeps them in memory only. */
+  dataDir: string | null;
+  logger: Logger;
+  quantization: Quantization | 'auto';
+  f16AboveBytes: number;
+  connectivity: number;
+  pageSize: number;
+  shareIndexes: boolean;
+}
+
+export interface IndexCache {
+  /** Open the run's index: loaded from disk when its sidecar matches the embeddings, else rebuilt. */
+  ensureIndex(db: Db, runId: number, opts?: { recheck?: boolean }): Promise<IndexInfo>;
+  /** The run's open index, if any. */
+  opened(runId: number): IndexInfo | undefined;
+  /** Build a run's index from chunks in the worker, without saving (benchmarks, tests). */
+  buildFrom(
+    runId: number,
+    chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
+    opts: { dim: number; count: number; quantization?: Quantization },
+  ): Promise<void>;
+  /** Forget every open index (the worker holding them is closed by its owner). */
+  clear(): void;
+}
+
+/**
+ * Which index of each run is open in the worker, and how it got there: already open, loaded from
+ * this disk, copied from the database (another instance built it), or built from the embeddings
+ * table and saved. One open or build per run at a time.
+ *
+ * @example
+ * const cache = createIndexCache({ worker, dataDir, logger, quantization: 'auto', … });
+ * const info = await cache.ensureIndex(db, runId);
+ */
+export function createIndexCache({
+  worker,
+  dataDir,
+  logger,
+  quantization,
+  f16AboveBytes,
+  connectivity,
+  pageSize,
+  shareIndexes,
+}: IndexCacheOptions): IndexCache {
+  const open = new Map<number, OpenIndex>();
+  const inFlight = new Map<number, Promise<IndexInfo>>();
+  const indexDir = dataDir ? join(dataDir, 'indexes') : null;
+  const saved = createSavedIndexes({ worker, logger, connectivity, shareIndexes });
+  const remember = (info: IndexInfo, fingerprint: EmbeddingFingerprint) => {
+    open.set(info.runId, { info, fingerprint });
+    return info;
+  };
+
+  const chooseQuantization = (count: number, dim: number): Quantization =>
+    quantization !== 'auto'
+      ? quantization
+      : estimateIndexBytes(count, dim, connectivity) > f16AboveBytes
+        ? 'f16'
+        : 'f32';
+
+  async function openOrBuild(db: Db, runId: number, recheck: boolean): Promise<IndexInfo> {
+    const current = open.get(runId);
+    if (current && !recheck) return { ...current.info, built: false };
+    const fp = await embeddingFingerprint(db, runId);
+    if (fp.count === 0)
+      throw new NoEmbeddingsError(`run ${runId} has no embeddings: import them to search by similarity`);
+    if (current?.fingerprint && sameFingerprint(current.fingerprint, fp))
+      return { ...current.info, built: false };
+    const path = indexDir ? join(indexDir, `run-${runId}.usearch`) : null;
+    const sidecarPath = indexDir ? join(indexDir, `run-${runId}.json`) : null;
+
+    if (path && sidecarPath && existsSync(path)) {
+      const loaded = await saved.load(runId, fp, path, sidecarPath);
+      if (loaded) return remember(loaded, fp);
+    }
+    if (shareIndexes && path && sidecarPath) {
+      const copied = await saved.copyShared(db, runId, fp, path, sidecarPath);
+      if (copied) return remember(copied, fp);
+    }
+
+    const q = chooseQuantization(fp.count, fp.dim);
+    const started = Date.now();
+    const chunks = readEmbeddingChunks(db, runId, { dim: fp.dim, pageSize });
+    const size = await worker.build(runId, chunks, fp.dim, q);
+    const info: IndexInfo = { runId, count: size, dim: fp.dim, quantization: q, built: true, path };
+    // Embeddings changed while we read them: keep the index for now, but never save it as current.
+    const consistent = size === fp.count;
+    if (path && sidecarPath && consistent) await saved.save(db, runId, fp, q, path, sidecarPath);
+    open.set(runId, { info, fingerprint: consistent ? fp : null });
+    logger.info('vector index built', {
+      runId,
+      count: size,
+      dim: fp.dim,
+      quantization: q,
+      seconds: (Date.now() - started) / 1000,
+    });
+    return info;
+  }
+
+  return {
+    ensureIndex(db, runId, { recheck = false } = {}) {
+      const running = inFlight.get(runId);
+      if (running) return running;
+      const p = openOrBuild(db, runId, recheck).finally(() => inFlight.delete(runId));
+      inFlight.set(runId, p);
+      return p;
+    },
+
+    opened: (runId) => open.get(runId)?.info,
+
+    async buildFrom(runId, chunks, { dim, count, quantization: q }) {
+      const size = await worker.build(runId, chunks, dim, q ?? chooseQuantization(count, dim));
+      open.set(runId, {
+        info: {
+          runId,
+          count: size,
+          dim,
+          quantization: q ?? chooseQuantization(count, dim),
+          built: true,
+          path: null,
+        },
+        fingerprint: null,
+      });
+    },
+
+    clear: () => open.clear(),
+  };
+}

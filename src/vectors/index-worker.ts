@@ -1,0 +1,128 @@
+import type { EmbeddingChunk } from '../store/vectors.ts';
+import { workerClient } from './rpc.ts';
+import type { Quantization, SearchHits } from './service.ts';
+import { spawnTsWorker } from './ts-worker.ts';
+
+/** The HNSW parameters every index of a service is created with. */
+export interface HnswParams {
+  connectivity: number;
+  expansionAdd: number;
+  expansionSearch: number;
+}
+
+/** One kNN answer: per query row, k positions into the pass's row ids and their distances. */
+export interface KnnRows {
+  indices: Int32Array;
+  distances: Float32Array;
+}
+
+/**
+ * The usearch worker thread as typed calls (every usearch call blocks, so indexes live there).
+ * Index slots are keyed by run id; a build fills the slot `-runId` and promotes it when complete.
+ */
+export interface IndexWorker {
+  /** Build a run's index from chunks; returns its size. Searches keep the old index meanwhile. */
+  build(
+    runId: number,
+    chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
+    dim: number,
+    q: Quantization,
+  ): Promise<number>;
+  /** Load a saved index file into the run's slot; returns its size. */
+  load(runId: number, path: string, dim: number, q: Quantization): Promise<number>;
+  save(runId: number, path: string): Promise<void>;
+  search(runId: number, queries: Float32Array, k: number, breadth: number): Promise<SearchHits>;
+  /** Start a kNN pass over the run's rows `rowIds`: results come as positions into them. */
+  knnBegin(runId: number, rowIds: Float64Array): Promise<void>;
+  /** Self-excluded neighbours of one chunk of the pass (its buffers are transferred). */
+  knnChunk(runId: number, chunk: EmbeddingChunk, k: number): Promise<KnnRows>;
+  knnEnd(runId: number): Promise<void>;
+  /** The self-excluded kNN graph among the given vectors only, in a throwaway f32 index. */
+  knnOf(vectors: Float32Array, dim: number, k: number): Promise<KnnRows>;
+  close(): Promise<void>;
+}
+
+/**
+ * Spawn the usearch worker thread and speak its protocol (src/vectors/worker.ts).
+ *
+ * @example
+ * const worker = createIndexWorker({ threads: 2, connectivity: 16, expansionAdd: 64, expansionSearch: 64 });
+ * const size = await worker.build(runId, chunks, 128, 'f32');
+ */
+export function createIndexWorker({
+  threads,
+  connectivity,
+  expansionAdd,
+  expansionSearch,
+}: HnswParams & { threads: number }): IndexWorker {
+  const client = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url), { threads }));
+  const params = (dim: number, q: Quantization) => ({
+    dim,
+    quantization: q,
+    connectivity,
+    expansionAdd,
+    expansionSearch,
+  });
+
+  return {
+    async build(runId, chunks, dim, q) {
+      // Built under a staging slot and promoted when complete, so searches keep the old index meanwhile.
+      const staging = -runId;
+      await client.call('create', { run: staging, ...params(dim, q) });
+      try {
+        // One chunk in flight: the next page is read from the database while the worker adds this one.
+        let adding: Promise<{ size: number }> = Promise.resolve({ size: 0 });
+        for await (const chunk of chunks) {
+          await adding;
+          adding = client.call<{ size: number }>(
+            'add',
+            { run: staging, keys: chunk.rowIds, vectors: chunk.vectors },
+            [chunk.rowIds.buffer, chunk.vectors.buffer],
+          );
+          // Handled here so a failing read of the next page cannot leave it an unhandled rejection.
+          adding.catch(() => {});
+        }
+        const { size } = await adding;
+        await client.call('promote', { from: staging, to: runId });
+        return size;
+      } catch (err) {
+        await client.call('drop', { run: staging }).catch(() => {});
+        throw err;
+      }
+    },
+
+    async load(runId, path, dim, q) {
+      const { size } = await client.call<{ size: number }>('load', { run: runId, path, ...params(dim, q) });
+      return size;
+    },
+
+    async save(runId, path) {
+      await client.call('save', { run: runId, path });
+    },
+
+    search(runId, queries, k, breadth) {
+      return client.call<SearchHits>('search', { run: runId, queries, k, breadth });
+    },
+
+    async knnBegin(runId, rowIds) {
+      await client.call('knnBegin', { run: runId, rowIds });
+    },
+
+    knnChunk(runId, chunk, k) {
+      return client.call<KnnRows>('knn', { run: runId, keys: chunk.rowIds, vectors: chunk.vectors, k }, [
+        chunk.rowIds.buffer,
+        chunk.vectors.buffer,
+      ]);
+    },
+
+    async knnEnd(runId) {
+      await client.call('knnEnd', { run: runId });
+    },
+
+    knnOf(vectors, dim, k) {
+      return client.call('knnOf', { vectors, k, ...params(dim, 'f32') });
+    },
+
+    close: () => client.close(),
+  };
+}
