@@ -8,7 +8,7 @@ import { describeRows } from '../src/store/vectors.ts';
 import { context } from './blocks/kit.ts';
 import { link, mention, safeText } from './blocks/mrkdwn.ts';
 import { helpMessage } from './blocks/help.ts';
-import { markDecided } from './blocks/list.ts';
+import { markAllDecided, markDecided, rowsWithButtons } from './blocks/list.ts';
 import { notice } from './blocks/notices.ts';
 import { ACTION, parseBatchValue, parseReviewValue } from './blocks/values.ts';
 import { type BoardLinks, channelLinks, seg } from './links.ts';
@@ -131,7 +131,12 @@ async function review(
   }
   const { latest } = outcome;
   const blocks = body.message?.blocks;
-  const patched = blocks ? markDecided(blocks, target.rowId, latest.decision, latest.actor) : null;
+  let patched = blocks ? markDecided(blocks, target.rowId, latest.decision, latest.actor) : null;
+  if (patched) {
+    // Other rows of this message may have been decided since Slack sent us its blocks.
+    const others = rowsWithButtons(patched);
+    if (others.length) patched = markAllDecided(patched, await latestDecisions(ctx.deps.db, others));
+  }
   if (patched) {
     await ctx.out.respond({ text: body.message?.text ?? 'Loupe', blocks: patched, replace_original: true });
   }

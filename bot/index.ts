@@ -62,6 +62,11 @@ export interface SlackHandlerOptions {
   postIntervalMs?: number;
   /** Run the digest scheduler on start() (default: when LOUPE_DIGEST_CHANNELS is set). */
   schedule?: boolean;
+  /**
+   * Run the jobs only a process with the Slack client can run (`digest`) here (default: when the
+   * digest is scheduled).
+   */
+  runJobs?: boolean;
   /** How often the bot's job runner looks for digest jobs (default 1000 ms). */
   jobPollMs?: number;
   /** Wait before retry n of a bot job (default 30 s doubling, capped at 5 minutes). */
@@ -145,8 +150,9 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
   }
 
   const jobHandlers = digestJobHandlers(sender, channelOut);
+  const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
   const jobs =
-    mode === 'off'
+    mode === 'off' || !(opts.runJobs ?? wantSchedule)
       ? null
       : createJobRunner(deps, {
           ...configuredRunner(config),
@@ -202,7 +208,6 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       logger.info(
         `Slack bot on (${mode === 'socket' ? 'Socket Mode' : `HTTP at ${links.base}/slack/events`}) as ${auth.user_id ?? '?'} in ${auth.team ?? auth.team_id ?? '?'}; playground at ${links.base}/playground`,
       );
-      const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
       if (wantSchedule) {
         scheduler = makeScheduler();
         scheduler.start();
