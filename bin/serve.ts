@@ -49,8 +49,10 @@ export async function serveCommand(
     });
   const base = config.LOUPE_PUBLIC_URL ?? `http://${config.HOST}:${server.port}`;
   logger.info(`Loupe board on ${base}/ (database: ${deps.database.driver})`);
-  await slack.start();
+  // The main runner first: on the embedded database it queues again what a crash left running,
+  // before the bot's own runner (digests) claims anything.
   await runner?.start();
+  await slack.start();
 
   const stop = async () => {
     await slack.stop();

@@ -9,7 +9,7 @@ import { backoffMs } from '../src/jobs/backoff.ts';
 import { configuredRunner } from '../src/jobs/pipeline.ts';
 import { type JobHandlers, type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
 import { digestJobHandlers } from './digest/job.ts';
-import { createDigestScheduler, type DigestScheduler, dueFire } from './digest/schedule.ts';
+import { CATCH_UP_MS, createDigestScheduler, type DigestScheduler, dueFire } from './digest/schedule.ts';
 import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
 import { type BoardLinks, createBoardLinks } from './links.ts';
 import { type ResponseUrlPolicy, createChannelPacer, slackOutbox } from './outbox.ts';
@@ -173,7 +173,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     return results;
   };
   const dueDay = async () => {
-    const fire = dueFire(config.LOUPE_DIGEST_CRON, config.LOUPE_TZ, deps.clock.now(), 20 * 3600 * 1000);
+    const fire = dueFire(config.LOUPE_DIGEST_CRON, config.LOUPE_TZ, deps.clock.now(), CATCH_UP_MS);
     return { day: fire ? dayIn(config.LOUPE_TZ, fire) : null };
   };
 

@@ -19,6 +19,9 @@ export function dueFire(cron: string, timezone: string, now: Date, catchUpMs: nu
   }
 }
 
+/** A digest missed by less than this (a server down at 09:00) is still sent. */
+export const CATCH_UP_MS = 20 * 3600 * 1000;
+
 export interface DigestScheduler {
   start(): void;
   stop(): void;
@@ -41,7 +44,7 @@ export function createDigestScheduler({
   cron = deps.config.LOUPE_DIGEST_CRON,
   timezone = deps.config.LOUPE_TZ,
   notify = () => {},
-  catchUpMs = 20 * 3600 * 1000,
+  catchUpMs = CATCH_UP_MS,
 }: {
   deps: Deps;
   channels?: string[];

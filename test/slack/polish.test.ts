@@ -44,8 +44,11 @@ describe('user text in messages', () => {
     const ids = msg.blocks.map((b) => b.block_id).filter(Boolean);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(expect.arrayContaining(['item:1', 'act:1', 'item:2', 'act:2']));
-    expect(JSON.stringify(msg)).not.toContain('<!here>');
-    expect(msg.text).toContain('&lt;!here&gt;');
+    // mrkdwn everywhere (the fallback text included) is escaped; the header is plain text, never parsed.
+    const mrkdwn = JSON.stringify(msg.blocks.filter((b) => b.type !== 'header'));
+    expect(mrkdwn).not.toContain('<!here>');
+    expect(mrkdwn).toContain('&lt;!here&gt;');
+    expect(msg.text).toBe('Rows like &lt;!here&gt;: showing 2 of 3');
   });
 
   it('patching a message marks every decided row, not only the clicked one', () => {
