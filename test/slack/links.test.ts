@@ -24,7 +24,7 @@ describeEachDriver('board links in Slack', (ctx) => {
     const body = (await res.json()) as Message;
     if (body.text !== 'Working on it…') return body;
     const id = responseUrl.split('/').pop();
-    return (await h.slack.waitFor(() => h.slack.responses.find((r) => r.id === id))).body as Message;
+    return (await h.slack.waitFor(() => h.slack.responses.find((r) => r.id === id), 60_000)).body as Message;
   };
 
   it('no channel-visible message carries a sign-in link', async () => {
@@ -61,15 +61,17 @@ describeEachDriver('board links in Slack', (ctx) => {
         },
       }),
     );
-    const mention = await h.slack.waitFor(() =>
-      h.slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0MENTIONS'),
+    const mention = await h.slack.waitFor(
+      () => h.slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0MENTIONS'),
+      60_000,
     );
     expect(mention.body.thread_ts).toBe('1700000020.000001');
 
     // The digest, and a Create batch click on it, which rewrites the channel message.
     await command('digest');
-    const digest = await h.slack.waitFor(() =>
-      h.slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0LINKS'),
+    const digest = await h.slack.waitFor(
+      () => h.slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'C0LINKS'),
+      60_000,
     );
     const blocks = digest.body.blocks as {
       block_id?: string;
@@ -88,7 +90,10 @@ describeEachDriver('board links in Slack', (ctx) => {
         message: { ts: String(digest.body.ts ?? '1.1'), text: 'digest', blocks },
       }),
     );
-    const patched = await h.slack.waitFor(() => h.slack.responses.find((r) => r.id === 'digest-click'));
+    const patched = await h.slack.waitFor(
+      () => h.slack.responses.find((r) => r.id === 'digest-click'),
+      60_000,
+    );
     expect(JSON.stringify(patched.body)).toContain('Batch');
 
     const visible = [
@@ -106,7 +111,7 @@ describeEachDriver('board links in Slack', (ctx) => {
     }
     // They still link to the board, plainly.
     expect(visible.some((m) => m.includes('https://loupe.example.com/runs/links-v2'))).toBe(true);
-  });
+  }, 180_000);
 
   it('an answer for one reader carries a one-time sign-in link', async () => {
     const answer = await command('board');
