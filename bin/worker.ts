@@ -8,13 +8,13 @@ import { type VectorService, createVectorService } from '../src/vectors/service.
 
 /**
  * The process's vector service: indexes saved under LOUPE_DATA/indexes and, on Postgres, in the
- * database, so an index is built once for every instance; two usearch threads.
+ * database, so an index is built once for every instance; LOUPE_VECTOR_THREADS usearch threads.
  */
 export function processVectors(config: Config, logger: Logger): VectorService {
   return createVectorService({
     dataDir: join(config.LOUPE_DATA),
     logger,
-    threads: 2,
+    threads: config.LOUPE_VECTOR_THREADS,
     shareIndexes: Boolean(config.DATABASE_URL),
   });
 }

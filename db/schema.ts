@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -369,6 +370,10 @@ export const jobs = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     kind: text('kind').notNull(),
     runId: integer('run_id').references(() => modelRuns.id, { onDelete: 'cascade' }),
+    /** The job that fanned this one out (a chunk of a kNN pass) and waits for it. */
+    parentId: bigint('parent_id', { mode: 'number' }).references((): AnyPgColumn => jobs.id, {
+      onDelete: 'cascade',
+    }),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     dedupeKey: text('dedupe_key'),
     state: text('state').$type<JobState>().notNull().default('queued'),
@@ -386,6 +391,7 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_due_idx').on(t.runAfter).where(sql`state in ('queued', 'running')`),
     index('jobs_run_idx').on(t.runId, t.kind),
+    index('jobs_parent_idx').on(t.parentId),
     // Only jobs never tried: a retry waiting out its backoff must not block a fresh enqueue.
     uniqueIndex('jobs_queued_uq').on(t.dedupeKey).where(sql`state = 'queued' and attempts = 0`),
   ],
@@ -425,4 +431,29 @@ export const vectorIndexParts = pgTable(
     data: bytea('data').notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.part] })],
+);
+
+/**
+ * One chunk of a run's kNN pass: the neighbours (as row ids, nearest first, −1 = none) and cosine
+ * distances of a range of its embedded rows, written by the chunk job that searched them, in any
+ * process. The pass job folds every part into the findings, then deletes them.
+ */
+export const knnParts = pgTable(
+  'knn_parts',
+  {
+    passId: bigint('pass_id', { mode: 'number' })
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    part: integer('part').notNull(),
+    runId: runRef(),
+    k: integer('k').notNull(),
+    rows: integer('rows').notNull(),
+    /** float64 little-endian row ids, `rows` of them. */
+    rowIds: bytea('row_ids').notNull(),
+    /** float64 little-endian neighbour row ids, rows × k. */
+    neighbours: bytea('neighbours').notNull(),
+    /** float32 little-endian distances, rows × k. */
+    distances: bytea('distances').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.passId, t.part] })],
 );

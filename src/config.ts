@@ -45,6 +45,13 @@ const schema = z.object({
   LOUPE_TZ: z.string().default('UTC'),
   /** Seconds a worker holds a job without a heartbeat before another worker takes it over. */
   LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  /**
+   * Rows per chunk job of a kNN pass: a run with more embedded rows than this has its kNN pass
+   * split into chunk jobs that any worker takes, and its neighbour evidence folded in at the end.
+   */
+  LOUPE_KNN_CHUNK_ROWS: z.coerce.number().int().positive().default(50_000),
+  /** usearch threads of a process's vector service (index builds, kNN passes, searches). */
+  LOUPE_VECTOR_THREADS: z.coerce.number().int().positive().default(2),
   /** Fault injection for crash tests: SIGKILL when a job of this kind starts (`kind`) or reaches `kind@fraction`. */
   LOUPE_CRASH_AT: z.string().optional(),
   /** Largest upload the HTTP ingest API takes, all files together (MB; fractions allowed). */

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { computeFindings } from '../findings/index.ts';
+import { type NeighbourSource, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
   clearDerived,
@@ -25,7 +25,10 @@ export type { ClassificationMetricsDoc, DetectionMetricsDoc };
 export async function analyzeRun(
   deps: Deps,
   runId: number,
-  { onProgress = () => {} }: { onProgress?: (fraction: number) => void } = {},
+  {
+    onProgress = () => {},
+    neighbours,
+  }: { onProgress?: (fraction: number) => void; neighbours?: NeighbourSource } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
   const doc = await deps.db.transaction(async (tx) => {
@@ -39,7 +42,7 @@ export async function analyzeRun(
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
   onProgress(0.5);
-  await computeFindings(deps, runId);
+  await computeFindings(deps, runId, {}, { neighbours });
   onProgress(1);
   return doc;
 }

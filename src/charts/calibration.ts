@@ -1,13 +1,5 @@
+import type { CalibrationBin } from '../metrics/classification-calibration.ts';
 import type { VegaLiteSpec } from './per-class.ts';
-
-export interface CalibrationBin {
-  bin: number;
-  lower: number;
-  upper: number;
-  count: number;
-  accuracy: number | null;
-  confidence: number | null;
-}
 
 /**
  * A reliability diagram: accuracy against mean confidence per bin, with the diagonal of perfect

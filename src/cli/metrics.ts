@@ -1,3 +1,4 @@
+import type { DetectionMetricsDoc } from '../analyze/detection-summary.ts';
 import type { Deps } from '../deps.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import { requireRun } from '../store/run-lookup.ts';
@@ -18,20 +19,6 @@ const COCO_KEYS = [
   ['ARmedium', 'AR @[IoU=0.50:0.95 | area=medium | maxDets=100]'],
   ['ARlarge', 'AR @[IoU=0.50:0.95 | area=large | maxDets=100]'],
 ] as const;
-
-interface DetectionDocView {
-  kind: 'detection';
-  coco: Record<string, number>;
-  classes: {
-    name: string;
-    ap: number | null;
-    ap50: number | null;
-    precision: number | null;
-    recall: number | null;
-    support: number;
-  }[];
-  errors?: Record<string, number>;
-}
 
 function classificationText(name: string, m: ClassificationMetricsDoc): string {
   const topK = Object.entries(m.topK)
@@ -54,7 +41,7 @@ function classificationText(name: string, m: ClassificationMetricsDoc): string {
   return head.join('\n');
 }
 
-function detectionText(name: string, m: DetectionDocView): string {
+function detectionText(name: string, m: DetectionMetricsDoc): string {
   const fmt = (v: number | null) => (v === null || v < 0 ? '' : v.toFixed(4));
   return [
     `run ${name} (detection): COCO bbox evaluation`,
@@ -99,7 +86,8 @@ export async function metricsOutput(
   const doc = found.metrics;
   if (!doc) throw new Error(`run ${run} has no metrics yet: it has not been analyzed`);
   if (json) return `${JSON.stringify(doc, null, 2)}\n`;
-  if (doc.kind === 'detection') return `${detectionText(found.name, doc as unknown as DetectionDocView)}\n`;
+  if (doc.kind === 'detection')
+    return `${detectionText(found.name, doc as unknown as DetectionMetricsDoc)}\n`;
   return `${classificationText(found.name, doc as unknown as ClassificationMetricsDoc)}\n`;
 }
 

@@ -17,6 +17,20 @@ import { classificationUncertainty, imageUncertainty } from './uncertainty.ts';
 
 export { type FindingsOptions, findingsOptionsSchema, parseFindingsOptions } from './options.ts';
 
+type RunKnnGraph = Awaited<ReturnType<typeof knnGraph>>;
+
+/**
+ * Where the neighbour evidence comes from: the run's kNN graph searched now (`inline`), a graph a
+ * kNN pass already found (`graph`), or none yet (`deferred`: a pass split into chunk jobs folds
+ * it in when it ends).
+ */
+export type NeighbourSource = { inline: true } | { graph: RunKnnGraph } | { deferred: true };
+
+/** The findings options stored on a run, defaults filled in. */
+export async function runFindingsOptions(deps: Deps, runId: number): Promise<FindingsOptions> {
+  return parseFindingsOptions(await storedFindingsOptions(deps.db, runId));
+}
+
 /**
  * Recompute a run's findings (label flags, neighbour disagreement, uncertainty) and store them in one
  * transaction. Called by analyzeRun after row_scores are written, and again when labels change.
@@ -30,13 +44,14 @@ export async function computeFindings(
   deps: Deps,
   runId: number,
   overrides: FindingsOptionsInput = {},
+  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
 ): Promise<void> {
   const run = await loadFindingsRun(deps.db, runId);
   const stored = await storedFindingsOptions(deps.db, runId);
   const options = parseFindingsOptions({ ...stored, ...overrides });
   const result =
     run.kind === 'classification'
-      ? await classificationRun(deps, run, options)
+      ? await classificationRun(deps, run, options, neighbours)
       : await detectionRun(deps, run, options);
   await saveFindings(deps.database, runId, { ...result, options: { ...options } });
   deps.logger.info('findings computed', { runId, flags: result.flags.length, rows: result.rows.length });
@@ -47,20 +62,23 @@ async function neighbourGraph(
   runId: number,
   rowIds: number[],
   options: FindingsOptions,
+  source: NeighbourSource,
 ): Promise<KnnGraph | null> {
-  if (options.fusion === 'confident_learning_only') return null;
-  if ((await countEmbeddings(deps.db, runId)) === 0) return null;
-  let graph: Awaited<ReturnType<typeof knnGraph>>;
-  try {
-    graph = await knnGraph(deps, runId, { k: options.k });
-  } catch (err) {
-    // The neighbourhood only sharpens the ranking: without it, confident learning still stands.
-    deps.logger.warn('findings: kNN graph unavailable, ranking by confident learning only', {
-      runId,
-      error: (err as Error).message,
-    });
-    return null;
-  }
+  if (options.fusion === 'confident_learning_only' || 'deferred' in source) return null;
+  let graph: RunKnnGraph;
+  if ('graph' in source) graph = source.graph;
+  else if ((await countEmbeddings(deps.db, runId)) === 0) return null;
+  else
+    try {
+      graph = await knnGraph(deps, runId, { k: options.k });
+    } catch (err) {
+      // The neighbourhood only sharpens the ranking: without it, confident learning still stands.
+      deps.logger.warn('findings: kNN graph unavailable, ranking by confident learning only', {
+        runId,
+        error: (err as Error).message,
+      });
+      return null;
+    }
   const position = new Map<number, number>();
   for (const [i, id] of rowIds.entries()) position.set(id, i);
   const k = graph.k;
@@ -84,10 +102,11 @@ async function classificationRun(
   deps: Deps,
   run: FindingsRun,
   options: FindingsOptions,
+  neighbours: NeighbourSource,
 ): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
   const k = run.classNames.length;
   const data = await loadClassificationRows(deps.db, run.id, k);
-  const graph = await neighbourGraph(deps, run.id, data.rowIds, options);
+  const graph = await neighbourGraph(deps, run.id, data.rowIds, options, neighbours);
   const found = classifyFindings({
     labels: data.labels,
     probs: data.probs,

@@ -6,18 +6,21 @@ import { countEmbeddings } from '../store/findings.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
+import { KNN_CHUNK, KNN_PASS, knnPassHandlers, knnPassJob, splitsKnnPass } from './knn-pass.ts';
 import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runner.ts';
 
 /**
  * The work after an import, as jobs chained one after the other (each adds the next when it is
  * done, in the same transaction): the vector index, then the analysis (metrics, row scores, and
- * the findings with their kNN pass over the index), then the 2-D projection.
+ * the findings with their kNN pass over the index), then the 2-D projection. A run with more
+ * embedded rows than LOUPE_KNN_CHUNK_ROWS gets its findings without neighbour evidence first, and
+ * a kNN pass split into chunk jobs (see knn-pass.ts) folds the evidence in.
  */
-export const PIPELINE = ['index', 'analyze', 'projection'] as const;
+export const PIPELINE = ['index', 'analyze', KNN_PASS, KNN_CHUNK, 'projection'] as const;
 export type PipelineKind = (typeof PIPELINE)[number];
 
 /** What `loupe ingest` waits for; the projection is left to `serve`/`worker`, as before. */
-export const ANALYSIS_KINDS: PipelineKind[] = ['index', 'analyze'];
+export const ANALYSIS_KINDS: PipelineKind[] = ['index', 'analyze', KNN_PASS, KNN_CHUNK];
 
 /**
  * The first job of a run's pipeline, to enqueue in the import's transaction.
@@ -103,9 +106,18 @@ export function pipelineHandlers(deps: Deps): JobHandlers {
     },
     async analyze({ job, progress }) {
       const runId = runOf(job.runId, job.kind);
-      await analyzeRun(deps, runId, { onProgress: progress });
-      return (await countEmbeddings(deps.db, runId)) > 0 ? [projectionJob(runId)] : [];
+      const embedded = await countEmbeddings(deps.db, runId);
+      const split = splitsKnnPass(deps, embedded);
+      const doc = await analyzeRun(deps, runId, {
+        onProgress: progress,
+        neighbours: split ? { deferred: true } : { inline: true },
+      });
+      const next: NewJob[] = [];
+      if (split && doc.kind === 'classification') next.push(knnPassJob(runId));
+      if (embedded > 0) next.push(projectionJob(runId));
+      return next;
     },
+    ...knnPassHandlers(deps),
     async projection({ job, progress }) {
       const runId = runOf(job.runId, job.kind);
       const options = job.payload as ProjectionOptions;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.ts';
 import {
+  type ClaimFilter,
   type ClaimedJob,
   type NewJob,
   claimJob,
@@ -18,6 +19,12 @@ import { backoffMs } from './backoff.ts';
 export interface JobContext {
   job: ClaimedJob;
   progress(fraction: number): void;
+  /**
+   * Claim one due job of `kinds` (of `runId` when given) and run it here, as this runner runs any
+   * job: a job that waits on jobs it fanned out works on them meanwhile, so it never idles a
+   * slot. False when none was due.
+   */
+  runOne(filter: { kinds: string[]; runId?: number }): Promise<boolean>;
 }
 
 /**
@@ -61,7 +68,8 @@ export interface JobRunner {
   notify(): void;
   /**
    * Run the jobs of one run (or every due job) in the foreground until none is left, waiting for
-   * those other workers hold. Throws the first failure of a job it ran, unless `keepGoing`.
+   * those other workers hold. Throws the first failure of a job it ran, unless `keepGoing`. Counts
+   * every job run here, those a job ran on its behalf (its chunks) included.
    */
   drain(opts?: { runId?: number; keepGoing?: boolean }): Promise<{ ran: number; failed: number }>;
   /** Stop claiming and wait for the jobs in hand to finish. */
@@ -114,6 +122,8 @@ export function createJobRunner(
   const wakers = new Set<{ fn?: () => void }>();
   let stopping = false;
   let loops: Promise<void>[] = [];
+  // Every job this runner ran or failed, those a handler ran through `runOne` included.
+  const tally = { ran: 0, failed: 0 };
 
   const maybeCrash = (job: ClaimedJob, fraction: number) => {
     if (crash && crash.kind === job.kind && fraction >= crash.at) {
@@ -123,13 +133,30 @@ export function createJobRunner(
   };
 
   /** Runs one claimed job to its end; returns the error when it failed. */
-  async function run(job: ClaimedJob): Promise<Error | null> {
+  /**
+   * Runs one claimed job to its end; returns its error when it failed, and the next job when
+   * `claimNext` asked for one and the completion claimed it (one statement).
+   */
+  async function run(
+    job: ClaimedJob,
+    claimNext?: ClaimFilter,
+  ): Promise<{ error: Error | null; next: ClaimedJob | null }> {
+    tally.ran++;
+    const out = await runCounted(job, claimNext);
+    if (out.error) tally.failed++;
+    return out;
+  }
+
+  async function runCounted(
+    job: ClaimedJob,
+    claimNext?: ClaimFilter,
+  ): Promise<{ error: Error | null; next: ClaimedJob | null }> {
     const started = performance.now();
     if (job.attempts > job.maxAttempts) {
       const error = `gave up after ${job.maxAttempts} attempts (the last one stopped without finishing)`;
       await failJob(database, job.id, { worker, error, retryInMs: 0 });
       logger.error('job failed', { job: job.id, kind: job.kind, error });
-      return new Error(error);
+      return { error: new Error(error), next: null };
     }
     logger.info('job started', { job: job.id, kind: job.kind, run: job.runId, attempt: job.attempts });
     let progress = 0;
@@ -152,6 +179,12 @@ export function createJobRunner(
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       const next = await handler({
         job,
+        async runOne({ kinds: wanted, runId }) {
+          const other = await claimJob(database, { worker, leaseMs, runId, kinds: wanted });
+          if (!other) return false;
+          await run(other);
+          return true;
+        },
         progress(fraction) {
           progress = Math.min(1, Math.max(progress, fraction));
           maybeCrash(job, progress);
@@ -160,9 +193,13 @@ export function createJobRunner(
       });
       clearInterval(heartbeat);
       await writing;
-      await completeJob(database, job.id, { worker, next: next ?? [] });
+      const done = await completeJob(database, job.id, {
+        worker,
+        next: next ?? [],
+        claimNext: claimNext && !stopping ? claimNext : undefined,
+      });
       logger.info('job done', { job: job.id, kind: job.kind, ms: Math.round(performance.now() - started) });
-      return null;
+      return { error: null, next: done.claimed };
     } catch (err) {
       clearInterval(heartbeat);
       await writing;
@@ -178,7 +215,7 @@ export function createJobRunner(
         return null;
       });
       logger.error('job failed', { job: job.id, kind: job.kind, error: error.message, now: state });
-      return error;
+      return { error, next: null };
     }
   }
 
@@ -193,8 +230,9 @@ export function createJobRunner(
         } catch (err) {
           logger.error('claiming a job failed', { error: (err as Error).message });
         }
-        if (job) await run(job);
-        else if (!stopping) await sleep(pollMs, wake);
+        // Each completion claims the next job in the same statement, while there is one.
+        while (job) job = (await run(job, !stopping ? { worker, leaseMs, kinds } : undefined)).next;
+        if (!stopping) await sleep(pollMs, wake);
       }
     } finally {
       wakers.delete(wake);
@@ -216,22 +254,23 @@ export function createJobRunner(
       for (const w of wakers) w.fn?.();
     },
     async drain({ runId, keepGoing = false } = {}) {
-      let ran = 0;
-      let failed = 0;
+      const before = { ...tally };
+      const counts = () => ({ ran: tally.ran - before.ran, failed: tally.failed - before.failed });
       const wake: { fn?: () => void } = {};
+      const filter: ClaimFilter = { worker, leaseMs, runId, kinds };
+      let job: ClaimedJob | null = null;
       for (;;) {
-        const job = await claimJob(database, { worker, leaseMs, runId, kinds });
+        job ??= await claimJob(database, filter);
         if (job) {
-          ran++;
-          const error = await run(job);
-          if (error) failed++;
+          const { error, next } = await run(job, filter);
           if (error && !keepGoing) throw error;
+          job = next;
           continue;
         }
         // Nothing claimable: done, unless another worker holds (or will retry) one of them.
-        if (runId === undefined) return { ran, failed };
+        if (runId === undefined) return counts();
         const pending = (await pendingJobs(database, runId)).filter((j) => kinds.includes(j.kind));
-        if (pending.length === 0) return { ran, failed };
+        if (pending.length === 0) return counts();
         await sleep(pollMs, wake);
       }
     },

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/index.ts';
 import type { JobState } from '../../db/schema.ts';
-import { type BulkTx, withBulkTransaction } from './ingest-tx.ts';
+import type { BulkTx } from './ingest-tx.ts';
 
 // The queue is our own table rather than pg-boss or graphile-worker: both need what embedded
 // PGlite does not offer (graphile-worker a pg Pool and LISTEN; pg-boss its own schema outside our
@@ -17,6 +17,8 @@ export interface NewJob {
   payload?: Record<string, unknown>;
   dedupeKey?: string | null;
   maxAttempts?: number;
+  /** The job that fans this one out and waits for it. */
+  parentId?: number | null;
 }
 
 /** A job a worker holds: it runs it, then completes or fails it. */
@@ -54,8 +56,9 @@ function queryOf(database: Database): Query {
   return async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows;
 }
 
-/** Rows per INSERT statement (5 parameters each, well under Postgres's 65535). */
+/** Rows per INSERT statement (6 parameters each, well under Postgres's 65535). */
 const INSERT_BATCH = 1000;
+const JOB_PARAMS = 6;
 
 const insertParams = (job: NewJob) => [
   job.kind,
@@ -63,20 +66,27 @@ const insertParams = (job: NewJob) => [
   JSON.stringify(job.payload ?? {}),
   job.dedupeKey === undefined ? `${job.kind}:${job.runId ?? ''}` : job.dedupeKey,
   job.maxAttempts ?? 5,
+  job.parentId ?? null,
 ];
+
+/** `($1, $2::int, …), (…)`: the VALUES rows of `count` jobs, parameters from `first` on. */
+function jobValues(count: number, first = 1): string {
+  return Array.from({ length: count }, (_, i) => {
+    const p = (n: number) => `$${first + i * JOB_PARAMS + n}`;
+    return `(${p(0)}, ${p(1)}::int, ${p(2)}::jsonb, ${p(3)}, ${p(4)}::int, ${p(5)}::bigint)`;
+  }).join(', ');
+}
+
+const JOB_COLUMNS = 'kind, run_id, payload, dedupe_key, max_attempts, parent_id';
+const ON_QUEUED_DUPLICATE = `on conflict (dedupe_key) where state = 'queued' and attempts = 0 do nothing`;
 
 async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
   const ids: number[] = [];
   for (let start = 0; start < jobs.length; start += INSERT_BATCH) {
     const batch = jobs.slice(start, start + INSERT_BATCH);
-    const values = batch.map(
-      (_, i) =>
-        `($${i * 5 + 1}, $${i * 5 + 2}::int, $${i * 5 + 3}::jsonb, $${i * 5 + 4}, $${i * 5 + 5}::int)`,
-    );
     const rows = await query<{ id: number }>(
-      `insert into jobs (kind, run_id, payload, dedupe_key, max_attempts) values ${values.join(', ')}
-        on conflict (dedupe_key) where state = 'queued' and attempts = 0 do nothing
-        returning id::float8 as id`,
+      `insert into jobs (${JOB_COLUMNS}) values ${jobValues(batch.length)}
+        ${ON_QUEUED_DUPLICATE} returning id::float8 as id`,
       batch.flatMap(insertParams),
     );
     for (const r of rows) ids.push(Number(r.id));
@@ -88,19 +98,62 @@ async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
  * The queue's own bookkeeping (claims, heartbeats, completions) commits without waiting for the
  * WAL flush: a crash can lose only the last few hundred milliseconds of it, which at worst runs
  * an idempotent job again — and a completion's follow-up jobs are lost only with the completion.
+ * Each is one statement, so one round trip: this CTE turns the flush off for its own (implicit)
+ * transaction, where a `set local` would need a transaction block of four.
  */
-function bookkeeping<T>(
-  database: Database,
-  fn: (query: Query) => Promise<T>,
-  { statements = 1 }: { statements?: number } = {},
-): Promise<T> {
-  // The embedded database has no WAL flush to skip, and each extra statement costs a round
-  // through the WASM engine: one statement runs alone.
-  if (database.driver === 'pglite' && statements === 1) return fn(queryOf(database));
-  return withBulkTransaction(database, async (tx) => {
-    await tx.query('set local synchronous_commit = off');
-    return fn((text, params) => tx.query(text, params));
-  });
+const ASYNC_COMMIT = `async_commit as materialized (select set_config('synchronous_commit', 'off', true) as off)`;
+
+/** What a worker claims: any due job, or only those of a run and of some kinds. */
+export interface ClaimFilter {
+  worker: string;
+  leaseMs: number;
+  runId?: number;
+  kinds?: string[];
+}
+
+/** The `claimed` CTE: the next due job, locked for `worker`; parameters from `first` on. */
+function claimCte(first: number): string {
+  const p = (n: number) => `$${first + n}`;
+  return `claimed as (
+    update jobs set state = 'running', attempts = attempts + 1, progress = 0, locked_by = ${p(0)},
+      locked_until = now() + ${p(1)} * interval '1 millisecond', started_at = now(), finished_at = null
+    where id = (
+      select id from jobs
+       where ((state = 'queued' and run_after <= now()) or (state = 'running' and locked_until < now()))
+         and (${p(2)}::int is null or run_id = ${p(2)}::int)
+         and (${p(3)}::text is null or kind = any(string_to_array(${p(3)}::text, ',')))
+       order by run_after, id
+       limit 1
+       for update skip locked)
+    returning id::float8 as id, kind, run_id, payload, attempts, max_attempts)`;
+}
+
+const claimParams = ({ worker, leaseMs, runId, kinds }: ClaimFilter) => [
+  worker,
+  leaseMs,
+  runId ?? null,
+  kinds?.length ? kinds.join(',') : null,
+];
+
+interface ClaimedRow {
+  id: number | null;
+  kind: string;
+  run_id: number | null;
+  payload: Record<string, unknown> | string;
+  attempts: number;
+  max_attempts: number;
+}
+
+function claimedJob(r: ClaimedRow | undefined): ClaimedJob | null {
+  if (!r || r.id === null) return null;
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    runId: r.run_id === null ? null : Number(r.run_id),
+    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+    attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
+  };
 }
 
 /**
@@ -123,43 +176,12 @@ export function enqueueJobsIn(tx: BulkTx, jobs: NewJob[]): Promise<number[]> {
  * Claim the next due job: a queued one whose time has come, or a running one whose lease ran out
  * (its worker died). `SKIP LOCKED` lets any number of workers claim at once, each job once.
  */
-export async function claimJob(
-  database: Database,
-  { worker, leaseMs, runId, kinds }: { worker: string; leaseMs: number; runId?: number; kinds?: string[] },
-): Promise<ClaimedJob | null> {
-  const rows = await bookkeeping(database, (query) =>
-    query<{
-      id: number;
-      kind: string;
-      run_id: number | null;
-      payload: Record<string, unknown> | string;
-      attempts: number;
-      max_attempts: number;
-    }>(
-      `update jobs set state = 'running', attempts = attempts + 1, progress = 0, locked_by = $1,
-        locked_until = now() + $2 * interval '1 millisecond', started_at = now(), finished_at = null
-      where id = (
-        select id from jobs
-         where ((state = 'queued' and run_after <= now()) or (state = 'running' and locked_until < now()))
-           and ($3::int is null or run_id = $3::int)
-           and ($4::text is null or kind = any(string_to_array($4::text, ',')))
-         order by run_after, id
-         limit 1
-         for update skip locked)
-      returning id::float8 as id, kind, run_id, payload, attempts, max_attempts`,
-      [worker, leaseMs, runId ?? null, kinds?.length ? kinds.join(',') : null],
-    ),
+export async function claimJob(database: Database, filter: ClaimFilter): Promise<ClaimedJob | null> {
+  const rows = await queryOf(database)<ClaimedRow>(
+    `with ${ASYNC_COMMIT}, ${claimCte(1)} select claimed.* from claimed, async_commit`,
+    claimParams(filter),
   );
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    id: Number(r.id),
-    kind: r.kind,
-    runId: r.run_id === null ? null : Number(r.run_id),
-    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-    attempts: Number(r.attempts),
-    maxAttempts: Number(r.max_attempts),
-  };
+  return claimedJob(rows[0]);
 }
 
 /** Extend a held job's lease and record its progress; false when the lease was lost. */
@@ -168,40 +190,52 @@ export async function heartbeatJob(
   id: number,
   { worker, leaseMs, progress }: { worker: string; leaseMs: number; progress: number },
 ): Promise<boolean> {
-  const rows = await bookkeeping(database, (query) =>
-    query(
-      `update jobs set locked_until = now() + $3 * interval '1 millisecond', progress = $4
-        where id = $1 and locked_by = $2 and state = 'running' returning id`,
-      [id, worker, leaseMs, Math.min(1, Math.max(0, progress))],
-    ),
+  const rows = await queryOf(database)(
+    `with ${ASYNC_COMMIT}, beat as (
+       update jobs set locked_until = now() + $3 * interval '1 millisecond', progress = $4
+        where id = $1 and locked_by = $2 and state = 'running' returning id)
+     select beat.id from beat, async_commit`,
+    [id, worker, leaseMs, Math.min(1, Math.max(0, progress))],
   );
   return rows.length > 0;
 }
 
 /**
- * Mark a held job done and add its follow-up jobs in the same transaction, so a crash leaves
- * either both or neither. False when the lease was lost to another worker (nothing changes).
+ * Mark a held job done and add its follow-up jobs, in one statement, so a crash leaves either
+ * both or neither; with `claimNext`, claim the worker's next job in the same statement (one round
+ * trip per job). `completed` is false when the lease was lost to another worker (nothing of this
+ * job changes then).
  */
 export async function completeJob(
   database: Database,
   id: number,
-  { worker, next = [] }: { worker: string; next?: NewJob[] },
-): Promise<boolean> {
-  return bookkeeping(
-    database,
-    async (query) => {
-      const rows = await query(
-        `update jobs set state = 'done', progress = 1, error = null, finished_at = now(),
-          locked_by = null, locked_until = null
-        where id = $1 and locked_by = $2 and state = 'running' returning id`,
-        [id, worker],
-      );
-      if (rows.length === 0) return false;
-      await insertJobs(query, next);
-      return true;
-    },
-    { statements: next.length ? 2 : 1 },
+  { worker, next = [], claimNext }: { worker: string; next?: NewJob[]; claimNext?: ClaimFilter },
+): Promise<{ completed: boolean; claimed: ClaimedJob | null }> {
+  const query = queryOf(database);
+  // A very long list of follow-ups (more than one INSERT holds) goes in its own statements.
+  const inline = next.length <= INSERT_BATCH ? next : [];
+  const params: unknown[] = [id, worker, ...inline.flatMap(insertParams)];
+  const added = inline.length
+    ? `, added as (
+        insert into jobs (${JOB_COLUMNS})
+        select * from (values ${jobValues(inline.length, 3)}) v (${JOB_COLUMNS})
+         where exists (select 1 from done)
+        ${ON_QUEUED_DUPLICATE} returning id)`
+    : '';
+  const claim = claimNext ? `, ${claimCte(params.length + 1)}` : '';
+  if (claimNext) params.push(...claimParams(claimNext));
+  const rows = await query<ClaimedRow & { completed: number }>(
+    `with ${ASYNC_COMMIT}, done as (
+       update jobs set state = 'done', progress = 1, error = null, finished_at = now(),
+         locked_by = null, locked_until = null
+       where id = $1 and locked_by = $2 and state = 'running' returning id)${added}${claim}
+     select (select count(*) from done)::int as completed${claimNext ? ', claimed.*' : ''}
+       from async_commit${claimNext ? ' left join claimed on true' : ''}`,
+    params,
   );
+  const completed = Number(rows[0]?.completed ?? 0) > 0;
+  if (completed && inline.length === 0 && next.length) await insertJobs(query, next);
+  return { completed, claimed: claimNext ? claimedJob(rows[0]) : null };
 }
 
 /**
@@ -220,20 +254,21 @@ export async function failJob(
   }: {
     worker: string;
     error: string;
-    retryInMs: number /** No retry can help: failed now. */;
+    retryInMs: number;
+    /** No retry can help: failed now. */
     final?: boolean;
   },
 ): Promise<JobState | null> {
-  const rows = await bookkeeping(database, (query) =>
-    query<{ state: JobState }>(
-      `update jobs set
-        state = case when $5::boolean or attempts >= max_attempts then 'failed' else 'queued' end,
-        run_after = now() + $4 * interval '1 millisecond',
-        finished_at = case when $5::boolean or attempts >= max_attempts then now() else null end,
-        error = $3, locked_by = null, locked_until = null
-      where id = $1 and locked_by = $2 and state = 'running' returning state`,
-      [id, worker, error, retryInMs, final],
-    ),
+  const rows = await queryOf(database)<{ state: JobState }>(
+    `with ${ASYNC_COMMIT}, failed as (
+       update jobs set
+         state = case when $5::boolean or attempts >= max_attempts then 'failed' else 'queued' end,
+         run_after = now() + $4 * interval '1 millisecond',
+         finished_at = case when $5::boolean or attempts >= max_attempts then now() else null end,
+         error = $3, locked_by = null, locked_until = null
+       where id = $1 and locked_by = $2 and state = 'running' returning state)
+     select failed.state from failed, async_commit`,
+    [id, worker, error, retryInMs, final],
   );
   return rows[0]?.state ?? null;
 }
@@ -291,7 +326,10 @@ export interface PendingWork {
   error: string | null;
 }
 
-/** The run's unfinished jobs (queued or running), oldest first: what a page waits on. */
+/**
+ * The run's unfinished jobs (queued or running), oldest first: what a page waits on. Children (the
+ * chunks of a kNN pass) are left out: their parent carries their progress.
+ */
 export async function pendingJobs(database: Database, runId: number): Promise<PendingWork[]> {
   const rows = await queryOf(database)<{
     id: number;
@@ -301,10 +339,41 @@ export async function pendingJobs(database: Database, runId: number): Promise<Pe
     error: string | null;
   }>(
     `select id::float8 as id, kind, state, progress, error from jobs
-      where run_id = $1 and state in ('queued', 'running') order by id`,
+      where run_id = $1 and state in ('queued', 'running') and parent_id is null order by id`,
     [runId],
   );
   return rows.map((r) => ({ ...r, id: Number(r.id), progress: Number(r.progress) }));
+}
+
+/** How the jobs a job fanned out stand: counts by state, and the errors of the failed ones. */
+export interface ChildJobs {
+  total: number;
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+  errors: string[];
+}
+
+/**
+ * The state of a job's children (the chunks of a kNN pass), in one query.
+ *
+ * @example
+ * const { done, total } = await childJobs(deps.database, job.id);
+ */
+export async function childJobs(database: Database, parentId: number): Promise<ChildJobs> {
+  const rows = await queryOf(database)<{ state: JobState; n: number; errors: string[] | null }>(
+    `select state, count(*)::int as n, array_agg(error) filter (where error is not null) as errors
+       from jobs where parent_id = $1 group by state`,
+    [parentId],
+  );
+  const out: ChildJobs = { total: 0, queued: 0, running: 0, done: 0, failed: 0, errors: [] };
+  for (const r of rows) {
+    out[r.state] = Number(r.n);
+    out.total += Number(r.n);
+    if (r.state === 'failed') out.errors.push(...(r.errors ?? []));
+  }
+  return out;
 }
 
 /** Forget finished jobs older than `days`: the queue keeps what is pending and recent history. */

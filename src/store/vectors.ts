@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { dataRows, embeddings, modelRuns, rowScores } from '../../db/schema.ts';
@@ -104,14 +104,32 @@ function toChunk(
 export async function* readEmbeddingChunks(
   db: Db,
   runId: number,
-  { dim, pageSize = 5000 }: { dim: number; pageSize?: number },
+  {
+    dim,
+    pageSize = 5000,
+    after: from = -1,
+    last = null,
+  }: {
+    dim: number;
+    pageSize?: number;
+    /** Rows after this row id only. */
+    after?: number;
+    /** Rows up to this row id only (a chunk of the run). */
+    last?: number | null;
+  },
 ): AsyncGenerator<EmbeddingChunk> {
-  let after = -1;
+  let after = from;
   for (;;) {
     const rows = await db
       .select({ rowId: embeddings.rowId, dim: embeddings.dim, vector: embeddings.vector })
       .from(embeddings)
-      .where(and(eq(embeddings.runId, runId), gt(embeddings.rowId, after)))
+      .where(
+        and(
+          eq(embeddings.runId, runId),
+          gt(embeddings.rowId, after),
+          last === null ? undefined : lte(embeddings.rowId, last),
+        ),
+      )
       .orderBy(asc(embeddings.rowId))
       .limit(pageSize);
     if (rows.length === 0) return;
@@ -206,6 +224,41 @@ export async function embeddedRowIds(db: Db, runId: number): Promise<Float64Arra
     .where(eq(embeddings.runId, runId))
     .orderBy(asc(embeddings.rowId));
   return Float64Array.from(rows, (r) => Number(r.rowId));
+}
+
+/** A contiguous range of a run's embedded rows: those after `after`, up to and including `last`. */
+export interface RowRange {
+  after: number;
+  last: number;
+  rows: number;
+}
+
+/**
+ * Split a run's embedded rows, in row id order, into ranges of at most `size` rows (the chunks of
+ * a kNN pass), computed in the database from every size-th row id.
+ *
+ * @example
+ * const ranges = await embeddedRowRanges(db, runId, 50_000); // [{ after: -1, last: 50_117, rows: 50000 }, …]
+ */
+export async function embeddedRowRanges(db: Db, runId: number, size: number): Promise<RowRange[]> {
+  const rows = await rawRows<{ last: string; n: number }>(
+    db,
+    sql`select row_id::text as last, n::int as n from (
+          select row_id, row_number() over (order by row_id) as n, count(*) over () as total
+            from embeddings where run_id = ${runId}) t
+         where n % ${size} = 0 or n = total
+         order by n`,
+  );
+  const ranges: RowRange[] = [];
+  let after = -1;
+  let before = 0;
+  for (const r of rows) {
+    const last = Number(r.last);
+    ranges.push({ after, last, rows: Number(r.n) - before });
+    after = last;
+    before = Number(r.n);
+  }
+  return ranges;
 }
 
 /** Runs that have embeddings, with their counts. */

@@ -37,6 +37,12 @@ export interface IndexWorker {
   /** Self-excluded neighbours of one chunk of the pass (its buffers are transferred). */
   knnChunk(runId: number, chunk: EmbeddingChunk, k: number): Promise<KnnRows>;
   knnEnd(runId: number): Promise<void>;
+  /** Self-excluded neighbours of one chunk as row ids, with no pass begun (a chunk job's part). */
+  knnRows(
+    runId: number,
+    chunk: EmbeddingChunk,
+    k: number,
+  ): Promise<{ indices: Float64Array; distances: Float32Array }>;
   /** The self-excluded kNN graph among the given vectors only, in a throwaway f32 index. */
   knnOf(vectors: Float32Array, dim: number, k: number): Promise<KnnRows>;
   close(): Promise<void>;
@@ -117,6 +123,14 @@ export function createIndexWorker({
 
     async knnEnd(runId) {
       await client.call('knnEnd', { run: runId });
+    },
+
+    knnRows(runId, chunk, k) {
+      return client.call<{ indices: Float64Array; distances: Float32Array }>(
+        'knnRows',
+        { run: runId, keys: chunk.rowIds, vectors: chunk.vectors, k },
+        [chunk.rowIds.buffer, chunk.vectors.buffer],
+      );
     },
 
     knnOf(vectors, dim, k) {

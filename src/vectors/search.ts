@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.ts';
 import { type EmbeddingChunk, embeddedRowIds, readEmbeddingChunks } from '../store/vectors.ts';
+import type { KnnPart } from '../store/knn-parts.ts';
 import type { IndexCache } from './index-cache.ts';
 import type { IndexWorker } from './index-worker.ts';
 import type { KnnGraph, VectorService } from './service.ts';
@@ -25,7 +26,7 @@ export function createSearch({
   cache,
   searchBreadth,
   pageSize,
-}: SearchOptions): Pick<VectorService, 'search' | 'knn' | 'knnFrom' | 'knnOf'> {
+}: SearchOptions): Pick<VectorService, 'search' | 'knn' | 'knnFrom' | 'knnRows' | 'knnOf'> {
   const requireOpen = (runId: number) => {
     if (!cache.opened(runId))
       throw new Error(`no vector index open for run ${runId}: call ensureIndex first`);
@@ -80,6 +81,38 @@ export function createSearch({
     },
 
     knnFrom,
+
+    async knnRows(runId, chunks, k) {
+      if (!Number.isInteger(k) || k < 1) throw new Error(`knn: k must be a positive integer, got ${k}`);
+      requireOpen(runId);
+      const found: { rowIds: Float64Array; neighbours: Float64Array; distances: Float32Array }[] = [];
+      // One chunk in flight, as in knnFrom: reading overlaps searching.
+      let pending: Promise<void> = Promise.resolve();
+      for await (const chunk of chunks) {
+        await pending;
+        const rowIds = chunk.rowIds.slice();
+        pending = worker.knnRows(runId, chunk, k).then((r) => {
+          found.push({ rowIds, neighbours: r.indices, distances: r.distances });
+        });
+        pending.catch(() => {});
+      }
+      await pending;
+      const n = found.reduce((s, f) => s + f.rowIds.length, 0);
+      const out: KnnPart = {
+        rowIds: new Float64Array(n),
+        k,
+        neighbours: new Float64Array(n * k),
+        distances: new Float32Array(n * k),
+      };
+      let at = 0;
+      for (const f of found) {
+        out.rowIds.set(f.rowIds, at);
+        out.neighbours.set(f.neighbours, at * k);
+        out.distances.set(f.distances, at * k);
+        at += f.rowIds.length;
+      }
+      return out;
+    },
 
     knnOf: (vectors, dim, k) => worker.knnOf(vectors, dim, k),
   };

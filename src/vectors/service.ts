@@ -1,5 +1,6 @@
 import type { Logger } from '../deps.ts';
 import type { Db } from '../store/database.ts';
+import type { KnnPart } from '../store/knn-parts.ts';
 import type { EmbeddingChunk } from '../store/vectors.ts';
 import { createIndexCache } from './index-cache.ts';
 import { createIndexWorker } from './index-worker.ts';
@@ -51,6 +52,15 @@ export interface VectorService {
     chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
     k: number,
   ): Promise<KnnGraph>;
+  /**
+   * The self-excluded neighbours (as row ids) of the rows whose vectors come in `chunks`: one part
+   * of a kNN pass split into chunk jobs.
+   */
+  knnRows(
+    runId: number,
+    chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
+    k: number,
+  ): Promise<KnnPart>;
   /** The self-excluded kNN graph among the given vectors only (positions 0..n-1). */
   knnOf(
     vectors: Float32Array,

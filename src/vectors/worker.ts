@@ -78,10 +78,11 @@ function selfKnn(
   vectors: Float32Array,
   k: number,
   toPosition: (key: number) => number,
+  { Out = Int32Array }: { Out?: typeof Int32Array | typeof Float64Array } = {},
 ) {
   const n = keys.length;
   const hits = searchBatch(index, vectors, k + 1);
-  const indices = new Int32Array(n * k).fill(-1);
+  const indices = new Out(n * k).fill(-1);
   const distances = new Float32Array(n * k).fill(Number.POSITIVE_INFINITY);
   for (let q = 0; q < n; q++) {
     let out = 0;
@@ -146,6 +147,14 @@ const handlers: Record<string, Handler> = {
     const map = positions.get(p.run);
     if (!map) throw new Error(`knnBegin was not called for run ${p.run}`);
     const r = selfKnn(indexOf(p.run), p.keys, p.vectors, p.k, (key) => map.get(key) ?? -1);
+    return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
+  },
+  /**
+   * Self-excluded kNN of some rows, neighbours as row ids (a chunk of a pass that any process may
+   * run, so no positions).
+   */
+  knnRows: (p: { run: number; keys: Float64Array; vectors: Float32Array; k: number }) => {
+    const r = selfKnn(indexOf(p.run), p.keys, p.vectors, p.k, (key) => key, { Out: Float64Array });
     return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
   },
   knnEnd: (p: { run: number }) => {

@@ -20,6 +20,7 @@ const TOPICS = [
   'media',
   'heavy',
   'jobs',
+  'knn',
 ];
 
 function main(): number {

@@ -21,7 +21,7 @@ describeEachDriver('board shows pending jobs', (ctx) => {
     const overview = await (await app.request(`/runs/${fx.runName}`)).text();
     expect(overview).toContain('>projection 45%</span>');
 
-    expect(await completeJob(database, job!.id, { worker: 'w1' })).toBe(true);
+    expect((await completeJob(database, job!.id, { worker: 'w1' })).completed).toBe(true);
     expect(await (await app.request(`/runs/${fx.runName}`)).text()).not.toContain('class="pending"');
   });
 });

@@ -4,6 +4,7 @@ import type { PendingWork } from '../../src/store/jobs.ts';
 const JOB_NAMES: Record<string, string> = {
   index: 'vector index',
   analyze: 'analysis',
+  knn: 'neighbour pass',
   projection: 'projection',
 };
 

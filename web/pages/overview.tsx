@@ -1,4 +1,5 @@
-import { calibrationSpec, type CalibrationBin } from '../../src/charts/calibration.ts';
+import { calibrationSpec } from '../../src/charts/calibration.ts';
+import type { CalibrationBin } from '../../src/metrics/classification-calibration.ts';
 import { confusionHeatmapSpec } from '../../src/charts/confusion.ts';
 import { costliestType, dapBarSpec } from '../../src/charts/dap.ts';
 import type { ErrorType } from '../../src/metrics/detection-errors.ts';

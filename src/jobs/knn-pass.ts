@@ -1,0 +1,122 @@
+import type { Deps } from '../deps.ts';
+import { computeFindings, runFindingsOptions } from '../findings/index.ts';
+import { type NewJob, childJobs, enqueueJobs } from '../store/jobs.ts';
+import { deleteKnnParts, readKnnGraph, saveKnnPart } from '../store/knn-parts.ts';
+import { embeddedRowRanges, readEmbeddingChunks } from '../store/vectors.ts';
+import { withVectorService } from '../vectors/with-service.ts';
+import type { JobHandlers } from './runner.ts';
+
+/** The job of a run's kNN pass: it fans out the chunks, works on them, and folds the result in. */
+export const KNN_PASS = 'knn';
+/** One chunk of a pass: the neighbours of a range of rows, stored as a part of the pass. */
+export const KNN_CHUNK = 'knn-chunk';
+
+/** What a chunk job carries: its pass (the parent job), its part number and its row range. */
+interface ChunkPayload {
+  pass: number;
+  part: number;
+  after: number;
+  last: number;
+  rows: number;
+  k: number;
+}
+
+/**
+ * The kNN pass of a run, to enqueue after its analysis stored the findings without neighbour
+ * evidence (`neighbours: { deferred: true }`).
+ *
+ * @example
+ * return [knnPassJob(runId)];
+ */
+export function knnPassJob(runId: number): NewJob {
+  return { kind: KNN_PASS, runId };
+}
+
+/** True when a run of `embedded` rows has its kNN pass split into chunk jobs. */
+export function splitsKnnPass(deps: Pick<Deps, 'config'>, embedded: number): boolean {
+  return embedded > deps.config.LOUPE_KNN_CHUNK_ROWS;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The handlers of a split kNN pass.
+ *
+ * `knn` (the pass): splits the run's embedded rows into ranges of LOUPE_KNN_CHUNK_ROWS, enqueues a
+ * `knn-chunk` job per range (children of the pass, once: a retried pass finds them and waits),
+ * then runs due chunks itself while other workers (serve or `loupe worker`, any process on
+ * Postgres) take the rest. Its progress is the share of chunks done. When every chunk is done it
+ * joins their parts into the run's kNN graph and recomputes the findings with it. A failed chunk
+ * is retried as any job; one that fails for good fails the pass.
+ *
+ * `knn-chunk`: searches its rows in the run's vector index (built once, loaded or copied by each
+ * process) and stores their neighbours as a part of the pass, replacing an earlier attempt's.
+ *
+ * @example
+ * const runner = createJobRunner(deps, { handlers: { ...knnPassHandlers(deps) } });
+ */
+export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number } = {}): JobHandlers {
+  return {
+    async [KNN_PASS]({ job, progress, runOne }) {
+      const runId = job.runId;
+      if (runId === null) throw new Error('kNN pass without a run');
+      const options = await runFindingsOptions(deps, runId);
+      if (options.fusion === 'confident_learning_only') return [];
+      let chunks = await childJobs(deps.database, job.id);
+      if (chunks.total === 0) {
+        const ranges = await embeddedRowRanges(deps.db, runId, deps.config.LOUPE_KNN_CHUNK_ROWS);
+        if (ranges.length === 0) return [];
+        await enqueueJobs(
+          deps.database,
+          ranges.map((r, part) => ({
+            kind: KNN_CHUNK,
+            runId,
+            parentId: job.id,
+            dedupeKey: `${KNN_CHUNK}:${job.id}:${part}`,
+            payload: { pass: job.id, part, ...r, k: options.k } satisfies ChunkPayload,
+          })),
+        );
+        chunks = await childJobs(deps.database, job.id);
+        deps.logger.info('kNN pass split into chunk jobs', { runId, pass: job.id, chunks: chunks.total });
+      }
+      for (;;) {
+        if (chunks.failed > 0)
+          throw new Error(
+            `kNN pass: ${chunks.failed} of ${chunks.total} chunks failed: ${chunks.errors[0] ?? 'no error recorded'}`,
+          );
+        // The fold is the last tenth.
+        progress((0.9 * chunks.done) / chunks.total);
+        if (chunks.done === chunks.total) break;
+        if (!(await runOne({ kinds: [KNN_CHUNK], runId }))) await sleep(pollMs);
+        chunks = await childJobs(deps.database, job.id);
+      }
+      const graph = await readKnnGraph(deps.db, job.id, chunks.total);
+      await computeFindings(deps, runId, {}, { neighbours: { graph } });
+      await deleteKnnParts(deps.db, job.id);
+      progress(1);
+      return [];
+    },
+
+    async [KNN_CHUNK]({ job, progress }) {
+      const runId = job.runId;
+      if (runId === null) throw new Error('kNN chunk without a run');
+      const p = job.payload as unknown as ChunkPayload;
+      await withVectorService(deps, async (vectors) => {
+        const info = await vectors.ensureIndex(deps.db, runId);
+        progress(0.05);
+        const found = await vectors.knnRows(
+          runId,
+          readEmbeddingChunks(deps.db, runId, { dim: info.dim, after: p.after, last: p.last }),
+          p.k,
+        );
+        if (found.rowIds.length !== p.rows)
+          throw new Error(
+            `kNN chunk ${p.part}: ${found.rowIds.length} embedded rows in its range, expected ${p.rows} (the embeddings changed; the pass runs again after the next import)`,
+          );
+        progress(0.95);
+        await saveKnnPart(deps.db, { passId: p.pass, part: p.part, runId }, found);
+      });
+      return [];
+    },
+  };
+}

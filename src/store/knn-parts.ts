@@ -1,0 +1,118 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { knnParts } from '../../db/schema.ts';
+
+/** The neighbours of a range of rows, as a chunk job found them: row ids, not positions. */
+export interface KnnPart {
+  /** The rows searched, ascending. */
+  rowIds: Float64Array;
+  k: number;
+  /** rows × k neighbour row ids, nearest first, −1 where fewer than k were found. */
+  neighbours: Float64Array;
+  /** rows × k cosine distances, Infinity where fewer than k were found. */
+  distances: Float32Array;
+}
+
+/** A kNN graph over the rows of every part: row i's neighbours are positions into `rowIds`. */
+export interface StoredKnnGraph {
+  rowIds: Float64Array;
+  k: number;
+  indices: Int32Array;
+  distances: Float32Array;
+}
+
+const bytesOf = (a: Float64Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** A typed array over a copy of stored bytes (a driver's buffer may be unaligned or pooled). */
+function view<T extends Float64Array | Float32Array>(
+  bytes: Uint8Array,
+  Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+): T {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Type(copy.buffer);
+}
+
+/**
+ * Store (or replace, when the chunk job runs again) part `part` of the kNN pass `passId`.
+ *
+ * @example
+ * await saveKnnPart(db, { passId, part: 3, runId }, found);
+ */
+export async function saveKnnPart(
+  db: Db,
+  { passId, part, runId }: { passId: number; part: number; runId: number },
+  found: KnnPart,
+): Promise<void> {
+  const values = {
+    passId,
+    part,
+    runId,
+    k: found.k,
+    rows: found.rowIds.length,
+    rowIds: bytesOf(found.rowIds),
+    neighbours: bytesOf(found.neighbours),
+    distances: bytesOf(found.distances),
+  };
+  await db
+    .insert(knnParts)
+    .values(values)
+    .onConflictDoUpdate({ target: [knnParts.passId, knnParts.part], set: values });
+}
+
+/** The parts of a pass stored so far (part numbers), so a retried pass does not search them again. */
+export async function storedKnnParts(db: Db, passId: number): Promise<Set<number>> {
+  const rows = await db.select({ part: knnParts.part }).from(knnParts).where(eq(knnParts.passId, passId));
+  return new Set(rows.map((r) => r.part));
+}
+
+/**
+ * Every part of a pass joined into one graph (parts in order; their row ranges are ascending and
+ * disjoint), neighbour row ids turned into positions. Throws when a part is missing.
+ *
+ * @example
+ * const graph = await readKnnGraph(db, passId, 20);
+ */
+export async function readKnnGraph(db: Db, passId: number, parts: number): Promise<StoredKnnGraph> {
+  const found: KnnPart[] = [];
+  for (let part = 0; part < parts; part++) {
+    // One part per query: a million rows' neighbours never sit in one result.
+    const [row] = await db
+      .select()
+      .from(knnParts)
+      .where(and(eq(knnParts.passId, passId), eq(knnParts.part, part)))
+      .orderBy(asc(knnParts.part));
+    if (!row) throw new Error(`kNN pass ${passId}: part ${part} of ${parts} is missing`);
+    found.push({
+      rowIds: view(row.rowIds, Float64Array),
+      k: row.k,
+      neighbours: view(row.neighbours, Float64Array),
+      distances: view(row.distances, Float32Array),
+    });
+  }
+  const k = found[0]?.k ?? 0;
+  const n = found.reduce((s, p) => s + p.rowIds.length, 0);
+  const rowIds = new Float64Array(n);
+  const indices = new Int32Array(n * k);
+  const distances = new Float32Array(n * k);
+  let at = 0;
+  for (const p of found) {
+    if (p.k !== k) throw new Error(`kNN pass ${passId}: parts disagree on k (${p.k} and ${k})`);
+    rowIds.set(p.rowIds, at);
+    distances.set(p.distances, at * k);
+    at += p.rowIds.length;
+  }
+  const position = new Map<number, number>();
+  for (let i = 0; i < n; i++) position.set(rowIds[i], i);
+  at = 0;
+  for (const p of found) {
+    for (let j = 0; j < p.neighbours.length; j++) indices[at * k + j] = position.get(p.neighbours[j]) ?? -1;
+    at += p.rowIds.length;
+  }
+  return { rowIds, k, indices, distances };
+}
+
+/** Forget a pass's parts once they are folded in. */
+export async function deleteKnnParts(db: Db, passId: number): Promise<void> {
+  await db.delete(knnParts).where(eq(knnParts.passId, passId));
+}

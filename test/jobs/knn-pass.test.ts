@@ -1,0 +1,152 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rawRows } from '../../db/raw.ts';
+import { labelFlags, rowScores } from '../../db/schema.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Deps } from '../../src/deps.ts';
+import { computeFindings } from '../../src/findings/index.ts';
+import { KNN_CHUNK, knnPassJob } from '../../src/jobs/knn-pass.ts';
+import { pipelineHandlers } from '../../src/jobs/pipeline.ts';
+import { createJobRunner } from '../../src/jobs/runner.ts';
+import { createRandom } from '../../src/random.ts';
+import { claimJob, enqueueJobs, listJobs } from '../../src/store/jobs.ts';
+import { type VectorService, createVectorService } from '../../src/vectors/service.ts';
+import { insertClassification } from '../findings/fixtures.ts';
+import { describeEachDriver, testDeps } from '../helpers/db.ts';
+
+/** Three clusters of 16-d points, labels by cluster with every 23rd row given a wrong one. */
+function clusteredRun(rows: number) {
+  const random = createRandom(11);
+  const dim = 16;
+  const centres = Array.from({ length: 3 }, () => Array.from({ length: dim }, () => random() - 0.5));
+  const labels: number[] = [];
+  const probs: number[][] = [];
+  const vectors: number[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    vectors.push(centres[c].map((x) => x + 0.25 * (random() - 0.5)));
+    labels.push(i % 23 === 0 ? (c + 1) % 3 : c);
+    const p = [0.1 + 0.2 * random(), 0.1 + 0.2 * random(), 0.1 + 0.2 * random()];
+    p[c] += 0.8 * random();
+    const s = p[0] + p[1] + p[2];
+    probs.push(p.map((x) => x / s));
+  }
+  return { classNames: ['a', 'b', 'c'], labels, probs, vectors };
+}
+
+describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
+  let vectors: VectorService;
+  beforeAll(() => {
+    vectors = createVectorService({ dataDir: null, logger: testDeps(ctx().database).logger });
+  });
+  afterAll(async () => {
+    await vectors?.close();
+  });
+  const chunkedDeps = (): Deps =>
+    testDeps(ctx().database, {
+      vectors,
+      config: loadConfig({ LOUPE_DEMO: '0', LOUPE_KNN_CHUNK_ROWS: '70' }),
+    });
+
+  async function findingsOf(runId: number) {
+    const { db } = ctx().database;
+    const scores = await db
+      .select({ rowId: rowScores.rowId, nd: rowScores.neighbourDisagreement, lq: rowScores.labelQuality })
+      .from(rowScores)
+      .where(eq(rowScores.runId, runId))
+      .orderBy(asc(rowScores.rowId));
+    const flags = await db
+      .select({ rowId: labelFlags.rowId, score: labelFlags.score, evidence: labelFlags.evidence })
+      .from(labelFlags)
+      .where(eq(labelFlags.runId, runId))
+      .orderBy(asc(labelFlags.rowId));
+    return { scores, flags };
+  }
+
+  it('folds the same neighbour evidence into the findings as one kNN pass, with progress on the pass', async () => {
+    const deps = chunkedDeps();
+    const { runId } = await insertClassification(deps.db, { name: 'chunked', ...clusteredRun(400) });
+    // The reference: the whole pass at once.
+    await computeFindings(deps, runId);
+    const whole = await findingsOf(runId);
+    expect(whole.scores.filter((s) => s.nd !== null)).toHaveLength(400);
+    expect(whole.flags.some((f) => f.evidence.includes('nearest neighbours'))).toBe(true);
+
+    // What the analysis of a large run stores first: no neighbour evidence yet.
+    await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
+    expect((await findingsOf(runId)).scores.every((s) => s.nd === null)).toBe(true);
+
+    const [pass] = await enqueueJobs(deps.database, [knnPassJob(runId)]);
+    const runner = createJobRunner(deps, { handlers: pipelineHandlers(deps), pollMs: 20 });
+    expect(await runner.drain({ runId })).toEqual({ ran: 7, failed: 0 });
+    expect(await findingsOf(runId)).toEqual(whole);
+
+    const jobs = (await listJobs(deps.database)).filter((j) => j.run === 'chunked');
+    expect(jobs.map((j) => [j.kind, j.state, j.progress])).toEqual([
+      ['knn', 'done', 1],
+      ...Array.from({ length: 6 }, () => ['knn-chunk', 'done', 1]),
+    ]);
+    const [children] = await rawRows<{ n: number; parts: number }>(
+      deps.db,
+      sql`select (select count(*)::int from jobs where parent_id = ${pass}) as n,
+                 (select count(*)::int from knn_parts) as parts`,
+    );
+    // Six chunks of at most 70 rows; their parts are gone once folded in.
+    expect(children).toEqual({ n: 6, parts: 0 });
+  });
+
+  it('retries a chunk that failed and one whose worker died holding it', async () => {
+    const deps = chunkedDeps();
+    const { runId } = await insertClassification(deps.db, { name: 'crashy', ...clusteredRun(200) });
+    await computeFindings(deps, runId);
+    const whole = await findingsOf(runId);
+    await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
+
+    const [pass] = await enqueueJobs(deps.database, [knnPassJob(runId)]);
+    const handlers = pipelineHandlers(deps);
+    let broke = false;
+    let abandoned = false;
+    const runner = createJobRunner(deps, {
+      pollMs: 20,
+      leaseMs: 60_000,
+      backoff: () => 0,
+      handlers: {
+        ...handlers,
+        async knn(ctx) {
+          return handlers.knn({
+            ...ctx,
+            async runOne(filter) {
+              // Another worker claims the first chunk and dies with it: no heartbeat, a short lease.
+              if (!abandoned) {
+                abandoned = Boolean(
+                  await claimJob(deps.database, { worker: 'dead-worker', leaseMs: 300, ...filter }),
+                );
+                return true;
+              }
+              return ctx.runOne(filter);
+            },
+          });
+        },
+        async [KNN_CHUNK](ctx) {
+          if (!broke && ctx.job.payload.part === 1) {
+            broke = true;
+            throw new Error('chunk broke');
+          }
+          return handlers[KNN_CHUNK](ctx);
+        },
+      },
+    });
+    await runner.drain({ runId });
+    expect(abandoned && broke).toBe(true);
+    expect(await findingsOf(runId)).toEqual(whole);
+    const chunks = (await listJobs(deps.database)).filter((j) => j.kind === KNN_CHUNK && j.run === 'crashy');
+    expect(chunks).toHaveLength(3);
+    expect(chunks.every((c) => c.state === 'done')).toBe(true);
+    // The abandoned chunk and the broken one each ran twice.
+    expect(chunks.map((c) => c.attempts).sort()).toEqual([1, 2, 2]);
+    expect((await listJobs(deps.database)).find((j) => j.id === pass)).toMatchObject({
+      state: 'done',
+      attempts: 1,
+    });
+  });
+});
