@@ -3,7 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { digests, jobs } from '../../db/schema.ts';
 import { digestJob } from '../../bot/digest/job.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';
-import { describeEachDriver } from '../helpers/db.ts';
+import { createDb } from '../../db/index.ts';
+import { describeEachDriver, testDatabaseUrl } from '../helpers/db.ts';
 import { type FakeSlack, startFakeSlack } from './fake-slack.ts';
 import { type Harness, SECRET, seedNextRun, seedRun, startHarness } from './harness.ts';
 import { slashCommand } from './signed.ts';
@@ -178,6 +179,31 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
     expect(again.id).not.toBe(dead.id);
     expect(to('chat.postMessage', 'C0CRASH')).toHaveLength(0);
     expect(uploadsTo('C0CRASH')).toHaveLength(1);
+  });
+
+  it('two instances queue the day on schedule: one message per channel', async () => {
+    const url = testDatabaseUrl(ctx().database);
+    const other = url ? await createDb({ url, migrate: false, max: 2 }) : ctx().database;
+    const tuesday = { now: () => new Date('2024-03-05T09:05:00Z') };
+    const twin = { env: { ...env, LOUPE_DIGEST_CHANNELS: 'C0TWIN' }, clock: tuesday, slack };
+    const a = await startHarness(ctx().database, { ...twin, options: { runJobs: true } });
+    const b = await startHarness(other, { ...twin, options: { runJobs: true } });
+    try {
+      const [qa, qb] = await Promise.all([a.handler.queueDigests(), b.handler.queueDigests()]);
+      expect(qa.day).toBe('2024-03-05');
+      expect(qa.queued + qb.queued).toBeGreaterThanOrEqual(1);
+      // One instance sends; the other finds the day taken (its job ends at once).
+      for (let i = 0; i < 600 && (await digestRow('C0TWIN'))?.status !== 'sent'; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await digestRow('C0TWIN')).toMatchObject({ status: 'sent', day: '2024-03-05', attempts: 1 });
+      await settledJob('C0TWIN', '2024-03-05');
+      expect(to('chat.postMessage', 'C0TWIN')).toHaveLength(1);
+      expect(uploadsTo('C0TWIN')).toHaveLength(1);
+    } finally {
+      await a.close();
+      await b.close();
+      if (url) await other.close();
+    }
   });
 
   it('a digest another live instance is sending is left alone', async () => {
