@@ -28,13 +28,15 @@ export async function serveCommand(
   // the thread that answers requests.
   const compute = createComputePool();
   const deps = { ...opened, vectors, compute };
-  const runner = worker ? jobRunnerFor(deps, { concurrency }) : null;
+  // The bot's jobs (digests, alerts) run in this process's runner; with --no-worker, in the bot's own.
+  const slack = createSlackHandler(deps, { runJobs: !worker });
+  // The bot's jobs (regression alerts) run where the bot can post; `worker` processes leave them.
+  const runner = worker ? jobRunnerFor(deps, { concurrency, extra: slack.jobHandlers }) : null;
   if (config.LOUPE_DEMO) {
     // With a worker here the demo's analysis runs as jobs once we listen; without one, now.
     const demo = await loadDemo(deps, { wait: !runner });
     if (demo.loaded) logger.info(`Loaded the demo: ${demo.runs.join(', ')} (LOUPE_DEMO=0 to skip)`);
   }
-  const slack = createSlackHandler(deps);
   // The embedded database is this process's alone: CLI commands started meanwhile hand their work
   // to it over loopback, presenting this key, which only the data folder's owner can read.
   const localKey = deps.database.dataDir ? randomBytes(32).toString('hex') : undefined;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../src/config.ts';
 import { type Deps, type Logger, createLogger } from '../src/deps.ts';
 import { configuredRunner, pipelineHandlers } from '../src/jobs/pipeline.ts';
-import { type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
+import { type JobHandlers, type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
 import { openDeps } from '../src/open.ts';
 import { type VectorService, createVectorService } from '../src/vectors/service.ts';
 
@@ -24,12 +24,15 @@ export function processVectors(config: Config, logger: Logger): VectorService {
  * service.
  *
  * @example
- * const runner = jobRunnerFor(deps, { concurrency: 2 });
+ * const runner = jobRunnerFor(deps, { concurrency: 2, extra: slack.jobHandlers });
  * await runner.start();
  */
-export function jobRunnerFor(deps: Deps, { concurrency = 1 }: { concurrency?: number } = {}): JobRunner {
+export function jobRunnerFor(
+  deps: Deps,
+  { concurrency = 1, extra = {} }: { concurrency?: number; extra?: JobHandlers } = {},
+): JobRunner {
   return createJobRunner(deps, {
-    handlers: pipelineHandlers(deps),
+    handlers: { ...pipelineHandlers(deps), ...extra },
     concurrency,
     ...configuredRunner(deps.config),
   });

@@ -5,6 +5,7 @@ import type { Deps } from '../src/deps.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';
 import { latestDecisions, recordDecision } from '../src/store/reviews.ts';
 import { describeRows } from '../src/store/vectors.ts';
+import { handleAlertAction, isAlertAction } from './alerts/actions.ts';
 import { context } from './blocks/kit.ts';
 import { link, mention, safeText } from './blocks/mrkdwn.ts';
 import { helpMessage } from './blocks/help.ts';
@@ -50,6 +51,7 @@ const ephemeral = (text: string) => ({
  */
 export async function handleBlockAction(ctx: ActionContext, body: BlockActionsBody): Promise<void> {
   const action = body.actions[0];
+  if (isAlertAction(action.action_id)) return handleAlertAction(ctx, body);
   switch (action.action_id) {
     case ACTION.open:
     case ACTION.link:

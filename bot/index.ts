@@ -4,6 +4,7 @@ type RetryOptions = webApi.RetryOptions;
 import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
+import { alertJobHandlers } from './alerts/send.ts';
 import { createBoltApp } from './app.ts';
 import { backoffMs } from '../src/jobs/backoff.ts';
 import { configuredRunner } from '../src/jobs/pipeline.ts';
@@ -32,7 +33,10 @@ export interface SlackHandler {
   sendDigests(): Promise<Record<string, 'sent' | 'taken' | 'failed'>>;
   /** Queue today's digests as the scheduler does on time (one `digest` job per channel). */
   queueDigests(): Promise<{ day: string | null; queued: number }>;
-  /** The jobs only a process with the Slack client can run (`digest`), run by this handler's runner. */
+  /**
+   * The jobs only a process with the Slack client can run (digests, regression alerts): the
+   * process's main runner takes them, or this handler's own (`runJobs`); none when the bot is off.
+   */
   jobHandlers: JobHandlers;
   /** The runner of `jobHandlers`, started by start() (null when the bot is off). */
   jobs: JobRunner | null;
@@ -149,7 +153,10 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     app.all('*', (c) => c.text(why, 503));
   }
 
-  const jobHandlers = digestJobHandlers(sender, channelOut);
+  const jobHandlers: JobHandlers =
+    mode === 'off'
+      ? {}
+      : { ...digestJobHandlers(sender, channelOut), ...alertJobHandlers(deps, channelOut, links.base) };
   const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
   const jobs =
     mode === 'off' || !(opts.runJobs ?? wantSchedule)

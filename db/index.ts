@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -38,7 +39,22 @@ export interface CreateDbOptions {
   migrate?: boolean;
   /** postgres.js pool size. */
   max?: number;
+  /**
+   * A short-lived process running a few small queries (a CLI read): open PGlite for a quick start
+   * instead of throughput. Ignored for Postgres.
+   */
+  brief?: boolean;
 }
+
+/**
+ * PGlite's start costs are its WebAssembly compile and its shared buffers. V8 compiles the 9 MB module
+ * with its baseline compiler and then re-optimizes it on background threads; `--liftoff-only` skips
+ * the second pass, which halves the CPU and takes ~50 MB off the peak of a short command (measured:
+ * 1.0 → 0.5 s CPU, 190 → 135 MB). The flag applies to every module the process compiles later, so
+ * only a process that opens one brief database asks for it. 16 MB of shared buffers (the default is
+ * 128 MB, touched at start) is ample for a page of rows and takes another ~150 MB off.
+ */
+const BRIEF_START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
 /**
  * Open Postgres when a URL is given, otherwise PGlite, and bring the schema up to date.
@@ -51,6 +67,7 @@ export async function createDb({
   dataDir,
   migrate = true,
   max = 10,
+  brief = false,
 }: CreateDbOptions = {}): Promise<Database> {
   if (url) {
     const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
@@ -71,7 +88,11 @@ export async function createDb({
     release = acquireDataLock(dataDir);
   }
   try {
-    const pglite = onDisk ? new YieldingPGlite(`${dataDir}/pgdata`) : new YieldingPGlite();
+    if (brief) setFlagsFromString('--liftoff-only');
+    const options = brief
+      ? { startParams: [...YieldingPGlite.defaultStartParams, ...BRIEF_START_PARAMS] }
+      : {};
+    const pglite = onDisk ? new YieldingPGlite(`${dataDir}/pgdata`, options) : new YieldingPGlite(options);
     await pglite.waitReady;
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     if (migrate) await runMigrations({ driver: 'pglite', db });

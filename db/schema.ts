@@ -33,6 +33,19 @@ const runRef = () =>
   integer('run_id')
     .notNull()
     .references(() => modelRuns.id, { onDelete: 'cascade' });
+/**
+ * The row and run keys of the bulk tables: a dataset's rows, a run's annotations, predictions,
+ * embeddings, scores, matches, outcomes, flags and map points, up to a line per row, written by COPY
+ * or INSERT … SELECT.
+ * No foreign keys there: Postgres checks each inserted line with a lock on the row it points to,
+ * which was half the time of an import and of an analysis (200k row_scores lines: 0.3 s into the
+ * bare table, 4 s with the row key, 8 s with both keys). Their writers take the keys from data_rows
+ * and model_runs in the same transaction, and tables partitioned by dataset and run (the scale
+ * plan) cannot hold such keys either. Decisions, tags and batch items, written a few at a time by
+ * people, keep theirs.
+ */
+const bulkRowKey = () => bigint('row_id', { mode: 'number' }).notNull();
+const bulkRunKey = () => integer('run_id').notNull();
 
 export type TaskKind = 'classification' | 'detection';
 
@@ -51,9 +64,8 @@ export const dataRows = pgTable(
   'data_rows',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    datasetId: integer('dataset_id')
-      .notNull()
-      .references(() => datasets.id, { onDelete: 'cascade' }),
+    /** No foreign key, as the bulk tables (see bulkRowKey): an import writes a million rows here. */
+    datasetId: integer('dataset_id').notNull(),
     /** The id the user knows: COCO image id, CSV id, or the .npy row index as a decimal string. */
     externalId: text('external_id').notNull(),
     /** False for the unlabeled pool (no ground truth was given for this row). */
@@ -84,7 +96,7 @@ export const annotations = pgTable(
   'annotations',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    rowId: rowRef(),
+    rowId: bulkRowKey(),
     /** Natural key within the row: the COCO annotation id, or 'label' for a classification label. */
     annKey: text('ann_key').notNull(),
     label: integer('label').notNull(),
@@ -123,8 +135,8 @@ export const predictions = pgTable(
   'predictions',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     /** Natural key within (run, row): 0 for classification, the detection's ordinal in the results file. */
     predKey: integer('pred_key').notNull(),
     label: integer('label').notNull(),
@@ -142,8 +154,8 @@ export const predictions = pgTable(
 export const embeddings = pgTable(
   'embeddings',
   {
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     dim: integer('dim').notNull(),
     /** float32 little-endian, dim × 4 bytes. */
     vector: bytea('vector').notNull(),
@@ -156,8 +168,8 @@ export const matches = pgTable(
   'matches',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     annId: bigint('ann_id', { mode: 'number' }),
     predId: bigint('pred_id', { mode: 'number' }),
     gtLabel: integer('gt_label'),
@@ -179,8 +191,8 @@ export const objectOutcomes = pgTable(
   'object_outcomes',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     predId: bigint('pred_id', { mode: 'number' }),
     annId: bigint('ann_id', { mode: 'number' }),
     /** The predicted class on a prediction line, the ground-truth class on a box line. */
@@ -203,8 +215,8 @@ export const objectOutcomes = pgTable(
 export const rowScores = pgTable(
   'row_scores',
   {
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     labeled: boolean('labeled').notNull(),
     /** Row IoU: 1/0 for classification; matched IoUs averaged with unmatched boxes as 0 for detection. */
     iou: doublePrecision('iou'),
@@ -247,8 +259,8 @@ export const labelFlags = pgTable(
   'label_flags',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     /** 'label' (classification), 'swap', 'overlooked', 'bad_location'. */
     kind: text('kind').notNull(),
     annId: bigint('ann_id', { mode: 'number' }),
@@ -267,8 +279,8 @@ export const labelFlags = pgTable(
 export const projections = pgTable(
   'projections',
   {
-    runId: runRef(),
-    rowId: rowRef(),
+    runId: bulkRunKey(),
+    rowId: bulkRowKey(),
     x: real('x').notNull(),
     y: real('y').notNull(),
     /** True for the sample UMAP was fitted on; the rest were placed with transform(). */
@@ -456,4 +468,58 @@ export const knnParts = pgTable(
     distances: bytea('distances').notNull(),
   },
   (t) => [primaryKey({ columns: [t.passId, t.part] })],
+);
+
+/**
+ * The regression check of a run against the previous run on its dataset (one line per run,
+ * replaced when the check runs again): per-class change with its bootstrap interval, and for
+ * classification the (label, previous prediction, new prediction) counts the comparison page reads.
+ */
+export const runRegressions = pgTable('run_regressions', {
+  runId: integer('run_id')
+    .primaryKey()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  previousRunId: integer('previous_run_id')
+    .notNull()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  metric: text('metric').$type<'f1' | 'ap'>().notNull(),
+  /** Rows (classification) or images (detection) both runs share. */
+  rows: integer('rows').notNull(),
+  resamples: integer('resamples').notNull(),
+  seed: bigint('seed', { mode: 'number' }).notNull(),
+  minDrop: doublePrecision('min_drop').notNull(),
+  classes: jsonb('classes').$type<Record<string, unknown>[]>().notNull(),
+  cells: jsonb('cells').$type<{ label: number; before: number; now: number; count: number }[] | null>(),
+  computedAt: createdAt(),
+});
+
+/** One regression alert per run and channel: the line is taken before posting, so it is posted once. */
+export const regressionAlerts = pgTable(
+  'regression_alerts',
+  {
+    id: serial('id').primaryKey(),
+    runId: runRef(),
+    channel: text('channel').notNull(),
+    status: text('status').$type<'sending' | 'sent' | 'failed'>().notNull().default('sending'),
+    attempts: integer('attempts').notNull().default(1),
+    messageTs: text('message_ts'),
+    error: text('error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('regression_alerts_run_channel_uq').on(t.runId, t.channel)],
+);
+
+/** Classes whose regressions are not alerted any more (Mute class), per dataset. */
+export const classMutes = pgTable(
+  'class_mutes',
+  {
+    datasetId: integer('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    label: integer('label').notNull(),
+    mutedBy: text('muted_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.label] })],
 );

@@ -43,6 +43,10 @@ const schema = z.object({
   LOUPE_DIGEST_CHANNELS: list,
   LOUPE_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
   LOUPE_TZ: z.string().default('UTC'),
+  /** Channels that get a regression alert when a run is worse than the previous one on its dataset. */
+  LOUPE_ALERT_CHANNELS: list,
+  /** A class regresses only when its F1 (or AP) drops by more than this, besides being significant. */
+  LOUPE_ALERT_MIN_DROP: z.coerce.number().min(0).max(1).default(0.02),
   /** Seconds a worker holds a job without a heartbeat before another worker takes it over. */
   LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /**

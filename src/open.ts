@@ -13,11 +13,21 @@ import { type Clock, type Deps, type Logger, createLogger, systemClock } from '.
  */
 export async function openDeps(
   config: Config,
-  { logger = createLogger(), clock = systemClock }: { logger?: Logger; clock?: Clock } = {},
+  {
+    logger = createLogger(),
+    clock = systemClock,
+    brief = false,
+  }: {
+    logger?: Logger;
+    clock?: Clock;
+    /** A short-lived process running a few small queries: open for a quick start (see createDb). */
+    brief?: boolean;
+  } = {},
 ): Promise<Deps> {
   const database = await createDb({
     url: config.DATABASE_URL,
     dataDir: config.DATABASE_URL ? undefined : join(config.LOUPE_DATA),
+    brief,
   });
   return { db: database.db, database, config, logger, clock };
 }

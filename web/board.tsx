@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import type { BoardEnv } from './env.ts';
 import { createBatchRoutes } from './routes/batches.tsx';
+import { createCompareRoutes } from './routes/compare.tsx';
 import { createGalleryRoutes } from './routes/gallery.tsx';
 import { createMislabelsRoutes } from './routes/mislabels.tsx';
 import { createObjectsRoutes } from './routes/objects.tsx';
@@ -35,5 +36,6 @@ export function createBoardRoutes(deps: Deps, opts: PageOptions = {}) {
   app.route('/', createRowRoutes(deps, opts));
   app.route('/', createBatchRoutes(deps, opts));
   app.route('/', createReworkRoutes(deps, opts));
+  app.route('/', createCompareRoutes(deps, opts));
   return app;
 }

@@ -63,7 +63,8 @@ export function digestMessage(d: DigestContent, links: BoardLinks, viewer = 'dig
     blocks.push(
       section(
         `${link(mislabelsUrl, `${d.newMislabels} new suspected mislabel${d.newMislabels === 1 ? '' : 's'}`)} · ` +
-          `rework since yesterday: ${d.rework.opened} opened, ${d.rework.closed} closed, ${link(links.url('/rework', viewer), `${d.rework.open} open`)}`,
+          `rework since yesterday: ${d.rework.opened} opened, ${d.rework.closed} closed, ${link(links.url('/rework', viewer), `${d.rework.open} open`)}` +
+          (d.flagPrecision ? `\n${safeText(d.flagPrecision, 300)}` : ''),
       ),
     );
     if (d.suggestion) {

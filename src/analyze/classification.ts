@@ -16,15 +16,16 @@ import {
  * Write a classification run's row_scores and compute its metrics document, set-based: the rows
  * are written by one INSERT … SELECT, the confusion matrix and calibration bins come back as
  * GROUP BY aggregates, and only top-k streams probability vectors (in keyset chunks).
- * Call inside a transaction whose derived rows were cleared.
+ * Call inside a transaction whose derived rows were cleared; `withFindings` when the findings' row
+ * values are staged in it (stageRowFindings).
  */
 export async function analyzeClassification(
   db: Db,
   run: RunForAnalysis,
-  { chunk }: { chunk?: number } = {},
+  { chunk, withFindings }: { chunk?: number; withFindings?: boolean } = {},
 ): Promise<ClassificationMetricsDoc> {
   const numClasses = run.classNames.length;
-  await writeClassificationRowScores(db, run);
+  await writeClassificationRowScores(db, run, { withFindings });
   await refreshDerivedStatistics(db);
   const { labeled, unlabeled } = await rowScoreCounts(db, run.id);
   const confusion = await classificationConfusion(db, run.id, numClasses);

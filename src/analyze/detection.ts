@@ -4,7 +4,9 @@ import { detectionConfusion } from '../metrics/detection-confusion.ts';
 import { clearObjectOutcomes, insertObjectOutcomes } from '../store/objects.ts';
 import { detectionObjects } from './detection-objects.ts';
 import { matchDetectionRows } from '../metrics/detection-rows.ts';
+import type { DetectionImage } from '../store/findings.ts';
 import {
+  type DetectionInputs,
   type RunForAnalysis,
   insertMatches,
   insertRowScores,
@@ -31,8 +33,9 @@ export async function analyzeDetection(
   db: Db,
   run: RunForAnalysis,
   { iouThreshold = 0.5, scoreThreshold = 0.25 }: { iouThreshold?: number; scoreThreshold?: number } = {},
-): Promise<DetectionMetricsDoc> {
-  const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = await loadDetectionInputs(db, run);
+): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
+  const inputs = await loadDetectionInputs(db, run);
+  const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = inputs;
   const labels = run.classNames.map((_, i) => i);
   // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
   const rank = cocoImageRank(labeledRows, externalIds);
@@ -70,7 +73,7 @@ export async function analyzeDetection(
   await clearObjectOutcomes(db, run.id);
   await insertObjectOutcomes(db, run.id, objects.lines);
   await refreshDerivedStatistics(db);
-  return detectionDocument({
+  const doc = detectionDocument({
     classNames: run.classNames,
     evaluation,
     confusion,
@@ -80,6 +83,27 @@ export async function analyzeDetection(
     unlabeled: poolLines.length,
     objects: objects.doc,
   });
+  return { doc, images: detectionImages(inputs) };
+}
+
+/**
+ * The images the findings read (`loadDetectionImages`), from the inputs the analysis already
+ * holds: every row, its non-crowd boxes and its predictions, each in id order.
+ */
+function detectionImages({ labeledRows, poolRows, gts, dets, poolDets }: DetectionInputs): DetectionImage[] {
+  const labeled = new Set(labeledRows);
+  const byRow = new Map<number, DetectionImage>();
+  for (const rowId of [...labeledRows, ...poolRows].sort((a, b) => a - b))
+    byRow.set(rowId, { rowId, labeled: labeled.has(rowId), gts: [], dets: [] });
+  for (const g of gts)
+    if (!g.iscrowd) byRow.get(g.imageId)?.gts.push({ id: g.id, label: g.label, box: [g.x, g.y, g.w, g.h] });
+  for (const d of [...dets, ...poolDets])
+    byRow.get(d.imageId)?.dets.push({ id: d.id, label: d.label, score: d.score, box: [d.x, d.y, d.w, d.h] });
+  for (const img of byRow.values()) {
+    img.gts.sort((a, b) => a.id - b.id);
+    img.dets.sort((a, b) => a.id - b.id);
+  }
+  return [...byRow.values()];
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { type NeighbourSource, computeFindings } from '../findings/index.ts';
+import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
   clearDerived,
@@ -7,6 +7,8 @@ import {
   refreshInputStatistics,
   saveRunMetrics,
 } from '../store/analysis.ts';
+import { stageRowFindings, writeFindings } from '../store/findings-save.ts';
+import { bulkOf } from '../store/ingest-tx.ts';
 import { analyzeClassification } from './classification.ts';
 import { analyzeDetection } from './detection.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
@@ -31,18 +33,27 @@ export async function analyzeRun(
   }: { onProgress?: (fraction: number) => void; neighbours?: NeighbourSource } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
-  const doc = await deps.db.transaction(async (tx) => {
+  // A classification run's findings come from its predictions and labels, not from the analysis:
+  // computed first, they are stored with the scores in the same transaction (one write per row).
+  const early = await classificationFindings(deps, runId, { neighbours });
+  onProgress(0.4);
+  const { doc, images } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
     await refreshInputStatistics(tx);
     await clearDerived(tx, runId);
-    const metrics: RunMetricsDoc =
-      run.kind === 'detection' ? await analyzeDetection(tx, run) : await analyzeClassification(tx, run);
-    await saveRunMetrics(tx, runId, metrics as unknown as Record<string, unknown>, deps.clock.now());
-    return metrics;
+    if (early) await stageRowFindings(bulkOf(tx), early.rows);
+    const analyzed =
+      run.kind === 'detection'
+        ? await analyzeDetection(tx, run)
+        : { doc: await analyzeClassification(tx, run, { withFindings: early !== null }), images: undefined };
+    if (early) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
+    await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());
+    return analyzed;
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
-  onProgress(0.5);
-  await computeFindings(deps, runId, {}, { neighbours });
+  onProgress(early ? 0.9 : 0.5);
+  // A detection run's findings read the boxes the analysis just read: hand them over.
+  if (!early) await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
   onProgress(1);
   return doc;
 }

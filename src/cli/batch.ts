@@ -2,21 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
-import {
-  addToBatch,
-  closeBatch,
-  createBatch,
-  exportBatch,
-  getBatch,
-  listBatches,
-  removeFromBatch,
-} from '../store/batches.ts';
-import { lookupRunById } from '../store/run-lookup.ts';
 import { counted } from '../text/plural.ts';
-import { listUncertain } from '../store/findings.ts';
-import { listRework } from '../store/reviews.ts';
-import { findSimilar } from '../vectors/similar.ts';
-import { requireRun, resolveIds } from './run-arg.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
 
@@ -36,6 +22,12 @@ async function pickRows(
   deps: Deps,
   opts: CreateOptions,
 ): Promise<{ runId: number | null; rowIds: number[] }> {
+  const [{ listUncertain }, { listRework }, { findSimilar }, { requireRun, resolveIds }] = await Promise.all([
+    import('../store/findings.ts'),
+    import('../store/reviews.ts'),
+    import('../vectors/similar.ts'),
+    import('./run-arg.ts'),
+  ]);
   const limit = Number.parseInt(opts.limit, 10);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
   if (opts.from === 'rework') {
@@ -85,6 +77,12 @@ function withRowSources(cmd: Command, runHelp: string): Command {
     .option('--json', 'print one JSON document');
 }
 
+/** Picking rows may search the embeddings (similar, diverse): real work, not a quick read. */
+const PICKING = { heavy: true };
+
+/** The batch store, loaded when a batch command runs rather than at every start. */
+const batches = () => import('../store/batches.ts');
+
 export const registerBatch: RegisterCommand = (program, ctx) => {
   const batch = program
     .command('batch')
@@ -98,6 +96,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
       ),
     'model run (default for --from uncertain|similar and --rows)',
   ).action(async (name: string, opts: CreateOptions) => {
+    const { createBatch } = await batches();
     const result = await ctx.withDeps(async (deps) => {
       const { runId, rowIds } = await pickRows(deps, opts);
       return createBatch(deps.db, {
@@ -113,7 +112,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
           ...(opts.from === 'uncertain' ? { strategy: opts.strategy, diverse: Boolean(opts.diverse) } : {}),
         },
       });
-    });
+    }, PICKING);
     if (opts.json)
       return printJson(ctx.io, { batch: result.batch.name, added: result.added, skipped: result.skipped });
     ctx.io.out(
@@ -129,13 +128,17 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
       .description('Add rows to an open batch, from the same sources as create (rows already in it stay)'),
     "model run (default: the batch's run)",
   ).action(async (name: string, opts: CreateOptions) => {
+    const [{ addToBatch, getBatch }, { lookupRunById }] = await Promise.all([
+      batches(),
+      import('../store/run-lookup.ts'),
+    ]);
     const result = await ctx.withDeps(async (deps) => {
       const current = await getBatch(deps.db, name);
       const run =
         opts.run ?? (current.runId ? (await lookupRunById(deps.db, current.runId))?.name : undefined);
       const { rowIds } = await pickRows(deps, { ...opts, run });
       return addToBatch(deps.db, { name, rowIds, includeOpen: Boolean(opts.includeOpen) });
-    });
+    }, PICKING);
     if (opts.json)
       return printJson(ctx.io, { batch: result.batch.name, added: result.added, skipped: result.skipped });
     ctx.io.out(
@@ -154,6 +157,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+      const { removeFromBatch } = await batches();
       const { batch: b, removed } = await ctx.withDeps((deps) => removeFromBatch(deps.db, { name, ids }));
       ctx.io.out(`Removed ${counted(removed, 'row')} from batch "${b.name}"\n`);
     });
@@ -163,11 +167,12 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('List batches, newest first')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
-      const batches = await ctx.withDeps((deps) => listBatches(deps.db));
-      if (opts.json) return printJson(ctx.io, { batches });
+      const { listBatches } = await batches();
+      const list = await ctx.withDeps((deps) => listBatches(deps.db));
+      if (opts.json) return printJson(ctx.io, { batches: list });
       printTable(
         ctx.io,
-        batches.map((b) => ({
+        list.map((b) => ({
           name: b.name,
           status: b.status,
           rows: b.size,
@@ -182,6 +187,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .description('Show a batch and its rows')
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { json?: boolean }) => {
+      const { getBatch } = await batches();
       const b = await ctx.withDeps((deps) => getBatch(deps.db, name));
       if (opts.json) return printJson(ctx.io, b);
       ctx.io.out(`${b.name} (${b.status}, ${b.items.length} rows)\n`);
@@ -200,6 +206,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (name: string, opts: { format: 'csv' | 'json'; out?: string }) => {
+      const { exportBatch } = await batches();
       const text = await ctx.withDeps((deps) =>
         exportBatch(deps.db, name, opts.format, { publicUrl: deps.config.LOUPE_PUBLIC_URL }),
       );
@@ -211,6 +218,7 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
     .command('close <name>')
     .description('Close a batch (its rows can go into new batches again)')
     .action(async (name: string) => {
+      const { closeBatch } = await batches();
       const b = await ctx.withDeps((deps) => closeBatch(deps.db, name));
       ctx.io.out(`Batch "${b.name}" is ${b.status}\n`);
     });

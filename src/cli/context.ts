@@ -12,9 +12,18 @@ export interface CliIo {
   progress: 'bar' | 'lines' | 'off';
 }
 
+/** How a command uses the database it opens. */
+export interface WithDepsOptions {
+  /**
+   * Heavy database work (imports, analysis, index builds): open the database for throughput. Without
+   * it the command is a few small queries, and the embedded database opens for a quick start.
+   */
+  heavy?: boolean;
+}
+
 /** How a CLI command gets its deps and writes its output; tests and the server hand in their own. */
 export interface CliContext {
-  withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
+  withDeps<T>(fn: (deps: Deps) => Promise<T>, options?: WithDepsOptions): Promise<T>;
   io: CliIo;
   /** The `loupe serve` holding the embedded data folder, to hand work to; null when the command runs here. */
   localServer(): LockServer | null;
@@ -39,13 +48,13 @@ export function processIo(): CliIo {
 export function defaultCliContext(io: CliIo = processIo()): CliContext {
   return {
     io,
-    async withDeps(fn) {
+    async withDeps(fn, { heavy = false } = {}) {
       const [{ loadConfig }, { createLogger }, { openDeps }] = await Promise.all([
         import('../config.ts'),
         import('../deps.ts'),
         import('../open.ts'),
       ]);
-      const deps = await openDeps(loadConfig(), { logger: createLogger({ level: 'warn' }) });
+      const deps = await openDeps(loadConfig(), { logger: createLogger({ level: 'warn' }), brief: !heavy });
       try {
         return await fn(deps);
       } finally {

@@ -1,4 +1,3 @@
-import { loadDemo } from '../demo/load.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson } from './output.ts';
 
@@ -11,7 +10,10 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
     .option('--force', 'load even when the database already has runs (re-importing is idempotent)')
     .option('--json', 'print one JSON document')
     .action(async (opts: { force?: boolean; json?: boolean }) => {
-      const summary = await ctx.withDeps((deps) => loadDemo(deps, { force: opts.force === true }));
+      const { loadDemo } = await import('../demo/load.ts');
+      const summary = await ctx.withDeps((deps) => loadDemo(deps, { force: opts.force === true }), {
+        heavy: true,
+      });
       if (opts.json) return printJson(ctx.io, summary);
       ctx.io.out(
         summary.loaded

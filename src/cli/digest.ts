@@ -1,6 +1,3 @@
-import { listUncertain } from '../store/findings.ts';
-import { buildDigest } from '../digest/build.ts';
-import { digestText } from '../digest/text.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson } from './output.ts';
 
@@ -26,14 +23,22 @@ export const registerDigest: RegisterCommand = (program, ctx) => {
           'posting happens in the server (`loupe serve` with SLACK_BOT_TOKEN and LOUPE_DIGEST_CHANNELS) or with `/loupe digest` in Slack; use `loupe digest --dry-run` to print it here',
         );
       }
-      const content = await ctx.withDeps((deps) => {
-        const now = deps.clock.now();
-        return buildDigest(deps, {
-          day: today(deps.config.LOUPE_TZ, now),
-          since: new Date(now.getTime() - 24 * 3600 * 1000),
-          listUncertain,
-        });
-      });
+      const [{ listUncertain }, { buildDigest }, { digestText }] = await Promise.all([
+        import('../store/findings.ts'),
+        import('../digest/build.ts'),
+        import('../digest/text.ts'),
+      ]);
+      const content = await ctx.withDeps(
+        (deps) => {
+          const now = deps.clock.now();
+          return buildDigest(deps, {
+            day: today(deps.config.LOUPE_TZ, now),
+            since: new Date(now.getTime() - 24 * 3600 * 1000),
+            listUncertain,
+          });
+        },
+        { heavy: true },
+      );
       if (opts.json) return printJson(ctx.io, content);
       ctx.io.out(digestText(content));
     });

@@ -1,14 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { classNamesOfRun } from '../store/run-lookup.ts';
 import type { Deps } from '../deps.ts';
-import {
-  DECISION_FILTERS,
-  type DecisionFilter,
-  ERROR_SORTS,
-  type ErrorSort,
-  listErrors,
-} from '../store/errors.ts';
-import { requireRun } from '../store/run-lookup.ts';
+import { DECISION_FILTERS, type DecisionFilter, ERROR_SORTS, type ErrorSort } from '../store/list-choices.ts';
 import { closestNames } from '../text/closest.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
@@ -60,6 +52,10 @@ export async function errorsOutput(
     json = false,
   }: ErrorsCommandOptions,
 ): Promise<string> {
+  const [{ classNamesOfRun, requireRun }, { listErrors }] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../store/errors.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   const ds = { classNames: (await classNamesOfRun(deps.db, found.id)) ?? [] };
   const page = await listErrors(deps.db, {

@@ -2,18 +2,12 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import type { Progress } from '../progress.ts';
-import {
-  IngestError,
-  type IngestResult,
-  ingestClassification,
-  ingestCoco,
-  ingestEmbeddings,
-} from '../ingest/index.ts';
+import { IngestError } from '../ingest/errors.ts';
+import type { IngestResult } from '../ingest/index.ts';
 import { counted } from '../text/plural.ts';
 import type { CliContext, RegisterCommand } from './context.ts';
 import { type IngestKind, type IngestTarget, ingestOverHttp } from './ingest-remote.ts';
 import { printJson } from './output.ts';
-import { cliProgressFor } from './progress.ts';
 
 function summary(r: IngestResult): string {
   if (r.unchanged)
@@ -80,6 +74,9 @@ function ingestTarget(ctx: CliContext, o: TargetOptions): IngestTarget | null {
   return local ? { url: local.url, token: local.key } : null;
 }
 
+/** The importers, loaded when an import runs here rather than at every start. */
+const importers = () => import('../ingest/index.ts');
+
 /** Run the ingest here, or send its files to the server that will run the same code; progress on stderr. */
 async function ingestHereOrThere<T>(
   ctx: CliContext,
@@ -89,11 +86,12 @@ async function ingestHereOrThere<T>(
   here: (deps: Deps, progress: Progress) => Promise<T>,
 ): Promise<T> {
   const target = ingestTarget(ctx, o);
+  const { cliProgressFor } = await import('./progress.ts');
   const progress = cliProgressFor(ctx.io);
   try {
     if (!target) {
       progress.step('importing');
-      return await ctx.withDeps((deps) => here(deps, progress));
+      return await ctx.withDeps((deps) => here(deps, progress), { heavy: true });
     }
     return await ingestOverHttp<T>(target, kind, request.fields, request.files, { progress });
   } finally {
@@ -151,8 +149,8 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
             fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze), ...mediaFields(o) },
             files: { gt: o.gt, pred: o.pred, embeddings: o.embeddings },
           },
-          (deps) =>
-            ingestCoco(deps, {
+          async (deps) =>
+            (await importers()).ingestCoco(deps, {
               images: o.images,
               strictMedia: o.strictMedia,
               run: o.run,
@@ -214,8 +212,8 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               classNames: o.classNames,
             },
           },
-          (deps, progress) =>
-            ingestClassification(deps, {
+          async (deps, progress) =>
+            (await importers()).ingestClassification(deps, {
               progress,
               run: o.run,
               dataset: o.dataset,
@@ -259,7 +257,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
           },
           async (deps) => ({
             run: o.run as string,
-            ...(await ingestEmbeddings(deps, { run: o.run, path: o.path, ids: o.ids, analyze: o.analyze })),
+            ...(await (
+              await importers()
+            ).ingestEmbeddings(deps, { run: o.run, path: o.path, ids: o.ids, analyze: o.analyze })),
           }),
         ),
       (r) => `Attached ${r.embeddings} embeddings to run "${r.run}".`,

@@ -1,4 +1,3 @@
-import { listJobs } from '../store/jobs.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
 
@@ -8,6 +7,7 @@ export const registerJobs: RegisterCommand = (program, ctx) => {
     .description('List the background jobs (index, analysis, projection) with their state and progress')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      const { listJobs } = await import('../store/jobs.ts');
       const jobs = await ctx.withDeps((deps) => listJobs(deps.database));
       if (opts.json) return printJson(ctx.io, { jobs });
       printTable(

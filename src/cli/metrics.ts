@@ -1,7 +1,6 @@
 import type { DetectionMetricsDoc } from '../analyze/detection-summary.ts';
 import type { Deps } from '../deps.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
-import { requireRun } from '../store/run-lookup.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 
@@ -82,6 +81,7 @@ export async function metricsOutput(
   deps: Deps,
   { run, json = false }: { run: string; json?: boolean },
 ): Promise<string> {
+  const { requireRun } = await import('../store/run-lookup.ts');
   const found = await requireRun(deps.db, run);
   const doc = found.metrics;
   if (!doc) throw new Error(`run ${run} has no metrics yet: it has not been analyzed`);

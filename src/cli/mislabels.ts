@@ -1,10 +1,9 @@
 import { Option } from 'commander';
 import type { Deps } from '../deps.ts';
-import { listMislabels } from '../store/findings.ts';
+import type { listMislabels } from '../store/findings.ts';
 import type { NewFlag } from '../store/findings-save.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
-import { requireRun } from './run-arg.ts';
 import { parseLimit } from './limit-arg.ts';
 
 export interface MislabelsCommandOptions {
@@ -30,6 +29,10 @@ export async function mislabelsOutput(
   deps: Deps,
   { run, limit = 20, cursor, kind, json = false }: MislabelsCommandOptions,
 ): Promise<string> {
+  const [{ requireRun }, { listMislabels }] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../store/findings.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   const page = await listMislabels(deps.db, { runId: found.id, limit, cursor, kind });
   if (json) {
@@ -72,6 +75,10 @@ export async function mislabelsLines(
   { run, kind }: Pick<MislabelsCommandOptions, 'run' | 'kind'>,
   write: (chunk: string) => void,
 ): Promise<number> {
+  const [{ requireRun }, { listMislabels }] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../store/findings.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   let cursor: string | undefined;
   let n = 0;

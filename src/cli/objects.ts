@@ -1,16 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { classNamesOfRun } from '../store/run-lookup.ts';
 import type { DetectionMetricsDoc } from '../analyze/detection-summary.ts';
 import type { Deps } from '../deps.ts';
 import { ERROR_TYPES, type ErrorType, iouThresholdIndex } from '../metrics/detection-errors.ts';
-import { requireRun } from '../store/run-lookup.ts';
-import {
-  OBJECT_KINDS,
-  OBJECT_SORTS,
-  type ObjectKind,
-  type ObjectSort,
-  listObjects,
-} from '../store/objects.ts';
+import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from '../store/list-choices.ts';
 import { closestNames } from '../text/closest.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
@@ -79,6 +71,10 @@ export async function objectsOutput(
   }: ObjectsCommandOptions,
 ): Promise<string> {
   const t = iouIndex(iou);
+  const [{ classNamesOfRun, requireRun }, { listObjects }] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../store/objects.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   if (found.kind !== 'detection')
     throw new Error(

@@ -1,9 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
-import { projectRun } from '../jobs/pipeline.ts';
-import { createVectorService } from '../vectors/service.ts';
 import type { RegisterCommand } from './context.ts';
-import { requireRun } from './run-arg.ts';
 
 export interface ProjectCommandOptions {
   run: string;
@@ -24,6 +21,11 @@ export async function projectOutput(
   deps: Deps,
   { run, sample = 20000, seed = 42, neighbors = 15, json = false }: ProjectCommandOptions,
 ): Promise<string> {
+  const [{ requireRun }, { projectRun }, { createVectorService }] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../jobs/pipeline.ts'),
+    import('../vectors/service.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   const vectors =
     deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });
@@ -67,6 +69,6 @@ export const registerProject: RegisterCommand = (program, ctx) => {
     .option('--neighbors <n>', 'UMAP n_neighbors', int(2), 15)
     .option('--json', 'print one JSON document')
     .action(async (opts: ProjectCommandOptions) => {
-      ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, opts)));
+      ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, opts), { heavy: true }));
     });
 };

@@ -1,11 +1,9 @@
 import { Option } from 'commander';
 import type { Decision } from '../store/database.ts';
-import { listRework, recordDecision } from '../store/reviews.ts';
 import { absoluteUrl, toCsv } from '../text/csv.ts';
 import { counted } from '../text/plural.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
-import { requireRun, resolveIds } from './run-arg.ts';
 
 export const registerRework: RegisterCommand = (program, ctx) => {
   const rework = program.command('rework').description('The rework queue: rows sent back for re-labeling');
@@ -16,6 +14,7 @@ export const registerRework: RegisterCommand = (program, ctx) => {
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print one JSON document')
     .action(async (opts: { limit: string; json?: boolean }) => {
+      const { listRework } = await import('../store/reviews.ts');
       const queue = await ctx.withDeps((deps) => listRework(deps.db, { limit: Number(opts.limit) }));
       if (opts.json) return printJson(ctx.io, { total: queue.total, items: queue.items });
       ctx.io.out(`${queue.total} rows in the rework queue\n`);
@@ -38,6 +37,7 @@ export const registerRework: RegisterCommand = (program, ctx) => {
     .description('Export the whole rework queue for a labeling tool')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
     .action(async (opts: { format: 'csv' | 'json' }) => {
+      const { listRework } = await import('../store/reviews.ts');
       const { items, publicUrl } = await ctx.withDeps(async (deps) => {
         const all = [];
         let cursor: string | null = null;
@@ -72,6 +72,10 @@ export const registerRework: RegisterCommand = (program, ctx) => {
       if (!['approve', 'rework', 'dismiss'].includes(decision)) {
         throw new Error(`decision must be approve, rework or dismiss, not "${decision}"`);
       }
+      const [{ recordDecision }, { requireRun, resolveIds }] = await Promise.all([
+        import('../store/reviews.ts'),
+        import('./run-arg.ts'),
+      ]);
       const outcome = await ctx.withDeps(async (deps) => {
         const run = await requireRun(deps.db, opts.run);
         const rowIds = await resolveIds(deps.db, run.id, opts.rows);

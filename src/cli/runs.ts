@@ -1,6 +1,5 @@
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
-import { listRuns } from '../store/runs.ts';
 
 export const registerRuns: RegisterCommand = (program, ctx) => {
   program
@@ -8,6 +7,7 @@ export const registerRuns: RegisterCommand = (program, ctx) => {
     .description('List model runs, newest first, with row counts and the headline metric')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      const { listRuns } = await import('../store/runs.ts');
       const runs = await ctx.withDeps((deps) => listRuns(deps.db));
       if (opts.json) return printJson(ctx.io, { runs });
       printTable(

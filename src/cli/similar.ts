@@ -1,12 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
-import { embeddingFingerprint, resolveExternalIds } from '../store/vectors.ts';
-import { noEmbeddingsAdvice } from '../vectors/index-cache.ts';
-import { createVectorService } from '../vectors/service.ts';
-import { findSimilar } from '../vectors/similar.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
-import { requireRun } from './run-arg.ts';
 
 export interface SimilarCommandOptions {
   run: string;
@@ -29,6 +24,19 @@ export async function similarOutput(
   deps: Deps,
   { run, rows, limit = 50, unlabeled = false, json = false }: SimilarCommandOptions,
 ): Promise<string> {
+  const [
+    { requireRun },
+    { embeddingFingerprint, resolveExternalIds },
+    { createVectorService },
+    { findSimilar },
+    { noEmbeddingsAdvice },
+  ] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../store/vectors.ts'),
+    import('../vectors/service.ts'),
+    import('../vectors/similar.ts'),
+    import('../vectors/index-cache.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   const ids = rows
     .split(',')
@@ -85,6 +93,6 @@ export const registerSimilar: RegisterCommand = (program, ctx) => {
     .option('--unlabeled', 'only rows without ground truth (the labeling pool)')
     .option('--json', 'print one JSON document')
     .action(async (opts: SimilarCommandOptions) => {
-      ctx.io.out(await ctx.withDeps((deps) => similarOutput(deps, opts)));
+      ctx.io.out(await ctx.withDeps((deps) => similarOutput(deps, opts), { heavy: true }));
     });
 };

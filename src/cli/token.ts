@@ -1,4 +1,5 @@
-import { TokenError, createApiToken, listApiTokens, revokeApiToken } from '../store/tokens.ts';
+/** The token store, loaded when a token command runs rather than at every start. */
+const tokens = () => import('../store/tokens.ts');
 import type { CliContext, RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
 
@@ -7,6 +8,7 @@ async function report(ctx: CliContext, work: () => Promise<void>): Promise<void>
   try {
     await work();
   } catch (err) {
+    const { TokenError } = await tokens();
     if (!(err instanceof TokenError)) throw err;
     ctx.io.err(`loupe token: ${err.message}\n`);
     ctx.io.fail(1);
@@ -25,6 +27,7 @@ export const registerToken: RegisterCommand = (program, ctx) => {
     .option('--json', 'print one JSON document')
     .action(async (name: string, opts: { json?: boolean }) =>
       report(ctx, async () => {
+        const { createApiToken } = await tokens();
         const { token: value, info } = await ctx.withDeps((deps) => createApiToken(deps.db, { name }));
         if (opts.json) return printJson(ctx.io, { name: info.name, token: value });
         // The token alone on stdout, so `export LOUPE_TOKEN=$(loupe token create ci)` works.
@@ -40,11 +43,12 @@ export const registerToken: RegisterCommand = (program, ctx) => {
     .description('List tokens (names and dates, never the tokens)')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
-      const tokens = await ctx.withDeps((deps) => listApiTokens(deps.db));
-      if (opts.json) return printJson(ctx.io, { tokens });
+      const { listApiTokens } = await tokens();
+      const list = await ctx.withDeps((deps) => listApiTokens(deps.db));
+      if (opts.json) return printJson(ctx.io, { tokens: list });
       printTable(
         ctx.io,
-        tokens.map((t) => ({
+        list.map((t) => ({
           name: t.name,
           created: t.createdAt.toISOString(),
           'last used': t.lastUsedAt?.toISOString() ?? '',
@@ -60,6 +64,7 @@ export const registerToken: RegisterCommand = (program, ctx) => {
     .argument('<name>', 'the token name')
     .action(async (name: string) =>
       report(ctx, async () => {
+        const { revokeApiToken } = await tokens();
         const info = await ctx.withDeps((deps) => revokeApiToken(deps.db, name, deps.clock.now()));
         ctx.io.out(`Token "${info.name}" is revoked.\n`);
       }),

@@ -1,10 +1,8 @@
 import { Option } from 'commander';
 import type { Deps } from '../deps.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
-import { listUncertain } from '../store/findings.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
-import { requireRun } from './run-arg.ts';
 import { parseLimit } from './limit-arg.ts';
 
 export interface UncertainCommandOptions {
@@ -26,6 +24,10 @@ export async function uncertainOutput(
   deps: Deps,
   { run, limit = 50, strategy = 'least', diverse = false, json = false }: UncertainCommandOptions,
 ): Promise<string> {
+  const [{ requireRun }, { listUncertain }] = await Promise.all([
+    import('../store/run-lookup.ts'),
+    import('../store/findings.ts'),
+  ]);
   const found = await requireRun(deps.db, run);
   const { items } = await listUncertain(deps, { runId: found.id, strategy, limit, diverse });
   if (json) {

@@ -1,5 +1,6 @@
 import { type BatchExportDocument, formatBatchExport } from '../export/batch-format.ts';
 import { diverseOrder } from '../findings/diverse.ts';
+import { type ApCheckInput, type F1CheckInput, apCheck, f1Check } from '../regression/compute.ts';
 
 /**
  * The CPU-heavy steps a request may need, as plain functions of structured-cloneable inputs, so
@@ -17,6 +18,10 @@ export const computeTasks = {
     const png = await renderVegaLitePng(p.spec);
     return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
   },
+  /** The paired bootstrap of per-class F1 change over cell counts (regression check). */
+  regressionF1: (p: F1CheckInput) => f1Check(p),
+  /** COCOeval of two runs and the paired image bootstrap of per-class AP change. */
+  regressionAp: (p: ApCheckInput) => apCheck(p),
   /** A batch as the text a labeling tool takes (CSV or JSON). */
   batchExport: (p: { doc: BatchExportDocument; format: 'csv' | 'json' }): string =>
     formatBatchExport(p.doc, p.format),

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Strategy } from '../findings/uncertainty.ts';
+import { precisionLine, reviewLoop } from '../review/queue.ts';
 import { countNewMislabels } from '../store/digests.ts';
 import { reworkActivity } from '../store/reviews.ts';
 import { lookupRun, previousRun } from '../store/run-lookup.ts';
@@ -23,6 +24,8 @@ export interface DigestContent {
   /** Detection: AP50 lost to each TIDE error type (dAP), costliest first, with its change. */
   errors: MetricChange[];
   newMislabels: number;
+  /** "label flags: 41 of 50 confirmed · …" from reviewers' verdicts on the run's flags; null before any. */
+  flagPrecision?: string | null;
   rework: { opened: number; closed: number; open: number };
   suggestion: DigestSuggestion | null;
 }
@@ -64,12 +67,14 @@ export async function buildDigest(
       worse: [],
       errors: [],
       newMislabels: 0,
+      flagPrecision: null,
       rework,
       suggestion: null,
     };
   const previous = await previousRun(deps.db, run);
   const { metrics, classes, worse, errors } = compareRuns(run.kind, run.metrics, previous?.metrics);
   const newMislabels = await countNewMislabels(deps.db, run.id, previous?.id ?? null);
+  const loop = await reviewLoop(deps, run);
   const { items } = await listUncertain(deps, {
     runId: run.id,
     strategy: 'least',
@@ -87,6 +92,7 @@ export async function buildDigest(
     worse,
     errors,
     newMislabels,
+    flagPrecision: precisionLine(loop.precision),
     rework,
     suggestion: items.length
       ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }

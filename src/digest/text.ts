@@ -27,6 +27,7 @@ export function digestText(d: DigestContent): string {
     if (d.errors.length)
       lines.push(`AP lost to ${d.errors.map((e) => `${e.name} ${f(e.now, 3)}${sd(e.delta, 3)}`).join(', ')}`);
     lines.push(`New suspected mislabels: ${d.newMislabels}`);
+    if (d.flagPrecision) lines.push(`Flag precision from reviews: ${d.flagPrecision}`);
   }
   lines.push(
     `Rework since yesterday: ${d.rework.opened} opened, ${d.rework.closed} closed, ${d.rework.open} open now`,

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import {
   countEmbeddings,
+  type DetectionImage,
   type FindingsRun,
   loadClassificationRows,
   loadDetectionImages,
@@ -44,17 +45,60 @@ export async function computeFindings(
   deps: Deps,
   runId: number,
   overrides: FindingsOptionsInput = {},
-  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
+  {
+    neighbours = { inline: true },
+    detectionImages,
+  }: { neighbours?: NeighbourSource; detectionImages?: DetectionImage[] } = {},
 ): Promise<void> {
   const run = await loadFindingsRun(deps.db, runId);
-  const stored = await storedFindingsOptions(deps.db, runId);
+  const found = await findingsOf(deps, run, overrides, neighbours, detectionImages);
+  await saveFindings(deps.database, runId, found);
+  deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
+}
+
+/** A run's findings as computed, before they are stored: what saveFindings takes. */
+export interface RunFindings {
+  flags: NewFlag[];
+  rows: RowFindings[];
+  /** The complete option set used, stored on the run with them. */
+  options: Record<string, unknown>;
+}
+
+/**
+ * The findings of a classification run, computed without storing them. They come from its
+ * predictions and labels alone (not from row_scores), so the analysis can compute them first and
+ * write their row values with the row scores: one write of a million lines instead of a write and
+ * an update of each. Null for a detection run, whose findings read the analysis' row_scores.
+ *
+ * @example
+ * const early = await classificationFindings(deps, runId);
+ */
+export async function classificationFindings(
+  deps: Deps,
+  runId: number,
+  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
+): Promise<RunFindings | null> {
+  const run = await loadFindingsRun(deps.db, runId);
+  if (run.kind !== 'classification') return null;
+  const found = await findingsOf(deps, run, {}, neighbours);
+  deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
+  return found;
+}
+
+async function findingsOf(
+  deps: Deps,
+  run: FindingsRun,
+  overrides: FindingsOptionsInput,
+  neighbours: NeighbourSource,
+  detectionImages?: DetectionImage[],
+): Promise<RunFindings> {
+  const stored = await storedFindingsOptions(deps.db, run.id);
   const options = parseFindingsOptions({ ...stored, ...overrides });
   const result =
     run.kind === 'classification'
       ? await classificationRun(deps, run, options, neighbours)
-      : await detectionRun(deps, run, options);
-  await saveFindings(deps.database, runId, { ...result, options: { ...options } });
-  deps.logger.info('findings computed', { runId, flags: result.flags.length, rows: result.rows.length });
+      : await detectionRun(deps, run, options, detectionImages);
+  return { ...result, options: { ...options } };
 }
 
 async function neighbourGraph(
@@ -158,8 +202,9 @@ async function detectionRun(
   deps: Deps,
   run: FindingsRun,
   options: FindingsOptions,
+  loaded?: DetectionImage[],
 ): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
-  const images = await loadDetectionImages(deps.db, run.id);
+  const images = loaded ?? (await loadDetectionImages(deps.db, run.id));
   const name = (c: number) => run.classNames[c] ?? String(c);
   const flags: (NewFlag & { predId: number })[] = [];
   const rows: RowFindings[] = images.map((img) => {

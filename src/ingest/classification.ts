@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
+import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import { noProgress } from '../progress.ts';
 import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
@@ -134,6 +135,7 @@ export async function ingestClassification(
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
+      if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       const counts =
         !ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows

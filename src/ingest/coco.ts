@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
+import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import { countImport } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
@@ -110,6 +111,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
+      if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       await createStage(tx, 'rows');
       await createStage(tx, 'anns');

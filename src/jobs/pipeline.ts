@@ -7,6 +7,7 @@ import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
 import { KNN_CHUNK, KNN_PASS, knnPassHandlers, knnPassJob, splitsKnnPass } from './knn-pass.ts';
+import { regressionHandlers } from './regression.ts';
 import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runner.ts';
 
 /**
@@ -96,6 +97,7 @@ export async function projectRun(
  */
 export function pipelineHandlers(deps: Deps): JobHandlers {
   return {
+    ...regressionHandlers(deps),
     async index({ job, progress }) {
       const runId = runOf(job.runId, job.kind);
       if ((await countEmbeddings(deps.db, runId)) > 0) {

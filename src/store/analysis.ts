@@ -1,6 +1,8 @@
 import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
+import { bulkOf } from './ingest-tx.ts';
+import { CopyReader, CopyWriter } from './pgcopy.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import {
   annotations,
@@ -64,19 +66,32 @@ export async function clearDerived(db: Db, runId: number): Promise<void> {
  * `iou` is 1/0 for agreement on labeled rows and null on the unlabeled pool; a labeled row with no
  * prediction scores 0 with confidence 0. Returns the number of lines written.
  */
-export async function writeClassificationRowScores(db: Db, run: RunForAnalysis): Promise<number> {
+export async function writeClassificationRowScores(
+  db: Db,
+  run: RunForAnalysis,
+  { withFindings = false }: { withFindings?: boolean } = {},
+): Promise<number> {
+  // withFindings: the row values of the findings are staged in this transaction's findings_rows
+  // (stageRowFindings) and go in with the scores, so they are never written twice.
+  const findings = withFindings
+    ? sql`v.lq, v.nd, v.ul, v.um, v.ue`
+    : sql`null::float8, null::float8, null::float8, null::float8, null::float8`;
+  const staged = withFindings ? sql`left join findings_rows v on v.row_id = r.id` : sql``;
   const rows = await rawRows<{ n: number }>(
     db,
     sql`with ins as (
-      insert into ${rowScores} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)
+      insert into ${rowScores} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
+        label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy)
       select ${run.id}::int, r.id, r.labeled,
         case when not r.labeled or a.label is null then null
              when p.label = a.label then 1::float8 else 0::float8 end,
         coalesce(p.score, 0), p.score, p.score, a.label, p.label,
-        case when a.id is null then 0 else 1 end, case when p.id is null then 0 else 1 end
+        case when a.id is null then 0 else 1 end, case when p.id is null then 0 else 1 end,
+        ${findings}
       from ${dataRows} r
       left join ${predictions} p on p.run_id = ${run.id}::int and p.row_id = r.id and p.pred_key = 0
       left join ${annotations} a on a.row_id = r.id and a.ann_key = 'label'
+      ${staged}
       where r.dataset_id = ${run.datasetId}::int and (p.id is not null or a.id is not null)
       returning 1
     ) select count(*)::int as n from ins`,
@@ -240,91 +255,89 @@ export interface DetectionInputs {
 
 /**
  * Load a detection run's inputs, checking what the matcher cannot: a class index outside the
- * dataset's classes or a prediction without a box is an error naming the row and the box.
+ * dataset's classes or a prediction without a box is an error naming the row and the box. Read by
+ * binary COPY in the transaction `db` belongs to: a run's hundred thousand boxes as query rows cost
+ * seconds of printing and parsing floats on the embedded database.
  */
 export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<DetectionInputs> {
   const numClasses = run.classNames.length;
-  const rows = await db
-    .select({ id: dataRows.id, labeled: dataRows.labeled, ext: dataRows.externalId })
-    .from(dataRows)
-    .where(eq(dataRows.datasetId, run.datasetId))
-    .orderBy(asc(dataRows.id));
-  const labeled = new Set(rows.filter((r) => r.labeled).map((r) => r.id));
-  const externalIds = new Map(rows.filter((r) => r.labeled).map((r) => [r.id, r.ext]));
-  const anns = await db
-    .select({
-      id: annotations.id,
-      rowId: annotations.rowId,
-      ext: dataRows.externalId,
-      key: annotations.annKey,
-      label: annotations.label,
-      x: annotations.x,
-      y: annotations.y,
-      w: annotations.w,
-      h: annotations.h,
-      area: annotations.area,
-      iscrowd: annotations.iscrowd,
-    })
-    .from(annotations)
-    .innerJoin(dataRows, eq(dataRows.id, annotations.rowId))
-    .where(and(eq(dataRows.datasetId, run.datasetId), eq(dataRows.labeled, true)))
-    .orderBy(asc(annotations.rowId), asc(annotations.id));
-  const gts: GtBox[] = anns.map((a) => {
-    const where = `dataset row ${a.ext}, annotation ${a.key}`;
-    if (a.label < 0 || a.label >= numClasses)
-      throw new RangeError(`${where}: label ${a.label} is outside the dataset's ${numClasses} classes`);
-    if (a.x === null || a.y === null || a.w === null || a.h === null)
+  const datasetId = Number(run.datasetId);
+  const runId = Number(run.id);
+  if (!Number.isSafeInteger(datasetId) || !Number.isSafeInteger(runId))
+    throw new TypeError(`loadDetectionInputs: bad run ${run.id} or dataset ${run.datasetId}`);
+  const bulk = bulkOf(db);
+  const rowIds: number[] = [];
+  const labeled = new Set<number>();
+  const ext = new Map<number, string>();
+  const externalIds = new Map<number, string>();
+  const rows = new CopyReader(
+    await bulk.copyOut(
+      `select id, labeled, external_id from data_rows where dataset_id = ${datasetId} order by id`,
+    ),
+  );
+  while (rows.next()) {
+    const id = rows.int8OrNull()!;
+    const isLabeled = rows.boolOrNull()!;
+    const e = rows.textOrNull()!;
+    rowIds.push(id);
+    ext.set(id, e);
+    if (isLabeled) {
+      labeled.add(id);
+      externalIds.set(id, e);
+    }
+  }
+  const gts: GtBox[] = [];
+  const anns = new CopyReader(
+    await bulk.copyOut(
+      `select a.id, a.row_id, a.ann_key, a.label, a.x, a.y, a.w, a.h, a.area, a.iscrowd
+       from annotations a join data_rows r on r.id = a.row_id
+       where r.dataset_id = ${datasetId} and r.labeled order by a.row_id, a.id`,
+    ),
+  );
+  while (anns.next()) {
+    const id = anns.int8OrNull()!;
+    const rowId = anns.int8OrNull()!;
+    const key = anns.textOrNull();
+    const label = anns.int4OrNull()!;
+    const x = anns.float8OrNull();
+    const y = anns.float8OrNull();
+    const w = anns.float8OrNull();
+    const h = anns.float8OrNull();
+    const area = anns.float8OrNull();
+    const iscrowd = anns.boolOrNull()!;
+    const where = `dataset row ${ext.get(rowId)}, annotation ${key}`;
+    if (label < 0 || label >= numClasses)
+      throw new RangeError(`${where}: label ${label} is outside the dataset's ${numClasses} classes`);
+    if (x === null || y === null || w === null || h === null)
       throw new TypeError(`${where}: expected a box (x, y, w, h), got none`);
-    return {
-      id: a.id,
-      imageId: a.rowId,
-      label: a.label,
-      x: a.x,
-      y: a.y,
-      w: a.w,
-      h: a.h,
-      area: a.area ?? a.w * a.h,
-      iscrowd: a.iscrowd,
-    };
-  });
-  const preds = await db
-    .select({
-      id: predictions.id,
-      rowId: predictions.rowId,
-      ext: dataRows.externalId,
-      key: predictions.predKey,
-      label: predictions.label,
-      score: predictions.score,
-      x: predictions.x,
-      y: predictions.y,
-      w: predictions.w,
-      h: predictions.h,
-    })
-    .from(predictions)
-    .innerJoin(dataRows, eq(dataRows.id, predictions.rowId))
-    .where(eq(predictions.runId, run.id))
-    .orderBy(asc(predictions.predKey));
+    gts.push({ id, imageId: rowId, label, x, y, w, h, area: area ?? w * h, iscrowd });
+  }
   const dets: DetBox[] = [];
   const poolDets: DetBox[] = [];
-  for (const p of preds) {
-    const where = `run ${run.name}, row ${p.ext}, detection ${p.key}`;
-    if (p.label < 0 || p.label >= numClasses)
-      throw new RangeError(`${where}: label ${p.label} is outside the dataset's ${numClasses} classes`);
-    if (p.x === null || p.y === null || p.w === null || p.h === null)
+  const preds = new CopyReader(
+    await bulk.copyOut(
+      `select id, row_id, pred_key, label, score, x, y, w, h from predictions
+       where run_id = ${runId} order by pred_key, id`,
+    ),
+  );
+  while (preds.next()) {
+    const id = preds.int8OrNull()!;
+    const rowId = preds.int8OrNull()!;
+    const key = preds.int4OrNull();
+    const label = preds.int4OrNull()!;
+    const score = preds.float8OrNull()!;
+    const x = preds.float8OrNull();
+    const y = preds.float8OrNull();
+    const w = preds.float8OrNull();
+    const h = preds.float8OrNull();
+    const where = `run ${run.name}, row ${ext.get(rowId)}, detection ${key}`;
+    if (label < 0 || label >= numClasses)
+      throw new RangeError(`${where}: label ${label} is outside the dataset's ${numClasses} classes`);
+    if (x === null || y === null || w === null || h === null)
       throw new TypeError(`${where}: expected a box (x, y, w, h), got none`);
-    const det = {
-      id: p.id,
-      imageId: p.rowId,
-      label: p.label,
-      score: p.score,
-      x: p.x,
-      y: p.y,
-      w: p.w,
-      h: p.h,
-    };
-    (labeled.has(p.rowId) ? dets : poolDets).push(det);
+    (labeled.has(rowId) ? dets : poolDets).push({ id, imageId: rowId, label, score, x, y, w, h });
   }
-  const poolRows = rows.filter((r) => !r.labeled).map((r) => r.id);
+  const poolRows = rowIds.filter((r) => !labeled.has(r));
   return { labeledRows: [...labeled], poolRows, gts, dets, poolDets, externalIds };
 }
 
@@ -353,24 +366,72 @@ export interface RowScoreLine {
   numPred: number;
 }
 
-/** Insert row_scores lines for a run, in multi-row batches. */
+/** Encode lines as binary COPY tuples, in batches of `batch` lines. */
+function* copyTuples<T>(
+  lines: readonly T[],
+  batch: number,
+  encode: (w: CopyWriter, line: T) => void,
+): Generator<Buffer[]> {
+  const w = new CopyWriter();
+  for (let i = 0; i < lines.length; i++) {
+    encode(w, lines[i]);
+    if ((i + 1) % batch === 0) yield w.take();
+  }
+  yield w.take();
+}
+
+/**
+ * Insert row_scores lines for a run by binary COPY, in the transaction `db` belongs to (a
+ * detection run writes one per image; drizzle's multi-row inserts cost seconds at 5k images).
+ */
 export async function insertRowScores(
   db: Db,
   runId: number,
   lines: readonly RowScoreLine[],
-  { batch = 2000 }: { batch?: number } = {},
+  { batch = 20_000 }: { batch?: number } = {},
 ): Promise<void> {
-  for (let i = 0; i < lines.length; i += batch)
-    await db.insert(rowScores).values(lines.slice(i, i + batch).map((l) => ({ runId, ...l })));
+  if (lines.length === 0) return;
+  await bulkOf(db).copyIn(
+    'row_scores (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)',
+    copyTuples(lines, batch, (w, l) => {
+      w.row(11);
+      w.int4(runId);
+      w.int8(l.rowId);
+      w.bool(l.labeled);
+      w.float8OrNull(l.iou);
+      w.float8(l.confidence);
+      w.float8OrNull(l.minConf);
+      w.float8OrNull(l.maxConf);
+      w.int4OrNull(l.label);
+      w.int4OrNull(l.predicted);
+      w.int4(l.numGt);
+      w.int4(l.numPred);
+    }),
+  );
 }
 
-/** Insert matches lines for a run, in multi-row batches. */
+/** Insert matches lines for a run by binary COPY, in the transaction `db` belongs to. */
 export async function insertMatches(
   db: Db,
   runId: number,
   lines: readonly MatchLine[],
-  { batch = 2000 }: { batch?: number } = {},
+  { batch = 20_000 }: { batch?: number } = {},
 ): Promise<void> {
-  for (let i = 0; i < lines.length; i += batch)
-    await db.insert(matches).values(lines.slice(i, i + batch).map((l) => ({ runId, ...l })));
+  if (lines.length === 0) return;
+  await bulkOf(db).copyIn(
+    'matches (run_id, row_id, ann_id, pred_id, gt_label, pred_label, iou, score)',
+    copyTuples(lines, batch, (w, l) => {
+      w.row(8);
+      w.int4(runId);
+      w.int8(l.rowId);
+      if (l.annId === null) w.null();
+      else w.int8(l.annId);
+      if (l.predId === null) w.null();
+      else w.int8(l.predId);
+      w.int4OrNull(l.gtLabel);
+      w.int4OrNull(l.predLabel);
+      w.float8(l.iou);
+      w.float8OrNull(l.score);
+    }),
+  );
 }

@@ -1,21 +1,13 @@
 import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { type SQL, and, asc, desc, eq, exists, gte, lt, lte, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { type Decision, dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
+import { dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
 import { iouThresholdIndex } from '../metrics/detection-errors.ts';
 import { type ObjectItem, detectionErrorFilter, imageOutcomeCounts, worstObjects } from './objects.ts';
 
-export type ErrorSort = 'confidence:asc' | 'confidence:desc';
-export const ERROR_SORTS: readonly ErrorSort[] = ['confidence:asc', 'confidence:desc'];
-/** 'none' is accepted as another name for 'undecided' (the board's query parameter says none). */
-export type DecisionFilter = Decision | 'undecided' | 'none';
-export const DECISION_FILTERS: readonly DecisionFilter[] = [
-  'approve',
-  'rework',
-  'dismiss',
-  'undecided',
-  'none',
-];
+import { DECISION_FILTERS, type DecisionFilter, ERROR_SORTS, type ErrorSort } from './list-choices.ts';
+
+export { DECISION_FILTERS, type DecisionFilter, ERROR_SORTS, type ErrorSort };
 
 export interface ListErrorsOptions {
   runId: number;

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/index.ts';
 import { CopyWriter } from './pgcopy.ts';
-import { withBulkTransaction } from './ingest-tx.ts';
+import { type BulkTx, withBulkTransaction } from './ingest-tx.ts';
 
 export interface NewFlag {
   rowId: number;
@@ -69,19 +69,35 @@ function* rowTuples(rows: RowFindings[]): Generator<Buffer[]> {
 }
 
 /**
- * Replace a run's findings in one transaction: its flags (ranked in array order, 1 = most likely
- * wrong), the findings columns of its row_scores (rows not listed are cleared), and the options used.
- * A failure leaves the previous findings as they were. Flags and row values go in by binary COPY
- * (a million-row run flags and scores every row), the row values through a staging table and one
- * UPDATE … FROM.
+ * Stage per-row findings in the transaction's temporary table `findings_rows` (row_id, lq, nd, ul,
+ * um, ue), dropped at commit: saveFindings updates row_scores from it, and the analysis writes them
+ * with the row scores (writeClassificationRowScores) when it computed the findings first.
  */
-export async function saveFindings(
-  database: Database,
+export async function stageRowFindings(tx: BulkTx, rows: RowFindings[]): Promise<void> {
+  await tx.query(
+    `create temp table findings_rows (row_id int8, lq float8, nd float8, ul float8, um float8, ue float8)
+     on commit drop`,
+  );
+  await tx.copyIn('findings_rows (row_id, lq, nd, ul, um, ue)', rowTuples(rows));
+  // Statistics, so the planner joins a million staged rows by hash rather than row by row.
+  await tx.query('analyze findings_rows');
+}
+
+/**
+ * Replace a run's findings inside an open transaction: its flags (ranked in array order, 1 = most
+ * likely wrong), the options used, and, unless `rowsStaged` (the analysis staged them and wrote
+ * them with its fresh row scores), the findings columns of its row_scores (rows not listed are
+ * cleared). Flags and row values go in by binary COPY (a million-row run flags and scores every
+ * row), the row values through a staging table and one UPDATE … FROM.
+ */
+export async function writeFindings(
+  tx: BulkTx,
   runId: number,
   { flags, rows, options }: { flags: NewFlag[]; rows: RowFindings[]; options: Record<string, unknown> },
+  { rowsStaged = false }: { rowsStaged?: boolean } = {},
 ): Promise<void> {
-  await withBulkTransaction(database, async (tx) => {
-    await tx.query('delete from label_flags where run_id = $1', [runId]);
+  await tx.query('delete from label_flags where run_id = $1', [runId]);
+  if (!rowsStaged)
     // Only lines that hold findings: right after analyzeRun none do, and rewriting a million
     // untouched lines (and their index entries) would double the cost of saving.
     await tx.query(
@@ -91,26 +107,33 @@ export async function saveFindings(
          or uncertainty_least is not null or uncertainty_margin is not null or uncertainty_entropy is not null)`,
       [runId],
     );
-    await tx.copyIn(
-      'label_flags (run_id, row_id, kind, ann_id, pred_id, given, suggested, score, methods, evidence, rank)',
-      flagTuples(flags, runId),
-    );
-    await tx.query(
-      `create temp table findings_rows (row_id int8, lq float8, nd float8, ul float8, um float8, ue float8)
-       on commit drop`,
-    );
-    await tx.copyIn('findings_rows (row_id, lq, nd, ul, um, ue)', rowTuples(rows));
-    // Statistics, so the planner joins a million staged rows by hash rather than row by row.
-    await tx.query('analyze findings_rows');
+  await tx.copyIn(
+    'label_flags (run_id, row_id, kind, ann_id, pred_id, given, suggested, score, methods, evidence, rank)',
+    flagTuples(flags, runId),
+  );
+  if (!rowsStaged) {
+    await stageRowFindings(tx, rows);
     await tx.query(
       `update row_scores r set label_quality = v.lq, neighbour_disagreement = v.nd, uncertainty_least = v.ul,
          uncertainty_margin = v.um, uncertainty_entropy = v.ue
        from findings_rows v where r.run_id = $1 and r.row_id = v.row_id`,
       [runId],
     );
-    await tx.query('update model_runs set findings_options = $2::text::jsonb where id = $1', [
-      runId,
-      JSON.stringify(options),
-    ]);
-  });
+  }
+  await tx.query('update model_runs set findings_options = $2::text::jsonb where id = $1', [
+    runId,
+    JSON.stringify(options),
+  ]);
+}
+
+/**
+ * Replace a run's findings in one transaction (see writeFindings). A failure leaves the previous
+ * findings as they were.
+ */
+export async function saveFindings(
+  database: Database,
+  runId: number,
+  findings: { flags: NewFlag[]; rows: RowFindings[]; options: Record<string, unknown> },
+): Promise<void> {
+  await withBulkTransaction(database, (tx) => writeFindings(tx, runId, findings));
 }

@@ -70,6 +70,11 @@ export async function loadClassificationRows(
   const rowIds: number[] = [];
   const labels: number[] = [];
   let probs = new Float32Array(Math.max(1024, k) * k);
+  // Errors name the row as the user knows it (the analysis does too); looked up only then.
+  const externalIdOf = async (rowId: number) => {
+    const [row] = await db.select({ id: dataRows.externalId }).from(dataRows).where(eq(dataRows.id, rowId));
+    return row?.id ?? String(rowId);
+  };
   let after = -1;
   for (;;) {
     const page = await db
@@ -97,10 +102,12 @@ export async function loadClassificationRows(
       const rowId = Number(r.rowId);
       const given = r.labeled && r.given !== null ? r.given : -1;
       if (given >= k)
-        throw new Error(`run ${runId}, row ${rowId}: label ${given} is outside the ${k} classes`);
+        throw new Error(
+          `run ${runId}, row ${await externalIdOf(rowId)}: label ${given} is outside the ${k} classes`,
+        );
       if (r.probs && r.probs.length !== k)
         throw new Error(
-          `run ${runId}, row ${rowId}: probs has ${r.probs.length} values, expected ${k} (one per class)`,
+          `run ${runId}, row ${await externalIdOf(rowId)}: probs has ${r.probs.length} values, expected ${k} (one per class)`,
         );
       if (r.probs) probs.set(r.probs, i * k);
       else {
@@ -278,7 +285,15 @@ export async function listMislabels(
     limit = 20,
     cursor,
     kind,
-  }: { runId: number; limit?: number; cursor?: string | null; kind?: NewFlag['kind'] | null },
+    flagIds,
+  }: {
+    runId: number;
+    limit?: number;
+    cursor?: string | null;
+    kind?: NewFlag['kind'] | null;
+    /** These flags only, in this order (a re-ranked queue's page); no cursor then. */
+    flagIds?: number[] | null;
+  },
 ): Promise<MislabelPage> {
   if (!Number.isInteger(limit) || limit < 1)
     throw new Error(`limit: expected a positive integer, got ${limit}`);
@@ -288,7 +303,18 @@ export async function listMislabels(
   const open = sql`coalesce((select r.decision from reviews r where r.row_id = f.row_id order by r.id desc limit 1), '')
     not in ('approve', 'dismiss')`;
   const kindFilter = kind ? sql`and f.kind = ${kind}` : sql``;
+  const idFilter = flagIds
+    ? sql`and f.id in (${
+        flagIds.length
+          ? sql.join(
+              flagIds.map((id) => sql`${id}::bigint`),
+              sql`, `,
+            )
+          : sql`null`
+      })`
+    : sql``;
   const rows = await rawRows<{
+    flag_id: number;
     row_id: number;
     kind: string;
     given: number | null;
@@ -314,7 +340,7 @@ export async function listMislabels(
     pscore: number | null;
   }>(
     db,
-    sql`select f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
+    sql`select f.id as flag_id, f.row_id, f.kind, f.given, f.suggested, f.score, f.methods, f.evidence, f.rank,
           d.external_id, d.image_url, d.width, d.height, s.predicted, s.confidence,
           a.x as ax, a.y as ay, a.w as aw, a.h as ah, p.x as px, p.y as py, p.w as pw, p.h as ph,
           p.score as pscore
@@ -322,7 +348,7 @@ export async function listMislabels(
         left join ${rowScores} s on s.run_id = f.run_id and s.row_id = f.row_id
         left join ${annotations} a on a.id = f.ann_id
         left join ${predictions} p on p.id = f.pred_id
-        where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} and ${open}
+        where f.run_id = ${runId}::int and f.rank > ${after}::int ${kindFilter} ${idFilter} and ${open}
         order by f.rank limit ${limit + 1}::int`,
   );
   const [{ total }] = await rawRows<{ total: number }>(
@@ -331,7 +357,10 @@ export async function listMislabels(
         where f.run_id = ${runId}::int ${kindFilter} and ${open}`,
   );
   const name = (c: number | null) => (c === null ? null : (classNames[c] ?? String(c)));
-  const page = rows.slice(0, limit);
+  const position = new Map((flagIds ?? []).map((id, i) => [id, i]));
+  const page = flagIds
+    ? rows.sort((a, b) => (position.get(Number(a.flag_id)) ?? 0) - (position.get(Number(b.flag_id)) ?? 0))
+    : rows.slice(0, limit);
   return {
     items: page.map((r) => ({
       rowId: Number(r.row_id),
@@ -353,7 +382,8 @@ export async function listMislabels(
         : { predicted: name(r.suggested), confidence: null }),
     })),
     total: Number(total),
-    nextCursor: rows.length > limit ? encodeRankCursor(runId, Number(page[page.length - 1].rank)) : null,
+    nextCursor:
+      !flagIds && rows.length > limit ? encodeRankCursor(runId, Number(page[page.length - 1].rank)) : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { TransactionSql } from 'postgres';
 import type { Transaction } from '@electric-sql/pglite';
 import type { Database, Db } from '../../db/index.ts';
@@ -13,6 +13,8 @@ export interface BulkTx {
    * tuples (no header/trailer). Postgres gets one streamed COPY; PGlite one COPY per batch.
    */
   copyIn(target: string, batches: AsyncIterable<Buffer[]> | Iterable<Buffer[]>): Promise<number>;
+  /** Binary COPY out of a query (`select …`, parameterless): the whole output, for a CopyReader. */
+  copyOut(query: string): Promise<Buffer>;
 }
 
 type PgTx = TransactionSql<Record<string, never>>;
@@ -88,6 +90,21 @@ function postgresBulk(tx: PgTx): BulkTx {
     query: async <R>(text: string, params: unknown[] = []) =>
       (await tx.unsafe(text, params as never[])) as unknown as R[],
     copyIn: (target, batches) => copyPostgres(tx, target, batches),
+    async copyOut(query) {
+      const q = tx.unsafe(`copy (${query}) to stdout with (format binary)`) as unknown as {
+        readable(): Promise<Readable>;
+      };
+      const stream = await q.readable();
+      // Flowing mode, not an async iterator: postgres.js pauses the socket when a push fills the
+      // stream's buffer and resumes it only on the next read, which never comes once the last
+      // chunk is in, so the connection's next query would wait for ever.
+      return new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.once('end', () => resolve(Buffer.concat(chunks)));
+        stream.once('error', reject);
+      });
+    },
   };
 }
 
@@ -107,6 +124,11 @@ function pgliteBulk(tx: PgliteTx): BulkTx {
         await tx.query(`copy ${target} from '/dev/blob' with (format binary)`, [], { blob });
       }
       return bytes;
+    },
+    async copyOut(query) {
+      const r = await tx.query(`copy (${query}) to '/dev/blob' with (format binary)`);
+      if (!r.blob) throw new Error('copyOut: PGlite returned no blob');
+      return Buffer.from(await r.blob.arrayBuffer());
     },
   };
 }

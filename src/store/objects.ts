@@ -6,6 +6,7 @@ import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { CopyWriter } from './pgcopy.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-errors.ts';
+import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from './list-choices.ts';
 
 /** One object_outcomes line as the analysis computes it (the store adds the run id). */
 export interface ObjectOutcomeLine {
@@ -68,10 +69,7 @@ export async function clearObjectOutcomes(db: Db, runId: number): Promise<void> 
   await db.delete(objectOutcomes).where(eq(objectOutcomes.runId, runId));
 }
 
-export type ObjectKind = 'tp' | 'fp' | 'fn';
-export const OBJECT_KINDS: readonly ObjectKind[] = ['tp', 'fp', 'fn'];
-export type ObjectSort = 'confidence:asc' | 'confidence:desc' | 'iou:asc';
-export const OBJECT_SORTS: readonly ObjectSort[] = ['confidence:asc', 'confidence:desc', 'iou:asc'];
+export { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort };
 
 export interface ListObjectsOptions {
   runId: number;
@@ -210,6 +208,12 @@ export async function listObjects(
   if (rowId !== undefined) filters.push(sql`o.row_id = ${rowId}::int8`);
 
   const key = sort === 'iou:asc' ? sql`o.iou` : sql`coalesce(o.score, -1)`;
+  // Prediction lines score in [0, 1], box lines sort as −1: in confidence order each side is one
+  // range of the score index, so a filter that keeps one side reads only that range (misses in
+  // confidence:desc would otherwise come after every prediction line of the run).
+  const side = sideOf({ kind, type, predClass, minScore });
+  if (sort !== 'iou:asc' && side === 'pred') filters.push(sql`${key} >= 0`);
+  else if (sort !== 'iou:asc' && side === 'box') filters.push(sql`${key} = -1`);
   const descending = sort === 'confidence:desc';
   if (after)
     filters.push(
@@ -237,6 +241,19 @@ export async function listObjects(
         ? encodeObjectCursor({ run: runId, t, sort, value: Number(last.sort_value), id: Number(last.id) })
         : null,
   };
+}
+
+/** Which lines a filter can match: only prediction lines, only box (miss) lines, or both. */
+function sideOf({
+  kind,
+  type,
+  predClass,
+  minScore,
+}: Pick<ListObjectsOptions, 'kind' | 'type' | 'predClass' | 'minScore'>): 'pred' | 'box' | null {
+  if (kind === 'fn' || type === 'missed' || predClass === 'background') return 'box';
+  if (kind === 'tp' || kind === 'fp' || type === 'dupe' || type === 'bkg') return 'pred';
+  if (minScore !== undefined || predClass !== undefined) return 'pred';
+  return null;
 }
 
 /** The columns an ObjectItem is read from (`pos` is the 1-based threshold position in `codes`). */

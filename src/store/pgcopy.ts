@@ -162,3 +162,77 @@ export class CopyWriter {
     return out;
   }
 }
+
+/**
+ * Reads what `COPY … TO … (FORMAT binary)` wrote: tuple by tuple, field by field, in the order the
+ * query selected them (bulk reads skip printing and re-parsing every float as text).
+ *
+ * @example
+ * const r = new CopyReader(bytes);
+ * while (r.next()) rows.push({ id: r.int8(), score: r.float8OrNull() });
+ */
+export class CopyReader {
+  private pos: number;
+
+  constructor(private readonly buf: Buffer) {
+    if (buf.length < COPY_HEADER.length || !buf.subarray(0, 11).equals(COPY_HEADER.subarray(0, 11)))
+      throw new Error('CopyReader: not binary COPY output (no PGCOPY signature)');
+    this.pos = 15 + 4 + buf.readInt32BE(15);
+  }
+
+  /** Move to the next tuple; false at the trailer. */
+  next(): boolean {
+    const fields = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return fields !== -1;
+  }
+
+  /** The next field's length, or −1 for null. */
+  private len(): number {
+    const n = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return n;
+  }
+
+  private field(name: string, size: number): boolean {
+    const n = this.len();
+    if (n === -1) return false;
+    if (n !== size) throw new Error(`CopyReader: ${name} field of ${n} bytes`);
+    return true;
+  }
+
+  int4OrNull(): number | null {
+    if (!this.field('int4', 4)) return null;
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** An int8 that is a safe integer (ids). */
+  int8OrNull(): number | null {
+    if (!this.field('int8', 8)) return null;
+    const v = this.buf.readInt32BE(this.pos) * 2 ** 32 + this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    return v;
+  }
+
+  float8OrNull(): number | null {
+    if (!this.field('float8', 8)) return null;
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  boolOrNull(): boolean | null {
+    if (!this.field('bool', 1)) return null;
+    return this.buf[this.pos++] === 1;
+  }
+
+  textOrNull(): string | null {
+    const n = this.len();
+    if (n === -1) return null;
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+}

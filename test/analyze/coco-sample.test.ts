@@ -1,6 +1,9 @@
 import { hasSharedData } from '../helpers/shared-data.ts';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
+import { rawRows } from '../../db/raw.ts';
+import { computeFindings } from '../../src/findings/index.ts';
 import { ingestCoco } from '../../src/ingest/index.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
@@ -25,6 +28,23 @@ describeEachDriver('COCO sample through ingest and analysis', (ctx) => {
       for (const [name, value] of Object.entries(PYCOCOTOOLS_SAMPLE_STATS)) {
         expect(Math.abs(coco[name] - value), name).toBeLessThanOrEqual(1e-6);
       }
+      // The findings made from the boxes the analysis handed over equal those made from the store.
+      const findings = async () => ({
+        flags: await rawRows(
+          deps.db,
+          sql`select row_id, kind, ann_id, pred_id, given, suggested, score, evidence, rank
+            from label_flags where run_id = ${run!.id} order by rank`,
+        ),
+        rows: await rawRows(
+          deps.db,
+          sql`select row_id, label_quality, uncertainty_least, uncertainty_margin, uncertainty_entropy
+            from row_scores where run_id = ${run!.id} order by row_id`,
+        ),
+      });
+      const handed = await findings();
+      expect(handed.flags.length).toBeGreaterThan(0);
+      await computeFindings(deps, run!.id);
+      expect(await findings()).toEqual(handed);
     },
   );
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts';
 import type { CliContext } from '../../src/cli/context.ts';
@@ -13,6 +14,7 @@ import { listErrors } from '../../src/store/errors.ts';
 import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { resolveRowIds } from '../../src/store/rows.ts';
+import { rawRows } from '../../db/raw.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { SHARED } from '../ingest/fixtures.ts';
 import { loadSample } from '../metrics/coco-sample-data.ts';
@@ -240,5 +242,32 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     await expect(
       run(['objects', '--run', 'coco100', '--iou', '0.75', '--cursor', page.nextCursor!]),
     ).rejects.toThrow(/another --iou/);
+  });
+
+  itData('deleting a row, a run or a dataset deletes its bulk lines (no foreign keys there)', async () => {
+    const { db } = ctx().database;
+    const count = async (where: string, table = 'object_outcomes') => {
+      const q = sql.raw(`select count(*)::int as n from ${table} where ${where}`);
+      return Number((await rawRows<{ n: number }>(db, q))[0].n);
+    };
+    const [row] = [...(await resolveRowIds(db, { runId, ids: ['387'] })).values()];
+    expect(await count(`row_id = ${row}`)).toBeGreaterThan(0);
+    expect(await count(`row_id = ${row}`, 'matches')).toBeGreaterThan(0);
+    expect(await count(`row_id = ${row}`, 'annotations')).toBeGreaterThan(0);
+    await db.execute(sql`delete from data_rows where id = ${row}`);
+    for (const table of ['object_outcomes', 'matches', 'annotations', 'predictions', 'row_scores'])
+      expect(await count(`row_id = ${row}`, table)).toBe(0);
+    expect(await count(`run_id = ${runId}`)).toBeGreaterThan(0);
+    expect(await count(`run_id = ${runId}`, 'predictions')).toBeGreaterThan(0);
+    const [{ dataset }] = await rawRows<{ dataset: number }>(
+      db,
+      sql`select dataset_id as dataset from model_runs where id = ${runId}`,
+    );
+    await db.execute(sql`delete from model_runs where id = ${runId}`);
+    for (const table of ['object_outcomes', 'matches', 'predictions', 'row_scores', 'label_flags'])
+      expect(await count(`run_id = ${runId}`, table)).toBe(0);
+    expect(await count(`dataset_id = ${dataset}`, 'data_rows')).toBeGreaterThan(0);
+    await db.execute(sql`delete from datasets where id = ${dataset}`);
+    expect(await count(`dataset_id = ${dataset}`, 'data_rows')).toBe(0);
   });
 });

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { type Database, createDb } from '../../db/index.ts';
+import { rawRows } from '../../db/raw.ts';
 import { dataRows, datasets, modelRuns } from '../../db/schema.ts';
 import { detectionObjects } from '../../src/analyze/detection-objects.ts';
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
@@ -166,6 +167,16 @@ export async function main(argv = process.argv.slice(2)) {
         `  ${c.name.padEnd(28)} median ${perCase.sort((a, b) => a - b)[Math.floor(perCase.length / 2)].toFixed(1)} ms over ${perCase.length} pages`,
       );
     }
+    // Where the time goes in a rare filter: the run's score index read in order, each line's code
+    // checked on the heap (the filter is on one character of `codes`, which no index holds).
+    const plan = await rawRows<{ 'QUERY PLAN': string }>(
+      database.db,
+      sql`explain (analyze, buffers) select o.id from object_outcomes o
+        where o.run_id = ${runId}::int and substr(o.codes, 10, 1) = 'd' and coalesce(o.score, -1) >= 0
+        order by coalesce(o.score, -1) desc, o.id desc limit 51`,
+    );
+    console.log('  plan of the first dupe page at IoU 0.95 (lines only):');
+    for (const r of plan) console.log(`    ${r['QUERY PLAN']}`);
     times.sort((a, b) => a - b);
     const p95 = times[Math.floor(times.length * 0.95)];
     console.log(

@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TOPICS = [
+  'cli',
   'coco',
+  'coco-files',
   'objects',
   'metrics',
   'ingest',
+  'answers',
   'findings',
   'vectors',
   'umap',
@@ -21,6 +24,8 @@ const TOPICS = [
   'heavy',
   'jobs',
   'knn',
+  'alerts',
+  'review',
 ];
 
 function main(): number {

@@ -6,6 +6,7 @@ const JOB_NAMES: Record<string, string> = {
   analyze: 'analysis',
   knn: 'neighbour pass',
   projection: 'projection',
+  regression: 'regression check',
 };
 
 /** "projection 45%", "analysis queued", "analysis retrying": what a pending job is doing. */
@@ -38,6 +39,7 @@ export type RunTab =
   | 'uncertain'
   | 'projector'
   | 'similar'
+  | 'compare'
   | null;
 
 export const runPath = (run: string, tab = '') => `/runs/${encodeURIComponent(run)}${tab ? `/${tab}` : ''}`;
@@ -57,6 +59,7 @@ export function Layout({ title, csrf, user, run, charts, scripts = [], playgroun
     ['mislabels', 'Suspected mislabels'],
     ['uncertain', 'Uncertain'],
     ['projector', 'Projector'],
+    ['compare', 'Compare'],
   ];
   return (
     <html lang="en">

@@ -1,12 +1,10 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../src/deps.ts';
-import { listMislabels } from '../../src/store/findings.ts';
 import type { BoardEnv } from '../env.ts';
 import type { Card } from '../pages/cards.tsx';
 import { QueuePage, flagReason } from '../pages/queues.tsx';
-import { parseCursor, parseLimit } from '../params.ts';
 import { renderPage } from '../render.tsx';
-import { withQuery } from '../safe-url.ts';
+import { ReviewLoopNote, mislabelQueue } from '../review-loop.tsx';
 import { decorate, loadRun } from '../views.ts';
 import { type PageOptions, openBatchNames, runTab } from './page.ts';
 
@@ -20,9 +18,7 @@ export function createMislabelsRoutes(deps: Deps, { playground = false }: PageOp
   const app = new Hono<BoardEnv>();
   app.get('/runs/:run/mislabels', async (c) => {
     const run = await loadRun(deps, c.req.param('run'));
-    const cursor = parseCursor(c.req.query('cursor'));
-    const limit = parseLimit(c.req.query('limit'));
-    const page = await listMislabels(deps.db, { runId: run.id, limit, cursor });
+    const { page, next, loop, order } = await mislabelQueue(deps, run, c.req.path, c.req.query());
     const cards = await decorate(
       deps,
       run,
@@ -58,14 +54,11 @@ export function createMislabelsRoutes(deps: Deps, { playground = false }: PageOp
       <QueuePage
         title="Suspected mislabels"
         intro="Rows whose label the model and the embedding neighbours contradict, most likely wrong first. Approve the label if it is right; send the row to rework if it is not."
+        controls={<ReviewLoopNote loop={loop} order={order} path={c.req.path} />}
         run={run}
         cards={cards}
         total={page.total}
-        next={
-          page.nextCursor
-            ? withQuery(c.req.path, { cursor: page.nextCursor, limit: c.req.query('limit') })
-            : null
-        }
+        next={next}
         batches={await openBatchNames(deps)}
       />,
     );

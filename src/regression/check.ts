@@ -1,0 +1,77 @@
+import { cocoImageRank } from '../analyze/detection.ts';
+import { runCompute } from '../compute/pool.ts';
+import type { Deps } from '../deps.ts';
+import type { CocoInput } from '../metrics/coco-eval.ts';
+import { loadDetectionInputs, loadRunForAnalysis } from '../store/analysis.ts';
+import { pairedCellCounts, saveRegression, type StoredRegression } from '../store/regressions.ts';
+import { lookupRunById, previousRun } from '../store/run-lookup.ts';
+import { DEFAULT_BOOTSTRAP } from './types.ts';
+
+/**
+ * The regression check of a run: against the previous run on its dataset, per-class F1
+ * (classification) or COCOeval AP (detection) on the rows both share, with a seeded paired
+ * bootstrap; stored, replacing an earlier check. Null when the run has no earlier run.
+ * The bootstrap runs in the compute pool when the process has one.
+ *
+ * @example
+ * const result = await checkRegression(deps, runId);
+ * result?.classes.filter((c) => c.regressed);
+ */
+export async function checkRegression(
+  deps: Deps,
+  runId: number,
+  { resamples = DEFAULT_BOOTSTRAP.resamples, seed = DEFAULT_BOOTSTRAP.seed } = {},
+): Promise<StoredRegression | null> {
+  const run = await lookupRunById(deps.db, runId);
+  if (!run) throw new Error(`regression check: no model run with id ${runId}`);
+  const previous = await previousRun(deps.db, run);
+  if (!previous) return null;
+  const minDrop = deps.config.LOUPE_ALERT_MIN_DROP;
+  const settings = { resamples, seed, level: DEFAULT_BOOTSTRAP.level, minDrop, classNames: run.classNames };
+  let result: Omit<StoredRegression, 'computedAt'>;
+  if (run.kind === 'classification') {
+    const lines = await pairedCellCounts(deps.db, previous.id, run.id);
+    const classes = await runCompute(deps, 'regressionF1', { ...settings, k: run.classNames.length, lines });
+    const rows = lines.reduce((s, l) => s + l.count, 0);
+    result = {
+      runId,
+      previousRunId: previous.id,
+      metric: 'f1',
+      rows,
+      resamples,
+      seed,
+      minDrop,
+      classes,
+      cells: lines,
+    };
+  } else {
+    const [before, now] = await Promise.all([previous.id, run.id].map((id) => cocoInputOf(deps, id)));
+    const classes = await runCompute(deps, 'regressionAp', { ...settings, before, now });
+    result = {
+      runId,
+      previousRunId: previous.id,
+      metric: 'ap',
+      rows: now.imageIds.length,
+      resamples,
+      seed,
+      minDrop,
+      classes,
+      cells: null,
+    };
+  }
+  await saveRegression(deps.db, result);
+  return { ...result, computedAt: deps.clock.now() };
+}
+
+/** A detection run's labeled images and boxes as COCOeval takes them, images in COCO id order. */
+async function cocoInputOf(deps: Deps, runId: number): Promise<CocoInput> {
+  const run = await loadRunForAnalysis(deps.db, runId);
+  const { labeledRows, gts, dets, externalIds } = await loadDetectionInputs(deps.db, run);
+  const rank = cocoImageRank(labeledRows, externalIds);
+  return {
+    imageIds: labeledRows.map((r) => rank.get(r) as number),
+    labels: run.classNames.map((_, i) => i),
+    gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId) as number })),
+    dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId) as number })),
+  };
+}

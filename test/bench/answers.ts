@@ -1,0 +1,237 @@
+/**
+ * A million rows to answers (issue 14, target 3): 1M rows × 10 classes with 1M × 128 embeddings,
+ * imported as a user does (labels + probabilities, then the embeddings), then the analysis that
+ * makes `metrics`, `mislabels` (confident learning) and `uncertain` answer; then each of the three
+ * asked once. The index, kNN pass and projection are later jobs and not part of the figure.
+ * Postgres (a fresh database, dropped after) and the embedded database (a data folder).
+ *
+ * The analysis runs before the embeddings arrive, which is the work of the analysis job when the
+ * neighbour evidence is deferred to the kNN pass (large runs): confident learning, uncertainty and
+ * metrics, without waiting for the index.
+ *
+ * Baseline in the same run: the floor of reading the inputs (the .npy files streamed through the
+ * importer's own reader). Targets: Postgres ≤ 20 s from the start of the import to the answers;
+ * embedded ≤ 2× Postgres. Peak RSS is printed (target ≤ 1.5 GB for any command at 1M rows).
+ *
+ *   npx tsx test/bench/answers.ts [--rows 1000000] [--dim 128] [--no-pglite]
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { type Database, createDb } from '../../db/index.ts';
+import { analyzeRun } from '../../src/analyze/run.ts';
+import { metricsOutput } from '../../src/cli/metrics.ts';
+import { mislabelsOutput } from '../../src/cli/mislabels.ts';
+import { uncertainOutput } from '../../src/cli/uncertain.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Deps, createLogger } from '../../src/deps.ts';
+import { openNpySource } from '../../src/ingest/classification-npy.ts';
+import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
+import { encodeNpy } from '../../src/ingest/npy.ts';
+import { requireRun } from '../../src/store/run-lookup.ts';
+
+const K = 10;
+const TARGET_S = 20;
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+/** mulberry32: small, seeded. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function writeNpy(
+  path: string,
+  proto: Float32Array | Int32Array,
+  shape: number[],
+  fill: (n: number) => Float32Array | Int32Array,
+) {
+  const fd = openSync(path, 'w');
+  writeSync(fd, encodeNpy(proto.subarray(0, 0) as Float32Array, shape));
+  for (let s = 0; s < shape[0]; s += 65536) {
+    const c = fill(Math.min(65536, shape[0] - s));
+    writeSync(fd, new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+  }
+  closeSync(fd);
+}
+
+/**
+ * A model that is right 80% of the time with a peaked distribution, 5% unlabeled, 3% of the labels
+ * flipped: confident learning flags a few percent, as on real data (uniform noise flags half).
+ */
+function makeInputs(dir: string, rows: number, dim: number) {
+  const rand = rng(42);
+  const truth = new Int32Array(rows).map(() => Math.floor(rand() * K));
+  const files = {
+    labels: join(dir, 'labels.npy'),
+    probs: join(dir, 'pred_probs.npy'),
+    emb: join(dir, 'emb.npy'),
+  };
+  let at = 0;
+  writeNpy(files.labels, new Int32Array(0), [rows], (n) => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++, at++) {
+      const r = rand();
+      out[i] = r < 0.05 ? -1 : r < 0.08 ? (truth[at] + 1 + Math.floor(rand() * (K - 1))) % K : truth[at];
+    }
+    return out;
+  });
+  at = 0;
+  writeNpy(files.probs, new Float32Array(0), [rows, K], (n) => {
+    const out = new Float32Array(n * K);
+    for (let i = 0; i < n; i++, at++) {
+      const top = rand() < 0.8 ? truth[at] : Math.floor(rand() * K);
+      let sum = 0;
+      for (let j = 0; j < K; j++) sum += out[i * K + j] = (j === top ? 4 + 4 * rand() : rand()) ** 2;
+      for (let j = 0; j < K; j++) out[i * K + j] /= sum;
+    }
+    return out;
+  });
+  at = 0;
+  const centres = new Float32Array(K * dim).map(() => rand() * 2 - 1);
+  writeNpy(files.emb, new Float32Array(0), [rows, dim], (n) => {
+    const out = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++, at++)
+      for (let j = 0; j < dim; j++) out[i * dim + j] = centres[truth[at] * dim + j] + 0.3 * (rand() - 0.5);
+    return out;
+  });
+  return files;
+}
+
+function depsFor(database: Database): Deps {
+  return {
+    db: database.db,
+    database,
+    config: loadConfig({ LOUPE_DEMO: '0' }),
+    logger: createLogger({ level: 'silent' }),
+    clock: { now: () => new Date() },
+  };
+}
+
+const since = (t: number) => (performance.now() - t) / 1000;
+
+/** Import, analyze, answer; seconds of each step counted from the start of the import. */
+async function toAnswers(database: Database, files: ReturnType<typeof makeInputs>) {
+  const deps = depsFor(database);
+  const t0 = performance.now();
+  await ingestClassification(deps, {
+    run: 'bench',
+    labels: files.labels,
+    probs: files.probs,
+    analyze: false,
+  });
+  const imported = since(t0);
+  const run = await requireRun(database.db, 'bench');
+  await analyzeRun(deps, run.id);
+  const analyzed = since(t0);
+  const asked = performance.now();
+  const answers = [
+    await metricsOutput(deps, { run: 'bench', json: true }),
+    await mislabelsOutput(deps, { run: 'bench', limit: 20, json: true }),
+    await uncertainOutput(deps, { run: 'bench', limit: 50, json: true }),
+  ];
+  const answered = since(t0);
+  const askS = since(asked);
+  const flagged = JSON.parse(answers[1]).total as number;
+  const t1 = performance.now();
+  await ingestEmbeddings(deps, { run: 'bench', path: files.emb, analyze: false });
+  const embeddingsS = since(t1);
+  return {
+    imported,
+    analyzed,
+    answered,
+    askS,
+    flagged,
+    embeddingsS,
+    rss: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+export async function main(): Promise<void> {
+  const rows = arg('rows', 1_000_000);
+  const dim = arg('dim', 128);
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-answers-'));
+  const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = `loupe_bench_answers_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  try {
+    let t = performance.now();
+    const files = makeInputs(dir, rows, dim);
+    console.log(
+      `data: ${rows.toLocaleString('en')} rows × ${K} classes, ${rows.toLocaleString('en')} × ${dim} embeddings; generated in ${since(t).toFixed(1)} s`,
+    );
+
+    // Baseline: the inputs streamed through the importer's own .npy reader, nothing stored.
+    t = performance.now();
+    const source = await openNpySource({ probs: files.probs, labels: files.labels });
+    let seen = 0;
+    for await (const b of source.batches()) seen += b.n;
+    await source.close();
+    const readS = since(t);
+    console.log(
+      `baseline: reading the labels and probabilities (${seen.toLocaleString('en')} rows) ${readS.toFixed(2)} s`,
+    );
+
+    const report = (label: string, r: Awaited<ReturnType<typeof toAnswers>>) =>
+      console.log(
+        `${label}: rows imported at ${r.imported.toFixed(1)} s, analyzed at ${r.analyzed.toFixed(1)} s, metrics + mislabels + uncertain answered at ${r.answered.toFixed(1)} s (asking took ${r.askS.toFixed(2)} s; ${r.flagged.toLocaleString('en')} suspected label errors); ${(r.answered / readS).toFixed(0)}× the read baseline; then the embeddings ${r.embeddingsS.toFixed(1)} s; peak RSS so far ${r.rss.toFixed(0)} MB`,
+      );
+
+    await admin.unsafe(`create database ${dbName}`);
+    const url = new URL(baseUrl);
+    url.pathname = `/${dbName}`;
+    const pg = await createDb({ url: url.toString(), max: 4 });
+    let pgAnswered = 0;
+    try {
+      const r = await toAnswers(pg, files);
+      pgAnswered = r.answered;
+      report('postgres', r);
+      console.log(
+        `postgres: answers ${r.answered.toFixed(1)} s after the import started (target ≤ ${TARGET_S} s): ${r.answered <= TARGET_S ? 'met' : 'MISSED'}`,
+      );
+    } finally {
+      await pg.close();
+    }
+    if (!process.argv.includes('--no-pglite')) {
+      const lite = await createDb({ dataDir: join(dir, 'pglite') });
+      try {
+        const r = await toAnswers(lite, files);
+        report('embedded', r);
+        console.log(
+          `embedded: ${(r.answered / pgAnswered).toFixed(2)}× Postgres (target ≤ 2×): ${r.answered <= 2 * pgAnswered ? 'met' : 'MISSED'}`,
+        );
+      } finally {
+        await lite.close();
+      }
+    }
+    console.log(
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target ≤ 1536)`,
+    );
+  } finally {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
