@@ -28,7 +28,8 @@ export async function serveCommand(
   // the thread that answers requests.
   const compute = createComputePool();
   const deps = { ...opened, vectors, compute };
-  const slack = createSlackHandler(deps);
+  // The bot's jobs (digests, alerts) run in this process's runner; with --no-worker, in the bot's own.
+  const slack = createSlackHandler(deps, { runJobs: !worker });
   // The bot's jobs (regression alerts) run where the bot can post; `worker` processes leave them.
   const runner = worker ? jobRunnerFor(deps, { concurrency, extra: slack.jobHandlers }) : null;
   if (config.LOUPE_DEMO) {
@@ -50,8 +51,10 @@ export async function serveCommand(
     });
   const base = config.LOUPE_PUBLIC_URL ?? `http://${config.HOST}:${server.port}`;
   logger.info(`Loupe board on ${base}/ (database: ${deps.database.driver})`);
-  await slack.start();
+  // The main runner first: on the embedded database it queues again what a crash left running,
+  // before the bot's own runner (digests) claims anything.
   await runner?.start();
+  await slack.start();
 
   const stop = async () => {
     await slack.stop();

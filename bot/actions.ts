@@ -4,14 +4,15 @@ import { mayWrite } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';
 import { latestDecisions, recordDecision } from '../src/store/reviews.ts';
+import { describeRows } from '../src/store/vectors.ts';
 import { handleAlertAction, isAlertAction } from './alerts/actions.ts';
 import { context } from './blocks/kit.ts';
 import { link, mention, safeText } from './blocks/mrkdwn.ts';
 import { helpMessage } from './blocks/help.ts';
-import { markDecided } from './blocks/list.ts';
+import { markAllDecided, markDecided, rowsWithButtons } from './blocks/list.ts';
 import { notice } from './blocks/notices.ts';
 import { ACTION, parseBatchValue, parseReviewValue } from './blocks/values.ts';
-import { type BoardLinks, seg } from './links.ts';
+import { type BoardLinks, channelLinks, seg } from './links.ts';
 import type { Outbox } from './outbox.ts';
 import type { BotSources } from './sources.ts';
 import { parseCommand } from './commands/parse.ts';
@@ -136,7 +137,12 @@ async function review(
   }
   const { latest } = outcome;
   const blocks = body.message?.blocks;
-  const patched = blocks ? markDecided(blocks, target.rowId, latest.decision, latest.actor) : null;
+  let patched = blocks ? markDecided(blocks, target.rowId, latest.decision, latest.actor) : null;
+  if (patched) {
+    // Other rows of this message may have been decided since Slack sent us its blocks.
+    const others = rowsWithButtons(patched);
+    if (others.length) patched = markAllDecided(patched, await latestDecisions(ctx.deps.db, others));
+  }
   if (patched) {
     await ctx.out.respond({ text: body.message?.text ?? 'Loupe', blocks: patched, replace_original: true });
   }
@@ -165,9 +171,11 @@ async function review(
   }
   if (!patched) {
     const url = ctx.links.url(`/rows/${target.rowId}`, user);
+    // The row by the id its team knows, never our internal one.
+    const name = (await describeRows(ctx.deps.db, [target.rowId])).get(target.rowId)?.id ?? 'the row';
     return ctx.out.respond(
       ephemeral(
-        `${decision === 'approve' ? '✅ Approved' : '↩️ Sent to rework'}: ${link(url, `row ${target.rowId}`)}.`,
+        `${decision === 'approve' ? '✅ Approved' : '↩️ Sent to rework'}: ${link(url, `row ${safeText(name, 80)}`)}.`,
       ),
     );
   }
@@ -201,7 +209,9 @@ async function createBatchFromButton(ctx: ActionContext, body: BlockActionsBody,
       source: { from: 'uncertain', strategy: req.strategy, n: req.n, diverse: req.diverse, via: 'slack' },
       createdBy: body.user.id,
     });
-    const url = ctx.links.url(`/batches/${seg(batch.name)}`, body.user.id);
+    // The line may replace part of a channel message: then its link signs nobody in.
+    const links = body.container?.is_ephemeral ? ctx.links : channelLinks(ctx.links);
+    const url = links.url(`/batches/${seg(batch.name)}`, body.user.id);
     const line = `📦 Batch ${link(url, safeText(batch.name, 200))} created by ${mention(body.user.id)} with ${added} rows${skipped ? ` (${skipped} already in open batches)` : ''}.`;
     const blocks = body.message?.blocks;
     const at = blocks ? blocks.findIndex((b) => b.block_id === 'batch') : -1;

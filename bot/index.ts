@@ -4,12 +4,15 @@ type RetryOptions = webApi.RetryOptions;
 import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
-import type { JobHandlers } from '../src/jobs/runner.ts';
 import { alertJobHandlers } from './alerts/send.ts';
 import { createBoltApp } from './app.ts';
 import { directMessenger } from './batches/dm.ts';
 import { type ReminderScheduler, createReminderScheduler } from './batches/reminders.ts';
-import { createDigestScheduler, type DigestScheduler } from './digest/schedule.ts';
+import { backoffMs } from '../src/jobs/backoff.ts';
+import { configuredRunner } from '../src/jobs/pipeline.ts';
+import { type JobHandlers, type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
+import { digestJobHandlers } from './digest/job.ts';
+import { CATCH_UP_MS, createDigestScheduler, type DigestScheduler, dueFire } from './digest/schedule.ts';
 import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
 import { type BoardLinks, createBoardLinks } from './links.ts';
 import { type ResponseUrlPolicy, createChannelPacer, slackOutbox } from './outbox.ts';
@@ -28,11 +31,18 @@ export interface SlackHandler {
   /** Commands and clicks without a workspace, through the same listeners. */
   playground: PlaygroundService;
   mode: SlackMode;
-  /** Send today's digests now (what the scheduler does on time); exactly once per channel and day. */
+  /** Send today's digests now, here; exactly once per channel and day. */
   sendDigests(): Promise<Record<string, 'sent' | 'taken' | 'failed'>>;
-  bolt: App;
-  /** Job handlers this process runs because its bot talks to Slack (regression alerts); none when off. */
+  /** Queue today's digests as the scheduler does on time (one `digest` job per channel). */
+  queueDigests(): Promise<{ day: string | null; queued: number }>;
+  /**
+   * The jobs only a process with the Slack client can run (digests, regression alerts): the
+   * process's main runner takes them, or this handler's own (`runJobs`); none when the bot is off.
+   */
   jobHandlers: JobHandlers;
+  /** The runner of `jobHandlers`, started by start() (null when the bot is off). */
+  jobs: JobRunner | null;
+  bolt: App;
 }
 
 export interface SlackHandlerOptions {
@@ -58,9 +68,17 @@ export interface SlackHandlerOptions {
   postIntervalMs?: number;
   /** Run the digest scheduler on start() (default: when LOUPE_DIGEST_CHANNELS is set). */
   schedule?: boolean;
-  digestRetryMs?: number;
   /** DM batch owners on due days (default: whenever Slack is on). */
   reminders?: boolean;
+  /**
+   * Run the jobs only a process with the Slack client can run (`digest`) here (default: when the
+   * digest is scheduled).
+   */
+  runJobs?: boolean;
+  /** How often the bot's job runner looks for digest jobs (default 1000 ms). */
+  jobPollMs?: number;
+  /** Wait before retry n of a bot job (default 30 s doubling, capped at 5 minutes). */
+  jobBackoff?: (attempt: number) => number;
 }
 
 /** The WebClient's default retries last ~30 minutes; a chat answer is useless by then. */
@@ -139,15 +157,37 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     app.all('*', (c) => c.text(why, 503));
   }
 
+  const jobHandlers: JobHandlers =
+    mode === 'off'
+      ? {}
+      : { ...digestJobHandlers(sender, channelOut), ...alertJobHandlers(deps, channelOut, links.base) };
+  const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
+  const jobs =
+    mode === 'off' || !(opts.runJobs ?? wantSchedule)
+      ? null
+      : createJobRunner(deps, {
+          ...configuredRunner(config),
+          handlers: jobHandlers,
+          pollMs: opts.jobPollMs ?? 1000,
+          backoff: opts.jobBackoff ?? ((n) => backoffMs(n, { baseMs: 30_000, maxMs: 300_000 })),
+          // The process's main runner (or `loupe worker`) handles crash recovery of the queue.
+          recoverOnStart: false,
+        });
   let scheduler: DigestScheduler | null = null;
   let reminders: ReminderScheduler | null = null;
-  const sendDigests = () => (scheduler ?? makeScheduler()).tick();
-  const makeScheduler = () =>
-    createDigestScheduler({
-      deps,
-      retryMs: opts.digestRetryMs,
-      send: (channel, day) => sendDailyDigest(sender, channelOut(), channel, day),
-    });
+  const makeScheduler = () => createDigestScheduler({ deps, notify: () => jobs?.notify() });
+  const sendDigests = async () => {
+    const results: Record<string, 'sent' | 'taken' | 'failed'> = {};
+    const { day } = await dueDay();
+    if (!day) return results;
+    for (const channel of config.LOUPE_DIGEST_CHANNELS)
+      results[channel] = await sendDailyDigest(sender, channelOut(), channel, day);
+    return results;
+  };
+  const dueDay = async () => {
+    const fire = dueFire(config.LOUPE_DIGEST_CRON, config.LOUPE_TZ, deps.clock.now(), CATCH_UP_MS);
+    return { day: fire ? dayIn(config.LOUPE_TZ, fire) : null };
+  };
 
   return {
     app,
@@ -155,7 +195,9 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     bolt,
     playground: createPlaygroundService({ app: bolt, config }),
     sendDigests,
-    jobHandlers: mode === 'off' ? {} : alertJobHandlers(deps, channelOut, links.base),
+    queueDigests: () => (scheduler ?? makeScheduler()).tick(),
+    jobHandlers,
+    jobs,
     async start() {
       if (mode === 'off') {
         logger.info(
@@ -174,6 +216,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       teamId = auth.team_id ?? null;
       await bolt.init();
       if (mode === 'socket') await bolt.start();
+      await jobs?.start();
       logger.info(
         `Slack bot on (${mode === 'socket' ? 'Socket Mode' : `HTTP at ${links.base}/slack/events`}) as ${auth.user_id ?? '?'} in ${auth.team ?? auth.team_id ?? '?'}; playground at ${links.base}/playground`,
       );
@@ -181,7 +224,6 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
         reminders = createReminderScheduler({ deps, links, dm: directMessenger(bolt.client) });
         await reminders.start();
       }
-      const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
       if (wantSchedule) {
         scheduler = makeScheduler();
         scheduler.start();
@@ -195,6 +237,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       scheduler = null;
       await reminders?.stop();
       reminders = null;
+      await jobs?.stop();
       if (mode === 'socket') await bolt.stop();
     },
   };

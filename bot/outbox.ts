@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Clock, Logger } from '../src/deps.ts';
 import type { SlackMessage } from './blocks/kit.ts';
+import { classifySlackError, slackErrorCode } from './slack-errors.ts';
 
 /** A message sent through an interaction's `response_url`. */
 export type ResponseMessage = SlackMessage & {
@@ -15,8 +16,14 @@ export type ResponseMessage = SlackMessage & {
 export interface Outbox {
   /** Answer the interaction (ephemeral unless `response_type: 'in_channel'`). */
   respond(msg: ResponseMessage): Promise<void>;
-  post(channel: string, msg: SlackMessage): Promise<{ ts: string | null }>;
+  /** Post to a channel; `threadTs` answers in that message's thread. */
+  post(channel: string, msg: SlackMessage, opts?: { threadTs?: string }): Promise<{ ts: string | null }>;
   update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
+  /**
+   * Upload a file to a channel, joining it first when it is public (files need membership;
+   * `chat:write.public` covers messages only). Private channels and DMs throw a
+   * SlackPermanentError asking for an invite.
+   */
   upload(channel: string, file: { data: Buffer; filename: string; title: string }): Promise<void>;
 }
 
@@ -135,19 +142,28 @@ export function slackOutbox({
   clock?: Clock;
   policy?: ResponseUrlPolicy;
 }): Outbox {
-  const post: Outbox['post'] = async (channel, msg) => {
+  const post: Outbox['post'] = async (channel, msg, opts = {}) => {
     await pace(channel);
-    const res = await client.chat.postMessage({
-      channel,
-      text: msg.text,
-      blocks: msg.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-    });
-    return { ts: (res.ts as string | undefined) ?? null };
+    try {
+      const res = await client.chat.postMessage({
+        channel,
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+      });
+      return { ts: (res.ts as string | undefined) ?? null };
+    } catch (err) {
+      throw classifySlackError(err, channel);
+    }
   };
   const update: Outbox['update'] = async (channel, ts, msg) => {
-    await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks });
+    try {
+      await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks });
+    } catch (err) {
+      throw classifySlackError(err, channel);
+    }
   };
   return {
     post,
@@ -168,13 +184,35 @@ export function slackOutbox({
       }
     },
     async upload(channel, file) {
+      await joinChannel(client, channel);
       await pace(channel);
-      await client.filesUploadV2({
-        channel_id: channel,
-        file: file.data,
-        filename: file.filename,
-        title: file.title,
-      });
+      try {
+        await client.filesUploadV2({
+          channel_id: channel,
+          file: file.data,
+          filename: file.filename,
+          title: file.title,
+        });
+      } catch (err) {
+        throw classifySlackError(err, channel);
+      }
     },
   };
+}
+
+/**
+ * Join `channel` when it is public (needs `channels:join`; a member already gets `ok`). Private
+ * channels and DMs cannot be joined by a bot: those go ahead, and the upload itself says whether
+ * the bot was invited (`not_in_channel` → a SlackPermanentError asking for an invite).
+ *
+ * @example
+ * await joinChannel(client, 'C123');
+ */
+export async function joinChannel(client: App['client'], channel: string): Promise<void> {
+  try {
+    await client.conversations.join({ channel });
+  } catch (err) {
+    if (slackErrorCode(err) === 'method_not_supported_for_channel_type') return;
+    throw classifySlackError(err, channel);
+  }
 }

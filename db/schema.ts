@@ -435,6 +435,8 @@ export const digests = pgTable(
     attempts: integer('attempts').notNull().default(1),
     error: text('error'),
     messageTs: text('message_ts'),
+    /** The queue job sending it: a retry of that job after a crash takes over a row left in `sending`. */
+    jobId: integer('job_id'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },

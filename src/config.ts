@@ -33,6 +33,11 @@ const schema = z.object({
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().optional(),
+  /** Sign in with Slack (OpenID Connect) on the board: the app's client id and secret. */
+  SLACK_CLIENT_ID: z.string().optional(),
+  SLACK_CLIENT_SECRET: z.string().optional(),
+  /** The OpenID authorize page (default Slack's); token and userinfo calls go to SLACK_API_URL. */
+  SLACK_OIDC_AUTHORIZE_URL: z.string().default('https://slack.com/openid/connect/authorize'),
   LOUPE_SLASH_COMMAND: z.string().default('/loupe'),
   LOUPE_REVIEWERS: reviewers,
   LOUPE_DIGEST_CHANNELS: list,

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const DEFAULT_LINK_TTL_SECONDS = 7 * 24 * 3600;
+/** Sign-in links the bot puts in answers only their reader sees: short-lived and one-time. */
+export const SLACK_LINK_TTL_SECONDS = 3600;
 
 export interface SignedLinkClaims {
   /** Path and query of the board page, e.g. `/runs/digits/gallery?iou_lt=0.5`. */
@@ -9,10 +11,13 @@ export interface SignedLinkClaims {
   user: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** Set on one-time links: the board accepts the link once (then only with its session). */
+  once?: string;
 }
 
-function mac(secret: string, { path, user, exp }: SignedLinkClaims): string {
-  return createHmac('sha256', secret).update(`${path}\n${user}\n${exp}`).digest('base64url');
+function mac(secret: string, { path, user, exp, once }: SignedLinkClaims): string {
+  const payload = `${path}\n${user}\n${exp}${once ? `\n${once}` : ''}`;
+  return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
 /**
@@ -24,26 +29,43 @@ function mac(secret: string, { path, user, exp }: SignedLinkClaims): string {
  */
 export function signLink(
   secret: string,
-  { path, user, ttlSeconds = DEFAULT_LINK_TTL_SECONDS }: { path: string; user: string; ttlSeconds?: number },
+  {
+    path,
+    user,
+    ttlSeconds = DEFAULT_LINK_TTL_SECONDS,
+    once,
+  }: {
+    path: string;
+    user: string;
+    ttlSeconds?: number /** A fresh random id: a one-time link. */;
+    once?: string;
+  },
   now: Date,
 ): string {
   const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
-  const sig = mac(secret, { path, user, exp });
-  const q = new URLSearchParams({ to: path, u: user, exp: String(exp), sig });
+  const sig = mac(secret, { path, user, exp, once });
+  const q = new URLSearchParams({ to: path, u: user, exp: String(exp), ...(once ? { n: once } : {}), sig });
   return `/auth/link?${q.toString()}`;
 }
 
 /** Check a signed link's parameters; returns the claims when valid and unexpired, else null. */
 export function verifyLink(
   secret: string,
-  params: { to?: string | null; u?: string | null; exp?: string | null; sig?: string | null },
+  params: {
+    to?: string | null;
+    u?: string | null;
+    exp?: string | null;
+    n?: string | null;
+    sig?: string | null;
+  },
   now: Date,
 ): SignedLinkClaims | null {
-  const { to, u, exp, sig } = params;
+  const { to, u, exp, n, sig } = params;
   if (!to || !u || !exp || !sig || !/^\d{1,12}$/.test(exp)) return null;
+  if (n !== undefined && n !== null && !/^[A-Za-z0-9_-]{16,64}$/.test(n)) return null;
   // Only same-site paths: an absolute or protocol-relative target would be an open redirect.
   if (!to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return null;
-  const claims = { path: to, user: u, exp: Number(exp) };
+  const claims: SignedLinkClaims = { path: to, user: u, exp: Number(exp), ...(n ? { once: n } : {}) };
   const expected = Buffer.from(mac(secret, claims));
   const given = Buffer.from(sig);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { type AccessMode, LOCAL_USER, accessModeOf } from '../src/authorize.ts';
 import { verifyLink } from '../src/links.ts';
+import { claimDelivery } from '../src/store/deliveries.ts';
 import { findLiveToken } from '../src/store/tokens.ts';
 import type { Deps } from '../src/deps.ts';
 import type { BoardEnv } from './env.ts';
@@ -28,6 +29,14 @@ export interface Access {
   requireCsrfToken: MiddlewareHandler<BoardEnv>;
   /** GET /auth/link: a valid signed link sets the session cookie and redirects. */
   openLink: (c: Context) => Promise<Response>;
+  /** Start a session for a user who proved who they are (Sign in with Slack), then go to `to`. */
+  signIn: (c: Context, user: string, to: string) => Response;
+}
+
+/** Sign in with Slack, when configured: where a visitor without a session is sent. */
+export interface SignInRoute {
+  /** The path starting the sign-in, coming back to `to` afterwards. */
+  start(to: string): string;
 }
 
 /**
@@ -38,7 +47,13 @@ export interface Access {
  * const access = createAccess(deps);
  * app.use('/runs/*', access.requireSession);
  */
-export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('hex') } = {}): Access {
+export function createAccess(
+  deps: Deps,
+  {
+    localKey = randomBytes(32).toString('hex'),
+    signInRoute = null,
+  }: { localKey?: string; signInRoute?: SignInRoute | null } = {},
+): Access {
   const secret = deps.config.LOUPE_SECRET || null;
   const mode = accessModeOf(deps.config);
   // Local mode still needs a key for CSRF tokens; one per process is enough (no sessions to keep).
@@ -56,11 +71,16 @@ export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('
       help:
         mode === 'closed'
           ? 'LOUPE_SECRET is not set and the server listens beyond this machine, so the board is closed. Set LOUPE_SECRET, or listen on 127.0.0.1 for local single-user use.'
-          : 'Open the board from Slack: type /loupe board and follow the link it gives you.',
+          : signInRoute
+            ? `Sign in with Slack at ${signInRoute.start('/')}, or type /loupe board in Slack and follow the link it gives you.`
+            : 'Open the board from Slack: type /loupe board and follow the link it gives you.',
     });
 
   const requireSession: MiddlewareHandler<BoardEnv> = async (c, next) => {
     const session = sessionOf(c);
+    // A page opened from a link anyone in a channel sees: the visitor signs in as themselves.
+    if (!session && signInRoute && c.req.method === 'GET' && !c.req.path.startsWith('/api/'))
+      return c.redirect(signInRoute.start(safeRedirectPath(c.req.path + new URL(c.req.url).search)), 302);
     if (!session) return unauthorized(c, mode === 'closed' ? 'The board is closed' : 'You need a board link');
     c.set('session', session);
     c.set('csrf', csrfToken(tokenKey, session));
@@ -94,21 +114,31 @@ export function createAccess(deps: Deps, { localKey = randomBytes(32).toString('
     const now = deps.clock.now();
     const claims = verifyLink(secret, c.req.query(), now);
     if (!claims) return unauthorized(c, 'This link is expired or was altered');
-    const exp = Math.floor(now.getTime() / 1000) + SESSION_TTL_SECONDS;
-    setCookie(c, SESSION_COOKIE, encodeSession(secret, { user: claims.user, exp }), {
+    // A one-time link signs in once; its reader, already signed in by it, may open it again.
+    if (claims.once && !(await claimDelivery(deps.db, `link:${claims.once}`))) {
+      if (sessionOf(c)?.user === claims.user) return c.redirect(safeRedirectPath(claims.path), 302);
+      return unauthorized(c, 'This sign-in link was already used');
+    }
+    return signIn(c, claims.user, claims.path);
+  };
+
+  const signIn = (c: Context, user: string, to: string) => {
+    if (mode !== 'signed' || !secret) throw new Error('signing in needs LOUPE_SECRET');
+    const exp = Math.floor(deps.clock.now().getTime() / 1000) + SESSION_TTL_SECONDS;
+    setCookie(c, SESSION_COOKIE, encodeSession(secret, { user, exp }), {
       httpOnly: true,
       sameSite: 'Lax',
       secure: servedOverHttps(c, deps.config.LOUPE_PUBLIC_URL),
       path: '/',
       maxAge: SESSION_TTL_SECONDS,
     });
-    return c.redirect(safeRedirectPath(claims.path), 302);
+    return c.redirect(safeRedirectPath(to), 302);
   };
 
-  return { mode, requireSession, requireCsrfToken, openLink };
+  return { mode, requireSession, requireCsrfToken, openLink, signIn };
 }
 
-function servedOverHttps(c: Context, publicUrl: string | undefined): boolean {
+export function servedOverHttps(c: Context, publicUrl: string | undefined): boolean {
   if (new URL(c.req.url).protocol === 'https:') return true;
   if ((c.req.header('x-forwarded-proto') ?? '').split(',')[0].trim() === 'https') return true;
   return !!publicUrl && publicUrl.startsWith('https:');

@@ -9,7 +9,7 @@ import { latestDecisions } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { findRun } from '../src/store/run-lookup.ts';
 import { listRuns } from '../src/store/runs.ts';
-import { NoEmbeddingsError } from '../src/vectors/index-cache.ts';
+import { NoEmbeddingsError, noEmbeddingsAdvice } from '../src/vectors/index-cache.ts';
 import { findSimilar } from '../src/vectors/similar.ts';
 import { batchRows, decideRows } from './actions.ts';
 import { parseErrorFilter, parseStrategy } from './filters.ts';
@@ -164,8 +164,7 @@ export function createApiRoutes(deps: Deps) {
       limit: parseLimit(c.req.query('limit'), { fallback: 12 }),
       unlabeledOnly: c.req.query('unlabeled') === '1',
     }).catch((err: Error) => {
-      if (err instanceof NoEmbeddingsError)
-        throw new BoardError(409, `Run "${run.name}" has no embeddings to search by similarity`);
+      if (err instanceof NoEmbeddingsError) throw new BoardError(409, noEmbeddingsAdvice(run.name));
       throw err;
     });
     return c.json({ run: run.name, rowId, ...result });

@@ -17,6 +17,7 @@ import { createLocalCliRoutes } from './local-cli.ts';
 import { createMediaRoutes } from './media.ts';
 import { type MediaService, createMediaService } from '../src/media/service.ts';
 import { createPlaygroundRoutes } from './playground.tsx';
+import { SIGN_IN_PATH, createSlackSignIn, slackSignInRoute } from './slack-signin.ts';
 import { hostAllowList, sameOriginWrites } from './request-guard.ts';
 import { createStaticRoutes } from './static.ts';
 
@@ -57,7 +58,8 @@ export interface WebAppOptions {
  */
 export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   const app = new Hono<BoardEnv>();
-  const access = createAccess(deps);
+  const signInRoute = slackSignInRoute(deps.config);
+  const access = createAccess(deps, { signInRoute });
   const media = opts.media ?? createMediaService(deps);
   deps.logger.info(describeAccess(access.mode, deps.config.HOST));
 
@@ -112,6 +114,7 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
     return c.json(access.mode === 'closed' ? { ok: true } : { ok: true, database: deps.database.driver });
   });
   app.get('/auth/link', (c) => access.openLink(c));
+  if (signInRoute) app.route(SIGN_IN_PATH, createSlackSignIn(deps, { access }));
   // Browsers ask for it whatever the page says; answering keeps their consoles free of 404s.
   app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
   app.route('/static', createStaticRoutes());

@@ -81,7 +81,12 @@ export function listMessage({
   const budget = LIMITS.totalText - 1200 - blockTextLength(extraBlocks);
   const itemBlocks: KnownBlock[] = [];
   let shown = 0;
+  // One entry per row: its block ids (`item:<row>`, `act:<row>`) must be unique in the message,
+  // and a click patches its row's blocks by them.
+  const seen = new Set<number>();
   for (const item of items) {
+    if (seen.has(item.rowId)) continue;
+    seen.add(item.rowId);
     const pair = itemBlocksFor(item, origin);
     if (itemBlocks.length + pair.length > LIMITS.blocks - RESERVED_BLOCKS - extraBlocks.length) break;
     if (blockTextLength([...itemBlocks, ...pair]) > budget) break;
@@ -155,5 +160,32 @@ export function markDecided(
   if (at < 0) return null;
   const out = blocks.slice();
   out[at] = decidedContext(rowId, decision, actor);
+  return out;
+}
+
+/** Rows of a message that still show review buttons (an `act:<row>` actions block). */
+export function rowsWithButtons(blocks: KnownBlock[]): number[] {
+  const rows: number[] = [];
+  for (const b of blocks) {
+    const m = b.type === 'actions' ? /^act:(\d+)$/.exec(b.block_id ?? '') : null;
+    if (m) rows.push(Number(m[1]));
+  }
+  return rows;
+}
+
+/**
+ * The message with every decided row's buttons replaced by who decided. Two clicks on one message
+ * each carry the blocks as Slack last showed them; patching from the store's decisions, not just
+ * the click's own, keeps the later update from undoing the earlier one.
+ */
+export function markAllDecided(
+  blocks: KnownBlock[],
+  decided: Map<number, { decision: ReviewDecision; actor: string }>,
+): KnownBlock[] {
+  let out = blocks;
+  for (const rowId of rowsWithButtons(blocks)) {
+    const d = decided.get(rowId);
+    if (d && d.decision !== 'dismiss') out = markDecided(out, rowId, d.decision, d.actor) ?? out;
+  }
   return out;
 }

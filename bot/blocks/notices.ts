@@ -22,12 +22,24 @@ export function unknownRun(name: string, closest: string[]): SlackMessage {
   return notice(`No run named \`${safeText(name, 100)}\`.${hint}`);
 }
 
+/** The caller's own sign-in link (ephemeral answers only): one-time, valid for an hour. */
 export function boardLinkMessage(url: string): SlackMessage {
   return {
     text: 'Your board link',
     blocks: [
-      section(`${link(url, 'Open the board')} — signed for you, valid for 7 days.`),
+      section(`${link(url, 'Open the board')} — signs you in once, valid for an hour.`),
       context(['Do not share it: it signs you in.']),
+    ],
+  };
+}
+
+/** The board for a whole channel: a plain link, each reader signs in as themselves. */
+export function publicBoardMessage(url: string): SlackMessage {
+  return {
+    text: 'The Loupe board',
+    blocks: [
+      section(`${link(url, 'Open the board')}`),
+      context(['Sign in with Slack when asked, or type `/loupe board` for a link of your own.']),
     ],
   };
 }

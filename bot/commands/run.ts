@@ -2,9 +2,12 @@ import type { RunRef } from '../../src/store/run-lookup.ts';
 import { assignAnswer } from '../batches/assign.ts';
 import { helpMessage } from '../blocks/help.ts';
 import type { SlackMessage } from '../blocks/kit.ts';
-import { boardLinkMessage, notice, unknownRun } from '../blocks/notices.ts';
+import { boardLinkMessage, notice, publicBoardMessage, unknownRun } from '../blocks/notices.ts';
+import { channelLinks } from '../links.ts';
+import { adviceFor } from './advice.ts';
 import { batchAnswer } from './batch.ts';
 import type { CommandContext, Reply } from './context.ts';
+import { digestAnswer } from './digest.ts';
 import { errorsAnswer } from './errors.ts';
 import { mislabelsAnswer } from './mislabels.ts';
 import type { ParsedCommand } from './parse.ts';
@@ -23,14 +26,13 @@ type Answer = Promise<SlackMessage> | SlackMessage;
 const WITHOUT_RUN: { [K in Exclude<Kind, RunKind>]: (ctx: CommandContext, cmd: Command<K>) => Answer } = {
   help: (ctx, cmd) => helpMessage(ctx.command, cmd.problem),
   runs: (ctx) => runsAnswer(ctx),
-  board: (ctx) => boardLinkMessage(ctx.links.url('/', ctx.user)),
+  board: (ctx, cmd) =>
+    cmd.public
+      ? publicBoardMessage(ctx.links.url('/', ctx.user))
+      : boardLinkMessage(ctx.links.url('/', ctx.user)),
   rework: (ctx, cmd) => reworkAnswer(ctx, cmd.n),
   'batch-assign': assignAnswer,
-  digest: async (ctx) => {
-    if (!ctx.channel || !ctx.postDigest) return notice('The digest can only be posted from a channel.');
-    await ctx.postDigest(ctx.channel);
-    return notice("Posted today's digest here.");
-  },
+  digest: (ctx) => digestAnswer({ config: ctx.deps.config, ...ctx }),
 };
 
 /** Commands about one run: the one named, else the default run. */
@@ -53,7 +55,8 @@ const aboutRun = (cmd: ParsedCommand): cmd is Command<RunKind> => cmd.kind in ON
  */
 export async function runCommand(ctx: CommandContext, cmd: ParsedCommand): Promise<Reply> {
   const response_type = cmd.public ? 'in_channel' : 'ephemeral';
-  const msg = await answer(ctx, cmd);
+  // A channel sees a public answer: its links sign nobody in (each reader signs in as themselves).
+  const msg = await answer(cmd.public ? { ...ctx, links: channelLinks(ctx.links) } : ctx, cmd);
   return { ...msg, response_type };
 }
 
@@ -79,5 +82,12 @@ async function answer(ctx: CommandContext, cmd: ParsedCommand): Promise<SlackMes
     );
   }
   const handler = ON_RUN[cmd.kind] as (ctx: CommandContext, run: RunRef, cmd: ParsedCommand) => Answer;
-  return handler(ctx, run, cmd);
+  try {
+    return await handler(ctx, run, cmd);
+  } catch (err) {
+    // Failures the user can fix say how; ours get the apology with its reference id.
+    const advice = adviceFor(err, run);
+    if (advice) return notice(advice);
+    throw err;
+  }
 }

@@ -12,7 +12,8 @@ const WORSE_SHOWN = 8;
 
 /**
  * The digest as Block Kit: metric deltas, classes that got worse, counts, and a Create batch
- * button for the suggested uncertainty batch. Board links are signed for `viewer`.
+ * button for the suggested uncertainty batch. The channel sees it: pass `channelLinks`, so its
+ * links carry no credentials.
  *
  * @example
  * out.post(channel, digestMessage(content, links, 'digest'));

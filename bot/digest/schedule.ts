@@ -1,5 +1,7 @@
 import { Cron } from 'croner';
 import type { Deps } from '../../src/deps.ts';
+import { enqueueJobs } from '../../src/store/jobs.ts';
+import { digestJob } from './job.ts';
 import { dayIn } from './send.ts';
 
 /**
@@ -17,74 +19,61 @@ export function dueFire(cron: string, timezone: string, now: Date, catchUpMs: nu
   }
 }
 
+/** A digest missed by less than this (a server down at 09:00) is still sent. */
+export const CATCH_UP_MS = 20 * 3600 * 1000;
+
 export interface DigestScheduler {
   start(): void;
   stop(): void;
-  /** Send what is due now (called by croner, at start for catch-up, and after failures). */
-  tick(): Promise<Record<string, 'sent' | 'taken' | 'failed'>>;
+  /** Queue the digests that are due now (called by croner and at start, for catch-up). */
+  tick(): Promise<{ day: string | null; queued: number }>;
 }
 
 /**
- * Daily digests on LOUPE_DIGEST_CRON in LOUPE_TZ with croner. Every tick derives the day from
- * the clock, so a DST change or a second instance can never send a day twice: the (channel, day)
- * row decides.
+ * Daily digests on LOUPE_DIGEST_CRON in LOUPE_TZ with croner: each due fire queues one `digest`
+ * job per channel. Every tick derives the day from the clock, and the (channel, day) row decides
+ * who sends, so a DST change, a restart or a second instance never sends a day twice; retries with
+ * backoff (and their cap) are the queue's, and permanent Slack errors are not retried at all.
  *
  * @example
- * const scheduler = createDigestScheduler({ deps, channels: ['C1'], send: (c, day) => sendDailyDigest(s, out, c, day) });
+ * const scheduler = createDigestScheduler({ deps, notify: () => runner.notify() });
  */
 export function createDigestScheduler({
   deps,
   channels = deps.config.LOUPE_DIGEST_CHANNELS,
   cron = deps.config.LOUPE_DIGEST_CRON,
   timezone = deps.config.LOUPE_TZ,
-  send,
-  catchUpMs = 20 * 3600 * 1000,
-  retryMs = 5 * 60 * 1000,
+  notify = () => {},
+  catchUpMs = CATCH_UP_MS,
 }: {
   deps: Deps;
   channels?: string[];
   cron?: string;
   timezone?: string;
-  send: (channel: string, day: string) => Promise<'sent' | 'taken' | 'failed'>;
+  /** Wake the job runner that sends them. */
+  notify?: () => void;
   catchUpMs?: number;
-  retryMs?: number;
 }): DigestScheduler {
   // Fail at start on a bad pattern or zone, not at 09:00.
   new Cron(cron, { timezone, paused: true }).stop();
   let job: Cron | null = null;
-  let retry: NodeJS.Timeout | null = null;
-  let running: Promise<Record<string, 'sent' | 'taken' | 'failed'>> | null = null;
 
   const tick = async () => {
-    const now = deps.clock.now();
-    const fire = dueFire(cron, timezone, now, catchUpMs);
-    const results: Record<string, 'sent' | 'taken' | 'failed'> = {};
-    if (!fire) return results;
+    const fire = dueFire(cron, timezone, deps.clock.now(), catchUpMs);
+    if (!fire || channels.length === 0) return { day: null, queued: 0 };
     const day = dayIn(timezone, fire);
-    for (const channel of channels) {
-      try {
-        results[channel] = await send(channel, day);
-      } catch (err) {
-        deps.logger.error('digest tick failed', { channel, day, error: (err as Error).message });
-        results[channel] = 'failed';
-      }
-    }
-    if (Object.values(results).includes('failed') && job && !retry) {
-      retry = setTimeout(() => {
-        retry = null;
-        void guarded();
-      }, retryMs);
-      retry.unref();
-    }
-    return results;
+    const ids = await enqueueJobs(
+      deps.database,
+      channels.map((channel) => digestJob(channel, day)),
+    );
+    if (ids.length) notify();
+    return { day, queued: ids.length };
   };
-  // One tick at a time per process; other processes are kept out by the database row.
-  const guarded = () => {
-    running ??= tick().finally(() => {
-      running = null;
+  const guarded = () =>
+    tick().catch((err: Error) => {
+      deps.logger.error('digest: queueing failed', { error: err.message });
+      return { day: null, queued: 0 };
     });
-    return running;
-  };
 
   return {
     start() {
@@ -97,8 +86,6 @@ export function createDigestScheduler({
     stop() {
       job?.stop();
       job = null;
-      if (retry) clearTimeout(retry);
-      retry = null;
     },
     tick: guarded,
   };

@@ -9,8 +9,9 @@ import {
   markDigestSent,
   setDigestMessage,
 } from '../../src/store/digests.ts';
-import type { BoardLinks } from '../links.ts';
+import { type BoardLinks, channelLinks } from '../links.ts';
 import type { Outbox } from '../outbox.ts';
+import { isPermanent } from '../slack-errors.ts';
 import { digestMessage } from './message.ts';
 
 export interface DigestSender {
@@ -30,8 +31,22 @@ export function dayIn(timeZone: string, at: Date): string {
 }
 
 /**
- * Post the digest for `day` to a channel: the message, then the chart. With a claim, the message
- * is recorded before the chart goes up, so a retry after a failed upload does not post twice.
+ * The digest message went out but its chart did not: the caller says so instead of asking for a
+ * retry that would post the message twice. `retryable` follows the cause.
+ */
+export class DigestChartError extends Error {
+  readonly retryable: boolean;
+  constructor(readonly cause: Error) {
+    super(`the digest was posted, but its chart was not: ${cause.message}`);
+    this.name = 'DigestChartError';
+    this.retryable = !isPermanent(cause);
+  }
+}
+
+/**
+ * Post the digest for `day` to a channel: the message, then the chart (the upload joins a public
+ * channel first). With a claim, the message is recorded before the chart goes up, so a retry after
+ * a failed upload does not post twice. A failed upload after the message throws DigestChartError.
  */
 export async function postDigest(
   s: DigestSender,
@@ -43,39 +58,48 @@ export async function postDigest(
   const since = new Date(s.deps.clock.now().getTime() - 24 * 3600 * 1000);
   const content = await buildDigest(s.deps, { day, since, listUncertain: s.listUncertain });
   if (!claim?.messageTs) {
-    const { ts } = await out.post(channel, digestMessage(content, s.links));
+    const { ts } = await out.post(channel, digestMessage(content, channelLinks(s.links)));
     if (claim) await setDigestMessage(s.deps.db, claim.id, ts ?? 'posted');
   }
   if (content.run && content.classes.length) {
-    // Rendering takes a few hundred ms of CPU: in the compute pool, off the thread answering Slack.
-    const png = await runCompute(s.deps, 'chartPng', {
-      spec: digestChartSpec({
-        run: content.run.name,
-        previous: content.previous?.name ?? null,
-        classes: content.classes,
-        metric: content.classes[0].metric,
-      }),
-    });
-    await out.upload(channel, {
-      data: Buffer.from(png.buffer, png.byteOffset, png.byteLength),
-      filename: `loupe-digest-${day}.png`,
-      title: `Loupe digest ${day}`,
-    });
+    try {
+      // Rendering takes a few hundred ms of CPU: in the compute pool, off the thread answering Slack.
+      const png = await runCompute(s.deps, 'chartPng', {
+        spec: digestChartSpec({
+          run: content.run.name,
+          previous: content.previous?.name ?? null,
+          classes: content.classes,
+          metric: content.classes[0].metric,
+        }),
+      });
+      await out.upload(channel, {
+        data: Buffer.from(png.buffer, png.byteOffset, png.byteLength),
+        filename: `loupe-digest-${day}.png`,
+        title: `Loupe digest ${day}`,
+      });
+    } catch (err) {
+      throw new DigestChartError(err instanceof Error ? err : new Error(String(err)));
+    }
   }
   return content;
 }
 
 /**
  * The scheduled digest, exactly once per channel and day: the (channel, day) row is taken before
- * sending; whoever does not get it sends nothing; a failure is recorded and can be retried.
+ * sending; whoever does not get it sends nothing ('taken'). A failure is recorded on the row and
+ * thrown (a SlackPermanentError, or a DigestChartError, says whether a retry can help).
+ *
+ * @example
+ * await deliverDigest(sender, out, 'C123', '2024-05-06', { jobId: job.id });
  */
-export async function sendDailyDigest(
+export async function deliverDigest(
   s: DigestSender,
   out: Outbox,
   channel: string,
   day: string,
-): Promise<'sent' | 'taken' | 'failed'> {
-  const claim = await claimDigest(s.deps.db, channel, day);
+  { jobId = null }: { jobId?: number | null } = {},
+): Promise<'sent' | 'taken'> {
+  const claim = await claimDigest(s.deps.db, channel, day, { jobId });
   if (!claim) return 'taken';
   try {
     await postDigest(s, out, channel, day, claim);
@@ -88,9 +112,23 @@ export async function sendDailyDigest(
       day,
       attempt: claim.attempts,
       error: e.message,
-      stack: e.stack,
+      ...(isPermanent(e) || isPermanent((e as DigestChartError).cause) ? {} : { stack: e.stack }),
     });
     await markDigestFailed(s.deps.db, claim.id, e.message).catch(() => {});
+    throw e;
+  }
+}
+
+/** `deliverDigest` with the failure as an outcome (what `sendDigests` reports). */
+export async function sendDailyDigest(
+  s: DigestSender,
+  out: Outbox,
+  channel: string,
+  day: string,
+): Promise<'sent' | 'taken' | 'failed'> {
+  try {
+    return await deliverDigest(s, out, channel, day);
+  } catch {
     return 'failed';
   }
 }

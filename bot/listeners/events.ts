@@ -7,8 +7,9 @@ import { runCommand } from '../commands/run.ts';
 import { type ListenerDeps, OUTBOX_KEY, fail, outboxFor } from './context.ts';
 
 /**
- * Events. Mentions answer like the slash command, in a thread. Events are retried by Slack when we
- * are slow, so each event_id has one side effect. (Bolt acks events itself.)
+ * Events. Mentions answer like the slash command, in the mention's thread, for the whole channel to
+ * see (so as a public answer: no sign-in links). Events are retried by Slack when we are slow, so
+ * each event_id has one side effect. (Bolt acks events itself.)
  *
  * @example
  * register(app, listenerDeps);
@@ -34,11 +35,11 @@ export function register(app: App, l: ListenerDeps): void {
           // The playground has no workspace to DM in.
           dm: context[OUTBOX_KEY] ? undefined : directMessenger(client),
         },
-        parseCommand(text),
+        { ...parseCommand(text), public: true },
       );
     } catch (err) {
       reply = fail(deps, err, 'mention');
     }
-    await out.post(event.channel, reply);
+    await out.post(event.channel, reply, { threadTs: event.thread_ts ?? event.ts });
   });
 }

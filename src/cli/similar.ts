@@ -29,11 +29,13 @@ export async function similarOutput(
     { embeddingFingerprint, resolveExternalIds },
     { createVectorService },
     { findSimilar },
+    { noEmbeddingsAdvice },
   ] = await Promise.all([
     import('../store/run-lookup.ts'),
     import('../store/vectors.ts'),
     import('../vectors/service.ts'),
     import('../vectors/similar.ts'),
+    import('../vectors/index-cache.ts'),
   ]);
   const found = await requireRun(deps.db, run);
   const ids = rows
@@ -48,9 +50,7 @@ export async function similarOutput(
       `--rows: unknown id(s) in run "${run}": ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
     );
   if ((await embeddingFingerprint(deps.db, found.id)).count === 0)
-    throw new Error(
-      `run "${found.name}" has no embeddings: import them with \`loupe ingest embeddings --run ${found.name} --path <file>\``,
-    );
+    throw new Error(noEmbeddingsAdvice(found.name));
   const vectors =
     deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });
   try {

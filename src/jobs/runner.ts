@@ -27,7 +27,10 @@ export interface JobContext {
   runOne(filter: { kinds: string[]; runId?: number }): Promise<boolean>;
 }
 
-/** Runs one job; returns the jobs that follow it (added in the same transaction that marks it done). */
+/**
+ * Runs one job; returns the jobs that follow it (added in the same transaction that marks it done).
+ * A thrown error with `retryable: false` fails the job at once; any other is retried with backoff.
+ */
 export type JobHandler = (ctx: JobContext) => Promise<NewJob[] | undefined>;
 
 export type JobHandlers = Record<string, JobHandler>;
@@ -44,6 +47,11 @@ export interface JobRunnerOptions {
   backoff?: (attempt: number) => number;
   /** This worker's name in `jobs.locked_by`. */
   worker?: string;
+  /**
+   * Queue again, at start, the jobs a crashed embedded-database process left running (default
+   * true). A second runner in the same process (the bot's) leaves that to the main one.
+   */
+  recoverOnStart?: boolean;
   /**
    * Fault injection for crash tests: `kind` or `kind@fraction` — SIGKILL this process when a job of
    * that kind starts, or reports that much progress (LOUPE_CRASH_AT).
@@ -105,6 +113,7 @@ export function createJobRunner(
     backoff = backoffMs,
     worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     crashAt,
+    recoverOnStart = true,
   }: JobRunnerOptions,
 ): JobRunner {
   const { database, logger } = deps;
@@ -199,6 +208,8 @@ export function createJobRunner(
         worker,
         error: error.message,
         retryInMs: backoff(job.attempts),
+        // An error that says a retry cannot help (a Slack permission, say) fails the job now.
+        final: (error as { retryable?: unknown }).retryable === false,
       }).catch((e: Error) => {
         logger.error('job failure not recorded', { job: job.id, error: e.message });
         return null;
@@ -235,7 +246,7 @@ export function createJobRunner(
       if (released) logger.info('jobs cut short by a previous stop are queued again', { jobs: released });
     },
     async start() {
-      await runner.recover();
+      if (recoverOnStart) await runner.recover();
       await pruneFinishedJobs(database);
       loops = Array.from({ length: concurrency }, () => loop());
     },

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { digests, labelFlags } from '../../db/schema.ts';
 
@@ -12,22 +12,34 @@ export interface DigestClaim {
 /**
  * Take the (channel, day) digest before sending it: true only for the first caller, across
  * instances, since the row is unique. A failed earlier attempt is taken again through a guarded
- * UPDATE (failed → sending), so exactly one retrier wins.
+ * UPDATE (failed → sending), so exactly one retrier wins. With `jobId`, a row left in `sending` by
+ * an earlier attempt of the same queue job is taken over too: the queue hands a job to one worker
+ * at a time, so that attempt died mid-send (a crash). The message it may have posted is kept in
+ * `messageTs`, so the recovery does not post it again.
  *
  * @example
- * const claim = await claimDigest(db, 'C123', '2024-05-06'); // null → someone else has it
+ * const claim = await claimDigest(db, 'C123', '2024-05-06', { jobId: 42 }); // null → someone else has it
  */
-export async function claimDigest(db: Db, channel: string, day: string): Promise<DigestClaim | null> {
+export async function claimDigest(
+  db: Db,
+  channel: string,
+  day: string,
+  { jobId = null }: { jobId?: number | null } = {},
+): Promise<DigestClaim | null> {
   const [fresh] = await db
     .insert(digests)
-    .values({ channel, day, status: 'sending' })
+    .values({ channel, day, status: 'sending', jobId })
     .onConflictDoNothing()
     .returning({ id: digests.id, attempts: digests.attempts, messageTs: digests.messageTs });
   if (fresh) return fresh;
+  const takeable =
+    jobId === null
+      ? eq(digests.status, 'failed')
+      : or(eq(digests.status, 'failed'), and(eq(digests.status, 'sending'), eq(digests.jobId, jobId)));
   const [retry] = await db
     .update(digests)
-    .set({ status: 'sending', attempts: sql`${digests.attempts} + 1`, error: null })
-    .where(and(eq(digests.channel, channel), eq(digests.day, day), eq(digests.status, 'failed')))
+    .set({ status: 'sending', attempts: sql`${digests.attempts} + 1`, error: null, jobId })
+    .where(and(eq(digests.channel, channel), eq(digests.day, day), takeable))
     .returning({ id: digests.id, attempts: digests.attempts, messageTs: digests.messageTs });
   return retry ?? null;
 }

@@ -239,24 +239,36 @@ export async function completeJob(
 }
 
 /**
- * Record a held job's failure: queued again after `retryInMs` while attempts remain, else failed.
+ * Record a held job's failure: queued again after `retryInMs` while attempts remain, else failed
+ * (at once when `final`: the error says no retry can fix it).
  * Returns the state it ends in, or null when the lease was lost.
  */
 export async function failJob(
   database: Database,
   id: number,
-  { worker, error, retryInMs }: { worker: string; error: string; retryInMs: number },
+  {
+    worker,
+    error,
+    retryInMs,
+    final = false,
+  }: {
+    worker: string;
+    error: string;
+    retryInMs: number;
+    /** No retry can help: failed now. */
+    final?: boolean;
+  },
 ): Promise<JobState | null> {
   const rows = await queryOf(database)<{ state: JobState }>(
     `with ${ASYNC_COMMIT}, failed as (
        update jobs set
-         state = case when attempts >= max_attempts then 'failed' else 'queued' end,
+         state = case when $5::boolean or attempts >= max_attempts then 'failed' else 'queued' end,
          run_after = now() + $4 * interval '1 millisecond',
-         finished_at = case when attempts >= max_attempts then now() else null end,
+         finished_at = case when $5::boolean or attempts >= max_attempts then now() else null end,
          error = $3, locked_by = null, locked_until = null
        where id = $1 and locked_by = $2 and state = 'running' returning state)
      select failed.state from failed, async_commit`,
-    [id, worker, error, retryInMs],
+    [id, worker, error, retryInMs, final],
   );
   return rows[0]?.state ?? null;
 }

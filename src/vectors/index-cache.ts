@@ -18,6 +18,18 @@ export class NoEmbeddingsError extends Error {
   override name = 'NoEmbeddingsError';
 }
 
+/**
+ * What to tell someone who asked for neighbours in a run without embeddings: the command that
+ * fixes it, with the run's name (every surface says the same).
+ *
+ * @example
+ * noEmbeddingsAdvice('digits-logreg'); // 'run digits-logreg has no embeddings: add them with `loupe ingest embeddings --run digits-logreg --path emb.npy`'
+ */
+export function noEmbeddingsAdvice(runName: string): string {
+  const arg = /^[\w.-]+$/.test(runName) ? runName : `'${runName.replace(/'/g, `'\\''`)}'`;
+  return `run ${runName} has no embeddings: add them with \`loupe ingest embeddings --run ${arg} --path emb.npy\``;
+}
+
 /** Rough f32 HNSW footprint: the vectors plus the level-0 neighbour lists (2 × connectivity × 4 bytes). */
 export function estimateIndexBytes(count: number, dim: number, connectivity: number): number {
   return count * (dim * 4 + 2 * connectivity * 4 + 16);

@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { blockKitViolations } from './limits.ts';
 
 export interface ApiCall {
@@ -22,6 +23,36 @@ export interface Fault {
   hangMs?: number;
 }
 
+/** A conversation as the fake knows it; unknown ids are public channels the bot is not in. */
+export interface FakeChannel {
+  kind: 'public' | 'private' | 'im';
+  /** The bot is a member (invited, joined, or its own DM). */
+  member: boolean;
+  archived?: boolean;
+}
+
+/** The bot scopes the fake grants unless a test takes some away (bot/manifest.json's list). */
+export const FAKE_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:write',
+  'app_mentions:read',
+  'channels:join',
+  'im:write',
+];
+
+/** The scope each Web API method needs (Slack's method reference). */
+const METHOD_SCOPE: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.join': 'channels:join',
+  'conversations.open': 'im:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
+};
+
 export interface FakeSlack {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -39,6 +70,33 @@ export interface FakeSlack {
   /** The next `times` requests to `target` (API method or 'response') answer with the fault. */
   fail(target: string, fault: Fault, times?: number): void;
   callsTo(method: string): ApiCall[];
+  /** Describe a conversation (default for unknown ids: public, bot not a member). */
+  channel(id: string, c: FakeChannel): void;
+  /** The bot's scopes (default FAKE_SCOPES); a call needing another answers `missing_scope`. */
+  scopes: Set<string>;
+  /**
+   * Sign in with Slack: the identity provider's side. Its authorize page signs in `user` at once
+   * (as if they clicked Allow) and redirects back with a one-time code.
+   */
+  oidc: {
+    clientId: string;
+    clientSecret: string;
+    user: string;
+    /** Make the next ID token wrong on purpose. */
+    tamper: null | 'nonce' | 'aud';
+    /** Codes issued and redeemed, for tests. */
+    issued: number;
+    redeemed: number;
+  };
+  /** Socket Mode: the app's WebSocket after `apps.connections.open` (an `xapp-` token). */
+  socket: {
+    /** Envelopes the app sent back (acks). */
+    received: Record<string, unknown>[];
+    /** Resolves once an app is connected and greeted with `hello`. */
+    connected(): Promise<void>;
+    /** Send an envelope to the connected app. */
+    send(envelope: Record<string, unknown>): void;
+  };
   waitFor<T>(fn: () => T, timeoutMs?: number): Promise<Exclude<T, 0 | '' | false | null | undefined>>;
   close(): Promise<void>;
 }
@@ -63,6 +121,27 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const attempts: { path: string; at: number; status: number }[] = [];
   const faults = new Map<string, { fault: Fault; left: number }>();
   const responseUses = new Map<string, number>();
+  const channels = new Map<string, FakeChannel>();
+  const scopes = new Set(FAKE_SCOPES);
+  const oidc: FakeSlack['oidc'] = {
+    clientId: '111.222',
+    clientSecret: 'oidc-client-secret',
+    user: 'U0ALICE',
+    tamper: null,
+    issued: 0,
+    redeemed: 0,
+  };
+  const codes = new Map<string, { nonce: string; clientId: string; redirectUri: string; user: string }>();
+  const userTokens = new Map<string, string>();
+  const jwt = (claims: Record<string, unknown>) =>
+    [{ alg: 'RS256', typ: 'JWT' }, claims, 'fake-signature']
+      .map((p) => Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64url'))
+      .join('.');
+  const channelOf = (id: string): FakeChannel =>
+    channels.get(id) ?? {
+      kind: id.startsWith('D') ? 'im' : id.startsWith('G') ? 'private' : 'public',
+      member: false,
+    };
   let seq = 0;
   let base = '';
 
@@ -137,6 +216,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       uploads.push({ id: path.slice('/upload/'.length), bytes: raw.length });
       return send(200, 'OK - uploaded');
     }
+    if (path === '/openid/connect/authorize') {
+      const q = new URL(req.url ?? '/', base).searchParams;
+      const redirectUri = q.get('redirect_uri') ?? '';
+      if (q.get('client_id') !== oidc.clientId || q.get('response_type') !== 'code')
+        return send(400, 'invalid_client_id');
+      if (!(q.get('scope') ?? '').split(' ').includes('openid')) return send(400, 'invalid_scope');
+      const code = `code${++seq}`;
+      codes.set(code, { nonce: q.get('nonce') ?? '', clientId: oidc.clientId, redirectUri, user: oidc.user });
+      oidc.issued++;
+      const back = new URL(redirectUri);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', q.get('state') ?? '');
+      return send(302, '', { location: back.toString() });
+    }
     if (!path.startsWith('/api/')) return send(404, 'not found');
     let body: Record<string, unknown>;
     try {
@@ -145,9 +238,87 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return send(200, { ok: false, error: 'invalid_json' });
     }
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${body.token}` : '');
+    if (target === 'openid.connect.token') {
+      const form = parse(req, raw);
+      const grant = codes.get(String(form.code));
+      if (form.client_id !== oidc.clientId || form.client_secret !== oidc.clientSecret)
+        return send(200, { ok: false, error: 'invalid_client' });
+      if (!grant || grant.redirectUri !== form.redirect_uri)
+        return send(200, { ok: false, error: 'invalid_code' });
+      codes.delete(String(form.code));
+      oidc.redeemed++;
+      const access = `xoxp-${++seq}`;
+      userTokens.set(access, grant.user);
+      const tamper = oidc.tamper;
+      oidc.tamper = null;
+      return send(200, {
+        ok: true,
+        access_token: access,
+        token_type: 'Bearer',
+        id_token: jwt({
+          iss: 'https://slack.com',
+          sub: grant.user,
+          aud: tamper === 'aud' ? 'someone-else' : grant.clientId,
+          exp: Math.floor(Date.now() / 1000) + 3600,
+          iat: Math.floor(Date.now() / 1000),
+          nonce: tamper === 'nonce' ? 'forged-nonce' : grant.nonce,
+          'https://slack.com/user_id': grant.user,
+          'https://slack.com/team_id': FAKE_TEAM,
+        }),
+      });
+    }
+    if (target === 'openid.connect.userInfo') {
+      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const user = userTokens.get(token);
+      if (!user) return send(200, { ok: false, error: 'invalid_auth' });
+      return send(200, {
+        ok: true,
+        sub: user,
+        'https://slack.com/user_id': user,
+        'https://slack.com/team_id': FAKE_TEAM,
+        name: 'Alice',
+      });
+    }
+    if (target === 'apps.connections.open') {
+      // Socket Mode: an app-level token opens a WebSocket URL.
+      if (!auth.startsWith('Bearer xapp-')) return send(200, { ok: false, error: 'invalid_auth' });
+      calls.push({ method: target, body, at: Date.now() });
+      return send(200, { ok: true, url: `${base.replace('http', 'ws')}/link/?ticket=t${++seq}` });
+    }
     if (!auth.startsWith('Bearer xoxb-')) return send(200, { ok: false, error: 'not_authed' });
     calls.push({ method: target, body, at: Date.now() });
+    const needed = METHOD_SCOPE[target];
+    if (needed && !scopes.has(needed))
+      return send(200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
+    // Slack's answers for conversations the bot cannot see or use.
+    const channelId = String(body.channel ?? body.channel_id ?? '');
+    const conv = channelId ? channelOf(channelId) : null;
+    if (conv?.archived && target !== 'conversations.join')
+      return send(200, { ok: false, error: 'is_archived' });
+    if (conv && !conv.member && conv.kind !== 'public' && target !== 'conversations.join')
+      return send(200, { ok: false, error: 'channel_not_found' });
     switch (target) {
+      case 'conversations.join': {
+        if (!conv) return send(200, { ok: false, error: 'channel_not_found' });
+        if (conv.kind !== 'public') {
+          // A bot cannot join a private channel or a DM; one it cannot see is not found.
+          return send(200, {
+            ok: false,
+            error:
+              conv.member || conv.kind === 'im'
+                ? 'method_not_supported_for_channel_type'
+                : 'channel_not_found',
+          });
+        }
+        if (conv.archived) return send(200, { ok: false, error: 'is_archived' });
+        const already = conv.member;
+        channels.set(channelId, { ...conv, member: true });
+        return send(200, {
+          ok: true,
+          channel: { id: channelId },
+          ...(already ? { warning: 'already_in_channel' } : {}),
+        });
+      }
       case 'auth.test':
         return send(200, {
           ok: true,
@@ -162,6 +333,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'chat.update':
       case 'chat.postEphemeral': {
         if (!body.channel) return send(200, { ok: false, error: 'channel_not_found' });
+        if (conv && !conv.member && !scopes.has('chat:write.public'))
+          return send(200, { ok: false, error: 'not_in_channel' });
         const errors = blockKitViolations(body.blocks, body.text);
         if (errors.length) {
           invalid.push({ method: target, errors });
@@ -192,11 +365,33 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           id: string;
           title?: string;
         }[];
+        // Files need membership: chat:write.public covers messages only.
+        if (conv && !conv.member) return send(200, { ok: false, error: 'not_in_channel' });
         return send(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
       }
       default:
         return send(200, { ok: false, error: 'unknown_method' });
     }
+  });
+  const sockets = new WebSocketServer({ server, path: '/link/' });
+  const received: Record<string, unknown>[] = [];
+  let app: WebSocket | null = null;
+  let greeted: () => void = () => {};
+  const connected = new Promise<void>((r) => {
+    greeted = r;
+  });
+  sockets.on('connection', (ws) => {
+    app = ws;
+    ws.on('message', (data) => received.push(JSON.parse(String(data))));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'fake', approximate_connection_time: 3600 },
+        connection_info: { app_id: 'A0LOUPE' },
+      }),
+    );
+    greeted();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -212,6 +407,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responseUrl: (id = `r${++seq}`) => `${base}/response/${id}`,
     fail: (target, fault, times = 1) => faults.set(target, { fault, left: times }),
     callsTo: (method) => calls.filter((c) => c.method === method),
+    channel: (id, c) => channels.set(id, c),
+    scopes,
+    oidc,
+    socket: {
+      received,
+      connected: () => connected,
+      send(envelope) {
+        if (!app) throw new Error('fake Slack: no Socket Mode app connected');
+        app.send(JSON.stringify(envelope));
+      },
+    },
     async waitFor(fn, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
@@ -221,6 +427,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of sockets.clients) c.terminate();
+        sockets.close();
+        server.close(() => r());
+      }),
   };
 }

@@ -59,6 +59,8 @@ export async function startHarness(
     postIntervalMs: 0,
     schedule: false,
     reminders: false,
+    jobPollMs: 50,
+    jobBackoff: () => 20,
     ...options,
   });
   const root = new Hono();

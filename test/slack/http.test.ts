@@ -107,7 +107,9 @@ describeEachDriver('Slack over HTTP', (ctx) => {
 
     it('board: a signed link for the caller', async () => {
       const a = await command('board');
-      expect(all(a)).toMatch(/https:\/\/loupe\.example\.com\/auth\/link\?to=%2F&u=U0ALICE&exp=\d+&sig=/);
+      expect(all(a)).toMatch(
+        /https:\/\/loupe\.example\.com\/auth\/link\?to=%2F&u=U0ALICE&exp=\d+&n=[\w-]+&sig=/,
+      );
     });
 
     it('public answers go to the channel', async () => {

@@ -62,7 +62,7 @@ describeEachDriver('similar and project commands', (ctx) => {
       ],
     });
     await expect(similarOutput(deps(), { run: 'cli-no-vectors', rows: '0' })).rejects.toThrow(
-      'run "cli-no-vectors" has no embeddings: import them with `loupe ingest embeddings --run cli-no-vectors --path <file>`',
+      'run cli-no-vectors has no embeddings: add them with `loupe ingest embeddings --run cli-no-vectors --path emb.npy`',
     );
   });
 
