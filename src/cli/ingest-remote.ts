@@ -67,6 +67,66 @@ export async function ingestOverHttp<T>(
   throw new Error(`the Loupe server at ${target.url} failed: ${message} (HTTP ${res.status})`);
 }
 
+/** What a job of the analysis is called on the progress bar. */
+export const STEP_NAMES: Record<string, string> = {
+  index: 'building the vector index',
+  analyze: 'analysing',
+  knn: 'searching neighbours',
+  projection: 'projecting',
+};
+
+/**
+ * Follow, on the server, the analysis an ingest queued (its first job `job`) until it is done:
+ * its steps on the progress bar; throws with the job's error when one fails, as a local ingest
+ * does. The server answered the upload as soon as the import committed.
+ *
+ * @example
+ * await followAnalysis(target, 'resnet-7', 41, { progress });
+ */
+export async function followAnalysis(
+  target: IngestTarget,
+  run: string,
+  job: number,
+  { progress = noProgress, pollMs = 500 }: { progress?: Progress; pollMs?: number } = {},
+): Promise<void> {
+  const base = target.url.endsWith('/') ? target.url : `${target.url}/`;
+  const endpoint = new URL(`api/ingest/analysis?run=${encodeURIComponent(run)}&since=${job}`, base);
+  let shown: number | null = null;
+  for (;;) {
+    let res: Response;
+    try {
+      res = await fetch(endpoint, {
+        headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      });
+    } catch (err) {
+      const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+      throw new Error(`lost the Loupe server at ${target.url} while it analysed run "${run}" (${cause})`);
+    }
+    const body = (await res.json().catch(() => null)) as {
+      state?: 'running' | 'done' | 'failed';
+      step?: { id: number; kind: string; progress: number } | null;
+      error?: string | null;
+    } | null;
+    if (!res.ok || !body?.state)
+      throw new Error(
+        `the Loupe server at ${target.url} did not say how the analysis of run "${run}" goes (${(body as { error?: string } | null)?.error ?? `HTTP ${res.status}`})`,
+      );
+    if (body.state === 'done') return;
+    if (body.state === 'failed')
+      throw new Error(
+        `the analysis of run "${run}" failed on the server: ${body.error} (the server retries it; \`loupe jobs\` there shows it)`,
+      );
+    if (body.step) {
+      if (body.step.id !== shown) {
+        shown = body.step.id;
+        progress.step(STEP_NAMES[body.step.kind] ?? body.step.kind, 100);
+      }
+      progress.update(Math.floor(body.step.progress * 100));
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 /** Quotes and line breaks cannot appear inside a multipart header value. */
 const quoted = (s: string) => `"${s.replace(/["\r\n]/g, (c) => encodeURIComponent(c))}"`;
 

@@ -11,7 +11,7 @@ import {
 } from '../ingest/index.ts';
 import { counted } from '../text/plural.ts';
 import type { CliContext, RegisterCommand } from './context.ts';
-import { type IngestKind, type IngestTarget, ingestOverHttp } from './ingest-remote.ts';
+import { type IngestKind, type IngestTarget, followAnalysis, ingestOverHttp } from './ingest-remote.ts';
 import { printJson } from './output.ts';
 import { cliProgressFor } from './progress.ts';
 
@@ -48,8 +48,13 @@ async function report<T>(
   try {
     const r = await work();
     warnMissing(ctx, r as IngestResult);
+    const job = (r as { job?: number | null }).job;
     if (json) printJson(ctx.io, r);
-    else ctx.io.out(`${text(r)}\n`);
+    else {
+      ctx.io.out(`${text(r)}\n`);
+      if (typeof job === 'number')
+        ctx.io.out(`Analysis queued as job ${job}: \`loupe jobs\` shows how it goes.\n`);
+    }
     for (const w of (r as { warnings?: string[] }).warnings ?? []) ctx.io.err(`warning: ${w}\n`);
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
@@ -61,6 +66,8 @@ async function report<T>(
 interface TargetOptions {
   server?: string;
   token?: string;
+  /** False with --no-wait: leave the analysis to the workers and return once the import committed. */
+  wait?: boolean;
 }
 
 /**
@@ -95,7 +102,19 @@ async function ingestHereOrThere<T>(
       progress.step('importing');
       return await ctx.withDeps((deps) => here(deps, progress));
     }
-    return await ingestOverHttp<T>(target, kind, request.fields, request.files, { progress });
+    const answer = await ingestOverHttp<T & { run: string; job?: number | null }>(
+      target,
+      kind,
+      request.fields,
+      request.files,
+      { progress },
+    );
+    // The server answers once the import committed and runs the analysis as jobs: follow them, so
+    // the command ends as a local one does, with the run analysed. --no-wait keeps the job id.
+    if (o.wait === false || answer.job == null) return answer;
+    const { job, ...result } = answer;
+    await followAnalysis(target, answer.run, job, { progress });
+    return result as T;
   } finally {
     progress.stop();
   }
@@ -103,6 +122,7 @@ async function ingestHereOrThere<T>(
 
 function remoteOptions(command: Command): Command {
   return command
+    .option('--no-wait', 'return once the import is stored; the analysis runs as jobs (`loupe jobs`)')
     .option('--server <url>', 'send the files to a Loupe server (its HTTP ingest API) instead')
     .addOption(
       new Option('--token <token>', 'API token for --server (`loupe token create`)').env('LOUPE_TOKEN'),
@@ -161,6 +181,7 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               pred: o.pred,
               embeddings: o.embeddings,
               analyze: o.analyze,
+              wait: o.wait,
             }),
         ),
       summary,
@@ -229,6 +250,7 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               texts: o.texts,
               strictMedia: o.strictMedia,
               analyze: o.analyze,
+              wait: o.wait,
             }),
         ),
       summary,
@@ -259,7 +281,13 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
           },
           async (deps) => ({
             run: o.run as string,
-            ...(await ingestEmbeddings(deps, { run: o.run, path: o.path, ids: o.ids, analyze: o.analyze })),
+            ...(await ingestEmbeddings(deps, {
+              run: o.run,
+              path: o.path,
+              ids: o.ids,
+              analyze: o.analyze,
+              wait: o.wait,
+            })),
           }),
         ),
       (r) => `Attached ${r.embeddings} embeddings to run "${r.run}".`,

@@ -364,6 +364,54 @@ export async function childJobs(database: Database, parentId: number): Promise<C
   return out;
 }
 
+/** Where the analysis of an import stands: its jobs (the chain an ingest queued), by state. */
+export interface AnalysisState {
+  state: 'running' | 'done' | 'failed';
+  /** The job running (or next to run) and its progress; null once done. */
+  step: { id: number; kind: string; progress: number } | null;
+  /** The first error of a job of the chain (failed for good, or waiting for a retry). */
+  error: string | null;
+}
+
+/**
+ * The analysis an import queued, followed from its first job `since`: the run's jobs of `kinds`
+ * from that one on (children left out: their pass carries their progress). Done when none is
+ * queued or running; failed when one failed, or failed once and waits for its retry, as a local
+ * ingest reports the first failure.
+ *
+ * @example
+ * const { state, step } = await analysisState(deps.database, runId, { since: 41, kinds: ANALYSIS_KINDS });
+ */
+export async function analysisState(
+  database: Database,
+  runId: number,
+  { since, kinds }: { since: number; kinds: readonly string[] },
+): Promise<AnalysisState> {
+  const rows = await queryOf(database)<{
+    id: number;
+    kind: string;
+    state: JobState;
+    progress: number;
+    error: string | null;
+  }>(
+    `select id::float8 as id, kind, state, progress, error from jobs
+      where run_id = $1 and id >= $2 and parent_id is null
+        and kind = any(string_to_array($3::text, ','))
+      order by id`,
+    [runId, since, kinds.join(',')],
+  );
+  const broken = rows.find((r) => r.state === 'failed' || (r.state === 'queued' && r.error !== null));
+  if (broken)
+    return { state: 'failed', step: null, error: `${broken.kind} job ${broken.id}: ${broken.error}` };
+  const current = rows.find((r) => r.state === 'running') ?? rows.find((r) => r.state === 'queued');
+  if (!current) return { state: 'done', step: null, error: null };
+  return {
+    state: 'running',
+    step: { id: Number(current.id), kind: current.kind, progress: Number(current.progress) },
+    error: null,
+  };
+}
+
 /** Forget finished jobs older than `days`: the queue keeps what is pending and recent history. */
 export async function pruneFinishedJobs(
   database: Database,
