@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { IngestError, fileLabel } from '../ingest/errors.ts';
+import { JOB_NAMES } from '../jobs/names.ts';
 import { type Progress, noProgress } from '../progress.ts';
 
 /** A server that takes the ingest: its base URL and the bearer token it expects. */
@@ -67,14 +68,6 @@ export async function ingestOverHttp<T>(
   throw new Error(`the Loupe server at ${target.url} failed: ${message} (HTTP ${res.status})`);
 }
 
-/** What a job of the analysis is called on the progress bar. */
-export const STEP_NAMES: Record<string, string> = {
-  index: 'building the vector index',
-  analyze: 'analysing',
-  knn: 'searching neighbours',
-  projection: 'projecting',
-};
-
 /**
  * Follow, on the server, the analysis an ingest queued (its first job `job`) until it is done:
  * its steps on the progress bar; throws with the job's error when one fails, as a local ingest
@@ -119,7 +112,7 @@ export async function followAnalysis(
     if (body.step) {
       if (body.step.id !== shown) {
         shown = body.step.id;
-        progress.step(STEP_NAMES[body.step.kind] ?? body.step.kind, 100);
+        progress.step(JOB_NAMES[body.step.kind] ?? body.step.kind, 100);
       }
       progress.update(Math.floor(body.step.progress * 100));
     }

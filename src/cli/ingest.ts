@@ -171,8 +171,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
             fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze), ...mediaFields(o) },
             files: { gt: o.gt, pred: o.pred, embeddings: o.embeddings },
           },
-          (deps) =>
+          (deps, progress) =>
             ingestCoco(deps, {
+              progress,
               images: o.images,
               strictMedia: o.strictMedia,
               run: o.run,
@@ -279,9 +280,10 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
             fields: { run: o.run, analyze: analyzeField(o.analyze) },
             files: { path: o.path, ids: o.ids },
           },
-          async (deps) => ({
+          async (deps, progress) => ({
             run: o.run as string,
             ...(await ingestEmbeddings(deps, {
+              progress,
               run: o.run,
               path: o.path,
               ids: o.ids,

@@ -44,6 +44,8 @@ export interface JobRunnerOptions {
   backoff?: (attempt: number) => number;
   /** This worker's name in `jobs.locked_by`. */
   worker?: string;
+  /** Told when a job starts (0) and of each progress it reports: a CLI draws it. */
+  onProgress?: (job: ClaimedJob, fraction: number) => void;
   /**
    * Fault injection for crash tests: `kind` or `kind@fraction` — SIGKILL this process when a job of
    * that kind starts, or reports that much progress (LOUPE_CRASH_AT).
@@ -105,6 +107,7 @@ export function createJobRunner(
     backoff = backoffMs,
     worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     crashAt,
+    onProgress = () => {},
   }: JobRunnerOptions,
 ): JobRunner {
   const { database, logger } = deps;
@@ -165,6 +168,7 @@ export function createJobRunner(
     const heartbeat = setInterval(beat, Math.max(50, Math.floor(leaseMs / 3)));
     heartbeat.unref?.();
     maybeCrash(job, 0);
+    onProgress(job, 0);
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
@@ -179,6 +183,7 @@ export function createJobRunner(
         progress(fraction) {
           progress = Math.min(1, Math.max(progress, fraction));
           maybeCrash(job, progress);
+          onProgress(job, progress);
           if (performance.now() - lastWrite > 250) beat();
         },
       });

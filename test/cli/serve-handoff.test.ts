@@ -20,7 +20,7 @@ function env(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
 /** stderr is a pipe here, so work that takes a while prints progress lines; the test reads the rest. */
 const withoutProgress = (err: string) =>
   err.replace(
-    /^loupe: (importing|uploading|reading rows|writing rows|building the vector index|analysing|searching neighbours).*\n/gm,
+    /^loupe: (importing|uploading|reading rows|writing rows|vector index|analysis|neighbour pass).*\n/gm,
     '',
   );
 
