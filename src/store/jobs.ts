@@ -101,7 +101,13 @@ async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
  * Each is one statement, so one round trip: this CTE turns the flush off for its own (implicit)
  * transaction, where a `set local` would need a transaction block of four.
  */
-const ASYNC_COMMIT = `async_commit as materialized (select set_config('synchronous_commit', 'off', true) as off)`;
+function asyncCommit(database: Database): string {
+  // Not on the embedded database: its WAL is flushed by this very process, so a crash right after
+  // an asynchronous commit would lose it, the job it claimed or completed with it.
+  return database.driver === 'postgres'
+    ? `async_commit as materialized (select set_config('synchronous_commit', 'off', true) as off)`
+    : 'async_commit as materialized (select null as off)';
+}
 
 /** What a worker claims: any due job, or only those of a run and of some kinds. */
 export interface ClaimFilter {
@@ -178,7 +184,7 @@ export function enqueueJobsIn(tx: BulkTx, jobs: NewJob[]): Promise<number[]> {
  */
 export async function claimJob(database: Database, filter: ClaimFilter): Promise<ClaimedJob | null> {
   const rows = await queryOf(database)<ClaimedRow>(
-    `with ${ASYNC_COMMIT}, ${claimCte(1)} select claimed.* from claimed, async_commit`,
+    `with ${asyncCommit(database)}, ${claimCte(1)} select claimed.* from claimed, async_commit`,
     claimParams(filter),
   );
   return claimedJob(rows[0]);
@@ -191,7 +197,7 @@ export async function heartbeatJob(
   { worker, leaseMs, progress }: { worker: string; leaseMs: number; progress: number },
 ): Promise<boolean> {
   const rows = await queryOf(database)(
-    `with ${ASYNC_COMMIT}, beat as (
+    `with ${asyncCommit(database)}, beat as (
        update jobs set locked_until = now() + $3 * interval '1 millisecond', progress = $4
         where id = $1 and locked_by = $2 and state = 'running' returning id)
      select beat.id from beat, async_commit`,
@@ -225,7 +231,7 @@ export async function completeJob(
   const claim = claimNext ? `, ${claimCte(params.length + 1)}` : '';
   if (claimNext) params.push(...claimParams(claimNext));
   const rows = await query<ClaimedRow & { completed: number }>(
-    `with ${ASYNC_COMMIT}, done as (
+    `with ${asyncCommit(database)}, done as (
        update jobs set state = 'done', progress = 1, error = null, finished_at = now(),
          locked_by = null, locked_until = null
        where id = $1 and locked_by = $2 and state = 'running' returning id)${added}${claim}
@@ -248,7 +254,7 @@ export async function failJob(
   { worker, error, retryInMs }: { worker: string; error: string; retryInMs: number },
 ): Promise<JobState | null> {
   const rows = await queryOf(database)<{ state: JobState }>(
-    `with ${ASYNC_COMMIT}, failed as (
+    `with ${asyncCommit(database)}, failed as (
        update jobs set
          state = case when attempts >= max_attempts then 'failed' else 'queued' end,
          run_after = now() + $4 * interval '1 millisecond',
