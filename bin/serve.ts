@@ -40,10 +40,13 @@ export async function serveCommand(
   // The embedded database is this process's alone: CLI commands started meanwhile hand their work
   // to it over loopback, presenting this key, which only the data folder's owner can read.
   const localKey = deps.database.dataDir ? randomBytes(32).toString('hex') : undefined;
-  const server = await listen(createServerApp(deps, { slack, localKey }), {
-    host: config.HOST,
-    port: config.PORT,
-  });
+  const server = await listen(
+    createServerApp(deps, { slack, localKey, onJobsQueued: () => runner?.notify() }),
+    {
+      host: config.HOST,
+      port: config.PORT,
+    },
+  );
   if (deps.database.dataDir && localKey)
     recordLockServer(deps.database.dataDir, {
       url: `http://${loopbackHost(config.HOST)}:${server.port}`,

@@ -10,12 +10,16 @@ import { createWebApp } from '../web/app.ts';
  */
 export function createServerApp(
   deps: Deps,
-  { slack, localKey }: { slack?: SlackHandler; localKey?: string } = {},
+  {
+    slack,
+    localKey,
+    onJobsQueued,
+  }: { slack?: SlackHandler; localKey?: string; onJobsQueued?: () => void } = {},
 ): Hono {
   const root = new Hono();
   // Slack's route first: it verifies its own signatures and sits outside the board's session/CSRF checks.
   if (slack) root.route('/slack/events', slack.app);
-  root.route('/', createWebApp(deps, { playground: slack?.playground, localKey }));
+  root.route('/', createWebApp(deps, { playground: slack?.playground, localKey, onJobsQueued }));
   return root;
 }
 

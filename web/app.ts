@@ -45,6 +45,8 @@ export interface WebAppOptions {
   playground?: PlaygroundService;
   /** Key of this serve process (written to the data folder's lock): the local CLI hands its commands over with it. */
   localKey?: string;
+  /** Told when a request queued jobs (an ingest's analysis), so this process's worker starts at once. */
+  onJobsQueued?: () => void;
   /** The media module; default: one over LOUPE_DATA/media. */
   media?: MediaService;
 }
@@ -95,7 +97,10 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
   app.use('/api/ingest/*', requireApiToken(deps, { localKey: opts.localKey }));
   app.route(
     '/api/ingest',
-    createIngestRoutes(deps, { limitBytes: Math.floor(deps.config.LOUPE_UPLOAD_LIMIT_MB * 1024 * 1024) }),
+    createIngestRoutes(deps, {
+      limitBytes: Math.floor(deps.config.LOUPE_UPLOAD_LIMIT_MB * 1024 * 1024),
+      onJobsQueued: opts.onJobsQueued,
+    }),
   );
   if (opts.localKey) {
     app.use('/api/local/*', requireApiToken(deps, { localKey: opts.localKey, stored: false }));

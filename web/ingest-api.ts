@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import { IngestError, ingestClassification, ingestCoco, ingestEmbeddings } from '../src/ingest/index.ts';
+import { ANALYSIS_KINDS } from '../src/jobs/pipeline.ts';
+import { analysisState, pendingJobs } from '../src/store/jobs.ts';
+import { findRun } from '../src/store/run-lookup.ts';
 import type { BoardEnv } from './env.ts';
 import { errorResponse } from './errors.tsx';
 import { receiveUpload } from './upload.ts';
@@ -17,7 +20,7 @@ const KINDS: Record<
   {
     files: readonly string[];
     fields: readonly string[];
-    run: (deps: Deps, f: Fields, p: Files, analyze: boolean) => Promise<unknown>;
+    run: (deps: Deps, f: Fields, p: Files, analyze: boolean) => Promise<{ run: string }>;
   }
 > = {
   classification: {
@@ -37,6 +40,7 @@ const KINDS: Record<
         texts: p.texts,
         strictMedia: f.strictMedia === 'true',
         analyze,
+        wait: false,
       }),
   },
   coco: {
@@ -54,6 +58,7 @@ const KINDS: Record<
         images: f.images,
         strictMedia: f.strictMedia === 'true',
         analyze,
+        wait: false,
       });
     },
   },
@@ -64,7 +69,7 @@ const KINDS: Record<
       if (!p.path) throw new IngestError('--path: missing, expected an embeddings .npy or .jsonl file');
       return {
         run: f.run,
-        ...(await ingestEmbeddings(deps, { run: f.run, path: p.path, ids: p.ids, analyze })),
+        ...(await ingestEmbeddings(deps, { run: f.run, path: p.path, ids: p.ids, analyze, wait: false })),
       };
     },
   },
@@ -74,13 +79,20 @@ const KINDS: Record<
  * `POST /api/ingest/{classification,coco,embeddings}`: a multipart form whose file parts are the
  * CLI's file options (`probs`, `labels`, `gt`, …, file names kept) and whose text fields are
  * `run`, `dataset` and `analyze=false`. The upload streams to a temporary folder (413 past the
- * limit), the same ingest as `loupe ingest` runs on it, and the answer is its JSON result, or
- * `{ error }` with 400 naming the file, line and field. The caller is authenticated before.
+ * limit), the same ingest as `loupe ingest` runs on it, and the answer is its JSON result with
+ * `job`, the id of the analysis job it queued (null with `analyze=false`), as soon as the import
+ * committed; or `{ error }` with 400 naming the file, line and field. The analysis runs as jobs
+ * (this server's worker or any other); `GET /api/ingest/analysis?run=…&since=<job>` says where it
+ * stands: `{ state: running|done|failed, step: { id, kind, progress } | null, error }`. The
+ * caller is authenticated before.
  *
  * @example
  * app.route('/api/ingest', createIngestRoutes(deps, { limitBytes: 1 << 30 }));
  */
-export function createIngestRoutes(deps: Deps, { limitBytes }: { limitBytes: number }): Hono<BoardEnv> {
+export function createIngestRoutes(
+  deps: Deps,
+  { limitBytes, onJobsQueued = () => {} }: { limitBytes: number; onJobsQueued?: () => void },
+): Hono<BoardEnv> {
   const app = new Hono<BoardEnv>();
   app.post('/:kind', async (c) => {
     const kind = KINDS[c.req.param('kind')];
@@ -107,14 +119,31 @@ export function createIngestRoutes(deps: Deps, { limitBytes }: { limitBytes: num
       if (analyze !== 'true' && analyze !== 'false')
         return errorResponse(c, 400, 'analyze must be true or false');
       const result = await kind.run(deps, upload.fields, upload.files, analyze === 'true');
-      deps.logger.info('ingest over HTTP', { user: c.get('session').user, kind: c.req.param('kind') });
-      return c.json(result as Record<string, unknown>);
+      const run = await findRun(deps.db, result.run);
+      // The chain's first job: queued by this import, or an earlier one still waiting that absorbed it.
+      const job =
+        analyze === 'true' && run ? ((await pendingJobs(deps.database, run.id))[0]?.id ?? null) : null;
+      if (job !== null) onJobsQueued();
+      deps.logger.info('ingest over HTTP', { user: c.get('session').user, kind: c.req.param('kind'), job });
+      return c.json({ ...result, job });
     } catch (err) {
       if (err instanceof IngestError) return errorResponse(c, 400, err.message);
       throw err;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+  app.get('/analysis', async (c) => {
+    const name = c.req.query('run');
+    const since = Number(c.req.query('since') ?? 0);
+    if (!name || !Number.isInteger(since) || since < 0)
+      return errorResponse(c, 400, 'expected ?run=<run name>&since=<job id from the ingest answer>');
+    const run = await findRun(deps.db, name);
+    if (!run) return errorResponse(c, 404, `no run named "${name}"`);
+    return c.json({
+      run: name,
+      ...(await analysisState(deps.database, run.id, { since, kinds: ANALYSIS_KINDS })),
+    });
   });
   return app;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { IngestError, fileLabel } from '../ingest/errors.ts';
+import { JOB_NAMES } from '../jobs/names.ts';
 import { type Progress, noProgress } from '../progress.ts';
 
 /** A server that takes the ingest: its base URL and the bearer token it expects. */
@@ -65,6 +66,58 @@ export async function ingestOverHttp<T>(
   if (res.status === 413)
     throw new IngestError(`${target.url}: ${message}${body?.help ? ` (${body.help})` : ''}`);
   throw new Error(`the Loupe server at ${target.url} failed: ${message} (HTTP ${res.status})`);
+}
+
+/**
+ * Follow, on the server, the analysis an ingest queued (its first job `job`) until it is done:
+ * its steps on the progress bar; throws with the job's error when one fails, as a local ingest
+ * does. The server answered the upload as soon as the import committed.
+ *
+ * @example
+ * await followAnalysis(target, 'resnet-7', 41, { progress });
+ */
+export async function followAnalysis(
+  target: IngestTarget,
+  run: string,
+  job: number,
+  { progress = noProgress, pollMs = 500 }: { progress?: Progress; pollMs?: number } = {},
+): Promise<void> {
+  const base = target.url.endsWith('/') ? target.url : `${target.url}/`;
+  const endpoint = new URL(`api/ingest/analysis?run=${encodeURIComponent(run)}&since=${job}`, base);
+  let shown: number | null = null;
+  for (;;) {
+    let res: Response;
+    try {
+      res = await fetch(endpoint, {
+        headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      });
+    } catch (err) {
+      const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+      throw new Error(`lost the Loupe server at ${target.url} while it analysed run "${run}" (${cause})`);
+    }
+    const body = (await res.json().catch(() => null)) as {
+      state?: 'running' | 'done' | 'failed';
+      step?: { id: number; kind: string; progress: number } | null;
+      error?: string | null;
+    } | null;
+    if (!res.ok || !body?.state)
+      throw new Error(
+        `the Loupe server at ${target.url} did not say how the analysis of run "${run}" goes (${(body as { error?: string } | null)?.error ?? `HTTP ${res.status}`})`,
+      );
+    if (body.state === 'done') return;
+    if (body.state === 'failed')
+      throw new Error(
+        `the analysis of run "${run}" failed on the server: ${body.error} (the server retries it; \`loupe jobs\` there shows it)`,
+      );
+    if (body.step) {
+      if (body.step.id !== shown) {
+        shown = body.step.id;
+        progress.step(JOB_NAMES[body.step.kind] ?? body.step.kind, 100);
+      }
+      progress.update(Math.floor(body.step.progress * 100));
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }
 
 /** Quotes and line breaks cannot appear inside a multipart header value. */

@@ -6,7 +6,7 @@ import { IngestError } from '../ingest/errors.ts';
 import type { IngestResult } from '../ingest/index.ts';
 import { counted } from '../text/plural.ts';
 import type { CliContext, RegisterCommand } from './context.ts';
-import { type IngestKind, type IngestTarget, ingestOverHttp } from './ingest-remote.ts';
+import { type IngestKind, type IngestTarget, followAnalysis, ingestOverHttp } from './ingest-remote.ts';
 import { printJson } from './output.ts';
 
 function summary(r: IngestResult): string {
@@ -42,8 +42,13 @@ async function report<T>(
   try {
     const r = await work();
     warnMissing(ctx, r as IngestResult);
+    const job = (r as { job?: number | null }).job;
     if (json) printJson(ctx.io, r);
-    else ctx.io.out(`${text(r)}\n`);
+    else {
+      ctx.io.out(`${text(r)}\n`);
+      if (typeof job === 'number')
+        ctx.io.out(`Analysis queued as job ${job}: \`loupe jobs\` shows how it goes.\n`);
+    }
     for (const w of (r as { warnings?: string[] }).warnings ?? []) ctx.io.err(`warning: ${w}\n`);
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
@@ -55,6 +60,8 @@ async function report<T>(
 interface TargetOptions {
   server?: string;
   token?: string;
+  /** False with --no-wait: leave the analysis to the workers and return once the import committed. */
+  wait?: boolean;
 }
 
 /**
@@ -93,7 +100,19 @@ async function ingestHereOrThere<T>(
       progress.step('importing');
       return await ctx.withDeps((deps) => here(deps, progress), { heavy: true });
     }
-    return await ingestOverHttp<T>(target, kind, request.fields, request.files, { progress });
+    const answer = await ingestOverHttp<T & { run: string; job?: number | null }>(
+      target,
+      kind,
+      request.fields,
+      request.files,
+      { progress },
+    );
+    // The server answers once the import committed and runs the analysis as jobs: follow them, so
+    // the command ends as a local one does, with the run analysed. --no-wait keeps the job id.
+    if (o.wait === false || answer.job == null) return answer;
+    const { job, ...result } = answer;
+    await followAnalysis(target, answer.run, job, { progress });
+    return result as T;
   } finally {
     progress.stop();
   }
@@ -101,6 +120,7 @@ async function ingestHereOrThere<T>(
 
 function remoteOptions(command: Command): Command {
   return command
+    .option('--no-wait', 'return once the import is stored; the analysis runs as jobs (`loupe jobs`)')
     .option('--server <url>', 'send the files to a Loupe server (its HTTP ingest API) instead')
     .addOption(
       new Option('--token <token>', 'API token for --server (`loupe token create`)').env('LOUPE_TOKEN'),
@@ -149,8 +169,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
             fields: { run: o.run, dataset: o.dataset, analyze: analyzeField(o.analyze), ...mediaFields(o) },
             files: { gt: o.gt, pred: o.pred, embeddings: o.embeddings },
           },
-          async (deps) =>
+          async (deps, progress) =>
             (await importers()).ingestCoco(deps, {
+              progress,
               images: o.images,
               strictMedia: o.strictMedia,
               run: o.run,
@@ -159,6 +180,7 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               pred: o.pred,
               embeddings: o.embeddings,
               analyze: o.analyze,
+              wait: o.wait,
             }),
         ),
       summary,
@@ -227,6 +249,7 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
               texts: o.texts,
               strictMedia: o.strictMedia,
               analyze: o.analyze,
+              wait: o.wait,
             }),
         ),
       summary,
@@ -255,11 +278,16 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
             fields: { run: o.run, analyze: analyzeField(o.analyze) },
             files: { path: o.path, ids: o.ids },
           },
-          async (deps) => ({
+          async (deps, progress) => ({
             run: o.run as string,
-            ...(await (
-              await importers()
-            ).ingestEmbeddings(deps, { run: o.run, path: o.path, ids: o.ids, analyze: o.analyze })),
+            ...(await (await importers()).ingestEmbeddings(deps, {
+              progress,
+              run: o.run,
+              path: o.path,
+              ids: o.ids,
+              analyze: o.analyze,
+              wait: o.wait,
+            })),
           }),
         ),
       (r) => `Attached ${r.embeddings} embeddings to run "${r.run}".`,

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
+import { type Progress, noProgress } from '../progress.ts';
 import type { RegisterCommand } from './context.ts';
+import { cliProgressFor } from './progress.ts';
 
 export interface ProjectCommandOptions {
   run: string;
@@ -8,6 +10,8 @@ export interface ProjectCommandOptions {
   seed?: number;
   neighbors?: number;
   json?: boolean;
+  /** Told how far the index and the projection got (the CLI draws it on stderr). */
+  progress?: Progress;
 }
 
 /**
@@ -19,7 +23,14 @@ export interface ProjectCommandOptions {
  */
 export async function projectOutput(
   deps: Deps,
-  { run, sample = 20000, seed = 42, neighbors = 15, json = false }: ProjectCommandOptions,
+  {
+    run,
+    sample = 20000,
+    seed = 42,
+    neighbors = 15,
+    json = false,
+    progress = noProgress,
+  }: ProjectCommandOptions,
 ): Promise<string> {
   const [{ requireRun }, { projectRun }, { createVectorService }] = await Promise.all([
     import('../store/run-lookup.ts'),
@@ -32,8 +43,10 @@ export async function projectOutput(
   try {
     let result: Awaited<ReturnType<typeof projectRun>>;
     try {
+      progress.step('projection', 100);
       result = await projectRun({ ...deps, vectors }, found.id, {
         projection: { sample, seed, nNeighbors: neighbors },
+        onProgress: (f) => progress.update(Math.floor(f * 100)),
       });
     } catch (err) {
       throw new Error(`project ${run}: ${(err as Error).message}`, { cause: err });
@@ -69,6 +82,11 @@ export const registerProject: RegisterCommand = (program, ctx) => {
     .option('--neighbors <n>', 'UMAP n_neighbors', int(2), 15)
     .option('--json', 'print one JSON document')
     .action(async (opts: ProjectCommandOptions) => {
-      ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, opts), { heavy: true }));
+      const progress = cliProgressFor(ctx.io);
+      try {
+        ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, { ...opts, progress }), { heavy: true }));
+      } finally {
+        progress.stop();
+      }
     });
 };

@@ -156,7 +156,7 @@ export async function ingestClassification(
         ...(media ? { media: media.report } : {}),
       };
     });
-    if (analyze && wait) await runPipelineNow(deps, runId);
+    if (analyze && wait) await runPipelineNow(deps, runId, { progress: opts.progress });
     return result;
   } finally {
     await source.close();

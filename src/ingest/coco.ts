@@ -150,7 +150,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
         ...(warnings.length ? { warnings } : {}),
       };
     });
-    if (analyze && wait) await runPipelineNow(deps, runId);
+    if (analyze && wait) await runPipelineNow(deps, runId, { progress: opts.progress });
     return result;
   } finally {
     await vectors?.close();

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
+import type { Progress } from '../progress.ts';
 import { findRunByName, prepareBulkSession } from '../store/ingest.ts';
 import { withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
@@ -21,7 +22,8 @@ export async function ingestEmbeddings(
     ids,
     analyze = true,
     wait = true,
-  }: { run: string; path: string; ids?: string; analyze?: boolean; wait?: boolean },
+    progress,
+  }: { run: string; path: string; ids?: string; analyze?: boolean; wait?: boolean; progress?: Progress },
 ): Promise<{ embeddings: number }> {
   const source = await openVectorSource(path, { ids });
   try {
@@ -36,7 +38,7 @@ export async function ingestEmbeddings(
       if (analyze) await enqueueJobsIn(tx, pipelineStart(found.id));
       return { runId: found.id, embeddings };
     });
-    if (analyze && wait) await runPipelineNow(deps, runId);
+    if (analyze && wait) await runPipelineNow(deps, runId, { progress });
     return { embeddings };
   } finally {
     await source.close();

@@ -51,6 +51,8 @@ export interface CocoIngestOptions extends Omit<MediaOptions, 'texts'> {
   analyze?: boolean;
   /** Run the queued analysis here before returning (default true); false leaves it to the workers. */
   wait?: boolean;
+  /** Told of the analysis steps when it runs here (the CLI draws them). */
+  progress?: Progress;
 }
 
 export { ingestClassification } from './classification.ts';

@@ -3,9 +3,11 @@ import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
 import { countEmbeddings } from '../store/findings-inputs.ts';
+import { type Progress, noProgress } from '../progress.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
+import { JOB_NAMES } from './names.ts';
 import { KNN_CHUNK, KNN_PASS, knnPassHandlers, knnPassJob, splitsKnnPass } from './knn-pass.ts';
 import { regressionHandlers } from './regression.ts';
 import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runner.ts';
@@ -173,14 +175,29 @@ export function configuredRunner(config: Config): Pick<JobRunnerOptions, 'leaseM
 export async function runPipelineNow(
   deps: Deps,
   runId: number,
-  { kinds = ANALYSIS_KINDS, ...options }: { kinds?: string[] } & Partial<JobRunnerOptions> = {},
+  {
+    kinds = ANALYSIS_KINDS,
+    progress = noProgress,
+    ...options
+  }: { kinds?: string[]; progress?: Progress } & Partial<JobRunnerOptions> = {},
 ): Promise<{ ran: number; failed: number }> {
+  let shown: number | null = null;
+  const onProgress = (job: { id: number; kind: string }, fraction: number) => {
+    // A pass's chunks run inside it: the pass's own bar counts them.
+    if (job.kind === KNN_CHUNK) return;
+    if (job.id !== shown) {
+      shown = job.id;
+      progress.step(JOB_NAMES[job.kind] ?? job.kind, 100);
+    }
+    progress.update(Math.floor(fraction * 100));
+  };
   return withVectorService(deps, async (vectors) => {
     const withVectors = { ...deps, vectors };
     const all = pipelineHandlers(withVectors);
     const handlers = Object.fromEntries(kinds.map((k) => [k, all[k]]));
     const runner = createJobRunner(withVectors, {
       ...configuredRunner(deps.config),
+      onProgress,
       ...options,
       handlers,
       pollMs: 200,

@@ -47,6 +47,8 @@ export interface JobRunnerOptions {
   backoff?: (attempt: number) => number;
   /** This worker's name in `jobs.locked_by`. */
   worker?: string;
+  /** Told when a job starts (0) and of each progress it reports: a CLI draws it. */
+  onProgress?: (job: ClaimedJob, fraction: number) => void;
   /**
    * Queue again, at start, the jobs a crashed embedded-database process left running (default
    * true). A second runner in the same process (the bot's) leaves that to the main one.
@@ -114,6 +116,7 @@ export function createJobRunner(
     worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     crashAt,
     recoverOnStart = true,
+    onProgress = () => {},
   }: JobRunnerOptions,
 ): JobRunner {
   const { database, logger } = deps;
@@ -174,6 +177,7 @@ export function createJobRunner(
     const heartbeat = setInterval(beat, Math.max(50, Math.floor(leaseMs / 3)));
     heartbeat.unref?.();
     maybeCrash(job, 0);
+    onProgress(job, 0);
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
@@ -188,6 +192,7 @@ export function createJobRunner(
         progress(fraction) {
           progress = Math.min(1, Math.max(progress, fraction));
           maybeCrash(job, progress);
+          onProgress(job, progress);
           if (performance.now() - lastWrite > 250) beat();
         },
       });

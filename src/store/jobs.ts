@@ -101,7 +101,13 @@ async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
  * Each is one statement, so one round trip: this CTE turns the flush off for its own (implicit)
  * transaction, where a `set local` would need a transaction block of four.
  */
-const ASYNC_COMMIT = `async_commit as materialized (select set_config('synchronous_commit', 'off', true) as off)`;
+function asyncCommit(database: Database): string {
+  // Not on the embedded database: its WAL is flushed by this very process, so a crash right after
+  // an asynchronous commit would lose it, the job it claimed or completed with it.
+  return database.driver === 'postgres'
+    ? `async_commit as materialized (select set_config('synchronous_commit', 'off', true) as off)`
+    : 'async_commit as materialized (select null as off)';
+}
 
 /** What a worker claims: any due job, or only those of a run and of some kinds. */
 export interface ClaimFilter {
@@ -178,7 +184,7 @@ export function enqueueJobsIn(tx: BulkTx, jobs: NewJob[]): Promise<number[]> {
  */
 export async function claimJob(database: Database, filter: ClaimFilter): Promise<ClaimedJob | null> {
   const rows = await queryOf(database)<ClaimedRow>(
-    `with ${ASYNC_COMMIT}, ${claimCte(1)} select claimed.* from claimed, async_commit`,
+    `with ${asyncCommit(database)}, ${claimCte(1)} select claimed.* from claimed, async_commit`,
     claimParams(filter),
   );
   return claimedJob(rows[0]);
@@ -191,7 +197,7 @@ export async function heartbeatJob(
   { worker, leaseMs, progress }: { worker: string; leaseMs: number; progress: number },
 ): Promise<boolean> {
   const rows = await queryOf(database)(
-    `with ${ASYNC_COMMIT}, beat as (
+    `with ${asyncCommit(database)}, beat as (
        update jobs set locked_until = now() + $3 * interval '1 millisecond', progress = $4
         where id = $1 and locked_by = $2 and state = 'running' returning id)
      select beat.id from beat, async_commit`,
@@ -225,7 +231,7 @@ export async function completeJob(
   const claim = claimNext ? `, ${claimCte(params.length + 1)}` : '';
   if (claimNext) params.push(...claimParams(claimNext));
   const rows = await query<ClaimedRow & { completed: number }>(
-    `with ${ASYNC_COMMIT}, done as (
+    `with ${asyncCommit(database)}, done as (
        update jobs set state = 'done', progress = 1, error = null, finished_at = now(),
          locked_by = null, locked_until = null
        where id = $1 and locked_by = $2 and state = 'running' returning id)${added}${claim}
@@ -260,7 +266,7 @@ export async function failJob(
   },
 ): Promise<JobState | null> {
   const rows = await queryOf(database)<{ state: JobState }>(
-    `with ${ASYNC_COMMIT}, failed as (
+    `with ${asyncCommit(database)}, failed as (
        update jobs set
          state = case when $5::boolean or attempts >= max_attempts then 'failed' else 'queued' end,
          run_after = now() + $4 * interval '1 millisecond',
@@ -374,6 +380,54 @@ export async function childJobs(database: Database, parentId: number): Promise<C
     if (r.state === 'failed') out.errors.push(...(r.errors ?? []));
   }
   return out;
+}
+
+/** Where the analysis of an import stands: its jobs (the chain an ingest queued), by state. */
+export interface AnalysisState {
+  state: 'running' | 'done' | 'failed';
+  /** The job running (or next to run) and its progress; null once done. */
+  step: { id: number; kind: string; progress: number } | null;
+  /** The first error of a job of the chain (failed for good, or waiting for a retry). */
+  error: string | null;
+}
+
+/**
+ * The analysis an import queued, followed from its first job `since`: the run's jobs of `kinds`
+ * from that one on (children left out: their pass carries their progress). Done when none is
+ * queued or running; failed when one failed, or failed once and waits for its retry, as a local
+ * ingest reports the first failure.
+ *
+ * @example
+ * const { state, step } = await analysisState(deps.database, runId, { since: 41, kinds: ANALYSIS_KINDS });
+ */
+export async function analysisState(
+  database: Database,
+  runId: number,
+  { since, kinds }: { since: number; kinds: readonly string[] },
+): Promise<AnalysisState> {
+  const rows = await queryOf(database)<{
+    id: number;
+    kind: string;
+    state: JobState;
+    progress: number;
+    error: string | null;
+  }>(
+    `select id::float8 as id, kind, state, progress, error from jobs
+      where run_id = $1 and id >= $2 and parent_id is null
+        and kind = any(string_to_array($3::text, ','))
+      order by id`,
+    [runId, since, kinds.join(',')],
+  );
+  const broken = rows.find((r) => r.state === 'failed' || (r.state === 'queued' && r.error !== null));
+  if (broken)
+    return { state: 'failed', step: null, error: `${broken.kind} job ${broken.id}: ${broken.error}` };
+  const current = rows.find((r) => r.state === 'running') ?? rows.find((r) => r.state === 'queued');
+  if (!current) return { state: 'done', step: null, error: null };
+  return {
+    state: 'running',
+    step: { id: Number(current.id), kind: current.kind, progress: Number(current.progress) },
+    error: null,
+  };
 }
 
 /** Forget finished jobs older than `days`: the queue keeps what is pending and recent history. */

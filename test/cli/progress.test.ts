@@ -76,3 +76,31 @@ describeEachDriver('ingest progress', (ctx) => {
     expect(seen.at(-1)).toBe(String(n));
   });
 });
+
+describeEachDriver('analysis progress', (ctx) => {
+  it('reports each analysis job the ingest runs, from 0 to 100', async () => {
+    const n = 60;
+    const probs = new Float32Array(n * 2).map((_, i) => (i % 2 ? 0.3 : 0.7));
+    const labels = new Int32Array(n).map((_, i) => i % 2);
+    const vectors = new Float32Array(n * 4).map((_, i) => ((i * 7919) % 13) / 13);
+    const seen: string[] = [];
+    const progress: Progress = {
+      step: (name) => seen.push(`step ${name}`),
+      update: (done) => seen.push(String(done)),
+    };
+    await ingestClassification(testDeps(ctx().database), {
+      run: 'analysis-progress',
+      probs: files.write('ap.npy', encodeNpy(probs, [n, 2])),
+      labels: files.write('al.npy', encodeNpy(labels, [n])),
+      embeddings: files.write('ae.npy', encodeNpy(vectors, [n, 4])),
+      progress,
+    });
+    const analysis = seen.slice(seen.indexOf('step vector index'));
+    expect(analysis.filter((s) => s.startsWith('step'))).toEqual(['step vector index', 'step analysis']);
+    expect(analysis[1]).toBe('0');
+    expect(analysis.at(-1)).toBe('100');
+    const steps = analysis.map((s, i) => (s.startsWith('step') ? i : -1)).filter((i) => i >= 0);
+    // The index job reports its end before the analysis starts.
+    expect(analysis[steps[1] - 1]).toBe('100');
+  });
+});

@@ -19,7 +19,10 @@ function env(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
 
 /** stderr is a pipe here, so work that takes a while prints progress lines; the test reads the rest. */
 const withoutProgress = (err: string) =>
-  err.replace(/^loupe: (importing|uploading|reading rows|writing rows).*\n/gm, '');
+  err.replace(
+    /^loupe: (importing|uploading|reading rows|writing rows|vector index|analysis|neighbour pass).*\n/gm,
+    '',
+  );
 
 /** Run `loupe …` as its own process; resolves with what it printed and its exit code. */
 function loupe(args: string[], extra: Record<string, string | undefined>) {
@@ -89,8 +92,37 @@ describeEachDriver('loupe ingest and read commands while loupe serve runs', (ctx
     const listed = JSON.parse(runs.out) as { runs: { name: string; rows: number }[] };
     expect(listed.runs.find((x) => x.name === 'while-serving')?.rows).toBe(3);
 
+    // The server answered once the import committed; the CLI followed the analysis job to its end.
     const metrics = await loupe(['metrics', '--run', 'while-serving', '--json'], extra);
     expect(metrics.code).toBe(0);
+    expect(JSON.parse(metrics.out)).toMatchObject({ kind: 'classification' });
+  }, 240_000);
+
+  it('with --no-wait, answers with the analysis job, which the server runs to its end', async () => {
+    const table = files.write('queued.csv', 'id,label,p_0,p_1\na,0,0.8,0.2\nb,1,0.1,0.9\n');
+    const r = await loupe(
+      ['ingest', 'classification', '--table', table, '--run', 'queued-while-serving', '--no-wait', '--json'],
+      extra,
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const answer = JSON.parse(r.out) as { run: string; rows: number; job: number };
+    expect(answer).toMatchObject({ run: 'queued-while-serving', rows: 2, job: expect.any(Number) });
+    // Wait on the job chain (index, then analysis), as `loupe jobs` lists it.
+    let jobs: { id: number; kind: string; run: string; state: string }[] = [];
+    for (;;) {
+      const listed = await loupe(['jobs', '--json'], extra);
+      jobs = (JSON.parse(listed.out) as { jobs: typeof jobs }).jobs.filter(
+        (j) => j.run === 'queued-while-serving' && j.kind !== 'projection',
+      );
+      if (jobs.length === 2 && jobs.every((j) => j.state === 'done' || j.state === 'failed')) break;
+    }
+    expect(jobs.map((j) => [j.kind, j.state])).toEqual([
+      ['index', 'done'],
+      ['analyze', 'done'],
+    ]);
+    expect(jobs[0].id).toBe(answer.job);
+    const metrics = await loupe(['metrics', '--run', 'queued-while-serving', '--json'], extra);
     expect(JSON.parse(metrics.out)).toMatchObject({ kind: 'classification' });
   }, 240_000);
 

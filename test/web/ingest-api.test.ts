@@ -8,6 +8,9 @@ import { type CliContext, serverCliContext } from '../../src/cli/context.ts';
 import type { Deps } from '../../src/deps.ts';
 import { createProgram, runProgram } from '../../src/cli/program.ts';
 import { loadConfig } from '../../src/config.ts';
+import { pipelineHandlers } from '../../src/jobs/pipeline.ts';
+import { type JobRunner, createJobRunner } from '../../src/jobs/runner.ts';
+import { listJobs } from '../../src/store/jobs.ts';
 import { createApiToken, revokeApiToken } from '../../src/store/tokens.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { scratch, snapshot } from '../ingest/fixtures.ts';
@@ -59,6 +62,7 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
   let url = '';
   let close = async () => {};
   let token = '';
+  let runner: JobRunner;
 
   beforeAll(async () => {
     process.env.TMPDIR = uploads;
@@ -67,11 +71,20 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
       config: loadConfig({ LOUPE_DEMO: '0', LOUPE_UPLOAD_LIMIT_MB: '0.01' }),
     });
     ({ token } = await createApiToken(deps.db, { name: 'training-cluster' }));
-    const server = await listen(createServerApp(deps), { host: '127.0.0.1', port: 0 });
+    // The server's worker: the ingest answers once the import committed, and the analysis runs here.
+    runner = createJobRunner(deps, { handlers: pipelineHandlers(deps), pollMs: 100 });
+    await runner.start();
+    const server = await listen(createServerApp(deps, { onJobsQueued: () => runner.notify() }), {
+      host: '127.0.0.1',
+      port: 0,
+    });
     url = `http://127.0.0.1:${server.port}`;
     close = server.close;
   });
-  afterAll(() => close());
+  afterAll(async () => {
+    await close();
+    await runner.stop();
+  });
 
   const post = (headers: Record<string, string>, path = table) => {
     const form = new FormData();
@@ -113,6 +126,12 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
     };
     expect(runs.runs.find((x) => x.name === 'remote-1')?.rows).toBe(3);
     expect(leftovers()).toEqual([]);
+    // The CLI returned once the server's analysis jobs were done, as a local ingest does.
+    const jobs = (await listJobs(ctx().database)).filter((j) => j.run === 'remote-1');
+    expect(jobs.map((j) => [j.kind, j.state])).toEqual([
+      ['index', 'done'],
+      ['analyze', 'done'],
+    ]);
   });
 
   it('answers an input error with the message a local run prints, exit 1, nothing stored', async () => {

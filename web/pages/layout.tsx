@@ -1,13 +1,6 @@
 import type { Child } from 'hono/jsx';
+import { JOB_NAMES } from '../../src/jobs/names.ts';
 import type { PendingWork } from '../../src/store/jobs.ts';
-
-const JOB_NAMES: Record<string, string> = {
-  index: 'vector index',
-  analyze: 'analysis',
-  knn: 'neighbour pass',
-  projection: 'projection',
-  regression: 'regression check',
-};
 
 /** "projection 45%", "analysis queued", "analysis retrying": what a pending job is doing. */
 export function pendingLabel(job: PendingWork): string {
