@@ -280,7 +280,9 @@ function addSubcommands(ingest: Command, ctx: CliContext): void {
           },
           async (deps, progress) => ({
             run: o.run as string,
-            ...(await (await importers()).ingestEmbeddings(deps, {
+            ...(await (
+              await importers()
+            ).ingestEmbeddings(deps, {
               progress,
               run: o.run,
               path: o.path,
