@@ -1,6 +1,7 @@
 import { classNamesOfRun } from './run-lookup.ts';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
+import { rawRows } from '../../db/raw.ts';
 import { dataRows, projections, rowScores } from '../../db/schema.ts';
 
 export interface ProjectionInput {
@@ -51,6 +52,16 @@ export async function saveProjection(
         values.push({ runId, rowId: rowIds[i], x: coords[i * 2], y: coords[i * 2 + 1], fitted: fitted[i] });
       await tx.insert(projections).values(values);
     }
+    // The table has no foreign keys (bulk writes): the rows are checked once, as a set, here.
+    const [{ stray }] = await rawRows<{ stray: number }>(
+      tx,
+      sql`select count(*)::int as stray from ${projections} p
+          where p.run_id = ${runId}::int and not exists (
+            select 1 from ${dataRows} d join model_runs m on m.dataset_id = d.dataset_id
+            where d.id = p.row_id and m.id = ${runId}::int)`,
+    );
+    if (Number(stray) > 0)
+      throw new Error(`saveProjection: ${stray} of the rows are not rows of run ${runId}'s dataset`);
   });
   return n;
 }

@@ -60,6 +60,8 @@ describeEachDriver('findings', (ctx) => {
         gtBox: null,
         predBox: null,
         predScore: null,
+        annId: null,
+        predId: null,
       },
     ]);
 
