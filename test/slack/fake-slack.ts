@@ -354,7 +354,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'conversations.open': {
         const user = String(body.users ?? '');
         if (!/^[UW][A-Z0-9]+$/.test(user)) return send(200, { ok: false, error: 'user_not_found' });
-        return send(200, { ok: true, channel: { id: `D${user.slice(1)}` } });
+        // The bot is a member of a DM it opened, as in Slack.
+        const dm = `D${user.slice(1)}`;
+        channels.set(dm, { kind: 'im', member: true });
+        return send(200, { ok: true, channel: { id: dm } });
       }
       case 'files.getUploadURLExternal': {
         const id = `F${++seq}`;
