@@ -4,6 +4,9 @@ import { Piscina } from 'piscina';
 import type { Deps } from '../deps.ts';
 import { type TaskInput, type TaskName, type TaskOutput, computeTasks } from './tasks.ts';
 
+/** True when this module runs compiled (dist/), where the worker's entry is the `.js` beside it. */
+const compiled = import.meta.url.endsWith('.js');
+
 /** Worker threads for CPU-heavy request work (see tasks.ts), so the event loop keeps answering. */
 export interface ComputePool {
   /** Run a task in a pool thread; `transfer` hands buffers over instead of copying them. */
@@ -45,7 +48,7 @@ export function createComputePool({
 }: ComputePoolOptions = {}): ComputePool {
   const pool = new Piscina({
     filename: fileURLToPath(new URL('./boot.mjs', import.meta.url)),
-    workerData: { entry: new URL('./worker.ts', import.meta.url).href },
+    workerData: { entry: new URL(compiled ? './worker.js' : './worker.ts', import.meta.url).href },
     minThreads: 0,
     maxThreads: threads,
     idleTimeout: idleTimeoutMs,
