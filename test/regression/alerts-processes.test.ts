@@ -114,8 +114,9 @@ describe.runIf(process.env.DATABASE_URL)('regression alerts with two servers', (
     const v3 = JSON.stringify(alertsTo('v3')[0].body.blocks);
     expect(v3).toContain('Mute 2');
     expect(slack.invalid).toEqual([]);
-    // Each alert came with its chart.
-    expect(slack.uploads.length).toBeGreaterThanOrEqual(2);
+    // Each alert came with its chart (uploaded after the message: rendering happens in a pool thread).
+    await until(async () => slack.uploads.length >= 2, 120_000);
+    expect(slack.uploads.length).toBe(2);
     const posted = [a, b].map(
       (p) =>
         p
