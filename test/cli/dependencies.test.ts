@@ -28,9 +28,9 @@ it('declares every package the product uses, and uses every package it declares'
   for (const file of ['src', 'web', 'bot', 'bin', 'db'].flatMap(files)) {
     const text = readFileSync(join(root, file), 'utf8');
     everything += text;
-    // imports, dynamic imports, and packages whose files are read from disk (packageDir).
+    // imports, dynamic imports, and packages whose files are read from disk (packageDir, resolve).
     const specs =
-      /^(?:import|export)\b[^;()=]*?\bfrom\s+'([^']+)'|^import\s+'([^']+)'|\b(?:import|packageDir)\('([^']+)'\)/gm;
+      /^(?:import|export)\b[^;()=]*?\bfrom\s+'([^']+)'|^import\s+'([^']+)'|\b(?:import|packageDir|resolve)\('([^']+)'\)/gm;
     for (const m of text.matchAll(specs)) {
       const spec = m[1] ?? m[2] ?? m[3];
       if (spec.startsWith('.')) continue;

@@ -29,7 +29,7 @@ it('every `loupe <command>` a message or doc tells people to run exists', () => 
   for (const file of [...sources('bot'), ...sources('web'), ...sources('src'), 'README.md']) {
     const text = readFileSync(join(root, file), 'utf8');
     // `/loupe x` is the Slack command; the CLI is named without the slash.
-    for (const m of text.matchAll(/(?<![/\w])loupe ([a-z][a-z-]*)/g)) {
+    for (const m of text.matchAll(/(?<![/@\w])loupe ([a-z][a-z-]*)/g)) {
       if (!commands.has(m[1])) named.push(`${file}: loupe ${m[1]}`);
     }
   }
