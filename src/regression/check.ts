@@ -45,7 +45,10 @@ export async function checkRegression(
       cells: lines,
     };
   } else {
-    const [before, now] = await Promise.all([previous.id, run.id].map((id) => cocoInputOf(deps, id)));
+    // One after the other: each reads by COPY OUT, which holds its connection until the stream ends
+    // (two at once on a one-connection pool wait on each other for ever).
+    const before = await cocoInputOf(deps, previous.id);
+    const now = await cocoInputOf(deps, run.id);
     const classes = await runCompute(deps, 'regressionAp', { ...settings, before, now });
     result = {
       runId,
