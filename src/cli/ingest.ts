@@ -98,7 +98,21 @@ async function ingestHereOrThere<T>(
   try {
     if (!target) {
       progress.step('importing');
-      return await ctx.withDeps((deps) => here(deps, progress), { heavy: true });
+      return await ctx.withDeps(
+        async (deps) => {
+          const result = await here(deps, progress);
+          if (o.wait !== false) return result;
+          // As a server answers --no-wait: with the first job of the analysis it queued (`loupe jobs`).
+          const [{ findRun }, { pendingJobs }] = await Promise.all([
+            import('../store/run-lookup.ts'),
+            import('../store/jobs.ts'),
+          ]);
+          const run = await findRun(deps.db, (result as { run: string }).run);
+          const job = run ? ((await pendingJobs(deps.database, run.id))[0]?.id ?? null) : null;
+          return { ...result, job };
+        },
+        { heavy: true },
+      );
     }
     const answer = await ingestOverHttp<T & { run: string; job?: number | null }>(
       target,
