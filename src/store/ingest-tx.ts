@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { TransactionSql } from 'postgres';
 import type { Transaction } from '@electric-sql/pglite';
 import type { Database, Db } from '../../db/index.ts';
@@ -92,18 +92,11 @@ function postgresBulk(tx: PgTx): BulkTx {
     copyIn: (target, batches) => copyPostgres(tx, target, batches),
     async copyOut(query) {
       const q = tx.unsafe(`copy (${query}) to stdout with (format binary)`) as unknown as {
-        readable(): Promise<Readable>;
+        readable(): Promise<AsyncIterable<Buffer>>;
       };
-      const stream = await q.readable();
-      // Flowing mode, not an async iterator: postgres.js pauses the socket when a push fills the
-      // stream's buffer and resumes it only on the next read, which never comes once the last
-      // chunk is in, so the connection's next query would wait for ever.
-      return new Promise<Buffer>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.once('end', () => resolve(Buffer.concat(chunks)));
-        stream.once('error', reject);
-      });
+      const chunks: Buffer[] = [];
+      for await (const chunk of await q.readable()) chunks.push(chunk);
+      return Buffer.concat(chunks);
     },
   };
 }
