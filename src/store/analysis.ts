@@ -3,7 +3,7 @@ import { recordEvaluation } from './evaluations.ts';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { bulkOf } from './ingest-tx.ts';
-import { CopyReader, CopyWriter } from './pgcopy.ts';
+import { CopyWriter } from './pgcopy.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import {
   annotations,
@@ -257,89 +257,91 @@ export interface DetectionInputs {
 
 /**
  * Load a detection run's inputs, checking what the matcher cannot: a class index outside the
- * dataset's classes or a prediction without a box is an error naming the row and the box. Read by
- * binary COPY in the transaction `db` belongs to: a run's hundred thousand boxes as query rows cost
- * seconds of printing and parsing floats on the embedded database.
+ * dataset's classes or a prediction without a box is an error naming the row and the box.
  */
 export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<DetectionInputs> {
   const numClasses = run.classNames.length;
-  const datasetId = Number(run.datasetId);
-  const runId = Number(run.id);
-  if (!Number.isSafeInteger(datasetId) || !Number.isSafeInteger(runId))
-    throw new TypeError(`loadDetectionInputs: bad run ${run.id} or dataset ${run.datasetId}`);
-  const bulk = bulkOf(db);
-  const rowIds: number[] = [];
-  const labeled = new Set<number>();
-  const ext = new Map<number, string>();
-  const externalIds = new Map<number, string>();
-  const rows = new CopyReader(
-    await bulk.copyOut(
-      `select id, labeled, external_id from data_rows where dataset_id = ${datasetId} order by id`,
-    ),
-  );
-  while (rows.next()) {
-    const id = rows.int8OrNull()!;
-    const isLabeled = rows.boolOrNull()!;
-    const e = rows.textOrNull()!;
-    rowIds.push(id);
-    ext.set(id, e);
-    if (isLabeled) {
-      labeled.add(id);
-      externalIds.set(id, e);
-    }
-  }
-  const gts: GtBox[] = [];
-  const anns = new CopyReader(
-    await bulk.copyOut(
-      `select a.id, a.row_id, a.ann_key, a.label, a.x, a.y, a.w, a.h, a.area, a.iscrowd
-       from annotations a join data_rows r on r.id = a.row_id
-       where r.dataset_id = ${datasetId} and r.labeled order by a.row_id, a.id`,
-    ),
-  );
-  while (anns.next()) {
-    const id = anns.int8OrNull()!;
-    const rowId = anns.int8OrNull()!;
-    const key = anns.textOrNull();
-    const label = anns.int4OrNull()!;
-    const x = anns.float8OrNull();
-    const y = anns.float8OrNull();
-    const w = anns.float8OrNull();
-    const h = anns.float8OrNull();
-    const area = anns.float8OrNull();
-    const iscrowd = anns.boolOrNull()!;
-    const where = `dataset row ${ext.get(rowId)}, annotation ${key}`;
-    if (label < 0 || label >= numClasses)
-      throw new RangeError(`${where}: label ${label} is outside the dataset's ${numClasses} classes`);
-    if (x === null || y === null || w === null || h === null)
+  const rows = await db
+    .select({ id: dataRows.id, labeled: dataRows.labeled, ext: dataRows.externalId })
+    .from(dataRows)
+    .where(eq(dataRows.datasetId, run.datasetId))
+    .orderBy(asc(dataRows.id));
+  const labeled = new Set(rows.filter((r) => r.labeled).map((r) => r.id));
+  const externalIds = new Map(rows.filter((r) => r.labeled).map((r) => [r.id, r.ext]));
+  const anns = await db
+    .select({
+      id: annotations.id,
+      rowId: annotations.rowId,
+      ext: dataRows.externalId,
+      key: annotations.annKey,
+      label: annotations.label,
+      x: annotations.x,
+      y: annotations.y,
+      w: annotations.w,
+      h: annotations.h,
+      area: annotations.area,
+      iscrowd: annotations.iscrowd,
+    })
+    .from(annotations)
+    .innerJoin(dataRows, eq(dataRows.id, annotations.rowId))
+    .where(and(eq(dataRows.datasetId, run.datasetId), eq(dataRows.labeled, true)))
+    .orderBy(asc(annotations.rowId), asc(annotations.id));
+  const gts: GtBox[] = anns.map((a) => {
+    const where = `dataset row ${a.ext}, annotation ${a.key}`;
+    if (a.label < 0 || a.label >= numClasses)
+      throw new RangeError(`${where}: label ${a.label} is outside the dataset's ${numClasses} classes`);
+    if (a.x === null || a.y === null || a.w === null || a.h === null)
       throw new TypeError(`${where}: expected a box (x, y, w, h), got none`);
-    gts.push({ id, imageId: rowId, label, x, y, w, h, area: area ?? w * h, iscrowd });
-  }
+    return {
+      id: a.id,
+      imageId: a.rowId,
+      label: a.label,
+      x: a.x,
+      y: a.y,
+      w: a.w,
+      h: a.h,
+      area: a.area ?? a.w * a.h,
+      iscrowd: a.iscrowd,
+    };
+  });
+  const preds = await db
+    .select({
+      id: predictions.id,
+      rowId: predictions.rowId,
+      ext: dataRows.externalId,
+      key: predictions.predKey,
+      label: predictions.label,
+      score: predictions.score,
+      x: predictions.x,
+      y: predictions.y,
+      w: predictions.w,
+      h: predictions.h,
+    })
+    .from(predictions)
+    .innerJoin(dataRows, eq(dataRows.id, predictions.rowId))
+    .where(eq(predictions.runId, run.id))
+    .orderBy(asc(predictions.predKey));
   const dets: DetBox[] = [];
   const poolDets: DetBox[] = [];
-  const preds = new CopyReader(
-    await bulk.copyOut(
-      `select id, row_id, pred_key, label, score, x, y, w, h from predictions
-       where run_id = ${runId} order by pred_key, id`,
-    ),
-  );
-  while (preds.next()) {
-    const id = preds.int8OrNull()!;
-    const rowId = preds.int8OrNull()!;
-    const key = preds.int4OrNull();
-    const label = preds.int4OrNull()!;
-    const score = preds.float8OrNull()!;
-    const x = preds.float8OrNull();
-    const y = preds.float8OrNull();
-    const w = preds.float8OrNull();
-    const h = preds.float8OrNull();
-    const where = `run ${run.name}, row ${ext.get(rowId)}, detection ${key}`;
-    if (label < 0 || label >= numClasses)
-      throw new RangeError(`${where}: label ${label} is outside the dataset's ${numClasses} classes`);
-    if (x === null || y === null || w === null || h === null)
+  for (const p of preds) {
+    const where = `run ${run.name}, row ${p.ext}, detection ${p.key}`;
+    if (p.label < 0 || p.label >= numClasses)
+      throw new RangeError(`${where}: label ${p.label} is outside the dataset's ${numClasses} classes`);
+    if (p.x === null || p.y === null || p.w === null || p.h === null)
       throw new TypeError(`${where}: expected a box (x, y, w, h), got none`);
-    (labeled.has(rowId) ? dets : poolDets).push({ id, imageId: rowId, label, score, x, y, w, h });
+    const det = {
+      id: p.id,
+      imageId: p.rowId,
+      label: p.label,
+      score: p.score,
+      x: p.x,
+      y: p.y,
+      w: p.w,
+      h: p.h,
+    };
+    (labeled.has(p.rowId) ? dets : poolDets).push(det);
   }
-  const poolRows = rowIds.filter((r) => !labeled.has(r));
+  const poolRows = rows.filter((r) => !r.labeled).map((r) => r.id);
   return { labeledRows: [...labeled], poolRows, gts, dets, poolDets, externalIds };
 }
 

@@ -13,8 +13,6 @@ export interface BulkTx {
    * tuples (no header/trailer). Postgres gets one streamed COPY; PGlite one COPY per batch.
    */
   copyIn(target: string, batches: AsyncIterable<Buffer[]> | Iterable<Buffer[]>): Promise<number>;
-  /** Binary COPY out of a query (`select …`, parameterless): the whole output, for a CopyReader. */
-  copyOut(query: string): Promise<Buffer>;
 }
 
 type PgTx = TransactionSql<Record<string, never>>;
@@ -90,14 +88,6 @@ function postgresBulk(tx: PgTx): BulkTx {
     query: async <R>(text: string, params: unknown[] = []) =>
       (await tx.unsafe(text, params as never[])) as unknown as R[],
     copyIn: (target, batches) => copyPostgres(tx, target, batches),
-    async copyOut(query) {
-      const q = tx.unsafe(`copy (${query}) to stdout with (format binary)`) as unknown as {
-        readable(): Promise<AsyncIterable<Buffer>>;
-      };
-      const chunks: Buffer[] = [];
-      for await (const chunk of await q.readable()) chunks.push(chunk);
-      return Buffer.concat(chunks);
-    },
   };
 }
 
@@ -117,11 +107,6 @@ function pgliteBulk(tx: PgliteTx): BulkTx {
         await tx.query(`copy ${target} from '/dev/blob' with (format binary)`, [], { blob });
       }
       return bytes;
-    },
-    async copyOut(query) {
-      const r = await tx.query(`copy (${query}) to '/dev/blob' with (format binary)`);
-      if (!r.blob) throw new Error('copyOut: PGlite returned no blob');
-      return Buffer.from(await r.blob.arrayBuffer());
     },
   };
 }
