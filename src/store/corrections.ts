@@ -20,7 +20,7 @@ import {
   revertLabelVersion,
   versionDeltas,
 } from './label-versions.ts';
-import { type DecisionRecord, REWORK_TAG, RowNotFoundError } from './reviews.ts';
+import { type DecisionRecord, REWORK_TAG, RowNotFoundError, decisionColumns } from './reviews.ts';
 
 /**
  * Corrections are decisions: a `relabel` line in the reviews history (who, when, from where)
@@ -67,19 +67,6 @@ export class CorrectionError extends Error {
     this.name = 'CorrectionError';
   }
 }
-
-const decisionColumns = {
-  id: reviews.id,
-  rowId: reviews.rowId,
-  runId: reviews.runId,
-  decision: reviews.decision,
-  actor: reviews.actor,
-  actorName: reviews.actorName,
-  source: reviews.source,
-  note: reviews.note,
-  labelVersionId: reviews.labelVersionId,
-  at: reviews.createdAt,
-};
 
 async function rowDataset(db: Db, rowId: number) {
   const [row] = await db

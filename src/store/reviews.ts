@@ -38,7 +38,8 @@ export interface DecisionRecord {
   at: Date;
 }
 
-const columns = {
+/** A decision line as the store returns it: the one column list reviews and corrections read. */
+export const decisionColumns = {
   id: reviews.id,
   rowId: reviews.rowId,
   runId: reviews.runId,
@@ -73,7 +74,7 @@ export async function recordDecision(
       .limit(1);
     if (!exists) throw new RowNotFoundError(input.rowId);
     const [current] = await tx
-      .select(columns)
+      .select(decisionColumns)
       .from(reviews)
       .where(eq(reviews.rowId, input.rowId))
       .orderBy(desc(reviews.id))
@@ -90,7 +91,7 @@ export async function recordDecision(
         source: input.source,
         note: input.note ?? null,
       })
-      .returning(columns);
+      .returning(decisionColumns);
     if (input.decision === 'rework') {
       await tx
         .insert(tags)
@@ -117,7 +118,7 @@ export class RowNotFoundError extends Error {
 export async function latestDecisions(db: Db, rowIds: number[]): Promise<Map<number, DecisionRecord>> {
   if (rowIds.length === 0) return new Map();
   const rows = await db
-    .selectDistinctOn([reviews.rowId], columns)
+    .selectDistinctOn([reviews.rowId], decisionColumns)
     .from(reviews)
     .where(inArray(reviews.rowId, rowIds))
     .orderBy(reviews.rowId, desc(reviews.id));
@@ -126,7 +127,7 @@ export async function latestDecisions(db: Db, rowIds: number[]): Promise<Map<num
 
 /** Every decision on a row, oldest first. */
 export async function decisionHistory(db: Db, rowId: number): Promise<DecisionRecord[]> {
-  return db.select(columns).from(reviews).where(eq(reviews.rowId, rowId)).orderBy(asc(reviews.id));
+  return db.select(decisionColumns).from(reviews).where(eq(reviews.rowId, rowId)).orderBy(asc(reviews.id));
 }
 
 export interface ReworkItem {
