@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { LOCAL_USER, mayWrite } from '../authorize.ts';
 import type { Deps } from '../deps.ts';
 import { BATCH_EXPORT_FORMATS, type BatchExportFormat } from '../export/handoff-document.ts';
 import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
@@ -88,7 +89,7 @@ const work = () => import('../store/batch-work.ts');
 export const registerBatch: RegisterCommand = (program, ctx) => {
   const batch = program
     .command('batch')
-    .description('Named labeling batches: create, add, remove, list, show, export, close');
+    .description('Named labeling batches: create, add, remove, assign, list, show, export, close');
 
   withRowSources(
     batch
@@ -162,6 +163,49 @@ export const registerBatch: RegisterCommand = (program, ctx) => {
       const { removeFromBatch } = await batches();
       const { batch: b, removed } = await ctx.withDeps((deps) => removeFromBatch(deps.db, { name, ids }));
       ctx.io.out(`Removed ${counted(removed, 'row')} from batch "${b.name}"\n`);
+    });
+
+  batch
+    .command('assign <name>')
+    .description(
+      'Give an open batch to an owner (a Slack user id) with an optional due day, as `/loupe batch NAME assign @user due DAY` does',
+    )
+    .requiredOption('--owner <user>', 'the Slack user id who owns the batch, e.g. U024BE7LH')
+    .option('--due <day>', 'due day, YYYY-MM-DD; the owner is reminded that day if unfinished')
+    .option(
+      '--by <user>',
+      "who assigns: a reviewer's Slack user id (LOUPE_REVIEWERS); the local user in local mode",
+      LOCAL_USER,
+    )
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, opts: { owner: string; due?: string; by: string; json?: boolean }) => {
+      const { assignBatch, batchProgress } = await work();
+      const owner = opts.owner.replace(/^@/, '');
+      const b = await ctx.withDeps(async (deps) => {
+        const check = mayWrite(deps.config, { user: opts.by });
+        if (!check.ok)
+          throw new Error(
+            opts.by === LOCAL_USER
+              ? `${check.reason} Pass --by with your Slack user id (a reviewer in LOUPE_REVIEWERS).`
+              : check.reason,
+          );
+        await assignBatch(deps.db, { name, owner, dueOn: opts.due ?? null, by: opts.by });
+        const [progress] = await batchProgress(deps.db, { names: [name.trim()] });
+        return progress;
+      });
+      if (opts.json)
+        return printJson(ctx.io, {
+          batch: b.name,
+          owner: b.owner,
+          dueOn: b.dueOn,
+          size: b.size,
+          progressed: b.progressed,
+          state: b.state,
+        });
+      ctx.io.out(
+        `Batch "${b.name}" is now ${b.owner}'s${b.dueOn ? `, due ${b.dueOn}` : ''}: ${b.progressed}/${b.size} done` +
+          ` (no DM from the CLI${b.dueOn ? `; the bot reminds them on ${b.dueOn} if unfinished` : ''})\n`,
+      );
     });
 
   batch

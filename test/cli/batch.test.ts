@@ -9,7 +9,7 @@ import { getBatch } from '../../src/store/batches.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 import { eq } from 'drizzle-orm';
-import { dataRows, labelFlags } from '../../db/schema.ts';
+import { batches, dataRows, labelFlags } from '../../db/schema.ts';
 
 /** Run `loupe …` against the test database and return what it printed on stdout. */
 async function loupe(deps: ReturnType<typeof testDeps>, args: string[]): Promise<string> {
@@ -118,6 +118,63 @@ describeEachDriver('batch and rework commands', (ctx) => {
       'Removed 1 row from batch "Grow"\n',
     );
     expect((await getBatch(deps.db, 'Grow')).items.map((i) => i.id)).toEqual(['7']);
+  });
+
+  it('assigns a batch to an owner with a due day, as the Slack command does, behind the one write check', async () => {
+    await loupe(deps, ['batch', 'create', 'Owned', '--run', 'cli-batch', '--rows', '0,1', '--include-open']);
+    expect(
+      JSON.parse(
+        await loupe(deps, [
+          'batch',
+          'assign',
+          'Owned',
+          '--owner',
+          '@U0MARIA',
+          '--due',
+          '2026-12-10',
+          '--json',
+        ]),
+      ),
+    ).toEqual({
+      batch: 'Owned',
+      owner: 'U0MARIA',
+      dueOn: '2026-12-10',
+      size: 2,
+      progressed: 0,
+      state: 'open',
+    });
+    expect(await getBatch(deps.db, 'Owned')).toMatchObject({ owner: 'U0MARIA', dueOn: '2026-12-10' });
+    const [row] = await deps.db.select().from(batches).where(eq(batches.name, 'Owned'));
+    expect(row.assignedBy).toBe('local');
+
+    // Bad input: a clear error, and the stored assignment stays as it was.
+    await expect(
+      loupe(deps, ['batch', 'assign', 'Owned', '--owner', 'U0BOB', '--due', '2026-02-30']),
+    ).rejects.toThrow('"2026-02-30" is not a day: write the due date as YYYY-MM-DD, e.g. 2026-12-10');
+    await expect(loupe(deps, ['batch', 'assign', 'Owned', '--owner', 'maria'])).rejects.toThrow(
+      '"maria" is not a Slack user: mention them, e.g. @maria',
+    );
+    await expect(loupe(deps, ['batch', 'assign', 'Nope', '--owner', 'U0BOB'])).rejects.toThrow(
+      'no batch named "Nope"',
+    );
+
+    // With reviewers configured (a team server), only a reviewer may assign.
+    const team = {
+      ...deps,
+      config: { ...deps.config, LOUPE_SECRET: 's'.repeat(32), LOUPE_REVIEWERS: ['U0LEAD'] },
+    };
+    await expect(loupe(team, ['batch', 'assign', 'Owned', '--owner', 'U0BOB'])).rejects.toThrow(
+      'The local user can only act in local single-user mode. Pass --by with your Slack user id',
+    );
+    await expect(
+      loupe(team, ['batch', 'assign', 'Owned', '--owner', 'U0BOB', '--by', 'U0EVE']),
+    ).rejects.toThrow('Only reviewers listed in LOUPE_REVIEWERS');
+    expect(await getBatch(deps.db, 'Owned')).toMatchObject({ owner: 'U0MARIA', dueOn: '2026-12-10' });
+    expect(await loupe(team, ['batch', 'assign', 'Owned', '--owner', 'U0BOB', '--by', 'U0LEAD'])).toBe(
+      'Batch "Owned" is now U0BOB\'s: 0/2 done (no DM from the CLI)\n',
+    );
+    const [after] = await deps.db.select().from(batches).where(eq(batches.name, 'Owned'));
+    expect(after).toMatchObject({ owner: 'U0BOB', dueOn: null, assignedBy: 'U0LEAD' });
   });
 
   it('lists and exports the rework queue with what a re-labeler needs, formula-safe, links absolute', async () => {
