@@ -24,7 +24,8 @@ import { type BoardRun, loadRun } from './views.ts';
 import type { LabelsPanelData } from './pages/labels-panel.tsx';
 import { reevaluationJob } from '../src/jobs/pipeline.ts';
 import { enqueueJobs } from '../src/store/jobs.ts';
-import { labelNoise, retrainEffect } from '../src/store/label-effects.ts';
+import { retrainEffect } from '../src/analyze/retrain-effect.ts';
+import { labelNoise } from '../src/store/label-effects.ts';
 import { currentLabelVersions } from '../src/store/label-versions.ts';
 import { lookupRunById } from '../src/store/run-lookup.ts';
 
@@ -196,7 +197,7 @@ export async function labelsPanelData(deps: Deps, run: BoardRun, csrf: string): 
   const ref = await lookupRunById(deps.db, run.id);
   const [noise, effect, versions] = await Promise.all([
     labelNoise(deps.db, run.id),
-    ref ? retrainEffect(deps.db, ref) : null,
+    ref ? retrainEffect(deps, ref) : null,
     currentLabelVersions(deps.db, [run.datasetId]),
   ]);
   const version = versions.get(run.datasetId) ?? 1;

@@ -1,5 +1,7 @@
 import { type BatchExport, formatBatch } from '../export/batch-format.ts';
 import { diverseOrder } from '../findings/diverse.ts';
+import type { CocoInput } from '../metrics/coco-eval.ts';
+import { cocoHeadline } from '../metrics/coco-headline.ts';
 import { type ApCheckInput, type F1CheckInput, apCheck, f1Check } from '../regression/compute.ts';
 
 /**
@@ -22,6 +24,11 @@ export const computeTasks = {
   regressionF1: (p: F1CheckInput) => f1Check(p),
   /** COCOeval of two runs and the paired image bootstrap of per-class AP change. */
   regressionAp: (p: ApCheckInput) => apCheck(p),
+  /** COCOeval AP and AP50 of two runs on the same images (the retrain effect on relabeled rows). */
+  cocoHeadlines: (p: { before: CocoInput; after: CocoInput }) => ({
+    before: cocoHeadline(p.before),
+    after: cocoHeadline(p.after),
+  }),
   /** A batch as the text a labeling tool takes (CSV, JSON, Label Studio, CVAT, COCO). */
   batchExport: (p: BatchExport): string => formatBatch(p),
 };

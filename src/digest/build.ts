@@ -3,7 +3,7 @@ import type { Strategy } from '../findings/uncertainty.ts';
 import { precisionLine, reviewLoop } from '../review/queue.ts';
 import { type BatchProgress, batchProgress } from '../store/batch-work.ts';
 import { countNewMislabels } from '../store/digests.ts';
-import { type RetrainEffect, retrainEffect } from '../store/label-effects.ts';
+import { type RetrainEffect, retrainEffect } from '../analyze/retrain-effect.ts';
 import { reworkActivity } from '../store/reviews.ts';
 import { lookupRun, previousRun } from '../store/run-lookup.ts';
 import { type ClassChange, type MetricChange, compareRuns } from './compare.ts';
@@ -102,7 +102,7 @@ export async function buildDigest(
     newMislabels,
     flagPrecision: precisionLine(loop.precision),
     rework,
-    retrain: await retrainEffect(deps.db, run),
+    retrain: await retrainEffect(deps, run),
     suggestion: items.length
       ? { strategy: 'least', diverse: true, n: items.length, ids: items.map((i) => i.id) }
       : null,

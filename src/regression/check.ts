@@ -1,8 +1,6 @@
-import { cocoImageRank } from '../analyze/detection.ts';
+import { cocoInputOf } from '../analyze/coco-input.ts';
 import { runCompute } from '../compute/pool.ts';
 import type { Deps } from '../deps.ts';
-import type { CocoInput } from '../metrics/coco-eval.ts';
-import { loadDetectionInputs, loadRunForAnalysis } from '../store/analysis.ts';
 import { pairedCellCounts, saveRegression, type StoredRegression } from '../store/regressions.ts';
 import { lookupRunById, previousRun } from '../store/run-lookup.ts';
 import { DEFAULT_BOOTSTRAP } from './types.ts';
@@ -47,8 +45,8 @@ export async function checkRegression(
   } else {
     // One after the other: each reads by COPY OUT, which holds its connection until the stream ends
     // (two at once on a one-connection pool wait on each other for ever).
-    const before = await cocoInputOf(deps, previous.id);
-    const now = await cocoInputOf(deps, run.id);
+    const before = await cocoInputOf(deps.db, previous.id);
+    const now = await cocoInputOf(deps.db, run.id);
     const classes = await runCompute(deps, 'regressionAp', { ...settings, before, now });
     result = {
       runId,
@@ -64,17 +62,4 @@ export async function checkRegression(
   }
   await saveRegression(deps.db, result);
   return { ...result, computedAt: deps.clock.now() };
-}
-
-/** A detection run's labeled images and boxes as COCOeval takes them, images in COCO id order. */
-async function cocoInputOf(deps: Deps, runId: number): Promise<CocoInput> {
-  const run = await loadRunForAnalysis(deps.db, runId);
-  const { labeledRows, gts, dets, externalIds } = await loadDetectionInputs(deps.db, run);
-  const rank = cocoImageRank(labeledRows, externalIds);
-  return {
-    imageIds: labeledRows.map((r) => rank.get(r) as number),
-    labels: run.classNames.map((_, i) => i),
-    gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId) as number })),
-    dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId) as number })),
-  };
 }

@@ -255,16 +255,31 @@ export interface DetectionInputs {
   poolRows: number[];
 }
 
+/** `column` is one of the row ids: one array parameter, whatever the count (validated integers). */
+function rowIn(
+  column: typeof dataRows.id | typeof annotations.rowId | typeof predictions.rowId,
+  ids: number[],
+) {
+  for (const id of ids)
+    if (!Number.isSafeInteger(id)) throw new TypeError(`row id ${id} is not a whole number`);
+  return sql`${column} = any(${`{${ids.join(',')}}`}::int8[])`;
+}
+
 /**
  * Load a detection run's inputs, checking what the matcher cannot: a class index outside the
  * dataset's classes or a prediction without a box is an error naming the row and the box.
+ * `rowIds` keeps only those rows (the images a retrain effect is measured on).
  */
-export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<DetectionInputs> {
+export async function loadDetectionInputs(
+  db: Db,
+  run: RunForAnalysis,
+  { rowIds }: { rowIds?: number[] } = {},
+): Promise<DetectionInputs> {
   const numClasses = run.classNames.length;
   const rows = await db
     .select({ id: dataRows.id, labeled: dataRows.labeled, ext: dataRows.externalId })
     .from(dataRows)
-    .where(eq(dataRows.datasetId, run.datasetId))
+    .where(and(eq(dataRows.datasetId, run.datasetId), rowIds ? rowIn(dataRows.id, rowIds) : undefined))
     .orderBy(asc(dataRows.id));
   const labeled = new Set(rows.filter((r) => r.labeled).map((r) => r.id));
   const externalIds = new Map(rows.filter((r) => r.labeled).map((r) => [r.id, r.ext]));
@@ -284,7 +299,13 @@ export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<
     })
     .from(annotations)
     .innerJoin(dataRows, eq(dataRows.id, annotations.rowId))
-    .where(and(eq(dataRows.datasetId, run.datasetId), eq(dataRows.labeled, true)))
+    .where(
+      and(
+        eq(dataRows.datasetId, run.datasetId),
+        eq(dataRows.labeled, true),
+        rowIds ? rowIn(annotations.rowId, rowIds) : undefined,
+      ),
+    )
     .orderBy(asc(annotations.rowId), asc(annotations.id));
   const gts: GtBox[] = anns.map((a) => {
     const where = `dataset row ${a.ext}, annotation ${a.key}`;
@@ -319,7 +340,7 @@ export async function loadDetectionInputs(db: Db, run: RunForAnalysis): Promise<
     })
     .from(predictions)
     .innerJoin(dataRows, eq(dataRows.id, predictions.rowId))
-    .where(eq(predictions.runId, run.id))
+    .where(and(eq(predictions.runId, run.id), rowIds ? rowIn(predictions.rowId, rowIds) : undefined))
     .orderBy(asc(predictions.predKey));
   const dets: DetBox[] = [];
   const poolDets: DetBox[] = [];

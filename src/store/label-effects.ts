@@ -3,7 +3,7 @@ import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { modelRuns, runEvaluations } from '../../db/schema.ts';
 import { changedRowIds, currentLabelVersions } from './label-versions.ts';
-import { type RunRef, lookupRunById, previousRun } from './run-lookup.ts';
+import { type RunRef, previousRun } from './run-lookup.ts';
 
 /** The headline of a metrics document: accuracy (classification) or AP@[.5:.95] (detection). */
 export function headline(metrics: Record<string, unknown> | null): { name: string; value: number } | null {
@@ -66,26 +66,30 @@ export async function labelNoise(db: Db, runId: number): Promise<LabelNoise | nu
   };
 }
 
-export interface RetrainEffect {
+/** The rows a retrain effect is measured on, and between which runs and label versions. */
+export interface RetrainScope {
   previous: { id: number; name: string };
   /** The labels changed between these versions: from what the previous run was first evaluated on to now. */
   fromVersion: number;
   toVersion: number;
-  /** Rows whose labels changed (relabeled, newly labeled, boxes changed). */
-  rows: number;
-  /** What is counted: classification rows right, or ground-truth boxes found with their class at IoU 0.5. */
-  measure: 'accuracy' | 'box recall@0.5';
-  /** The previous run and this run on those rows, against the current labels; null when not measurable yet. */
-  before: { hits: number; total: number } | null;
-  after: { hits: number; total: number } | null;
-  /** Runs evaluated against older labels (their side is missing until they are re-evaluated). */
-  stale: string[];
+  /** Rows whose labels changed (relabeled, newly labeled, boxes changed), ascending. */
+  rowIds: number[];
 }
 
 /** Rows per query when a list of row ids goes into SQL. */
 const CHUNK = 5000;
 
-async function classificationHits(db: Db, runId: number, rowIds: number[]) {
+/**
+ * How many of the rows the run classifies as labeled now, and how many of those there are.
+ *
+ * @example
+ * await classificationHits(db, run.id, [12, 13]); // { hits: 1, total: 2 }
+ */
+export async function classificationHits(
+  db: Db,
+  runId: number,
+  rowIds: number[],
+): Promise<{ hits: number; total: number }> {
   let hits = 0;
   let total = 0;
   for (let i = 0; i < rowIds.length; i += CHUNK) {
@@ -105,38 +109,15 @@ async function classificationHits(db: Db, runId: number, rowIds: number[]) {
   return { hits, total };
 }
 
-/** Ground-truth boxes of the rows, and how many the run's stored match found with the right class. */
-async function detectionHits(db: Db, runId: number, rowIds: number[]) {
-  let hits = 0;
-  let total = 0;
-  for (let i = 0; i < rowIds.length; i += CHUNK) {
-    const ids = rowIds.slice(i, i + CHUNK);
-    const [r] = await rawRows<{ hits: number; total: number }>(
-      db,
-      sql`select count(*) filter (where m.pred_id is not null and m.pred_label = m.gt_label)::int as hits,
-                 count(*)::int as total
-          from matches m where m.run_id = ${runId} and m.ann_id is not null and m.row_id in (${sql.join(
-            ids.map((id) => sql`${id}::int8`),
-            sql`, `,
-          )})`,
-    );
-    hits += r.hits;
-    total += r.total;
-  }
-  return { hits, total };
-}
-
 /**
- * The retrain effect: when a run arrives on a dataset whose labels changed since the previous run
- * (corrections, imports of relabeled or newly labeled rows), the previous and this run on exactly
- * those rows, both against the current labels: accuracy for classification, box recall at IoU 0.5
- * for detection (from each run's stored matches, so a run evaluated on older labels is left out
- * until it is re-evaluated). Null when there is no previous run or no label changed.
+ * What a retrain effect compares: the run before `run` on its dataset and the rows whose labels
+ * changed since that run was first evaluated (corrections, imports of relabeled or newly labeled
+ * rows). Null when there is no previous run or no label changed.
  *
  * @example
- * const e = await retrainEffect(db, run); // { rows: 2, before: { hits: 0, total: 2 }, after: { hits: 2, total: 2 }, … }
+ * const scope = await retrainScope(db, run); // { previous: { name: 'resnet-7' }, fromVersion: 1, toVersion: 3, rowIds: [12, 40] }
  */
-export async function retrainEffect(db: Db, run: RunRef): Promise<RetrainEffect | null> {
+export async function retrainScope(db: Db, run: RunRef): Promise<RetrainScope | null> {
   const prev = await previousRun(db, run);
   if (!prev) return null;
   const [first] = await db
@@ -146,39 +127,12 @@ export async function retrainEffect(db: Db, run: RunRef): Promise<RetrainEffect 
   const fromVersion = first?.v ?? 1;
   const toVersion = (await currentLabelVersions(db, [run.datasetId])).get(run.datasetId) ?? 1;
   if (toVersion <= fromVersion) return null;
-  const rows = await changedRowIds(db, { dataset: run.datasetId, from: fromVersion, to: toVersion });
-  if (!rows.length) return null;
-  const base = {
+  const rowIds = await changedRowIds(db, { dataset: run.datasetId, from: fromVersion, to: toVersion });
+  if (!rowIds.length) return null;
+  return {
     previous: { id: prev.id, name: prev.name },
     fromVersion,
     toVersion,
-    rows: rows.length,
+    rowIds: rowIds.sort((a, b) => a - b),
   };
-  if (run.kind === 'classification')
-    return {
-      ...base,
-      measure: 'accuracy',
-      before: await classificationHits(db, prev.id, rows),
-      after: await classificationHits(db, run.id, rows),
-      stale: [],
-    };
-  const versions = await db
-    .select({ id: modelRuns.id, v: modelRuns.labelVersion })
-    .from(modelRuns)
-    .where(sql`${modelRuns.id} in (${prev.id}, ${run.id})`);
-  const current = (id: number) => versions.find((r) => r.id === id)?.v === toVersion;
-  const stale = [prev, run].filter((r) => !current(r.id)).map((r) => r.name);
-  return {
-    ...base,
-    measure: 'box recall@0.5',
-    before: current(prev.id) ? await detectionHits(db, prev.id, rows) : null,
-    after: current(run.id) ? await detectionHits(db, run.id, rows) : null,
-    stale,
-  };
-}
-
-/** The retrain effect of a run by id (for the digest and the CLI). */
-export async function retrainEffectOf(db: Db, runId: number): Promise<RetrainEffect | null> {
-  const run = await lookupRunById(db, runId);
-  return run ? retrainEffect(db, run) : null;
 }

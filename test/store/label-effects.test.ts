@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { modelRuns, predictions } from '../../db/schema.ts';
+import { retrainEffectOf } from '../../src/analyze/retrain-effect.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { buildDigest } from '../../src/digest/build.ts';
 import { digestText } from '../../src/digest/text.ts';
@@ -7,7 +8,7 @@ import { listUncertain } from '../../src/store/uncertain.ts';
 import { reevaluationJob, runPipelineNow } from '../../src/jobs/pipeline.ts';
 import { recordCorrection } from '../../src/store/corrections.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';
-import { labelNoise, retrainEffectOf } from '../../src/store/label-effects.ts';
+import { labelNoise } from '../../src/store/label-effects.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 
@@ -80,7 +81,7 @@ describeEachDriver('label noise and the retrain effect', (ctx) => {
       })),
     );
     await analyzeRun(deps, b.id);
-    const effect = await retrainEffectOf(deps.db, b.id);
+    const effect = await retrainEffectOf(deps, b.id);
     expect(effect).toMatchObject({
       previous: { id: a.runId, name: 'noisy' },
       fromVersion: 1,
@@ -90,7 +91,7 @@ describeEachDriver('label noise and the retrain effect', (ctx) => {
       before: { hits: 2, total: 2 },
       after: { hits: 1, total: 2 },
     });
-    expect(await retrainEffectOf(deps.db, a.runId)).toBeNull();
+    expect(await retrainEffectOf(deps, a.runId)).toBeNull();
     // The digest of the day says the same.
     const digest = await buildDigest(deps, { day: '2026-11-30', since: new Date(0), listUncertain });
     expect(digestText(digest)).toContain(

@@ -1,4 +1,6 @@
-import type { LabelNoise, RetrainEffect } from '../../src/store/label-effects.ts';
+import type { RetrainEffect } from '../../src/analyze/retrain-effect.ts';
+import { retrainBasis, retrainSide } from '../../src/digest/retrain.ts';
+import type { LabelNoise } from '../../src/store/label-effects.ts';
 import { pct } from './layout.tsx';
 import { ExportLabelsForm } from './relabel.tsx';
 
@@ -15,9 +17,6 @@ export interface LabelsPanelData {
   effect: RetrainEffect | null;
   csrf: string;
 }
-
-const rate = (s: { hits: number; total: number } | null) =>
-  s === null ? '–' : s.total === 0 ? 'n/a' : `${pct(s.hits / s.total)} (${s.hits}/${s.total})`;
 
 /**
  * The run overview's labels section: the label version the run was evaluated against (with a
@@ -66,14 +65,10 @@ export function LabelsPanel({ data }: { data: LabelsPanelData }) {
         <p class="retrain-effect">
           Retrain effect: labels of {effect.rows} row{effect.rows === 1 ? '' : 's'} changed since{' '}
           <a href={`/runs/${encodeURIComponent(effect.previous.name)}`}>{effect.previous.name}</a> (v
-          {effect.fromVersion} → v{effect.toVersion}); {effect.measure} on those rows: {effect.previous.name}{' '}
-          {rate(effect.before)} → this run {rate(effect.after)}
-          {effect.stale.length ? (
-            <span class="muted">
-              {' '}
-              ({effect.stale.join(' and ')} evaluated on older labels: re-evaluate to compare)
-            </span>
-          ) : null}
+          {effect.fromVersion} → v{effect.toVersion}); {effect.measure === 'AP' ? 'COCOeval' : effect.measure}{' '}
+          on those rows: {effect.previous.name} {retrainSide(effect, 'before')} → this run{' '}
+          {retrainSide(effect, 'after')}
+          {retrainBasis(effect) ? <span class="muted"> ({retrainBasis(effect)})</span> : null}
         </p>
       ) : null}
       <ExportLabelsForm run={data.run} kind={data.kind} version={data.version} />
