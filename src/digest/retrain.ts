@@ -18,11 +18,11 @@ export function retrainSide(e: RetrainEffect, side: 'before' | 'after'): string 
   return s.total === 0 ? 'n/a' : `${((100 * s.hits) / s.total).toFixed(1)}% (${s.hits}/${s.total})`;
 }
 
-/** What the detection figures were measured on: "COCOeval on the 3 changed images, 2 boxes". */
+/** What the detection figures were measured on: "the 3 changed images, 2 boxes". */
 export function retrainBasis(e: RetrainEffect): string | null {
   if (e.measure !== 'AP') return null;
   const { images, boxes } = e.after;
-  return `COCOeval on the ${images} changed image${images === 1 ? '' : 's'}, ${boxes} box${boxes === 1 ? '' : 'es'}`;
+  return `the ${images} changed image${images === 1 ? '' : 's'}, ${boxes} box${boxes === 1 ? '' : 'es'}`;
 }
 
 /**
@@ -35,5 +35,5 @@ export function retrainBasis(e: RetrainEffect): string | null {
 export function retrainLine(e: RetrainEffect, run: string, name: (s: string) => string = (s) => s): string {
   const basis = retrainBasis(e);
   const measure = e.measure === 'accuracy' ? 'accuracy ' : '';
-  return `Retrain effect on the ${e.rows} row${e.rows === 1 ? '' : 's'} relabeled since ${name(e.previous.name)} (labels v${e.fromVersion} → v${e.toVersion}): ${measure}${retrainSide(e, 'before')} → ${name(run)} ${retrainSide(e, 'after')}${basis ? ` (${basis})` : ''}`;
+  return `Retrain effect on the ${e.rows} row${e.rows === 1 ? '' : 's'} relabeled since ${name(e.previous.name)} (labels v${e.fromVersion} → v${e.toVersion}): ${measure}${retrainSide(e, 'before')} → ${name(run)} ${retrainSide(e, 'after')}${basis ? ` (COCOeval on ${basis})` : ''}`;
 }
