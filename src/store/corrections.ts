@@ -17,6 +17,7 @@ import {
   type LabelDelta,
   type LabelVersionSummary,
   createLabelVersion,
+  currentLabelVersion,
   revertLabelVersion,
   versionDeltas,
 } from './label-versions.ts';
@@ -122,6 +123,30 @@ async function toLabelChange(db: Db, rowId: number, change: Correction): Promise
     : { op: 'box-class', rowId, annKey: a.annKey, label: change.label };
 }
 
+/** True when the row already has a box of this class at exactly this place. */
+async function sameBoxExists(
+  db: Db,
+  rowId: number,
+  label: number,
+  box: { x: number; y: number; w: number; h: number },
+): Promise<boolean> {
+  const [hit] = await db
+    .select({ id: annotations.id })
+    .from(annotations)
+    .where(
+      and(
+        eq(annotations.rowId, rowId),
+        eq(annotations.label, label),
+        eq(annotations.x, box.x),
+        eq(annotations.y, box.y),
+        eq(annotations.w, box.w),
+        eq(annotations.h, box.h),
+      ),
+    )
+    .limit(1);
+  return hit !== undefined;
+}
+
 /**
  * Correct a row's labels as a reviewer: a new label version of its dataset and a `relabel`
  * decision naming it, in one transaction; the row leaves the rework queue. Asking for what the
@@ -135,14 +160,27 @@ export async function recordCorrection(db: Db, input: CorrectionInput): Promise<
   return db.transaction(async (tx) => {
     const row = await rowDataset(tx, input.rowId);
     const change = await toLabelChange(tx, input.rowId, input.change);
-    const v = await createLabelVersion(tx, {
-      dataset: row.datasetId,
-      source: 'correction',
-      actor: input.actor,
-      note: input.note ?? null,
-      origin: { rowId: input.rowId, runId: input.runId ?? null, via: input.source },
-      changes: [change],
-    });
+    // Accepting the same missed box twice (a double click, a Slack retry) must not add it twice.
+    const again =
+      change.op === 'box-add' &&
+      (await sameBoxExists(
+        tx,
+        input.rowId,
+        typeof change.label === 'number'
+          ? change.label
+          : (await classNamesOfRow(tx, input.rowId)).indexOf(change.label),
+        change.box,
+      ));
+    const v = again
+      ? { created: false as const, version: await currentLabelVersion(tx, row.datasetId) }
+      : await createLabelVersion(tx, {
+          dataset: row.datasetId,
+          source: 'correction',
+          actor: input.actor,
+          note: input.note ?? null,
+          origin: { rowId: input.rowId, runId: input.runId ?? null, via: input.source },
+          changes: [change],
+        });
     if (!v.created)
       return {
         recorded: false,

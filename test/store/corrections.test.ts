@@ -143,6 +143,12 @@ describeEachDriver('corrections', (ctx) => {
       ['100', 1],
       ['102', 1],
     ]);
+    // The same missed box accepted again (a double click, a Slack retry): nothing is added.
+    const again = await recordCorrection(db, {
+      ...base,
+      change: { op: 'box-add', predId: pred.id, label: 'bus' },
+    });
+    expect(again).toMatchObject({ recorded: false, version: added.version });
     await expect(
       recordCorrection(db, { ...base, change: { op: 'box-delete', annId: anns[1].id } }),
     ).rejects.toThrow(CorrectionError);
