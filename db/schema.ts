@@ -10,6 +10,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   real,
@@ -183,35 +184,38 @@ export const matches = pgTable(
 );
 
 /**
- * Detection: every box's outcome at COCOeval's ten IoU thresholds, stored once at analysis time.
- * One line per evaluated prediction (`pred_id`) and per non-crowd ground truth (`ann_id`).
- * `codes` has one character per threshold (see src/metrics/detection-errors.ts: `o` tp, `i`
- * ignored, `c` `l` `b` `d` `k` fp types, `m` missed); `involved` the annotation id the box is
- * compared with at each threshold, comma-separated, empty for none (prediction lines only).
+ * Detection: every box's outcome at COCOeval's ten IoU thresholds, stored once at analysis time,
+ * packed: one line per (run, image) whose `data` holds the image's objects as little-endian
+ * columns (format in src/store/object-pack.ts). A page of a million objects is then served from
+ * the decoded run kept per process, which is stale once `object_outcome_runs.generation` moves.
+ * `error_mask` has bit t set when the image has an fp or fn at threshold t (the errors view).
  */
 export const objectOutcomes = pgTable(
   'object_outcomes',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
     runId: bulkRunKey(),
     rowId: bulkRowKey(),
-    predId: bigint('pred_id', { mode: 'number' }),
-    annId: bigint('ann_id', { mode: 'number' }),
-    /** The predicted class on a prediction line, the ground-truth class on a box line. */
-    label: integer('label').notNull(),
-    score: doublePrecision('score'),
-    /** Best IoU with any ground-truth box (prediction) or of any prediction with the box (ground truth). */
-    iou: doublePrecision('iou').notNull(),
-    codes: text('codes').notNull(),
-    involved: text('involved'),
+    errorMask: integer('error_mask').notNull(),
+    data: bytea('data').notNull(),
   },
-  (t) => [
-    // A miss has no score: it sorts as −1, least confident of all.
-    index('object_outcomes_run_score_idx').on(t.runId, sql`coalesce(${t.score}, -1)`, t.id),
-    index('object_outcomes_run_iou_idx').on(t.runId, t.iou, t.id),
-    index('object_outcomes_run_row_idx').on(t.runId, t.rowId),
-  ],
+  (t) => [primaryKey({ columns: [t.runId, t.rowId] })],
 );
+
+export const objectOutcomesGeneration = pgSequence('object_outcomes_generation');
+
+/**
+ * One line per run with stored object outcomes. `generation` takes a new value of
+ * object_outcomes_generation whenever the run's outcomes are written or any are deleted (a
+ * statement trigger on object_outcomes), so a process's decoded copy knows when it is stale.
+ */
+export const objectOutcomeRuns = pgTable('object_outcome_runs', {
+  runId: integer('run_id')
+    .primaryKey()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  generation: bigint('generation', { mode: 'number' })
+    .notNull()
+    .default(sql`nextval('object_outcomes_generation')`),
+});
 
 /** One line per (run, row): what the galleries, queues and Slack answers read. */
 export const rowScores = pgTable(
