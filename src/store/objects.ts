@@ -187,8 +187,8 @@ async function loadImages(db: Db, runId: number, rowIds?: readonly number[]): Pr
 async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
   const generation = await generationOf(db, runId);
   if (generation === null) return decodeObjects([]);
-  let runs = decodedRuns.get(db);
-  if (!runs) decodedRuns.set(db, (runs = new Map()));
+  const runs = decodedRuns.get(db) ?? new Map<number, CachedRun>();
+  decodedRuns.set(db, runs);
   const hit = runs.get(runId);
   if (hit && hit.generation === generation) {
     runs.delete(runId);
@@ -542,8 +542,8 @@ export async function imageOutcomeCounts(
   const out = new Map<number, { tp: number; fp: number; fn: number }>();
   for (let i = 0; i < d.n; i++) {
     const r = d.rowId[i];
-    let c = out.get(r);
-    if (!c) out.set(r, (c = { tp: 0, fp: 0, fn: 0 }));
+    const c = out.get(r) ?? { tp: 0, fp: 0, fn: 0 };
+    out.set(r, c);
     const code = d.codes[i * d.T + t];
     if (d.isPred[i]) {
       if (code === TP) c.tp++;
