@@ -184,11 +184,9 @@ export const matches = pgTable(
 );
 
 /**
- * Detection: every box's outcome at COCOeval's ten IoU thresholds, stored once at analysis time,
- * packed: one line per (run, image) whose `data` holds the image's objects as little-endian
- * columns (format in src/store/object-pack.ts). A page of a million objects is then served from
- * the decoded run kept per process, which is stale once `object_outcome_runs.generation` moves.
- * `error_mask` has bit t set when the image has an fp or fn at threshold t (the errors view).
+ * Detection: every box's outcome at COCOeval's ten IoU thresholds, stored once at analysis time.
+ * One line per (run, image) with outcomes: `error_mask` has bit t set when the image has an fp or
+ * fn at threshold t (the errors view). The objects themselves are packed in object_outcome_chunks.
  */
 export const objectOutcomes = pgTable(
   'object_outcomes',
@@ -196,7 +194,6 @@ export const objectOutcomes = pgTable(
     runId: bulkRunKey(),
     rowId: bulkRowKey(),
     errorMask: integer('error_mask').notNull(),
-    data: bytea('data').notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.rowId] })],
 );
@@ -205,8 +202,9 @@ export const objectOutcomesGeneration = pgSequence('object_outcomes_generation')
 
 /**
  * One line per run with stored object outcomes. `generation` takes a new value of
- * object_outcomes_generation whenever the run's outcomes are written or any are deleted (a
- * statement trigger on object_outcomes), so a process's decoded copy knows when it is stale.
+ * object_outcomes_generation whenever the run's outcomes are written or any object_outcomes line
+ * is deleted (a statement trigger), so a process's decoded copy knows when it is stale; `images`
+ * is the number of object_outcomes lines written (fewer now: rows were deleted since).
  */
 export const objectOutcomeRuns = pgTable('object_outcome_runs', {
   runId: integer('run_id')
@@ -215,7 +213,25 @@ export const objectOutcomeRuns = pgTable('object_outcome_runs', {
   generation: bigint('generation', { mode: 'number' })
     .notNull()
     .default(sql`nextval('object_outcomes_generation')`),
+  images: integer('images').notNull(),
+  objects: integer('objects').notNull(),
 });
+
+/**
+ * A run's objects packed as little-endian columns, in chunks of consecutive objects (format in
+ * src/store/object-pack.ts): the object pages decode them once per process and generation.
+ */
+export const objectOutcomeChunks = pgTable(
+  'object_outcome_chunks',
+  {
+    runId: integer('run_id')
+      .notNull()
+      .references(() => modelRuns.id, { onDelete: 'cascade' }),
+    chunk: integer('chunk').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.chunk] })],
+);
 
 /** One line per (run, row): what the galleries, queues and Slack answers read. */
 export const rowScores = pgTable(

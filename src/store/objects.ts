@@ -10,12 +10,12 @@ import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from './
 import {
   CODE,
   type DecodedObjects,
-  type PackObject,
   annIdAt,
-  decodeObjects,
+  decodeRun,
   decodedBytes,
   gtLabelAt,
-  packImage,
+  packRun,
+  rowIndex,
 } from './object-pack.ts';
 
 /** One object_outcomes line as the analysis computes it (the store adds the run id). */
@@ -26,55 +26,29 @@ export interface ObjectOutcomeLine {
   label: number;
   score: number | null;
   iou: number;
+  /** One outcome code per threshold (OUTCOME_CODE). */
   codes: string;
-  involved: string | null;
-}
-
-/** Ranks of `n` lines ascending by (key, line index). */
-function ranks(n: number, key: (i: number) => number): Uint32Array {
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = key(i);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => keys[a] - keys[b] || a - b);
-  const rank = new Uint32Array(n);
-  for (let r = 0; r < n; r++) rank[order[r]] = r;
-  return rank;
+  /** Prediction lines: the annotation id of the box involved at each threshold, null for none. */
+  involved: readonly (number | null)[] | null;
 }
 
 /**
- * Pack a run's object outcome lines, one blob per image (src/store/object-pack.ts); each line's
- * place in `lines` is its id, and its ranks in the run's two sort orders go with it.
+ * Store a run's object outcomes, in the transaction `db` belongs to: the objects packed in chunks
+ * (src/store/object-pack.ts), one line per image with its error mask, both by binary COPY, and a
+ * new generation for the run so every process's decoded copy of earlier outcomes is dropped.
  */
-async function packRun(
+export async function insertObjectOutcomes(
   db: Db,
+  runId: number,
   lines: readonly ObjectOutcomeLine[],
-): Promise<{ rowId: number; errorMask: number; data: Buffer }[]> {
-  const n = lines.length;
-  let T = 0;
-  const byRow = new Map<number, number[]>();
+): Promise<void> {
+  // The boxes a prediction involves are evaluated boxes of its image, which have lines of their
+  // own; lines from elsewhere get the classes from the annotations.
   const labelOfAnn = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const l = lines[i];
-    if (!Number.isFinite(l.iou) || (l.score !== null && !Number.isFinite(l.score)))
-      throw new RangeError(`object outcome ${i}: expected finite score and IoU, got ${l.score}, ${l.iou}`);
-    if ((l.predId === null) === (l.annId === null))
-      throw new RangeError(`object outcome ${i}: expected a prediction id or an annotation id, not both`);
-    if (l.predId !== null && l.score === null)
-      throw new RangeError(`object outcome ${i}: a prediction line needs its score`);
-    if (T === 0) T = l.codes.length;
-    if (l.annId !== null) labelOfAnn.set(l.annId, l.label);
-    const list = byRow.get(l.rowId);
-    if (list) list.push(i);
-    else byRow.set(l.rowId, [i]);
-  }
-  const involved = lines.map((l) =>
-    l.predId === null ? null : (l.involved ?? '').split(',').map((s) => (s === '' ? null : Number(s))),
-  );
-  // Boxes a prediction involves are the image's evaluated boxes, which have lines of their own; a
-  // caller handing other lines gets the labels from the annotations.
+  for (const l of lines) if (l.annId !== null) labelOfAnn.set(l.annId, l.label);
   const unknown = new Set<number>();
-  for (const inv of involved) for (const a of inv ?? []) if (a !== null && !labelOfAnn.has(a)) unknown.add(a);
+  for (const l of lines)
+    for (const a of l.involved ?? []) if (a !== null && !labelOfAnn.has(a)) unknown.add(a);
   if (unknown.size > 0) {
     const found = await rawRows<{ id: number; label: number }>(
       db,
@@ -83,66 +57,45 @@ async function packRun(
     for (const r of found) labelOfAnn.set(Number(r.id), Number(r.label));
     const missing = [...unknown].filter((a) => !labelOfAnn.has(a));
     if (missing.length > 0)
-      throw new RangeError(`object outcomes involve unknown annotations: ${missing.slice(0, 5)}`);
+      throw new RangeError(
+        `object outcomes involve annotations that do not exist: ${missing.slice(0, 5).join(', ')}`,
+      );
   }
-  const rankScore = ranks(n, (i) => lines[i].score ?? -1);
-  const rankIou = ranks(n, (i) => lines[i].iou);
-  const out: { rowId: number; errorMask: number; data: Buffer }[] = [];
-  for (const [rowId, idx] of byRow) {
-    const objects: PackObject[] = idx.map((i) => {
-      const l = lines[i];
-      return {
-        isPred: l.predId !== null,
-        id: (l.predId ?? l.annId) as number,
-        label: l.label,
-        score: l.score,
-        iou: l.iou,
-        ord: i,
-        rankScore: rankScore[i],
-        rankIou: rankIou[i],
-        codes: l.codes,
-        involved: involved[i],
-      };
-    });
-    out.push({ rowId, ...packImage(objects, T, n, (a) => labelOfAnn.get(a) as number) });
-  }
-  return out;
-}
-
-/**
- * Store a run's object outcomes, in the transaction `db` belongs to: one packed line per image by
- * binary COPY (a hundred thousand objects in a few thousand lines), and a new generation for the
- * run so every process's decoded copy of the old outcomes is dropped.
- */
-export async function insertObjectOutcomes(
-  db: Db,
-  runId: number,
-  lines: readonly ObjectOutcomeLine[],
-  { batch = 2_000 }: { batch?: number } = {},
-): Promise<void> {
-  const images = await packRun(db, lines);
-  function* tuples(): Generator<Buffer[]> {
+  const { chunks, masks } = packRun(lines, (a) => labelOfAnn.get(a) as number);
+  const bulk = bulkOf(db);
+  function* imageTuples(): Generator<Buffer[]> {
     const w = new CopyWriter();
-    for (let i = 0; i < images.length; i++) {
-      const im = images[i];
-      w.row(4);
+    for (const [rowId, mask] of masks) {
+      w.row(3);
       w.int4(runId);
-      w.int8(im.rowId);
-      w.int4(im.errorMask);
-      w.bytea(im.data);
-      if ((i + 1) % batch === 0) yield w.take();
+      w.int8(rowId);
+      w.int4(mask);
     }
     yield w.take();
   }
-  if (images.length > 0)
-    await bulkOf(db).copyIn('object_outcomes (run_id, row_id, error_mask, data)', tuples());
-  await db.execute(sql`insert into object_outcome_runs (run_id) values (${runId}::int)
-    on conflict (run_id) do update set generation = nextval('object_outcomes_generation')`);
+  function* chunkTuples(): Generator<Buffer[]> {
+    for (let c = 0; c < chunks.length; c++) {
+      const w = new CopyWriter({ chunkBytes: chunks[c].length + 64 });
+      w.row(3);
+      w.int4(runId);
+      w.int4(c);
+      w.bytea(chunks[c]);
+      yield w.take();
+    }
+  }
+  await db.execute(sql`delete from object_outcome_chunks where run_id = ${runId}::int`);
+  if (masks.size > 0) await bulk.copyIn('object_outcomes (run_id, row_id, error_mask)', imageTuples());
+  if (chunks.length > 0) await bulk.copyIn('object_outcome_chunks (run_id, chunk, data)', chunkTuples());
+  await db.execute(sql`insert into object_outcome_runs (run_id, images, objects)
+    values (${runId}::int, ${masks.size}::int, ${lines.length}::int)
+    on conflict (run_id) do update set generation = nextval('object_outcomes_generation'),
+      images = excluded.images, objects = excluded.objects`);
 }
 
 /** Drop a run's object outcomes before they are written again. */
 export async function clearObjectOutcomes(db: Db, runId: number): Promise<void> {
   await db.delete(objectOutcomes).where(eq(objectOutcomes.runId, runId));
+  await db.execute(sql`delete from object_outcome_chunks where run_id = ${runId}::int`);
 }
 
 /**
@@ -163,30 +116,19 @@ const bytesOf = (v: unknown): Uint8Array => {
   throw new Error('object outcomes: the driver returned data that is not bytes');
 };
 
-/** The run's outcomes generation, or null when it has none stored. */
-async function generationOf(db: Db, runId: number): Promise<number | null> {
+const EMPTY = decodeRun([]);
+
+/**
+ * A run's decoded objects, from this process's copy while the stored generation is the same: the
+ * chunks are read and decoded once per process and write, then every page is a walk in memory.
+ */
+async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
   const [g] = await rawRows<{ generation: number | string }>(
     db,
     sql`select generation from object_outcome_runs where run_id = ${runId}::int`,
   );
-  return g ? Number(g.generation) : null;
-}
-
-async function loadImages(db: Db, runId: number, rowIds?: readonly number[]): Promise<DecodedObjects> {
-  const rows = await rawRows<{ row_id: number | string; data: unknown }>(
-    db,
-    rowIds
-      ? sql`select row_id, data from object_outcomes where run_id = ${runId}::int
-          and row_id = any(string_to_array(${rowIds.join(',')}, ',')::int8[])`
-      : sql`select row_id, data from object_outcomes where run_id = ${runId}::int`,
-  );
-  return decodeObjects(rows.map((r) => ({ rowId: Number(r.row_id), data: bytesOf(r.data) })));
-}
-
-/** A run's decoded objects, from this process's copy while the stored generation is the same. */
-async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
-  const generation = await generationOf(db, runId);
-  if (generation === null) return decodeObjects([]);
+  if (!g) return EMPTY;
+  const generation = Number(g.generation);
   const runs = decodedRuns.get(db) ?? new Map<number, CachedRun>();
   decodedRuns.set(db, runs);
   const hit = runs.get(runId);
@@ -195,7 +137,7 @@ async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
     runs.set(runId, hit);
     return hit.objects;
   }
-  const entry: CachedRun = { generation, objects: loadImages(db, runId), bytes: 0 };
+  const entry: CachedRun = { generation, objects: loadRun(db, runId), bytes: 0 };
   runs.delete(runId);
   runs.set(runId, entry);
   try {
@@ -212,6 +154,29 @@ async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
     held -= e.bytes;
   }
   return entry.objects;
+}
+
+/** Read and decode a run's chunks; objects of rows deleted since the write are left out. */
+async function loadRun(db: Db, runId: number): Promise<DecodedObjects> {
+  const chunks = await rawRows<{ data: unknown; images: number; live: number }>(
+    db,
+    sql`select c.data, r.images, (select count(*)::int from object_outcomes o where o.run_id = r.run_id) as live
+      from object_outcome_runs r join object_outcome_chunks c on c.run_id = r.run_id
+      where r.run_id = ${runId}::int`,
+  );
+  if (chunks.length === 0) return EMPTY;
+  let live: Set<number> | undefined;
+  if (Number(chunks[0].live) !== Number(chunks[0].images)) {
+    const rows = await rawRows<{ row_id: number | string }>(
+      db,
+      sql`select row_id from object_outcomes where run_id = ${runId}::int`,
+    );
+    live = new Set(rows.map((r) => Number(r.row_id)));
+  }
+  return decodeRun(
+    chunks.map((c) => bytesOf(c.data)),
+    live,
+  );
 }
 
 export { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort };
@@ -353,17 +318,18 @@ export async function listObjects(db: Db, q: ListObjectsOptions): Promise<Object
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new RangeError(`limit ${limit}: expected an integer from 1 to 1000`);
   const after = cursor ? decodeObjectCursor(cursor, runId, t, sort) : null;
-  const d =
-    rowId !== undefined
-      ? (await generationOf(db, runId)) === null
-        ? decodeObjects([])
-        : await loadImages(db, runId, [rowId])
-      : await runObjects(db, runId);
+  const d = await runObjects(db, runId);
   if (d.n > 0 && t >= d.T) throw new RangeError(`t ${t}: the run was evaluated at ${d.T} thresholds`);
 
   const byIou = sort === 'iou:asc';
-  const order = byIou ? d.byIou : d.byScore;
   const key = byIou ? (i: number) => d.iou[i] : (i: number) => (d.isPred[i] ? d.score[i] : -1);
+  // One image (the row view): its few objects in the same order as the run's.
+  const order =
+    rowId !== undefined
+      ? Uint32Array.from(rowIndex(d).get(rowId) ?? []).sort((a, b) => key(a) - key(b) || a - b)
+      : byIou
+        ? d.byIou
+        : d.byScore;
   const pass = objectFilter(d, q);
   // In confidence order prediction lines score in [0, 1] and box lines sort as −1, as the score
   // index of the line table did: a filter that keeps one side keeps that range only.
@@ -377,7 +343,7 @@ export async function listObjects(db: Db, q: ListObjectsOptions): Promise<Object
   // (key, id) of object i against the cursor's.
   const cmp = (i: number, value: number, id: number) => {
     const k = key(i);
-    return k < value ? -1 : k > value ? 1 : d.ord[i] - id;
+    return k < value ? -1 : k > value ? 1 : i - id;
   };
   // First place whose (key, id) is greater than the cursor's (asc), or not less (desc).
   const bound = (strict: boolean) => {
@@ -408,7 +374,7 @@ export async function listObjects(db: Db, q: ListObjectsOptions): Promise<Object
     items,
     nextCursor:
       picked.length > limit && last !== undefined
-        ? encodeObjectCursor({ run: runId, t, sort, value: key(last), id: d.ord[last] })
+        ? encodeObjectCursor({ run: runId, t, sort, value: key(last), id: last })
         : null,
   };
 }
@@ -461,7 +427,7 @@ async function objectItems(
     const isPrediction = d.isPred[i] === 1;
     const ty = typeOfCode(c);
     return {
-      id: d.ord[i],
+      id: i,
       rowId: d.rowId[i],
       image: String(r.external_id),
       kind: isPrediction ? (c === OUTCOME_CODE.tp ? 'tp' : 'fp') : 'fn',
@@ -497,7 +463,7 @@ export async function worstObjects(
   rowIds: readonly number[],
 ): Promise<Map<number, ObjectItem>> {
   if (rowIds.length === 0) return new Map();
-  const d = await loadImages(db, runId, rowIds);
+  const d = await runObjects(db, runId);
   const rank = (i: number) => {
     const c = d.codes[i * d.T + t];
     return d.isPred[i] && c !== TP ? 0 : d.isPred[i] ? 2 : 1;
@@ -508,15 +474,16 @@ export async function worstObjects(
     if (ri !== rj) return ri < rj;
     const ki = ri === 0 ? -d.score[i] : d.iou[i];
     const kj = rj === 0 ? -d.score[j] : d.iou[j];
-    return ki !== kj ? ki < kj : d.ord[i] < d.ord[j];
+    return ki !== kj ? ki < kj : i < j;
   };
+  const rows = rowIndex(d);
   const worst = new Map<number, number>();
-  for (let i = 0; i < d.n; i++) {
-    if (!listed(d, i, t)) continue;
-    const r = d.rowId[i];
-    const w = worst.get(r);
-    if (w === undefined || worse(i, w)) worst.set(r, i);
-  }
+  for (const r of rowIds)
+    for (const i of rows.get(r) ?? []) {
+      if (!listed(d, i, t)) continue;
+      const w = worst.get(r);
+      if (w === undefined || worse(i, w)) worst.set(r, i);
+    }
   const items = await objectItems(db, d, t, [...worst.values()]);
   return new Map(items.map((it) => [it.rowId, it]));
 }
@@ -538,17 +505,18 @@ export async function imageOutcomeCounts(
   rowIds: readonly number[],
 ): Promise<Map<number, { tp: number; fp: number; fn: number }>> {
   if (rowIds.length === 0) return new Map();
-  const d = await loadImages(db, runId, rowIds);
+  const d = await runObjects(db, runId);
+  const rows = rowIndex(d);
   const out = new Map<number, { tp: number; fp: number; fn: number }>();
-  for (let i = 0; i < d.n; i++) {
-    const r = d.rowId[i];
-    const c = out.get(r) ?? { tp: 0, fp: 0, fn: 0 };
-    out.set(r, c);
-    const code = d.codes[i * d.T + t];
-    if (d.isPred[i]) {
-      if (code === TP) c.tp++;
-      else if (code !== IGNORED) c.fp++;
-    } else if (code !== TP) c.fn++;
-  }
+  for (const r of rowIds)
+    for (const i of rows.get(r) ?? []) {
+      const c = out.get(r) ?? { tp: 0, fp: 0, fn: 0 };
+      out.set(r, c);
+      const code = d.codes[i * d.T + t];
+      if (d.isPred[i]) {
+        if (code === TP) c.tp++;
+        else if (code !== IGNORED) c.fp++;
+      } else if (code !== TP) c.fn++;
+    }
   return out;
 }
