@@ -64,6 +64,8 @@ export interface DecodedObjects {
   byIou: Uint32Array;
   /** Set by `rowIndex` on first use: object ids grouped by row. */
   rows?: Map<number, Uint32Array>;
+  /** Kept by the object pages: the objects passing a filter, in one order. */
+  passing?: Map<string, Uint32Array>;
 }
 
 /**
@@ -206,9 +208,13 @@ function packChunk(
   return Buffer.from(buf);
 }
 
-function views(buf: ArrayBuffer, m: number, T: number, nInv: number) {
-  let at = 0;
-  const take = <A>(make: new (b: ArrayBuffer, o: number, l: number) => A, size: number, len: number): A => {
+function views(buf: ArrayBufferLike, m: number, T: number, nInv: number, offset = 0) {
+  let at = offset;
+  const take = <A>(
+    make: new (b: ArrayBufferLike, o: number, l: number) => A,
+    size: number,
+    len: number,
+  ): A => {
     const a = new make(buf, at, len);
     at += size * len;
     return a;
@@ -240,14 +246,13 @@ function views(buf: ArrayBuffer, m: number, T: number, nInv: number) {
  */
 export function decodeRun(chunks: readonly Uint8Array[], live?: ReadonlySet<number>): DecodedObjects {
   const parts = chunks.map((data) => {
-    // A fresh buffer: the driver's bytes may start at any offset, typed views need alignment.
-    const copy = new Uint8Array(data.byteLength);
-    copy.set(data);
-    const h = new Uint32Array(copy.buffer, 0, HEADER);
+    // Typed views need alignment: bytes starting elsewhere are copied to a fresh buffer.
+    const copy = data.byteOffset % 8 === 0 ? data : Uint8Array.from(data);
+    const h = new Uint32Array(copy.buffer, copy.byteOffset, HEADER);
     if (h[0] !== MAGIC)
       throw new Error('object outcomes: stored in an unknown format; analyse the run again');
     const [, m, T, nInv, first, n] = h;
-    return { v: views(copy.buffer, m, T, nInv), m, T, nInv, first, n };
+    return { v: views(copy.buffer, m, T, nInv, copy.byteOffset), m, T, nInv, first, n };
   });
   const n = parts.reduce((a, p) => a + p.m, 0);
   const T = parts[0]?.T ?? 0;
