@@ -10,6 +10,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   real,
@@ -184,33 +185,52 @@ export const matches = pgTable(
 
 /**
  * Detection: every box's outcome at COCOeval's ten IoU thresholds, stored once at analysis time.
- * One line per evaluated prediction (`pred_id`) and per non-crowd ground truth (`ann_id`).
- * `codes` has one character per threshold (see src/metrics/detection-errors.ts: `o` tp, `i`
- * ignored, `c` `l` `b` `d` `k` fp types, `m` missed); `involved` the annotation id the box is
- * compared with at each threshold, comma-separated, empty for none (prediction lines only).
+ * One line per (run, image) with outcomes: `error_mask` has bit t set when the image has an fp or
+ * fn at threshold t (the errors view). The objects themselves are packed in object_outcome_chunks.
  */
 export const objectOutcomes = pgTable(
   'object_outcomes',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
     runId: bulkRunKey(),
     rowId: bulkRowKey(),
-    predId: bigint('pred_id', { mode: 'number' }),
-    annId: bigint('ann_id', { mode: 'number' }),
-    /** The predicted class on a prediction line, the ground-truth class on a box line. */
-    label: integer('label').notNull(),
-    score: doublePrecision('score'),
-    /** Best IoU with any ground-truth box (prediction) or of any prediction with the box (ground truth). */
-    iou: doublePrecision('iou').notNull(),
-    codes: text('codes').notNull(),
-    involved: text('involved'),
+    errorMask: integer('error_mask').notNull(),
   },
-  (t) => [
-    // A miss has no score: it sorts as −1, least confident of all.
-    index('object_outcomes_run_score_idx').on(t.runId, sql`coalesce(${t.score}, -1)`, t.id),
-    index('object_outcomes_run_iou_idx').on(t.runId, t.iou, t.id),
-    index('object_outcomes_run_row_idx').on(t.runId, t.rowId),
-  ],
+  (t) => [primaryKey({ columns: [t.runId, t.rowId] })],
+);
+
+export const objectOutcomesGeneration = pgSequence('object_outcomes_generation');
+
+/**
+ * One line per run with stored object outcomes. `generation` takes a new value of
+ * object_outcomes_generation whenever the run's outcomes are written or any object_outcomes line
+ * is deleted (a statement trigger), so a process's decoded copy knows when it is stale; `images`
+ * is the number of object_outcomes lines written (fewer now: rows were deleted since).
+ */
+export const objectOutcomeRuns = pgTable('object_outcome_runs', {
+  runId: integer('run_id')
+    .primaryKey()
+    .references(() => modelRuns.id, { onDelete: 'cascade' }),
+  generation: bigint('generation', { mode: 'number' })
+    .notNull()
+    .default(sql`nextval('object_outcomes_generation')`),
+  images: integer('images').notNull(),
+  objects: integer('objects').notNull(),
+});
+
+/**
+ * A run's objects packed as little-endian columns, in chunks of consecutive objects (format in
+ * src/store/object-pack.ts): the object pages decode them once per process and generation.
+ */
+export const objectOutcomeChunks = pgTable(
+  'object_outcome_chunks',
+  {
+    runId: integer('run_id')
+      .notNull()
+      .references(() => modelRuns.id, { onDelete: 'cascade' }),
+    chunk: integer('chunk').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.chunk] })],
 );
 
 /** One line per (run, row): what the galleries, queues and Slack answers read. */

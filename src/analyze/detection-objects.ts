@@ -44,10 +44,10 @@ export function detectionObjects(
   dets.forEach((d, j) => {
     const codes = o.detCodes[j];
     if (codes === '' || codes === allIgnored) return;
-    const involved: string[] = [];
+    const involved: (number | null)[] = new Array(T);
     for (let t = 0; t < T; t++) {
       const g = o.detGt[j * T + t];
-      involved.push(g < 0 ? '' : String(gts[g].id));
+      involved[t] = g < 0 ? null : gts[g].id;
     }
     lines.push({
       rowId: rowOf(d.imageId),
@@ -57,7 +57,7 @@ export function detectionObjects(
       score: d.score,
       iou: o.detBestIou[j],
       codes,
-      involved: involved.join(','),
+      involved,
     });
   });
   gts.forEach((g, i) => {

@@ -7,6 +7,16 @@ import { CopyWriter } from './pgcopy.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-errors.ts';
 import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from './list-choices.ts';
+import {
+  CODE,
+  type DecodedObjects,
+  annIdAt,
+  decodeRun,
+  decodedBytes,
+  gtLabelAt,
+  packRun,
+  rowIndex,
+} from './object-pack.ts';
 
 /** One object_outcomes line as the analysis computes it (the store adds the run id). */
 export interface ObjectOutcomeLine {
@@ -16,57 +26,152 @@ export interface ObjectOutcomeLine {
   label: number;
   score: number | null;
   iou: number;
+  /** One outcome code per threshold (OUTCOME_CODE). */
   codes: string;
-  involved: string | null;
-}
-
-/** object_outcomes tuples in line order (ids follow it); batches of `batch` lines. */
-function* outcomeTuples(
-  runId: number,
-  lines: readonly ObjectOutcomeLine[],
-  batch: number,
-): Generator<Buffer[]> {
-  const w = new CopyWriter();
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (!Number.isFinite(l.iou) || (l.score !== null && !Number.isFinite(l.score)))
-      throw new RangeError(`object outcome ${i}: expected finite score and IoU, got ${l.score}, ${l.iou}`);
-    w.row(9);
-    w.int4(runId);
-    w.int8(l.rowId);
-    if (l.predId === null) w.null();
-    else w.int8(l.predId);
-    if (l.annId === null) w.null();
-    else w.int8(l.annId);
-    w.int4(l.label);
-    w.float8OrNull(l.score);
-    w.float8(l.iou);
-    w.text(l.codes);
-    w.textOrNull(l.involved);
-    if ((i + 1) % batch === 0) yield w.take();
-  }
-  yield w.take();
+  /** Prediction lines: the annotation id of the box involved at each threshold, null for none. */
+  involved: readonly (number | null)[] | null;
 }
 
 /**
- * Insert a run's object outcomes by binary COPY, in the transaction `db` belongs to (the analysis
- * stores a hundred thousand lines per run; row-wise inserts cost seconds).
+ * Store a run's object outcomes, in the transaction `db` belongs to: the objects packed in chunks
+ * (src/store/object-pack.ts), one line per image with its error mask, both by binary COPY, and a
+ * new generation for the run so every process's decoded copy of earlier outcomes is dropped.
  */
 export async function insertObjectOutcomes(
   db: Db,
   runId: number,
   lines: readonly ObjectOutcomeLine[],
-  { batch = 20_000 }: { batch?: number } = {},
 ): Promise<void> {
-  await bulkOf(db).copyIn(
-    'object_outcomes (run_id, row_id, pred_id, ann_id, label, score, iou, codes, involved)',
-    outcomeTuples(runId, lines, batch),
-  );
+  // The boxes a prediction involves are evaluated boxes of its image, which have lines of their
+  // own; lines from elsewhere get the classes from the annotations.
+  const labelOfAnn = new Map<number, number>();
+  for (const l of lines) if (l.annId !== null) labelOfAnn.set(l.annId, l.label);
+  const unknown = new Set<number>();
+  for (const l of lines)
+    for (const a of l.involved ?? []) if (a !== null && !labelOfAnn.has(a)) unknown.add(a);
+  if (unknown.size > 0) {
+    const found = await rawRows<{ id: number; label: number }>(
+      db,
+      sql`select id, label from annotations where id = any(string_to_array(${[...unknown].join(',')}, ',')::int8[])`,
+    );
+    for (const r of found) labelOfAnn.set(Number(r.id), Number(r.label));
+    const missing = [...unknown].filter((a) => !labelOfAnn.has(a));
+    if (missing.length > 0)
+      throw new RangeError(
+        `object outcomes involve annotations that do not exist: ${missing.slice(0, 5).join(', ')}`,
+      );
+  }
+  const { chunks, masks } = packRun(lines, (a) => labelOfAnn.get(a) as number);
+  const bulk = bulkOf(db);
+  function* imageTuples(): Generator<Buffer[]> {
+    const w = new CopyWriter();
+    for (const [rowId, mask] of masks) {
+      w.row(3);
+      w.int4(runId);
+      w.int8(rowId);
+      w.int4(mask);
+    }
+    yield w.take();
+  }
+  function* chunkTuples(): Generator<Buffer[]> {
+    for (let c = 0; c < chunks.length; c++) {
+      const w = new CopyWriter({ chunkBytes: chunks[c].length + 64 });
+      w.row(3);
+      w.int4(runId);
+      w.int4(c);
+      w.bytea(chunks[c]);
+      yield w.take();
+    }
+  }
+  await db.execute(sql`delete from object_outcome_chunks where run_id = ${runId}::int`);
+  if (masks.size > 0) await bulk.copyIn('object_outcomes (run_id, row_id, error_mask)', imageTuples());
+  if (chunks.length > 0) await bulk.copyIn('object_outcome_chunks (run_id, chunk, data)', chunkTuples());
+  await db.execute(sql`insert into object_outcome_runs (run_id, images, objects)
+    values (${runId}::int, ${masks.size}::int, ${lines.length}::int)
+    on conflict (run_id) do update set generation = nextval('object_outcomes_generation'),
+      images = excluded.images, objects = excluded.objects`);
 }
 
 /** Drop a run's object outcomes before they are written again. */
 export async function clearObjectOutcomes(db: Db, runId: number): Promise<void> {
   await db.delete(objectOutcomes).where(eq(objectOutcomes.runId, runId));
+  await db.execute(sql`delete from object_outcome_chunks where run_id = ${runId}::int`);
+}
+
+/**
+ * Decoded runs kept per database handle, newest use last, within `MAX_CACHED_BYTES` (a run
+ * larger than that is still kept alone). An entry is good while its generation is the stored one.
+ */
+const MAX_CACHED_BYTES = 256 << 20;
+interface CachedRun {
+  generation: number;
+  objects: Promise<DecodedObjects>;
+  bytes: number;
+}
+const decodedRuns = new WeakMap<object, Map<number, CachedRun>>();
+
+const EMPTY = decodeRun([]);
+
+/**
+ * A run's decoded objects, from this process's copy while the stored generation is the same: the
+ * chunks are read and decoded once per process and write, then every page is a walk in memory.
+ */
+async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
+  const [g] = await rawRows<{ generation: number | string }>(
+    db,
+    sql`select generation from object_outcome_runs where run_id = ${runId}::int`,
+  );
+  if (!g) return EMPTY;
+  const generation = Number(g.generation);
+  const runs = decodedRuns.get(db) ?? new Map<number, CachedRun>();
+  decodedRuns.set(db, runs);
+  const hit = runs.get(runId);
+  if (hit && hit.generation === generation) {
+    runs.delete(runId);
+    runs.set(runId, hit);
+    return hit.objects;
+  }
+  const entry: CachedRun = { generation, objects: loadRun(db, runId), bytes: 0 };
+  runs.delete(runId);
+  runs.set(runId, entry);
+  try {
+    entry.bytes = decodedBytes(await entry.objects);
+  } catch (err) {
+    if (runs.get(runId) === entry) runs.delete(runId);
+    throw err;
+  }
+  let held = 0;
+  for (const e of runs.values()) held += e.bytes;
+  for (const [id, e] of runs) {
+    if (held <= MAX_CACHED_BYTES || id === runId) break;
+    runs.delete(id);
+    held -= e.bytes;
+  }
+  return entry.objects;
+}
+
+/** Read and decode a run's chunks; objects of rows deleted since the write are left out. */
+async function loadRun(db: Db, runId: number): Promise<DecodedObjects> {
+  const chunks = await rawRows<{ data: unknown; images: number; live: number }>(
+    db,
+    // As base64: postgres.js would read bytea as hex text, twice the bytes to receive and parse.
+    sql`select encode(c.data, 'base64') as data, r.images, (select count(*)::int from object_outcomes o where o.run_id = r.run_id) as live
+      from object_outcome_runs r join object_outcome_chunks c on c.run_id = r.run_id
+      where r.run_id = ${runId}::int`,
+  );
+  if (chunks.length === 0) return EMPTY;
+  let live: Set<number> | undefined;
+  if (Number(chunks[0].live) !== Number(chunks[0].images)) {
+    const rows = await rawRows<{ row_id: number | string }>(
+      db,
+      sql`select row_id from object_outcomes where run_id = ${runId}::int`,
+    );
+    live = new Set(rows.map((r) => Number(r.row_id)));
+  }
+  return decodeRun(
+    chunks.map((c) => Buffer.from(String(c.data), 'base64')),
+    live,
+  );
 }
 
 export { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort };
@@ -95,7 +200,7 @@ export interface ListObjectsOptions {
 type Xywh = { x: number; y: number; w: number; h: number };
 
 export interface ObjectItem {
-  /** The object_outcomes line id. */
+  /** The object's id within its run: its line's place in the analysis's output. */
   id: number;
   rowId: number;
   /** The image's external id (the COCO image id). */
@@ -155,92 +260,151 @@ export function decodeObjectCursor(cursor: string, runId: number, t: number, sor
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const TP = CODE.tp;
+const IGNORED = CODE.ignored;
+const codeOf = (type: ErrorType) => OUTCOME_CODE[type].charCodeAt(0);
+
+/** Listed at threshold t: a tp or fp prediction (not an ignored one), an fn box (not a matched one). */
+const listed = (d: DecodedObjects, i: number, t: number) => {
+  const c = d.codes[i * d.T + t];
+  return d.isPred[i] ? c !== IGNORED : c !== TP;
+};
+
+/** The test an object passes to be on a page with these filters (all but cursor and sort). */
+function objectFilter(d: DecodedObjects, q: ListObjectsOptions): (i: number) => boolean {
+  const { t, kind, type, classIndex, gtClass, predClass, minScore, rowId } = q;
+  const T = d.T;
+  const typeCode = type === undefined ? -1 : codeOf(type);
+  return (i) => {
+    const c = d.codes[i * T + t];
+    const pred = d.isPred[i] === 1;
+    if (pred ? c === IGNORED : c === TP) return false;
+    if (kind === 'tp' && !(pred && c === TP)) return false;
+    if (kind === 'fp' && !(pred && c !== TP)) return false;
+    if (kind === 'fn' && pred) return false;
+    if (typeCode >= 0 && c !== typeCode) return false;
+    if (classIndex !== undefined && d.label[i] !== classIndex && gtLabelAt(d, i, t) !== classIndex)
+      return false;
+    if (gtClass === 'background' && (!pred || annIdAt(d, i, t) !== null)) return false;
+    if (typeof gtClass === 'number' && gtLabelAt(d, i, t) !== gtClass) return false;
+    if (predClass === 'background' && pred) return false;
+    if (typeof predClass === 'number' && !(pred && d.label[i] === predClass)) return false;
+    if (minScore !== undefined && !(pred && d.score[i] >= minScore)) return false;
+    if (rowId !== undefined && d.rowId[i] !== rowId) return false;
+    return true;
+  };
+}
 
 /**
- * One page of a detection run's objects at one IoU threshold, with keyset pagination over the
- * run's score or IoU index. Listed: tp detections (one matched pair each), fp detections, and fn
- * ground truths; ignored detections and matched ground truths (their pair is the tp) are not.
+ * One page of a detection run's objects at one IoU threshold, with keyset pagination in score or
+ * IoU order (ties by the object's id). Listed: tp detections (one matched pair each), fp
+ * detections, and fn ground truths; ignored detections and matched ground truths (their pair is
+ * the tp) are not. Served from the run's decoded objects (one image's for `rowId`): a page is a
+ * walk along a presorted order from the cursor, so a rare filter costs a few ms at a million.
  *
  * @example
  * const page = await listObjects(db, { runId, t: 0, kind: 'fp', type: 'cls', sort: 'confidence:desc' });
  */
-export async function listObjects(
-  db: Db,
-  {
-    runId,
-    t,
-    kind,
-    type,
-    classIndex,
-    gtClass,
-    predClass,
-    minScore,
-    rowId,
-    sort = 'confidence:desc',
-    limit = 50,
-    cursor,
-  }: ListObjectsOptions,
-): Promise<ObjectPage> {
+export async function listObjects(db: Db, q: ListObjectsOptions): Promise<ObjectPage> {
+  const { runId, t, rowId, sort = 'confidence:desc', limit = 50, cursor } = q;
   if (!Number.isInteger(t) || t < 0 || t > 15) throw new RangeError(`t ${t}: expected a threshold index`);
   if (!OBJECT_SORTS.includes(sort))
     throw new Error(`sort ${JSON.stringify(sort)}: expected one of ${OBJECT_SORTS.join(', ')}`);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new RangeError(`limit ${limit}: expected an integer from 1 to 1000`);
   const after = cursor ? decodeObjectCursor(cursor, runId, t, sort) : null;
-  const pos = t + 1;
-  const code = sql`substr(o.codes, ${pos}::int, 1)`;
-  const isPred = sql`o.pred_id is not null`;
-  const filters: SQL[] = [
-    sql`o.run_id = ${runId}::int`,
-    sql`((${isPred} and ${code} <> ${OUTCOME_CODE.ignored}) or (not ${isPred} and ${code} <> ${OUTCOME_CODE.tp}))`,
-  ];
-  if (kind === 'tp') filters.push(sql`${isPred} and ${code} = ${OUTCOME_CODE.tp}`);
-  else if (kind === 'fp') filters.push(sql`${isPred} and ${code} <> ${OUTCOME_CODE.tp}`);
-  else if (kind === 'fn') filters.push(sql`not ${isPred}`);
-  if (type !== undefined) filters.push(sql`${code} = ${OUTCOME_CODE[type]}`);
-  if (classIndex !== undefined)
-    filters.push(sql`(o.label = ${classIndex}::int or a.label = ${classIndex}::int)`);
-  if (gtClass === 'background') filters.push(sql`a.id is null`);
-  else if (gtClass !== undefined) filters.push(sql`a.label = ${gtClass}::int`);
-  if (predClass === 'background') filters.push(sql`not ${isPred}`);
-  else if (predClass !== undefined) filters.push(sql`${isPred} and o.label = ${predClass}::int`);
-  if (minScore !== undefined) filters.push(sql`o.score >= ${minScore}::float8`);
-  if (rowId !== undefined) filters.push(sql`o.row_id = ${rowId}::int8`);
+  const d = await runObjects(db, runId);
+  if (d.n > 0 && t >= d.T) throw new RangeError(`t ${t}: the run was evaluated at ${d.T} thresholds`);
 
-  const key = sort === 'iou:asc' ? sql`o.iou` : sql`coalesce(o.score, -1)`;
-  // Prediction lines score in [0, 1], box lines sort as −1: in confidence order each side is one
-  // range of the score index, so a filter that keeps one side reads only that range (misses in
-  // confidence:desc would otherwise come after every prediction line of the run).
-  const side = sideOf({ kind, type, predClass, minScore });
-  if (sort !== 'iou:asc' && side === 'pred') filters.push(sql`${key} >= 0`);
-  else if (sort !== 'iou:asc' && side === 'box') filters.push(sql`${key} = -1`);
+  const byIou = sort === 'iou:asc';
+  const key = byIou ? (i: number) => d.iou[i] : (i: number) => (d.isPred[i] ? d.score[i] : -1);
+  const pass = objectFilter(d, q);
+  // In confidence order prediction lines score in [0, 1] and box lines sort as −1, as the score
+  // index of the line table did: a filter that keeps one side keeps that range only.
+  const side = sideOf(q);
+  const inSide =
+    byIou || side === null
+      ? pass
+      : side === 'pred'
+        ? (i: number) => key(i) >= 0 && pass(i)
+        : (i: number) => key(i) === -1 && pass(i);
+  // One image (the row view): its few objects in the run's order. A run-wide page reads the run's
+  // objects that pass its filter, listed once per decoded run and filter: a rare type then costs
+  // what any filter does, no page walks a million objects to find its fifty.
+  const order =
+    rowId !== undefined
+      ? Uint32Array.from(rowIndex(d).get(rowId) ?? [])
+          .filter(inSide)
+          .sort((a, b) => key(a) - key(b) || a - b)
+      : passingOrder(
+          d,
+          JSON.stringify([
+            sort === 'iou:asc',
+            t,
+            q.kind,
+            q.type,
+            q.classIndex,
+            q.gtClass,
+            q.predClass,
+            q.minScore,
+          ]),
+          () => (byIou ? d.byIou : d.byScore).filter(inSide),
+        );
+  // (key, id) of object i against the cursor's.
+  const cmp = (i: number, value: number, id: number) => {
+    const k = key(i);
+    return k < value ? -1 : k > value ? 1 : i - id;
+  };
+  // First place whose (key, id) is greater than the cursor's (asc), or not less (desc).
+  const bound = (strict: boolean) => {
+    if (!after) return 0;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = cmp(order[mid], after.value, after.id);
+      if (c < 0 || (strict && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const descending = sort === 'confidence:desc';
-  if (after)
-    filters.push(
-      descending
-        ? sql`(${key}, o.id) < (${after.value}::float8, ${after.id}::int8)`
-        : sql`(${key}, o.id) > (${after.value}::float8, ${after.id}::int8)`,
-    );
-  const order = descending ? sql`${key} desc, o.id desc` : sql`${key} asc, o.id asc`;
-
-  const rows = await rawRows<Record<string, unknown>>(
-    db,
-    sql`select ${objectColumns(pos)}, ${key} as sort_value
-      ${objectFrom(pos)}
-      where ${sql.join(filters, sql` and `)}
-      order by ${order}
-      limit ${limit + 1}::int`,
-  );
-  const page = rows.slice(0, limit);
-  const items = page.map(toObjectItem);
+  const picked: number[] = [];
+  if (descending) {
+    for (let p = (after ? bound(false) : order.length) - 1; p >= 0 && picked.length <= limit; p--)
+      picked.push(order[p]);
+  } else {
+    for (let p = bound(true); p < order.length && picked.length <= limit; p++) picked.push(order[p]);
+  }
+  const page = picked.slice(0, limit);
+  const items = await objectItems(db, d, t, page);
   const last = page[page.length - 1];
   return {
     items,
     nextCursor:
-      rows.length > limit && last
-        ? encodeObjectCursor({ run: runId, t, sort, value: Number(last.sort_value), id: Number(last.id) })
+      picked.length > limit && last !== undefined
+        ? encodeObjectCursor({ run: runId, t, sort, value: key(last), id: last })
         : null,
   };
+}
+
+/** The run's objects passing a filter, in one order, kept with the decoded run (the newest 64 filters). */
+function passingOrder(d: DecodedObjects, filter: string, list: () => Uint32Array): Uint32Array {
+  const memo = d.passing ?? new Map<string, Uint32Array>();
+  d.passing = memo;
+  const hit = memo.get(filter);
+  if (hit) {
+    memo.delete(filter);
+    memo.set(filter, hit);
+    return hit;
+  }
+  const order = list();
+  memo.set(filter, order);
+  for (const k of memo.keys()) {
+    if (memo.size <= 64) break;
+    memo.delete(k);
+  }
+  return order;
 }
 
 /** Which lines a filter can match: only prediction lines, only box (miss) lines, or both. */
@@ -256,47 +420,60 @@ function sideOf({
   return null;
 }
 
-/** The columns an ObjectItem is read from (`pos` is the 1-based threshold position in `codes`). */
-function objectColumns(pos: number): SQL {
-  return sql`o.id, o.row_id, o.pred_id, o.ann_id, o.label, o.score, o.iou, substr(o.codes, ${pos}::int, 1) as code,
-    r.external_id, r.image_url, r.width, r.height,
-    a.ann_key, a.label as gt_label, a.x as ax, a.y as ay, a.w as aw, a.h as ah,
-    p.x as px, p.y as py, p.w as pw, p.h as ph`;
-}
-
-/** The object lines with their image, the box involved at the threshold and the prediction. */
-function objectFrom(pos: number): SQL {
-  return sql`from object_outcomes o
-    join data_rows r on r.id = o.row_id
-    left join annotations a on a.id = coalesce(o.ann_id, nullif(split_part(o.involved, ',', ${pos}::int), '')::int8)
-    left join predictions p on p.id = o.pred_id`;
-}
-
-function toObjectItem(r: Record<string, unknown>): ObjectItem {
-  const c = String(r.code);
-  const isPrediction = r.pred_id !== null;
+/**
+ * ObjectItems for decoded objects `idx` at threshold `t`, in that order: with their image, the
+ * box involved and the prediction, read in one statement (an object whose image is gone drops out).
+ */
+async function objectItems(
+  db: Db,
+  d: DecodedObjects,
+  t: number,
+  idx: readonly number[],
+): Promise<ObjectItem[]> {
+  if (idx.length === 0) return [];
+  const list = (f: (i: number) => number | null) => idx.map((i) => f(i) ?? '').join(',');
+  const rows = await rawRows<Record<string, unknown>>(
+    db,
+    sql`select k.ord::int as k, r.external_id, r.image_url, r.width, r.height,
+        a.ann_key, a.label as gt_label, a.x as ax, a.y as ay, a.w as aw, a.h as ah,
+        p.x as px, p.y as py, p.w as pw, p.h as ph
+      from unnest(
+        string_to_array(${list((i) => d.rowId[i])}, ',', '')::int8[],
+        string_to_array(${list((i) => annIdAt(d, i, t))}, ',', '')::int8[],
+        string_to_array(${list((i) => (d.isPred[i] ? d.id[i] : null))}, ',', '')::int8[]
+      ) with ordinality as k(row_id, ann_id, pred_id, ord)
+      join data_rows r on r.id = k.row_id
+      left join annotations a on a.id = k.ann_id
+      left join predictions p on p.id = k.pred_id
+      order by k.ord`,
+  );
   const box = (x: unknown, y: unknown, w: unknown, h: unknown) =>
     x === null || x === undefined ? null : { x: Number(x), y: Number(y), w: Number(w), h: Number(h) };
-  const ty = typeOfCode(c);
-  return {
-    id: Number(r.id),
-    rowId: Number(r.row_id),
-    image: String(r.external_id),
-    kind: isPrediction ? (c === OUTCOME_CODE.tp ? 'tp' : 'fp') : 'fn',
-    type: ty === 'ignored' ? 'ok' : ty,
-    gtLabel: num(r.gt_label),
-    predLabel: isPrediction ? Number(r.label) : null,
-    score: num(r.score),
-    iou: Number(r.iou),
-    annotation: r.ann_key === null || r.ann_key === undefined ? null : String(r.ann_key),
-    predId: num(r.pred_id),
-    annId: num(r.ann_id),
-    gtBox: box(r.ax, r.ay, r.aw, r.ah),
-    predBox: box(r.px, r.py, r.pw, r.ph),
-    imageUrl: (r.image_url as string | null) ?? null,
-    width: num(r.width),
-    height: num(r.height),
-  };
+  return rows.map((r) => {
+    const i = idx[Number(r.k) - 1];
+    const c = String.fromCharCode(d.codes[i * d.T + t]);
+    const isPrediction = d.isPred[i] === 1;
+    const ty = typeOfCode(c);
+    return {
+      id: i,
+      rowId: d.rowId[i],
+      image: String(r.external_id),
+      kind: isPrediction ? (c === OUTCOME_CODE.tp ? 'tp' : 'fp') : 'fn',
+      type: ty === 'ignored' ? 'ok' : ty,
+      gtLabel: num(r.gt_label),
+      predLabel: isPrediction ? d.label[i] : null,
+      score: isPrediction ? d.score[i] : null,
+      iou: d.iou[i],
+      annotation: r.ann_key === null || r.ann_key === undefined ? null : String(r.ann_key),
+      predId: isPrediction ? d.id[i] : null,
+      annId: isPrediction ? null : d.id[i],
+      gtBox: box(r.ax, r.ay, r.aw, r.ah),
+      predBox: box(r.px, r.py, r.pw, r.ph),
+      imageUrl: (r.image_url as string | null) ?? null,
+      width: num(r.width),
+      height: num(r.height),
+    };
+  });
 }
 
 /**
@@ -314,32 +491,38 @@ export async function worstObjects(
   rowIds: readonly number[],
 ): Promise<Map<number, ObjectItem>> {
   if (rowIds.length === 0) return new Map();
-  const pos = t + 1;
-  const code = sql`substr(o.codes, ${pos}::int, 1)`;
-  const rows = await rawRows<Record<string, unknown>>(
-    db,
-    sql`select distinct on (o.row_id) ${objectColumns(pos)}
-      ${objectFrom(pos)}
-      where o.run_id = ${runId}::int and o.row_id in (${sql.join(
-        rowIds.map((r) => sql`${r}::int8`),
-        sql`, `,
-      )})
-        and ((o.pred_id is not null and ${code} <> 'i') or (o.pred_id is null and ${code} <> 'o'))
-      order by o.row_id,
-        case when o.pred_id is not null and ${code} <> 'o' then 0 when o.pred_id is null then 1 else 2 end,
-        case when o.pred_id is not null and ${code} <> 'o' then -o.score else o.iou end, o.id`,
-  );
-  return new Map(rows.map((r) => [Number(r.row_id), toObjectItem(r)]));
+  const d = await runObjects(db, runId);
+  const rank = (i: number) => {
+    const c = d.codes[i * d.T + t];
+    return d.isPred[i] && c !== TP ? 0 : d.isPred[i] ? 2 : 1;
+  };
+  const worse = (i: number, j: number) => {
+    const ri = rank(i);
+    const rj = rank(j);
+    if (ri !== rj) return ri < rj;
+    const ki = ri === 0 ? -d.score[i] : d.iou[i];
+    const kj = rj === 0 ? -d.score[j] : d.iou[j];
+    return ki !== kj ? ki < kj : i < j;
+  };
+  const rows = rowIndex(d);
+  const worst = new Map<number, number>();
+  for (const r of rowIds)
+    for (const i of rows.get(r) ?? []) {
+      if (!listed(d, i, t)) continue;
+      const w = worst.get(r);
+      if (w === undefined || worse(i, w)) worst.set(r, i);
+    }
+  const items = await objectItems(db, d, t, [...worst.values()]);
+  return new Map(items.map((it) => [it.rowId, it]));
 }
 
 /**
  * `exists` an fp or fn of the run at threshold index `t` on the image `rowId` (an SQL expression),
- * through the (run, row) index.
+ * through the image's line and its error mask.
  */
 export function detectionErrorFilter(runId: number, t: number, rowId: SQL): SQL {
-  const code = sql`substr(e.codes, ${t + 1}::int, 1)`;
   return sql`exists (select 1 from object_outcomes e where e.run_id = ${runId}::int and e.row_id = ${rowId}
-    and ((e.pred_id is not null and ${code} not in ('o', 'i')) or (e.pred_id is null and ${code} <> 'o')))`;
+    and e.error_mask & ${1 << t}::int <> 0)`;
 }
 
 /** Per image of a run at threshold index `t`: tp/fp/fn counts, for the images that have any. */
@@ -350,22 +533,18 @@ export async function imageOutcomeCounts(
   rowIds: readonly number[],
 ): Promise<Map<number, { tp: number; fp: number; fn: number }>> {
   if (rowIds.length === 0) return new Map();
-  const pos = t + 1;
-  const code = sql`substr(codes, ${pos}::int, 1)`;
-  const rows = await rawRows<{ row_id: number; tp: number; fp: number; fn: number }>(
-    db,
-    sql`select row_id,
-        count(*) filter (where pred_id is not null and ${code} = 'o')::int as tp,
-        count(*) filter (where pred_id is not null and ${code} not in ('o', 'i'))::int as fp,
-        count(*) filter (where pred_id is null and ${code} <> 'o')::int as fn
-      from object_outcomes
-      where run_id = ${runId}::int and row_id in (${sql.join(
-        rowIds.map((r) => sql`${r}::int8`),
-        sql`, `,
-      )})
-      group by row_id`,
-  );
-  return new Map(
-    rows.map((r) => [Number(r.row_id), { tp: Number(r.tp), fp: Number(r.fp), fn: Number(r.fn) }]),
-  );
+  const d = await runObjects(db, runId);
+  const rows = rowIndex(d);
+  const out = new Map<number, { tp: number; fp: number; fn: number }>();
+  for (const r of rowIds)
+    for (const i of rows.get(r) ?? []) {
+      const c = out.get(r) ?? { tp: 0, fp: 0, fn: 0 };
+      out.set(r, c);
+      const code = d.codes[i * d.T + t];
+      if (d.isPred[i]) {
+        if (code === TP) c.tp++;
+        else if (code !== IGNORED) c.fp++;
+      } else if (code !== TP) c.fn++;
+    }
+  return out;
 }

@@ -3,10 +3,12 @@
  * 1. On the 5k-image synthetic set (crowds included): what keeping COCOeval's matches and typing
  *    every box adds to the evaluation (target ≤ 1 s, with storing them), and the dAP breakdown
  *    (target ≤ 2 s); the baseline is `evaluateCoco` alone on the same data.
- * 2. Storing the object lines (binary COPY, in the transaction) on PGlite, and on
- *    Postgres when DATABASE_URL is set.
+ * 2. Storing the object lines (packed per image, binary COPY, in the transaction) on PGlite, and on
+ *    Postgres when DATABASE_URL is set: the target holds on both.
  * 3. `objects` pages on Postgres (DATABASE_URL): p95 over filters and sorts, first and deep pages,
- *    on a run with `--objects N` object lines (default 1M; copies of the 5k set's lines).
+ *    on a run with `--objects N` object lines (default 1M; copies of the 5k set's lines), served
+ *    from the process's decoded run; the first page after the run was written (which decodes it)
+ *    is printed on its own and counted in the p95.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx test/bench/objects.ts [--objects 1000000] [--skip-pglite]
  */
@@ -18,7 +20,6 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { type Database, createDb } from '../../db/index.ts';
-import { rawRows } from '../../db/raw.ts';
 import { insertDataset, insertRows, insertRun } from '../helpers/builder.ts';
 import { detectionObjects } from '../../src/analyze/detection-objects.ts';
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
@@ -98,10 +99,13 @@ export async function main(argv = process.argv.slice(2)) {
     await pglite.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const added = withMatches - plain + typing + store;
-  console.log(
-    `added to the analysis: ${added.toFixed(3)} s (target ≤ ${ADDED_TARGET} s: ${added <= ADDED_TARGET ? 'met' : 'MISSED'})`,
-  );
+  const addedOn = (db: string, s: number) => {
+    const added = withMatches - plain + typing + s;
+    console.log(
+      `added to the analysis (${db}): ${added.toFixed(3)} s (target ≤ ${ADDED_TARGET} s: ${added <= ADDED_TARGET ? 'met' : 'MISSED'})`,
+    );
+  };
+  if (!argv.includes('--skip-pglite')) addedOn('PGlite', store);
   console.log(
     `dAP breakdown ${dap.toFixed(3)} s (target ≤ ${DAP_TARGET} s: ${dap <= DAP_TARGET ? 'met' : 'MISSED'})`,
   );
@@ -118,6 +122,7 @@ export async function main(argv = process.argv.slice(2)) {
   url.pathname = `/${name}`;
   const database = await createDb({ url: url.toString() });
   try {
+    addedOn('Postgres', (await storeTimed(database, lines, 5000, 'Postgres')).s);
     const copies = Math.max(1, Math.ceil(objectsN / lines.length));
     const many: ObjectOutcomeLine[] = [];
     for (let c = 0; c < copies && many.length < objectsN; c++)
@@ -127,6 +132,10 @@ export async function main(argv = process.argv.slice(2)) {
       }
     const { runId } = await storeTimed(database, many, 5000 * copies, 'Postgres');
     await database.db.execute(sql`analyze object_outcomes`);
+    const cold = performance.now();
+    await listObjects(database.db, { runId, t: 0, limit: 50 });
+    const coldMs = performance.now() - cold;
+    console.log(`  first page after the write (decodes the run): ${coldMs.toFixed(1)} ms`);
     const cases: { name: string; q: Parameters<typeof listObjects>[1] }[] = [];
     for (const sort of ['confidence:desc', 'confidence:asc', 'iou:asc'] as ObjectSort[]) {
       cases.push({ name: `all ${sort}`, q: { runId, t: 0, sort, limit: 50 } });
@@ -135,7 +144,7 @@ export async function main(argv = process.argv.slice(2)) {
       cases.push({ name: `cls c3 ${sort}`, q: { runId, t: 0, type: 'cls', classIndex: 2, sort, limit: 50 } });
       cases.push({ name: `dupe ${sort}`, q: { runId, t: 9, type: 'dupe', sort, limit: 50 } });
     }
-    const times: number[] = [];
+    const times: number[] = [coldMs];
     for (const c of cases) {
       let cursor: string | undefined;
       const perCase: number[] = [];
@@ -151,16 +160,6 @@ export async function main(argv = process.argv.slice(2)) {
         `  ${c.name.padEnd(28)} median ${perCase.sort((a, b) => a - b)[Math.floor(perCase.length / 2)].toFixed(1)} ms over ${perCase.length} pages`,
       );
     }
-    // Where the time goes in a rare filter: the run's score index read in order, each line's code
-    // checked on the heap (the filter is on one character of `codes`, which no index holds).
-    const plan = await rawRows<{ 'QUERY PLAN': string }>(
-      database.db,
-      sql`explain (analyze, buffers) select o.id from object_outcomes o
-        where o.run_id = ${runId}::int and substr(o.codes, 10, 1) = 'd' and coalesce(o.score, -1) >= 0
-        order by coalesce(o.score, -1) desc, o.id desc limit 51`,
-    );
-    console.log('  plan of the first dupe page at IoU 0.95 (lines only):');
-    for (const r of plan) console.log(`    ${r['QUERY PLAN']}`);
     times.sort((a, b) => a - b);
     const p95 = times[Math.floor(times.length * 0.95)];
     console.log(

@@ -1,0 +1,351 @@
+/**
+ * The packed form of a run's per-object outcomes and the decoded form the object pages scan.
+ * Pure functions; src/store/objects.ts reads and writes the chunks.
+ *
+ * A run's objects, in the order the analysis listed them (an object's place is its id), are cut
+ * into chunks of CHUNK consecutive objects; chunk c also carries places [c·CHUNK, (c+1)·CHUNK) of
+ * the run's two orders. Chunk layout, little-endian, sections ordered by element size so each is
+ * aligned in a fresh buffer:
+ *   u32 × 8  header: MAGIC, m objects, T thresholds, nInv, first object, n objects in the run, 0, 0
+ *   f64      rowId[m], id[m] (prediction id, or annotation id of a box line), score[m] (NaN on a
+ *            box line), iou[m], invId[nInv]
+ *   u32      byScore[m], byIou[m] (the orders' slice: object ids ascending by (coalesce(score, −1),
+ *            id) and by (iou, id)), invStart[m + 1] (object i's involved boxes: invId[invStart[i]…])
+ *   i32      label[m] (predicted class, or ground-truth class of a box line), invLabel[nInv]
+ *   u8       isPred[m], codes[m × T] (OUTCOME_CODE char codes), invAt[m × T] (index of the box
+ *            involved at each threshold among the object's own, NO_BOX for none)
+ */
+import { endianness } from 'node:os';
+import { OUTCOME_CODE } from '../metrics/detection-errors.ts';
+
+const MAGIC = 0x324a424f; // 'OBJ2'
+const HEADER = 8;
+export const CHUNK = 1 << 16;
+const NO_BOX = 0xff;
+
+if (endianness() !== 'LE') throw new Error('object outcomes are packed little-endian; this machine is not');
+
+export const CODE = {
+  tp: OUTCOME_CODE.tp.charCodeAt(0),
+  ignored: OUTCOME_CODE.ignored.charCodeAt(0),
+} as const;
+
+/** One object line as the analysis computes it (see ObjectOutcomeLine in objects.ts). */
+export interface PackLine {
+  rowId: number;
+  predId: number | null;
+  annId: number | null;
+  label: number;
+  score: number | null;
+  iou: number;
+  codes: string;
+  involved: readonly (number | null)[] | null;
+}
+
+/** Decoded objects of a run: columns by object id, and its two orders. */
+export interface DecodedObjects {
+  n: number;
+  T: number;
+  rowId: Float64Array;
+  isPred: Uint8Array;
+  /** Prediction id of a prediction line, annotation id of a box line. */
+  id: Float64Array;
+  label: Int32Array;
+  /** NaN on box lines. */
+  score: Float64Array;
+  iou: Float64Array;
+  codes: Uint8Array;
+  invStart: Uint32Array;
+  invAt: Uint8Array;
+  invId: Float64Array;
+  invLabel: Int32Array;
+  /** Object ids ascending by (coalesce(score, −1), id), and by (iou, id); objects of deleted rows left out. */
+  byScore: Uint32Array;
+  byIou: Uint32Array;
+  /** Set by `rowIndex` on first use: object ids grouped by row. */
+  rows?: Map<number, Uint32Array>;
+  /** Kept by the object pages: the objects passing a filter, in one order. */
+  passing?: Map<string, Uint32Array>;
+}
+
+/**
+ * Object ids ascending by (key, id): a stable LSD radix sort on the keys' bits (made to order as
+ * the numbers do), 16 bits a pass; a comparison sort of a million objects takes the better part of a second.
+ */
+export function argsort(key: Float64Array): Uint32Array {
+  const n = key.length;
+  const bits = new Float64Array(n);
+  for (let i = 0; i < n; i++) bits[i] = key[i] === 0 ? 0 : key[i]; // −0 ties with 0
+  const w = new Uint32Array(bits.buffer);
+  for (let i = 0; i < n; i++) {
+    const hi = w[2 * i + 1];
+    if (hi & 0x80000000) {
+      w[2 * i + 1] = ~hi >>> 0;
+      w[2 * i] = ~w[2 * i] >>> 0;
+    } else w[2 * i + 1] = (hi | 0x80000000) >>> 0;
+  }
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let next = new Uint32Array(n);
+  const counts = new Uint32Array(1 << 16);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? 0 : 1;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    const digit = (i: number) => (w[2 * i + word] >>> shift) & 0xffff;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[digit(i)]++;
+    if (counts[digit(0)] === n) continue; // every key has this digit: the pass keeps the order
+    let sum = 0;
+    for (let d = 0; d < counts.length; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      next[counts[digit(i)]++] = i;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
+}
+
+/**
+ * A run's lines as packed chunks, and each image's error mask (bit t: an fp or fn at threshold t).
+ * `labelOf` gives the class of a box a prediction involves.
+ *
+ * @example
+ * const { chunks, masks } = packRun(lines, (annId) => labels.get(annId)!);
+ */
+export function packRun(
+  lines: readonly PackLine[],
+  labelOf: (annId: number) => number,
+): { chunks: Buffer[]; masks: Map<number, number>; T: number } {
+  const n = lines.length;
+  const T = n > 0 ? lines[0].codes.length : 0;
+  const scoreKey = new Float64Array(n);
+  const iouKey = new Float64Array(n);
+  const masks = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const l = lines[i];
+    if (!Number.isFinite(l.iou) || (l.score !== null && !Number.isFinite(l.score)))
+      throw new RangeError(`object outcome ${i}: expected finite score and IoU, got ${l.score}, ${l.iou}`);
+    if ((l.predId === null) === (l.annId === null))
+      throw new RangeError(`object outcome ${i}: expected either a prediction id or an annotation id`);
+    if (l.predId !== null && l.score === null)
+      throw new RangeError(`object outcome ${i}: a prediction line needs its score`);
+    if (l.codes.length !== T)
+      throw new RangeError(`object outcome ${i}: ${l.codes.length} outcome codes, expected ${T}`);
+    scoreKey[i] = l.score ?? -1;
+    iouKey[i] = l.iou;
+    let mask = masks.get(l.rowId) ?? 0;
+    const pred = l.predId !== null;
+    for (let t = 0; t < T; t++) {
+      const c = l.codes.charCodeAt(t);
+      if (pred ? c !== CODE.tp && c !== CODE.ignored : c !== CODE.tp) mask |= 1 << t;
+    }
+    masks.set(l.rowId, mask);
+  }
+  const byScore = argsort(scoreKey);
+  const byIou = argsort(iouKey);
+  const chunks: Buffer[] = [];
+  for (let first = 0; first < n; first += CHUNK)
+    chunks.push(packChunk(lines, first, Math.min(n, first + CHUNK), T, byScore, byIou, labelOf));
+  return { chunks, masks, T };
+}
+
+function packChunk(
+  lines: readonly PackLine[],
+  first: number,
+  end: number,
+  T: number,
+  byScore: Uint32Array,
+  byIou: Uint32Array,
+  labelOf: (annId: number) => number,
+): Buffer {
+  const m = end - first;
+  // Each object's involved boxes, distinct, in first-seen order.
+  const invStart = new Uint32Array(m + 1);
+  const invAt = new Uint8Array(m * T).fill(NO_BOX);
+  const invIds: number[] = [];
+  for (let k = 0; k < m; k++) {
+    invStart[k] = invIds.length;
+    const inv = lines[first + k].involved;
+    if (inv)
+      for (let t = 0; t < T; t++) {
+        const a = inv[t] ?? null;
+        if (a === null) continue;
+        let at = invIds.indexOf(a, invStart[k]);
+        if (at < 0) at = invIds.push(a) - 1;
+        invAt[k * T + t] = at - invStart[k];
+      }
+  }
+  invStart[m] = invIds.length;
+  const nInv = invIds.length;
+  const buf = new ArrayBuffer(
+    4 * HEADER + 8 * (4 * m + nInv) + 4 * (3 * m + 1) + 4 * (m + nInv) + m * (1 + 2 * T),
+  );
+  const v = views(buf, m, T, nInv);
+  v.header.set([MAGIC, m, T, nInv, first, lines.length, 0, 0]);
+  for (let k = 0; k < m; k++) {
+    const l = lines[first + k];
+    v.rowId[k] = l.rowId;
+    v.id[k] = (l.predId ?? l.annId) as number;
+    v.score[k] = l.score ?? Number.NaN;
+    v.iou[k] = l.iou;
+    v.label[k] = l.label;
+    v.isPred[k] = l.predId !== null ? 1 : 0;
+    for (let t = 0; t < T; t++) v.codes[k * T + t] = l.codes.charCodeAt(t);
+  }
+  v.byScore.set(byScore.subarray(first, end));
+  v.byIou.set(byIou.subarray(first, end));
+  v.invStart.set(invStart);
+  v.invAt.set(invAt);
+  for (let j = 0; j < nInv; j++) {
+    v.invId[j] = invIds[j];
+    v.invLabel[j] = labelOf(invIds[j]);
+  }
+  return Buffer.from(buf);
+}
+
+function views(buf: ArrayBufferLike, m: number, T: number, nInv: number, offset = 0) {
+  let at = offset;
+  const take = <A>(
+    make: new (b: ArrayBufferLike, o: number, l: number) => A,
+    size: number,
+    len: number,
+  ): A => {
+    const a = new make(buf, at, len);
+    at += size * len;
+    return a;
+  };
+  return {
+    header: take(Uint32Array, 4, HEADER),
+    rowId: take(Float64Array, 8, m),
+    id: take(Float64Array, 8, m),
+    score: take(Float64Array, 8, m),
+    iou: take(Float64Array, 8, m),
+    invId: take(Float64Array, 8, nInv),
+    byScore: take(Uint32Array, 4, m),
+    byIou: take(Uint32Array, 4, m),
+    invStart: take(Uint32Array, 4, m + 1),
+    label: take(Int32Array, 4, m),
+    invLabel: take(Int32Array, 4, nInv),
+    isPred: take(Uint8Array, 1, m),
+    codes: take(Uint8Array, 1, m * T),
+    invAt: take(Uint8Array, 1, m * T),
+  };
+}
+
+/**
+ * Decode a run's chunks (any order) into one columnar set. `live`, when given, is the set of rows
+ * whose outcomes are still stored: objects of other rows are left out of the orders.
+ *
+ * @example
+ * const objs = decodeRun(chunks); // objs.byIou: object ids by IoU
+ */
+export function decodeRun(chunks: readonly Uint8Array[], live?: ReadonlySet<number>): DecodedObjects {
+  const parts = chunks.map((data) => {
+    // Typed views need alignment: bytes starting elsewhere are copied to a fresh buffer.
+    const copy = data.byteOffset % 8 === 0 ? data : Uint8Array.from(data);
+    const h = new Uint32Array(copy.buffer, copy.byteOffset, HEADER);
+    if (h[0] !== MAGIC)
+      throw new Error('object outcomes: stored in an unknown format; analyse the run again');
+    const [, m, T, nInv, first, n] = h;
+    return { v: views(copy.buffer, m, T, nInv, copy.byteOffset), m, T, nInv, first, n };
+  });
+  const n = parts.reduce((a, p) => a + p.m, 0);
+  const T = parts[0]?.T ?? 0;
+  const nInv = parts.reduce((a, p) => a + p.nInv, 0);
+  for (const p of parts)
+    if (p.n !== n || p.T !== T)
+      throw new Error('object outcomes: chunks of different writes; analyse the run again');
+  const d: DecodedObjects = {
+    n,
+    T,
+    rowId: new Float64Array(n),
+    isPred: new Uint8Array(n),
+    id: new Float64Array(n),
+    label: new Int32Array(n),
+    score: new Float64Array(n),
+    iou: new Float64Array(n),
+    codes: new Uint8Array(n * T),
+    invStart: new Uint32Array(n + 1),
+    invAt: new Uint8Array(n * T),
+    invId: new Float64Array(nInv),
+    invLabel: new Int32Array(nInv),
+    byScore: new Uint32Array(n),
+    byIou: new Uint32Array(n),
+  };
+  let invAt = 0;
+  for (const p of [...parts].sort((a, b) => a.first - b.first)) {
+    const { v, first, m } = p;
+    d.rowId.set(v.rowId, first);
+    d.isPred.set(v.isPred, first);
+    d.id.set(v.id, first);
+    d.label.set(v.label, first);
+    d.score.set(v.score, first);
+    d.iou.set(v.iou, first);
+    d.codes.set(v.codes, first * T);
+    d.invAt.set(v.invAt, first * T);
+    d.invId.set(v.invId, invAt);
+    d.invLabel.set(v.invLabel, invAt);
+    for (let k = 0; k < m; k++) d.invStart[first + k] = invAt + v.invStart[k];
+    d.byScore.set(v.byScore, first);
+    d.byIou.set(v.byIou, first);
+    invAt += p.nInv;
+  }
+  d.invStart[n] = invAt;
+  if (live) {
+    d.byScore = d.byScore.filter((i) => live.has(d.rowId[i]));
+    d.byIou = d.byIou.filter((i) => live.has(d.rowId[i]));
+  }
+  return d;
+}
+
+/** Object ids of each row, in id order (built once per decoded run). */
+export function rowIndex(d: DecodedObjects): Map<number, Uint32Array> {
+  if (d.rows) return d.rows;
+  const counts = new Map<number, number>();
+  for (const i of d.byScore) counts.set(d.rowId[i], (counts.get(d.rowId[i]) ?? 0) + 1);
+  const rows = new Map<number, Uint32Array>();
+  const fill = new Map<number, number>();
+  for (const [r, c] of counts) {
+    rows.set(r, new Uint32Array(c));
+    fill.set(r, 0);
+  }
+  for (const i of [...d.byScore].sort((a, b) => a - b)) {
+    const r = d.rowId[i];
+    const k = fill.get(r) as number;
+    (rows.get(r) as Uint32Array)[k] = i;
+    fill.set(r, k + 1);
+  }
+  d.rows = rows;
+  return rows;
+}
+
+/** The ground-truth class of the box object `i` involves at threshold `t` (its own on a box line), or null. */
+export function gtLabelAt(d: DecodedObjects, i: number, t: number): number | null {
+  if (!d.isPred[i]) return d.label[i];
+  const k = d.invAt[i * d.T + t];
+  return k === NO_BOX ? null : d.invLabel[d.invStart[i] + k];
+}
+
+/** The annotation id of the box object `i` involves at threshold `t` (its own on a box line), or null. */
+export function annIdAt(d: DecodedObjects, i: number, t: number): number | null {
+  if (!d.isPred[i]) return d.id[i];
+  const k = d.invAt[i * d.T + t];
+  return k === NO_BOX ? null : d.invId[d.invStart[i] + k];
+}
+
+/** Bytes a decoded run holds (the cache's bound). */
+export function decodedBytes(d: DecodedObjects): number {
+  return (
+    d.rowId.byteLength * 5 +
+    d.label.byteLength +
+    d.isPred.byteLength +
+    d.codes.byteLength * 2 +
+    d.invStart.byteLength * 3 +
+    d.invId.byteLength * 1.5
+  );
+}
