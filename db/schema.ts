@@ -380,6 +380,11 @@ export const labelChanges = pgTable(
     oldLabel: integer('old_label'),
     newLabel: integer('new_label'),
     box: jsonb('box').$type<{ x: number; y: number; w: number; h: number; area: number; iscrowd: boolean }>(),
+    /**
+     * The stored id of the box a deletion removed: a box brought back (an undo, a revert) returns
+     * under the same id, because flags, links and buttons name boxes by it.
+     */
+    annId: bigint('ann_id', { mode: 'number' }),
   },
   (t) => [
     uniqueIndex('label_changes_version_key_uq').on(t.versionId, t.rowId, t.annKey),

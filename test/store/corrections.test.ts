@@ -158,5 +158,17 @@ describeEachDriver('corrections', (ctx) => {
       ['100', 1],
       ['101', 0],
     ]);
+    // The box brought back keeps its stored id, so flags and buttons that name it still work.
+    const back = await db.select({ id: annotations.id, annKey: annotations.annKey }).from(annotations);
+    expect(back.find((a) => a.annKey === '101')?.id).toBe(anns[1].id);
+    const changed = await recordCorrection(db, {
+      ...base,
+      change: { op: 'box-class', annId: anns[1].id, label: 'bus' },
+    });
+    expect(changed).toMatchObject({ recorded: true });
+    expect((await labelsAt(db, { dataset: 'street' })).labels.map((l) => [l.annKey, l.label])).toEqual([
+      ['100', 1],
+      ['101', 1],
+    ]);
   });
 });

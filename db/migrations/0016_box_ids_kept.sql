@@ -1,0 +1,1 @@
+ALTER TABLE "label_changes" ADD COLUMN "ann_id" bigint;
