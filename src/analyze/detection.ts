@@ -32,9 +32,18 @@ import {
 export async function analyzeDetection(
   db: Db,
   run: RunForAnalysis,
-  { iouThreshold = 0.5, scoreThreshold = 0.25 }: { iouThreshold?: number; scoreThreshold?: number } = {},
+  {
+    iouThreshold = 0.5,
+    scoreThreshold = 0.25,
+    inputs: given,
+  }: {
+    iouThreshold?: number;
+    scoreThreshold?: number;
+    /** The inputs as loadDetectionInputs would read them, when the caller already holds them. */
+    inputs?: DetectionInputs;
+  } = {},
 ): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
-  const inputs = await loadDetectionInputs(db, run);
+  const inputs = given ?? (await loadDetectionInputs(db, run));
   const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = inputs;
   const labels = run.classNames.map((_, i) => i);
   // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.

@@ -2,7 +2,9 @@ import type { Deps } from '../deps.ts';
 import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
+  type HandedDetectionInputs,
   clearDerived,
+  currentHandedInputs,
   loadRunForAnalysis,
   refreshInputStatistics,
   saveRunMetrics,
@@ -30,7 +32,13 @@ export async function analyzeRun(
   {
     onProgress = () => {},
     neighbours,
-  }: { onProgress?: (fraction: number) => void; neighbours?: NeighbourSource } = {},
+    detectionInputs,
+  }: {
+    onProgress?: (fraction: number) => void;
+    neighbours?: NeighbourSource;
+    /** A detection run's inputs handed over by the import that just wrote them (not read again). */
+    detectionInputs?: HandedDetectionInputs;
+  } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
   // A classification run's findings come from its predictions and labels, not from the analysis:
@@ -44,7 +52,9 @@ export async function analyzeRun(
     if (early) await stageRowFindings(bulkOf(tx), early.rows);
     const analyzed =
       run.kind === 'detection'
-        ? await analyzeDetection(tx, run)
+        ? await analyzeDetection(tx, run, {
+            inputs: (await currentHandedInputs(tx, run, detectionInputs)) ?? undefined,
+          })
         : { doc: await analyzeClassification(tx, run, { withFindings: early !== null }), images: undefined };
     if (early) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
     await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Deps } from '../deps.ts';
@@ -81,6 +82,28 @@ function ingestTarget(ctx: CliContext, o: TargetOptions): IngestTarget | null {
   return local ? { url: local.url, token: local.key } : null;
 }
 
+/**
+ * Below this many bytes of input an import is at most tens of thousands of rows: the embedded
+ * database then opens for a quick start (see WithDepsOptions.heavy). Measured on COCO files: the
+ * 100-image sample's ingest took 2.8 s CPU instead of 5.9; the 5k-image set (12.6 MB, 140k boxes)
+ * the same CPU either way, with 550 MB peak instead of 680 MB.
+ */
+const HEAVY_INPUT_BYTES = 16 << 20;
+
+/** Whether the files of an import add up to heavy database work (missing files count as none). */
+function heavyInput(files: Record<string, string | undefined>): boolean {
+  let bytes = 0;
+  for (const path of Object.values(files)) {
+    if (!path) continue;
+    try {
+      bytes += statSync(path).size;
+    } catch {
+      // The import names the missing file in its own error.
+    }
+  }
+  return bytes >= HEAVY_INPUT_BYTES;
+}
+
 /** The importers, loaded when an import runs here rather than at every start. */
 const importers = () => import('../ingest/index.ts');
 
@@ -111,7 +134,7 @@ async function ingestHereOrThere<T>(
           const job = run ? ((await pendingJobs(deps.database, run.id))[0]?.id ?? null) : null;
           return { ...result, job };
         },
-        { heavy: true },
+        { heavy: heavyInput(request.files) },
       );
     }
     const answer = await ingestOverHttp<T & { run: string; job?: number | null }>(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { requireInputFile } from './input-file.ts';
+import { looksLikeGroundTruth, looksLikeResults } from './coco-shape.ts';
 import { checkClassNames } from './validate.ts';
 
 const num = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -10,7 +11,7 @@ const bbox = z
   .length(4, 'expected [x, y, width, height]')
   .refine((b) => b[2] >= 0 && b[3] >= 0, 'expected a non-negative width and height');
 
-const gtSchema = z.object({
+export const gtSchema = z.object({
   images: z
     .array(
       z
@@ -43,7 +44,7 @@ const gtSchema = z.object({
     .min(1, 'expected at least one category'),
 });
 
-const resultsSchema = z.array(
+export const resultsSchema = z.array(
   z
     .object({
       image_id: z.number().int(),
@@ -122,6 +123,22 @@ function zodFail(file: string, doc: unknown, error: z.ZodError): never {
 }
 
 /**
+ * The document as its schema types it: as parsed when the plain shape check passes (no copy),
+ * else through zod, whose first issue becomes the error.
+ */
+function checked<S extends z.ZodType>(
+  schema: S,
+  file: string,
+  doc: unknown,
+  looksRight: (doc: unknown) => boolean,
+): z.infer<S> {
+  if (looksRight(doc)) return doc as z.infer<S>;
+  const parsed = schema.safeParse(doc);
+  if (!parsed.success) zodFail(file, doc, parsed.error);
+  return parsed.data;
+}
+
+/**
  * Read and check a COCO ground-truth file: shapes (zod), unique ids, annotation → image and
  * category references. Class index = position of the category in `categories` sorted by id.
  *
@@ -131,9 +148,7 @@ function zodFail(file: string, doc: unknown, error: z.ZodError): never {
 export function readCocoGroundTruth(path: string): CocoGroundTruth {
   const file = fileLabel(path);
   const doc = readJson(path);
-  const parsed = gtSchema.safeParse(doc);
-  if (!parsed.success) zodFail(file, doc, parsed.error);
-  const { images, annotations, categories } = parsed.data;
+  const { images, annotations, categories } = checked(gtSchema, file, doc, looksLikeGroundTruth);
   const cats = categories.map((c, i) => ({ ...c, i })).sort((a, b) => a.id - b.id);
   for (let j = 1; j < cats.length; j++)
     if (cats[j].id === cats[j - 1].id)
@@ -209,12 +224,11 @@ export function readCocoGroundTruth(path: string): CocoGroundTruth {
 export function readCocoResults(path: string, gt: CocoGroundTruth): CocoPrediction[] {
   const file = fileLabel(path);
   const doc = readJson(path);
-  const parsed = resultsSchema.safeParse(doc);
-  if (!parsed.success) zodFail(file, doc, parsed.error);
+  const results = checked(resultsSchema, file, doc, looksLikeResults);
   const images = new Set(gt.images.map((i) => i.externalId));
   const classOf = new Map(gt.sourceClassIds.map((id, i) => [id, i]));
   const perImage = new Map<string, number>();
-  return parsed.data.map((r, i) => {
+  return results.map((r, i) => {
     const externalId = String(r.image_id);
     if (!images.has(externalId))
       throw new IngestError(

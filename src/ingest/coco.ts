@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
-import { countImport } from '../store/ingest.ts';
+import type { DetectionInputs, HandedDetectionInputs } from '../store/analysis.ts';
+import { DIRECT_TARGET, countImport, reserveIds } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
   STAGE_TARGET,
@@ -20,6 +21,13 @@ import {
   readCocoResults,
   zeroAreaWarnings,
 } from './coco-file.ts';
+import {
+  cocoDetectionInputs,
+  encodeBoxPredictions,
+  encodeBoxes,
+  encodeImageRows,
+  imagePositions,
+} from './coco-direct.ts';
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
@@ -105,6 +113,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
     : null;
   const gtFile = fileLabel(opts.gt);
   let runId = 0;
+  let handed: HandedDetectionInputs | undefined;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
@@ -113,34 +122,27 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
-      await createStage(tx, 'rows');
-      await createStage(tx, 'anns');
-      await createStage(tx, 'preds');
-      await tx.copyIn(STAGE_TARGET.rows, encodeImages(gt));
-      await tx.copyIn(STAGE_TARGET.anns, encodeAnnotations(gt));
-      await tx.copyIn(STAGE_TARGET.preds, encodePredictions(preds));
-      if (ids.datasetExisted) {
-        const c = await findBoxConflict(tx, ids.datasetId);
-        if (c) {
-          const what =
-            c.reason === 'missing'
-              ? `lacks annotation ${c.annKey} that dataset "${dataset}" already stores for it`
-              : c.reason === 'new'
-                ? `has annotation ${c.annKey} that dataset "${dataset}" does not store for it`
-                : `has annotation ${c.annKey} different from the one dataset "${dataset}" already stores`;
-          throw new IngestError(
-            `${gtFile}: image ${show(c.externalId)} ${what}; expected the same ground truth for every run of a dataset`,
-          );
-        }
-      }
-      const fresh = { fresh: !ids.datasetExisted };
-      await mergeRows(tx, ids.datasetId, fresh);
-      await mergeAnnotations(tx, ids.datasetId, fresh);
-      await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
+      let inputs: DetectionInputs | null = null;
+      if (!ids.datasetExisted) {
+        // A new dataset (and so a new run): nothing to compare or join, straight into the tables.
+        const blocks = {
+          ...ids,
+          rowBase: await reserveIds(tx, 'data_rows', gt.images.length),
+          annBase: gt.annotations.length ? await reserveIds(tx, 'annotations', gt.annotations.length) : 0,
+          predBase: preds.length ? await reserveIds(tx, 'predictions', preds.length) : 0,
+        };
+        const position = imagePositions(gt);
+        await tx.copyIn(DIRECT_TARGET.imageRows, encodeImageRows(gt, blocks));
+        await tx.copyIn(DIRECT_TARGET.boxes, encodeBoxes(gt, blocks, position));
+        await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
+        inputs = cocoDetectionInputs(gt, preds, blocks, position);
+      } else await stageAndMerge(tx, gt, preds, ids, { dataset, gtFile });
       if (vectors) await writeVectors(tx, vectors, ids);
       const media = await planCocoMedia(tx, gt.images, opts);
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
+      // A new dataset is at label version 1.
+      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1 };
       return {
         run,
         dataset,
@@ -150,11 +152,51 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
         ...(warnings.length ? { warnings } : {}),
       };
     });
-    if (analyze && wait) await runPipelineNow(deps, runId, { progress: opts.progress });
+    if (analyze && wait)
+      await runPipelineNow(deps, runId, {
+        progress: opts.progress,
+        // The analysis of a new dataset's import reads nothing back: it gets what was just written.
+        detectionInputs: handed,
+      });
     return result;
   } finally {
     await vectors?.close();
   }
+}
+
+/**
+ * Stage the files and merge them into a dataset that exists: its stored boxes must be those of
+ * the files (the same ground truth for every run of a dataset); rows and boxes already stored are
+ * kept, and the run's detections added.
+ */
+async function stageAndMerge(
+  tx: BulkTx,
+  gt: CocoGroundTruth,
+  preds: CocoPrediction[],
+  ids: { datasetId: number; runId: number; runExisted: boolean },
+  { dataset, gtFile }: { dataset: string; gtFile: string },
+): Promise<void> {
+  await createStage(tx, 'rows');
+  await createStage(tx, 'anns');
+  await createStage(tx, 'preds');
+  await tx.copyIn(STAGE_TARGET.rows, encodeImages(gt));
+  await tx.copyIn(STAGE_TARGET.anns, encodeAnnotations(gt));
+  await tx.copyIn(STAGE_TARGET.preds, encodePredictions(preds));
+  const c = await findBoxConflict(tx, ids.datasetId);
+  if (c) {
+    const what =
+      c.reason === 'missing'
+        ? `lacks annotation ${c.annKey} that dataset "${dataset}" already stores for it`
+        : c.reason === 'new'
+          ? `has annotation ${c.annKey} that dataset "${dataset}" does not store for it`
+          : `has annotation ${c.annKey} different from the one dataset "${dataset}" already stores`;
+    throw new IngestError(
+      `${gtFile}: image ${show(c.externalId)} ${what}; expected the same ground truth for every run of a dataset`,
+    );
+  }
+  await mergeRows(tx, ids.datasetId);
+  await mergeAnnotations(tx, ids.datasetId);
+  await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
 }
 
 function ensureDatasetAndRunFor(

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
+import type { HandedDetectionInputs } from '../store/analysis.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -108,7 +109,10 @@ export async function projectRun(
  * @example
  * const runner = createJobRunner(deps, { handlers: pipelineHandlers(deps) });
  */
-export function pipelineHandlers(deps: Deps): JobHandlers {
+export function pipelineHandlers(
+  deps: Deps,
+  { detectionInputs }: { detectionInputs?: HandedDetectionInputs } = {},
+): JobHandlers {
   return {
     ...regressionHandlers(deps),
     async index({ job, progress }) {
@@ -126,6 +130,7 @@ export function pipelineHandlers(deps: Deps): JobHandlers {
       const doc = await analyzeRun(deps, runId, {
         onProgress: progress,
         neighbours: split ? { deferred: true } : { inline: true },
+        detectionInputs,
       });
       const next: NewJob[] = [];
       if (split && doc.kind === 'classification') next.push(knnPassJob(runId));
@@ -178,8 +183,14 @@ export async function runPipelineNow(
   {
     kinds = ANALYSIS_KINDS,
     progress = noProgress,
+    detectionInputs,
     ...options
-  }: { kinds?: string[]; progress?: Progress } & Partial<JobRunnerOptions> = {},
+  }: {
+    kinds?: string[];
+    progress?: Progress;
+    /** What the import that queued the jobs holds of a detection run (see analyzeRun). */
+    detectionInputs?: HandedDetectionInputs;
+  } & Partial<JobRunnerOptions> = {},
 ): Promise<{ ran: number; failed: number }> {
   let shown: number | null = null;
   const onProgress = (job: { id: number; kind: string }, fraction: number) => {
@@ -193,7 +204,7 @@ export async function runPipelineNow(
   };
   return withVectorService(deps, async (vectors) => {
     const withVectors = { ...deps, vectors };
-    const all = pipelineHandlers(withVectors);
+    const all = pipelineHandlers(withVectors, { detectionInputs });
     const handlers = Object.fromEntries(kinds.map((k) => [k, all[k]]));
     const runner = createJobRunner(withVectors, {
       ...configuredRunner(deps.config),

@@ -3,6 +3,8 @@ import { recordEvaluation } from './evaluations.ts';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { bulkOf } from './ingest-tx.ts';
+import { countImport } from './ingest.ts';
+import { currentLabelVersions } from './label-versions.ts';
 import { CopyWriter } from './pgcopy.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import {
@@ -266,6 +268,40 @@ function rowIn(
 }
 
 /**
+ * Detection inputs an import hands to the analysis it runs next (it holds them from its files),
+ * with what the tables held when it committed: they stand in for loadDetectionInputs only while
+ * that is still so.
+ */
+export interface HandedDetectionInputs {
+  runId: number;
+  inputs: DetectionInputs;
+  counts: { rows: number; annotations: number; predictions: number };
+  labelVersion: number;
+}
+
+/**
+ * The handed inputs when the dataset and run are as the import left them (same counts, no label
+ * version since), else null: the analysis then reads the tables.
+ */
+export async function currentHandedInputs(
+  db: Db,
+  run: RunForAnalysis,
+  handed: HandedDetectionInputs | undefined,
+): Promise<DetectionInputs | null> {
+  if (!handed || handed.runId !== run.id) return null;
+  const [now, versions] = await Promise.all([
+    countImport(bulkOf(db), run.datasetId, run.id),
+    currentLabelVersions(db, [run.datasetId]),
+  ]);
+  const same =
+    now.rows === handed.counts.rows &&
+    now.annotations === handed.counts.annotations &&
+    now.predictions === handed.counts.predictions &&
+    versions.get(run.datasetId) === handed.labelVersion;
+  return same ? handed.inputs : null;
+}
+
+/**
  * Load a detection run's inputs, checking what the matcher cannot: a class index outside the
  * dataset's classes or a prediction without a box is an error naming the row and the box.
  * `rowIds` keeps only those rows (the images a retrain effect is measured on).
@@ -341,7 +377,9 @@ export async function loadDetectionInputs(
     .from(predictions)
     .innerJoin(dataRows, eq(dataRows.id, predictions.rowId))
     .where(and(eq(predictions.runId, run.id), rowIds ? rowIn(predictions.rowId, rowIds) : undefined))
-    .orderBy(asc(predictions.predKey));
+    // Ties broken by id (file order), so the order is the same every time it is read and equals
+    // the one a new import hands over from its files (cocoDetectionInputs).
+    .orderBy(asc(predictions.predKey), asc(predictions.id));
   const dets: DetBox[] = [];
   const poolDets: DetBox[] = [];
   for (const p of preds) {

@@ -4,13 +4,17 @@ import type { BulkTx } from './ingest-tx.ts';
 /**
  * COPY targets in the real tables, for imports that need no join on the external id (a new
  * dataset with a reserved id block; vectors for a dataset whose rows are such a block). Column
- * order = the order the encoders in src/ingest/direct-encode.ts write fields in.
+ * order = the order the encoders in src/ingest/direct-encode.ts (and, for a new COCO dataset,
+ * src/ingest/coco-direct.ts) write fields in.
  */
 export const DIRECT_TARGET = {
   rows: 'data_rows (id, dataset_id, external_id, labeled)',
   labels: 'annotations (id, row_id, ann_key, label)',
   predictions: 'predictions (id, run_id, row_id, pred_key, label, score, probs)',
   embeddings: 'embeddings (run_id, row_id, dim, vector)',
+  imageRows: 'data_rows (id, dataset_id, external_id, labeled, image_url, width, height, metadata)',
+  boxes: 'annotations (id, row_id, ann_key, label, x, y, w, h, area, iscrowd)',
+  boxPredictions: 'predictions (id, run_id, row_id, pred_key, label, score, x, y, w, h)',
 } as const;
 
 /**

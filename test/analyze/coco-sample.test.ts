@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
+import { analyzeRun } from '../../src/analyze/run.ts';
 import { computeFindings } from '../../src/findings/index.ts';
 import { ingestCoco } from '../../src/ingest/index.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
@@ -45,6 +46,37 @@ describeEachDriver('COCO sample through ingest and analysis', (ctx) => {
       expect(handed.flags.length).toBeGreaterThan(0);
       await computeFindings(deps, run!.id);
       expect(await findings()).toEqual(handed);
+    },
+  );
+
+  it.runIf(hasSharedData('coco-val2014-100', 'the COCO sample through ingest'))(
+    'a new dataset analysed from the files it was imported from stores what reading the tables gives',
+    async () => {
+      const deps = testDeps(ctx().database);
+      await ingestCoco(deps, {
+        run: 'coco100-handed',
+        gt: join(dir, 'instances.json'),
+        pred: join(dir, 'results.json'),
+      });
+      const run = (await findRun(deps.db, 'coco100-handed'))!;
+      const stored = async () => ({
+        metrics: (await findRun(deps.db, 'coco100-handed'))!.metrics,
+        scores: await rawRows(
+          deps.db,
+          sql`select row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred
+            from row_scores where run_id = ${run.id} order by row_id`,
+        ),
+        matches: await rawRows(
+          deps.db,
+          sql`select row_id, ann_id, pred_id, gt_label, pred_label, iou, score from matches
+            where run_id = ${run.id} order by row_id, ann_id nulls last, pred_id nulls last`,
+        ),
+      });
+      const handed = await stored();
+      expect(handed.scores.length).toBe(100);
+      expect(handed.matches.length).toBeGreaterThan(0);
+      await analyzeRun(deps, run.id);
+      expect(await stored()).toEqual(handed);
     },
   );
 });
