@@ -25,7 +25,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
       env,
       clock: { now: () => monday },
       slack,
-      options: { runJobs: true },
+      runJobs: true,
     });
     const v1 = await seedRun(h.deps, 'inst-v1');
     await seedNextRun(h.deps, v1, 'inst-v2');
@@ -69,7 +69,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
   };
   const queueDigest = async (channel: string, day: string) => {
     await enqueueJobs(h.deps.database, [digestJob(channel, day)]);
-    h.handler.jobs?.notify();
+    h.jobs?.notify();
     return settledJob(channel, day);
   };
   const digestRow = async (channel: string) =>
@@ -163,7 +163,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
     await h.deps.db
       .insert(digests)
       .values({ channel: 'C0CRASH', day, status: 'sending', jobId: dead.id, messageTs: '1.000001' });
-    h.handler.jobs?.notify();
+    h.jobs?.notify();
     // The lease runs out; this instance's runner takes the job over and finishes the digest.
     const job = await settledJob('C0CRASH', day);
     expect(job).toMatchObject({ id: dead.id, state: 'done', attempts: 2 });
@@ -173,7 +173,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
 
     // Queued again (another instance's scheduler, a restart): the day is taken, nothing is sent.
     await enqueueJobs(h.deps.database, [digestJob('C0CRASH', day)]);
-    h.handler.jobs?.notify();
+    h.jobs?.notify();
     await new Promise((r) => setTimeout(r, 300));
     const again = await settledJob('C0CRASH', day);
     expect(again.id).not.toBe(dead.id);
@@ -186,8 +186,8 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
     const other = url ? await createDb({ url, migrate: false, max: 2 }) : ctx().database;
     const tuesday = { now: () => new Date('2024-03-05T09:05:00Z') };
     const twin = { env: { ...env, LOUPE_DIGEST_CHANNELS: 'C0TWIN' }, clock: tuesday, slack };
-    const a = await startHarness(ctx().database, { ...twin, options: { runJobs: true } });
-    const b = await startHarness(other, { ...twin, options: { runJobs: true } });
+    const a = await startHarness(ctx().database, { ...twin, runJobs: true });
+    const b = await startHarness(other, { ...twin, runJobs: true });
     try {
       const [qa, qb] = await Promise.all([a.handler.queueDigests(), b.handler.queueDigests()]);
       expect(qa.day).toBe('2024-03-05');
