@@ -3,6 +3,7 @@ import { createSlackJobs, slackJobBackoff, slackWebClient } from '../bot/jobs.ts
 import { createBoardLinks } from '../bot/links.ts';
 import { createChannelPacer } from '../bot/outbox.ts';
 import { defaultSources } from '../bot/sources.ts';
+import { createComputePool } from '../src/compute/pool.ts';
 import type { Config } from '../src/config.ts';
 import { type Deps, type Logger, createLogger } from '../src/deps.ts';
 import { backoffMs } from '../src/jobs/backoff.ts';
@@ -61,7 +62,9 @@ export async function workerCommand(
 ): Promise<{ stop: () => Promise<void>; done: Promise<{ ran: number; failed: number }> | null }> {
   const opened = await openDeps(config, { logger });
   const vectors = processVectors(config, logger);
-  const deps = { ...opened, vectors };
+  // Chart rendering (alerts, digests) in worker threads: the job's lease heartbeat keeps beating.
+  const compute = createComputePool();
+  const deps = { ...opened, vectors, compute };
   // Slack's jobs (digests, alerts, reminders) need a Web API client: with SLACK_BOT_TOKEN this
   // worker runs them and their daily schedules; without it they wait for a process that has one.
   const client = slackWebClient(deps, {});
@@ -82,6 +85,7 @@ export async function workerCommand(
   const close = async () => {
     slackJobs?.stop();
     await vectors.close();
+    await compute.close();
     await deps.database.close();
   };
   if (once) {

@@ -13,6 +13,7 @@ import { type ResponseUrlPolicy, createChannelPacer } from './outbox.ts';
 import { createPlaygroundService } from './playground.ts';
 import { createSlackRoute } from './receiver.ts';
 import { type BotSources, defaultSources } from './sources.ts';
+import { type UserNames, slackUserNames } from './users.ts';
 
 export type SlackMode = 'http' | 'socket' | 'off';
 
@@ -35,6 +36,8 @@ export interface SlackHandler {
    * --no-worker` queues them and leaves them to `loupe worker` processes.
    */
   jobHandlers: JobHandlers;
+  /** Slack user names for the board (users.info, cached); null when the bot is off. */
+  userNames: UserNames | null;
   bolt: App;
 }
 
@@ -163,6 +166,7 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     sendDigests: async () => (slackJobs ? slackJobs.sendDigests() : {}),
     queueDigests: async () => (slackJobs ? slackJobs.queueDigests() : { day: null, queued: 0 }),
     jobHandlers: slackJobs?.handlers ?? {},
+    userNames: mode === 'off' ? null : slackUserNames(bolt.client, { logger }),
     async start() {
       if (mode === 'off') {
         logger.info(
