@@ -267,7 +267,12 @@ describe.runIf(process.env.DATABASE_URL)('Slack jobs with serve --no-worker and 
     expect(String(alerts()[0].body.text)).toContain('w1');
     expect(JSON.stringify(alerts()[0].body.blocks)).toContain('Mute 0');
     expect(await jobsOf('regression-alert')).toMatchObject([{ state: 'done' }]);
-    const chartLog = [w1, w2].flatMap((p) => p.stderr().split('\n').filter((l) => l.includes('chart')));
+    const chartLog = [w1, w2].flatMap((p) =>
+      p
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('chart')),
+    );
     expect(slack.uploads, chartLog.join('\n')).toHaveLength(1);
     expect(reminders()).toHaveLength(1);
     expect(reminders()[0].body.text).toBe('Batch week-48 is due today: 3 rows to go');
