@@ -28,9 +28,9 @@ export async function serveCommand(
   // the thread that answers requests.
   const compute = createComputePool();
   const deps = { ...opened, vectors, compute };
-  // The bot's jobs (digests, alerts) run in this process's runner; with --no-worker, in the bot's own.
-  const slack = createSlackHandler(deps, { runJobs: !worker });
-  // The bot's jobs (regression alerts) run where the bot can post; `worker` processes leave them.
+  // One job runner per process: the pipeline's jobs and the bot's (digests, alerts, reminders).
+  // With --no-worker there is none: the bot's schedules queue their jobs for `loupe worker`.
+  const slack = createSlackHandler(deps, { onJobsQueued: () => runner?.notify() });
   const runner = worker ? jobRunnerFor(deps, { concurrency, extra: slack.jobHandlers }) : null;
   if (config.LOUPE_DEMO) {
     // With a worker here the demo's analysis runs as jobs once we listen; without one, now.
@@ -54,8 +54,7 @@ export async function serveCommand(
     });
   const base = config.LOUPE_PUBLIC_URL ?? `http://${config.HOST}:${server.port}`;
   logger.info(`Loupe board on ${base}/ (database: ${deps.database.driver})`);
-  // The main runner first: on the embedded database it queues again what a crash left running,
-  // before the bot's own runner (digests) claims anything.
+  // The runner first: on the embedded database it queues again what a crash left running.
   await runner?.start();
   await slack.start();
 

@@ -19,7 +19,15 @@ export function createServerApp(
   const root = new Hono();
   // Slack's route first: it verifies its own signatures and sits outside the board's session/CSRF checks.
   if (slack) root.route('/slack/events', slack.app);
-  root.route('/', createWebApp(deps, { playground: slack?.playground, localKey, onJobsQueued }));
+  root.route(
+    '/',
+    createWebApp(deps, {
+      playground: slack?.playground,
+      localKey,
+      onJobsQueued,
+      userNames: slack?.userNames ?? undefined,
+    }),
+  );
   return root;
 }
 

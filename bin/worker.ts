@@ -1,6 +1,13 @@
 import { join } from 'node:path';
+import { createSlackJobs, slackJobBackoff, slackWebClient } from '../bot/jobs.ts';
+import { createBoardLinks } from '../bot/links.ts';
+import { createChannelPacer } from '../bot/outbox.ts';
+import { defaultSources } from '../bot/sources.ts';
+import { createComputePool } from '../src/compute/pool.ts';
 import type { Config } from '../src/config.ts';
 import { type Deps, type Logger, createLogger } from '../src/deps.ts';
+import { backoffMs } from '../src/jobs/backoff.ts';
+import { JOB_NAMES, SLACK_JOB_KINDS } from '../src/jobs/names.ts';
 import { configuredRunner, pipelineHandlers } from '../src/jobs/pipeline.ts';
 import { type JobHandlers, type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
 import { openDeps } from '../src/open.ts';
@@ -20,8 +27,9 @@ export function processVectors(config: Config, logger: Logger): VectorService {
 }
 
 /**
- * The job runner of a `serve` or `worker` process, over deps that carry the process's vector
- * service.
+ * The one job runner of a `serve` or `worker` process, over deps that carry the process's vector
+ * service: the pipeline's jobs, and Slack's (`extra`) when the process has a Slack client. Slack
+ * jobs retry from 30 s up to 5 minutes apart, the others from 2 s.
  *
  * @example
  * const runner = jobRunnerFor(deps, { concurrency: 2, extra: slack.jobHandlers });
@@ -34,6 +42,8 @@ export function jobRunnerFor(
   return createJobRunner(deps, {
     handlers: { ...pipelineHandlers(deps), ...extra },
     concurrency,
+    backoff: (attempt, kind) =>
+      SLACK_JOB_KINDS.includes(kind) ? slackJobBackoff(attempt) : backoffMs(attempt),
     ...configuredRunner(deps.config),
   });
 }
@@ -52,10 +62,30 @@ export async function workerCommand(
 ): Promise<{ stop: () => Promise<void>; done: Promise<{ ran: number; failed: number }> | null }> {
   const opened = await openDeps(config, { logger });
   const vectors = processVectors(config, logger);
-  const deps = { ...opened, vectors };
-  const runner = jobRunnerFor(deps, { concurrency });
+  // Chart rendering (alerts, digests) in worker threads: the job's lease heartbeat keeps beating.
+  const compute = createComputePool();
+  const deps = { ...opened, vectors, compute };
+  // Slack's jobs (digests, alerts, reminders) need a Web API client: with SLACK_BOT_TOKEN this
+  // worker runs them and their daily schedules; without it they wait for a process that has one.
+  const client = slackWebClient(deps, {});
+  const slackJobs = client
+    ? createSlackJobs(deps, {
+        client,
+        links: createBoardLinks({ config, clock: deps.clock }),
+        sources: defaultSources,
+        pace: createChannelPacer(),
+        notify: () => runner.notify(),
+      })
+    : null;
+  const runner = jobRunnerFor(deps, { concurrency, extra: slackJobs?.handlers });
+  if (!client)
+    logger.info(
+      `SLACK_BOT_TOKEN is not set: ${SLACK_JOB_KINDS.map((k) => JOB_NAMES[k]).join(', ')} jobs are left queued for a process that has it`,
+    );
   const close = async () => {
+    slackJobs?.stop();
     await vectors.close();
+    await compute.close();
     await deps.database.close();
   };
   if (once) {
@@ -70,9 +100,11 @@ export async function workerCommand(
     return { stop: async () => {}, done };
   }
   await runner.start();
+  await slackJobs?.start();
   logger.info(`Loupe worker running ${concurrency} job(s) at a time (database: ${deps.database.driver})`);
   return {
     stop: async () => {
+      slackJobs?.stop();
       await runner.stop();
       await close();
     },

@@ -3,22 +3,17 @@ import type { App, webApi } from '@slack/bolt';
 type RetryOptions = webApi.RetryOptions;
 import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
+import type { JobHandlers } from '../src/jobs/runner.ts';
 import type { PlaygroundService } from '../src/playground.ts';
-import { alertJobHandlers } from './alerts/send.ts';
 import { createBoltApp } from './app.ts';
-import { directMessenger } from './batches/dm.ts';
-import { type ReminderScheduler, createReminderScheduler } from './batches/reminders.ts';
-import { backoffMs } from '../src/jobs/backoff.ts';
-import { configuredRunner } from '../src/jobs/pipeline.ts';
-import { type JobHandlers, type JobRunner, createJobRunner } from '../src/jobs/runner.ts';
-import { digestJobHandlers } from './digest/job.ts';
-import { CATCH_UP_MS, createDigestScheduler, type DigestScheduler, dueFire } from './digest/schedule.ts';
-import { type DigestSender, dayIn, postDigest, sendDailyDigest } from './digest/send.ts';
+import { postDigest, dayIn, type DigestSender } from './digest/send.ts';
+import { DEFAULT_RETRY, type SlackJobs, createSlackJobs } from './jobs.ts';
 import { type BoardLinks, createBoardLinks } from './links.ts';
-import { type ResponseUrlPolicy, createChannelPacer, slackOutbox } from './outbox.ts';
+import { type ResponseUrlPolicy, createChannelPacer } from './outbox.ts';
 import { createPlaygroundService } from './playground.ts';
 import { createSlackRoute } from './receiver.ts';
 import { type BotSources, defaultSources } from './sources.ts';
+import { type UserNames, slackUserNames } from './users.ts';
 
 export type SlackMode = 'http' | 'socket' | 'off';
 
@@ -36,12 +31,13 @@ export interface SlackHandler {
   /** Queue today's digests as the scheduler does on time (one `digest` job per channel). */
   queueDigests(): Promise<{ day: string | null; queued: number }>;
   /**
-   * The jobs only a process with the Slack client can run (digests, regression alerts): the
-   * process's main runner takes them, or this handler's own (`runJobs`); none when the bot is off.
+   * The jobs only a process with the Slack client can run (digests, regression alerts, batch
+   * reminders), for the process's one job runner; none when the bot is off. A `serve
+   * --no-worker` queues them and leaves them to `loupe worker` processes.
    */
   jobHandlers: JobHandlers;
-  /** The runner of `jobHandlers`, started by start() (null when the bot is off). */
-  jobs: JobRunner | null;
+  /** Slack user names for the board (users.info, cached); null when the bot is off. */
+  userNames: UserNames | null;
   bolt: App;
 }
 
@@ -68,21 +64,13 @@ export interface SlackHandlerOptions {
   postIntervalMs?: number;
   /** Run the digest scheduler on start() (default: when LOUPE_DIGEST_CHANNELS is set). */
   schedule?: boolean;
-  /** DM batch owners on due days (default: whenever Slack is on). */
+  /** Queue the DMs to batch owners on due days (default: whenever Slack is on). */
   reminders?: boolean;
-  /**
-   * Run the jobs only a process with the Slack client can run (`digest`) here (default: when the
-   * digest is scheduled).
-   */
-  runJobs?: boolean;
-  /** How often the bot's job runner looks for digest jobs (default 1000 ms). */
-  jobPollMs?: number;
-  /** Wait before retry n of a bot job (default 30 s doubling, capped at 5 minutes). */
-  jobBackoff?: (attempt: number) => number;
+  /** Wake the process's job runner when a schedule queued jobs. */
+  onJobsQueued?: () => void;
 }
 
-/** The WebClient's default retries last ~30 minutes; a chat answer is useless by then. */
-export const DEFAULT_RETRY: RetryOptions = { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 60_000 };
+export { DEFAULT_RETRY };
 
 /**
  * The Slack bot: an HTTP handler for `/slack/events` (Bolt behind our signature check), Socket
@@ -134,7 +122,6 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       await postDigest(sender, out, channel, dayIn(config.LOUPE_TZ, deps.clock.now()));
     },
   });
-  const channelOut = () => slackOutbox({ client: bolt.client, pace, logger });
 
   const app = new Hono();
   if (mode === 'http') {
@@ -157,47 +144,29 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
     app.all('*', (c) => c.text(why, 503));
   }
 
-  const jobHandlers: JobHandlers =
+  // The jobs that post to Slack and their daily schedules; the process's job runner runs them.
+  const slackJobs: SlackJobs | null =
     mode === 'off'
-      ? {}
-      : { ...digestJobHandlers(sender, channelOut), ...alertJobHandlers(deps, channelOut, links.base) };
-  const wantSchedule = opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0;
-  const jobs =
-    mode === 'off' || !(opts.runJobs ?? wantSchedule)
       ? null
-      : createJobRunner(deps, {
-          ...configuredRunner(config),
-          handlers: jobHandlers,
-          pollMs: opts.jobPollMs ?? 1000,
-          backoff: opts.jobBackoff ?? ((n) => backoffMs(n, { baseMs: 30_000, maxMs: 300_000 })),
-          // The process's main runner (or `loupe worker`) handles crash recovery of the queue.
-          recoverOnStart: false,
+      : createSlackJobs(deps, {
+          client: bolt.client,
+          links,
+          sources,
+          pace,
+          notify: () => opts.onJobsQueued?.(),
+          digests: opts.schedule ?? config.LOUPE_DIGEST_CHANNELS.length > 0,
+          reminders: opts.reminders ?? true,
         });
-  let scheduler: DigestScheduler | null = null;
-  let reminders: ReminderScheduler | null = null;
-  const makeScheduler = () => createDigestScheduler({ deps, notify: () => jobs?.notify() });
-  const sendDigests = async () => {
-    const results: Record<string, 'sent' | 'taken' | 'failed'> = {};
-    const { day } = await dueDay();
-    if (!day) return results;
-    for (const channel of config.LOUPE_DIGEST_CHANNELS)
-      results[channel] = await sendDailyDigest(sender, channelOut(), channel, day);
-    return results;
-  };
-  const dueDay = async () => {
-    const fire = dueFire(config.LOUPE_DIGEST_CRON, config.LOUPE_TZ, deps.clock.now(), CATCH_UP_MS);
-    return { day: fire ? dayIn(config.LOUPE_TZ, fire) : null };
-  };
 
   return {
     app,
     mode,
     bolt,
     playground: createPlaygroundService({ app: bolt, config }),
-    sendDigests,
-    queueDigests: () => (scheduler ?? makeScheduler()).tick(),
-    jobHandlers,
-    jobs,
+    sendDigests: async () => (slackJobs ? slackJobs.sendDigests() : {}),
+    queueDigests: async () => (slackJobs ? slackJobs.queueDigests() : { day: null, queued: 0 }),
+    jobHandlers: slackJobs?.handlers ?? {},
+    userNames: mode === 'off' ? null : slackUserNames(bolt.client, { logger }),
     async start() {
       if (mode === 'off') {
         logger.info(
@@ -216,28 +185,13 @@ export function createSlackHandler(deps: Deps, opts: SlackHandlerOptions = {}): 
       teamId = auth.team_id ?? null;
       await bolt.init();
       if (mode === 'socket') await bolt.start();
-      await jobs?.start();
       logger.info(
         `Slack bot on (${mode === 'socket' ? 'Socket Mode' : `HTTP at ${links.base}/slack/events`}) as ${auth.user_id ?? '?'} in ${auth.team ?? auth.team_id ?? '?'}; playground at ${links.base}/playground`,
       );
-      if (opts.reminders ?? true) {
-        reminders = createReminderScheduler({ deps, links, dm: directMessenger(bolt.client) });
-        await reminders.start();
-      }
-      if (wantSchedule) {
-        scheduler = makeScheduler();
-        scheduler.start();
-        logger.info(
-          `digest: ${config.LOUPE_DIGEST_CRON} (${config.LOUPE_TZ}) to ${config.LOUPE_DIGEST_CHANNELS.join(', ')}`,
-        );
-      }
+      await slackJobs?.start();
     },
     async stop() {
-      scheduler?.stop();
-      scheduler = null;
-      await reminders?.stop();
-      reminders = null;
-      await jobs?.stop();
+      slackJobs?.stop();
       if (mode === 'socket') await bolt.stop();
     },
   };

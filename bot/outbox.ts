@@ -1,6 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { Clock, Logger } from '../src/deps.ts';
 import type { SlackMessage } from './blocks/kit.ts';
+
+/** Slack message metadata: an event type and a flat payload (strings, numbers, booleans). */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, string | number | boolean>;
+}
 import { classifySlackError, slackErrorCode } from './slack-errors.ts';
 
 /** A message sent through an interaction's `response_url`. */
@@ -16,8 +22,21 @@ export type ResponseMessage = SlackMessage & {
 export interface Outbox {
   /** Answer the interaction (ephemeral unless `response_type: 'in_channel'`). */
   respond(msg: ResponseMessage): Promise<void>;
-  /** Post to a channel; `threadTs` answers in that message's thread. */
-  post(channel: string, msg: SlackMessage, opts?: { threadTs?: string }): Promise<{ ts: string | null }>;
+  /**
+   * Post to a channel; `threadTs` answers in that message's thread; `metadata` travels with the
+   * message (Slack message metadata, unseen by people) so `findPosted` can find it again.
+   */
+  post(
+    channel: string,
+    msg: SlackMessage,
+    opts?: { threadTs?: string; metadata?: MessageMetadata },
+  ): Promise<{ ts: string | null }>;
+  /**
+   * The ts of a message this app posted to `channel` since `oldest` whose metadata has `eventType`
+   * and `event_payload.key === key` (conversations.history with include_all_metadata), or null.
+   * Joins a public channel first: a bot reads the history of channels it is in.
+   */
+  findPosted(channel: string, find: { eventType: string; key: string; oldest: Date }): Promise<string | null>;
   update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
   /**
    * Upload a file to a channel, joining it first when it is public (files need membership;
@@ -152,6 +171,7 @@ export function slackOutbox({
         unfurl_links: false,
         unfurl_media: false,
         ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+        ...(opts.metadata ? { metadata: opts.metadata } : {}),
       });
       return { ts: (res.ts as string | undefined) ?? null };
     } catch (err) {
@@ -168,6 +188,34 @@ export function slackOutbox({
   return {
     post,
     update,
+    async findPosted(channel, { eventType, key, oldest }) {
+      await joinChannel(client, channel);
+      let cursor: string | undefined;
+      // A day's worth of a busy channel at most: the message sought is recent.
+      for (let page = 0; page < 20; page++) {
+        let res: Awaited<ReturnType<typeof client.conversations.history>>;
+        try {
+          res = await client.conversations.history({
+            channel,
+            oldest: (oldest.getTime() / 1000).toFixed(6),
+            include_all_metadata: true,
+            limit: 200,
+            ...(cursor ? { cursor } : {}),
+          });
+        } catch (err) {
+          throw classifySlackError(err, channel);
+        }
+        for (const m of res.messages ?? []) {
+          const md = m.metadata as
+            | { event_type?: string; event_payload?: Record<string, unknown> }
+            | undefined;
+          if (md?.event_type === eventType && md.event_payload?.key === key && m.ts) return m.ts;
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || !cursor) return null;
+      }
+      return null;
+    },
     async respond(msg) {
       if (!responseUrl) throw new Error('this interaction has no response_url');
       try {

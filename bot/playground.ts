@@ -53,6 +53,8 @@ export function createPlaygroundService({ app, config }: { app: App; config: Con
         add(msg, 'in_channel');
         return { ts: out.at(-1)?.id ?? null };
       },
+      // The playground keeps no history across requests: nothing to find again.
+      findPosted: async () => null,
       update: async (_channel, ts, msg) => {
         const prev = messages.get(ts);
         if (prev) {

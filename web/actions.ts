@@ -39,15 +39,32 @@ export async function decideRows(
     decision,
     runId = null,
     actor,
+    actorName = null,
     note = null,
-  }: { rowIds: number[]; decision: Decision; runId?: number | null; actor: string; note?: string | null },
+  }: {
+    rowIds: number[];
+    decision: Decision;
+    runId?: number | null;
+    actor: string;
+    /** The actor's Slack name when known, shown beside the decision (the id is what counts). */
+    actorName?: string | null;
+    note?: string | null;
+  },
 ): Promise<{ message: string; recorded: number[]; unchanged: { rowId: number; by: string }[] }> {
   requireWriter(deps, actor);
   const recorded: number[] = [];
   const unchanged: { rowId: number; by: string }[] = [];
   for (const rowId of rowIds) {
     try {
-      const r = await recordDecision(deps.db, { rowId, runId, decision, actor, source: 'board', note });
+      const r = await recordDecision(deps.db, {
+        rowId,
+        runId,
+        decision,
+        actor,
+        actorName,
+        source: 'board',
+        note,
+      });
       if (r.recorded) recorded.push(rowId);
       else unchanged.push({ rowId, by: r.latest.actorName ?? r.latest.actor });
     } catch (err) {

@@ -186,6 +186,7 @@ export function createApiRoutes(deps: Deps) {
       decision,
       runId: optionalRunId(body.runId),
       actor: c.get('session').user,
+      actorName: c.get('userName') ?? null,
       note,
     });
     return c.json({ ok: true, ...result });

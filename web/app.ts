@@ -1,8 +1,9 @@
 import { pingDatabase } from '../src/store/database.ts';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { SLACK_USER_ID } from '../src/authorize.ts';
 import type { Deps } from '../src/deps.ts';
 import type { PlaygroundService } from '../src/playground.ts';
 import { CursorError } from '../src/store/cursor.ts';
@@ -49,7 +50,12 @@ export interface WebAppOptions {
   onJobsQueued?: () => void;
   /** The media module; default: one over LOUPE_DATA/media. */
   media?: MediaService;
+  /** Slack user names (the bot's users.info lookup, cached): pages name the signed-in user. */
+  userNames?: (userId: string) => Promise<string | null>;
 }
+
+/** A page waits this long at most for a Slack user's name; later pages get it from the cache. */
+const NAME_WAIT_MS = 500;
 
 /**
  * The board and its JSON API.
@@ -111,6 +117,7 @@ export function createWebApp(deps: Deps, opts: WebAppOptions = {}): Hono {
     app.on('POST', path, limit);
     app.use(path, access.requireSession);
     app.on('POST', path, sameOrigin, access.requireCsrfToken);
+    if (opts.userNames) app.use(path, nameTheUser(opts.userNames));
   }
 
   app.get('/healthz', async (c) => {
@@ -154,4 +161,28 @@ async function handleError(deps: Deps, err: Error, c: Context): Promise<Response
   }
   deps.logger.error('request failed', { path: c.req.path, error: err.message, stack: err.stack });
   return errorResponse(c, 500, 'Something went wrong on our side', { help: 'The error was logged.' });
+}
+
+/**
+ * Put the signed-in Slack user's name on the context (the session keeps their id): a page waits
+ * for users.info at most NAME_WAIT_MS, then shows the id and leaves the lookup to fill the cache.
+ */
+function nameTheUser(userNames: (userId: string) => Promise<string | null>): MiddlewareHandler<BoardEnv> {
+  return async (c, next) => {
+    const user = c.get('session')?.user;
+    // Pages show it and writes record it beside the id; JSON reads need no name.
+    const wanted = c.req.method === 'POST' || !c.req.path.startsWith('/api/');
+    if (user && wanted && SLACK_USER_ID.test(user)) {
+      let timer: NodeJS.Timeout | undefined;
+      const name = await Promise.race([
+        userNames(user).catch(() => null),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), NAME_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (name) c.set('userName', name);
+    }
+    await next();
+  };
 }

@@ -11,7 +11,7 @@ export function renderPage(
 ): Response {
   const session = c.get('session');
   const html = (
-    <Layout {...props} csrf={c.get('csrf')} user={session?.user}>
+    <Layout {...props} csrf={c.get('csrf')} user={session?.user} userName={c.get('userName')}>
       {body}
     </Layout>
   );

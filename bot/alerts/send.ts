@@ -1,7 +1,7 @@
 import { runCompute } from '../../src/compute/pool.ts';
 import type { Deps } from '../../src/deps.ts';
 import { regressionChartSpec } from '../../src/charts/regression.ts';
-import { ALERT_JOB } from '../../src/jobs/regression.ts';
+import { ALERT_JOB } from '../../src/jobs/names.ts';
 import type { JobHandlers } from '../../src/jobs/runner.ts';
 import {
   claimAlert,

@@ -1,3 +1,4 @@
+import { DIGEST_JOB } from '../../src/jobs/names.ts';
 import type { JobHandlers } from '../../src/jobs/runner.ts';
 import type { NewJob } from '../../src/store/jobs.ts';
 import type { Outbox } from '../outbox.ts';
@@ -15,7 +16,7 @@ export const DIGEST_ATTEMPTS = 6;
  */
 export function digestJob(channel: string, day: string): NewJob {
   return {
-    kind: 'digest',
+    kind: DIGEST_JOB,
     payload: { channel, day },
     dedupeKey: `digest:${channel}:${day}`,
     maxAttempts: DIGEST_ATTEMPTS,
@@ -23,13 +24,13 @@ export function digestJob(channel: string, day: string): NewJob {
 }
 
 /**
- * The handler of `digest` jobs, run by the bot's own job runner (it needs the Slack client, so
- * `loupe worker` processes never claim them). A transient failure throws and is retried by the
+ * The handler of `digest` jobs, run by the job runner of any process with a Slack client (`serve`
+ * with the bot on, or `worker` with SLACK_BOT_TOKEN). A transient failure throws and is retried by the
  * queue; a permanent one (not invited, missing scope) fails the job at once with its advice.
  */
 export function digestJobHandlers(sender: DigestSender, out: () => Outbox): JobHandlers {
   return {
-    async digest({ job }) {
+    async [DIGEST_JOB]({ job }) {
       const { channel, day } = job.payload as { channel?: unknown; day?: unknown };
       if (typeof channel !== 'string' || typeof day !== 'string')
         throw Object.assign(new Error('digest job without channel and day'), { retryable: false });

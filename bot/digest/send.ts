@@ -10,7 +10,7 @@ import {
   setDigestMessage,
 } from '../../src/store/digests.ts';
 import { type BoardLinks, channelLinks } from '../links.ts';
-import type { Outbox } from '../outbox.ts';
+import type { MessageMetadata, Outbox } from '../outbox.ts';
 import { isPermanent } from '../slack-errors.ts';
 import { digestMessage } from './message.ts';
 
@@ -30,6 +30,23 @@ export function dayIn(timeZone: string, at: Date): string {
   }).format(at);
 }
 
+/** The metadata event type of Loupe's digest messages. */
+export const DIGEST_EVENT = 'loupe_digest';
+
+/** Slack's clock and ours may differ a little: look this much further back for a posted digest. */
+const FIND_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * The metadata a digest message carries: its key (channel and day), so a recovery finds it in the
+ * channel's history instead of posting it again.
+ *
+ * @example
+ * digestMetadata('C123', '2024-05-06'); // { event_type: 'loupe_digest', event_payload: { key: 'digest:C123:2024-05-06', day: '2024-05-06' } }
+ */
+export function digestMetadata(channel: string, day: string): MessageMetadata {
+  return { event_type: DIGEST_EVENT, event_payload: { key: `digest:${channel}:${day}`, day } };
+}
+
 /**
  * The digest message went out but its chart did not: the caller says so instead of asking for a
  * retry that would post the message twice. `retryable` follows the cause.
@@ -46,7 +63,9 @@ export class DigestChartError extends Error {
 /**
  * Post the digest for `day` to a channel: the message, then the chart (the upload joins a public
  * channel first). With a claim, the message is recorded before the chart goes up, so a retry after
- * a failed upload does not post twice. A failed upload after the message throws DigestChartError.
+ * a failed upload does not post twice; a retry that finds nothing recorded (the earlier attempt
+ * died between posting and recording) looks for the message in the channel's history by the key
+ * its metadata carries. A failed upload after the message throws DigestChartError.
  */
 export async function postDigest(
   s: DigestSender,
@@ -57,8 +76,27 @@ export async function postDigest(
 ) {
   const since = new Date(s.deps.clock.now().getTime() - 24 * 3600 * 1000);
   const content = await buildDigest(s.deps, { day, since, listUncertain: s.listUncertain });
-  if (!claim?.messageTs) {
-    const { ts } = await out.post(channel, digestMessage(content, channelLinks(s.links)));
+  const metadata = digestMetadata(channel, day);
+  let posted = claim?.messageTs ?? null;
+  if (claim && !posted && claim.attempts > 1) {
+    // An earlier attempt may have posted the message and died (or timed out) before recording it:
+    // Slack's history says, through the key the message carries.
+    posted = await out.findPosted(channel, {
+      eventType: metadata.event_type,
+      key: String(metadata.event_payload.key),
+      oldest: new Date(claim.createdAt.getTime() - FIND_MARGIN_MS),
+    });
+    if (posted) {
+      s.deps.logger.info('digest already posted by an earlier attempt; not posting it again', {
+        channel,
+        day,
+        ts: posted,
+      });
+      await setDigestMessage(s.deps.db, claim.id, posted);
+    }
+  }
+  if (!posted) {
+    const { ts } = await out.post(channel, digestMessage(content, channelLinks(s.links)), { metadata });
     if (claim) await setDigestMessage(s.deps.db, claim.id, ts ?? 'posted');
   }
   if (content.run && content.classes.length) {

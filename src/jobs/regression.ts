@@ -3,11 +3,11 @@ import { checkRegression } from '../regression/check.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { enqueueJobsIn, type NewJob } from '../store/jobs.ts';
 import { hasEarlierRunIn } from '../store/regressions.ts';
+import { ALERT_JOB } from './names.ts';
 import type { JobHandlers } from './runner.ts';
 
 /** The check job, and the alert job that follows it when a class regressed (handled by the bot). */
 export const REGRESSION_JOB = 'regression';
-export const ALERT_JOB = 'regression-alert';
 
 /**
  * Queue the regression check inside the import's transaction when the dataset already has an

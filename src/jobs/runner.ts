@@ -43,8 +43,8 @@ export interface JobRunnerOptions {
   pollMs?: number;
   /** A claimed job is this process's until its lease ends; a live worker extends it every third. */
   leaseMs?: number;
-  /** Wait before retry n (1-based). */
-  backoff?: (attempt: number) => number;
+  /** Wait before retry n (1-based) of a job of `kind`. */
+  backoff?: (attempt: number, kind: string) => number;
   /** This worker's name in `jobs.locked_by`. */
   worker?: string;
   /** Told when a job starts (0) and of each progress it reports: a CLI draws it. */
@@ -112,7 +112,7 @@ export function createJobRunner(
     concurrency = 1,
     pollMs = 1000,
     leaseMs = 60_000,
-    backoff = backoffMs,
+    backoff = (attempt) => backoffMs(attempt),
     worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     crashAt,
     recoverOnStart = true,
@@ -212,7 +212,7 @@ export function createJobRunner(
       const state = await failJob(database, job.id, {
         worker,
         error: error.message,
-        retryInMs: backoff(job.attempts),
+        retryInMs: backoff(job.attempts, job.kind),
         // An error that says a retry cannot help (a Slack permission, say) fails the job now.
         final: (error as { retryable?: unknown }).retryable === false,
       }).catch((e: Error) => {

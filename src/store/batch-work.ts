@@ -157,16 +157,53 @@ export interface DueBatch {
   progressed: number;
 }
 
+/** Open, unfinished batches with an owner, due on or before `today`. */
+async function dueCandidates(db: Db, today: string) {
+  const day = checkDay(today);
+  return (await batchProgress(db, { open: true })).filter(
+    (b) => b.owner && b.dueOn && b.dueOn <= day && b.state !== 'done',
+  );
+}
+
+/**
+ * The batches whose owner is owed a reminder on `today` (due then or before, unfinished, not yet
+ * reminded for that due day), without claiming them: what the daily schedule queues a job for.
+ *
+ * @example
+ * const due = await listDueReminders(db, '2026-12-10'); // [{ id: 3, dueOn: '2026-12-10' }]
+ */
+export async function listDueReminders(db: Db, today: string): Promise<{ id: number; dueOn: string }[]> {
+  const candidates = await dueCandidates(db, today);
+  if (candidates.length === 0) return [];
+  const open = await db
+    .select({ id: batches.id })
+    .from(batches)
+    .where(
+      and(
+        inArray(
+          batches.id,
+          candidates.map((c) => c.id),
+        ),
+        sql`${batches.remindedFor} is distinct from ${batches.dueOn}`,
+      ),
+    );
+  const ids = new Set(open.map((r) => r.id));
+  return candidates.filter((c) => ids.has(c.id)).map((c) => ({ id: c.id, dueOn: c.dueOn as string }));
+}
+
 /**
  * Take the open, unfinished, owned batches due on or before `today` whose owner was not yet
  * reminded of this due day, marking them reminded in the same statement: of two instances
  * running the daily job, each batch goes to one. Give one back with `releaseReminder` when the
  * message could not be sent.
  */
-export async function claimDueReminders(db: Db, today: string): Promise<DueBatch[]> {
-  const day = checkDay(today);
-  const candidates = (await batchProgress(db, { open: true })).filter(
-    (b) => b.owner && b.dueOn && b.dueOn <= day && b.state !== 'done',
+export async function claimDueReminders(
+  db: Db,
+  today: string,
+  { batchId }: { batchId?: number } = {},
+): Promise<DueBatch[]> {
+  const candidates = (await dueCandidates(db, today)).filter(
+    (b) => batchId === undefined || b.id === batchId,
   );
   if (candidates.length === 0) return [];
   const claimed = await db

@@ -7,6 +7,8 @@ export interface DigestClaim {
   attempts: number;
   /** Set when an earlier attempt posted the message but failed afterwards (do not post it twice). */
   messageTs: string | null;
+  /** When the day's first attempt took the row: no message of it can be older. */
+  createdAt: Date;
 }
 
 /**
@@ -30,7 +32,12 @@ export async function claimDigest(
     .insert(digests)
     .values({ channel, day, status: 'sending', jobId })
     .onConflictDoNothing()
-    .returning({ id: digests.id, attempts: digests.attempts, messageTs: digests.messageTs });
+    .returning({
+      id: digests.id,
+      attempts: digests.attempts,
+      messageTs: digests.messageTs,
+      createdAt: digests.createdAt,
+    });
   if (fresh) return fresh;
   const takeable =
     jobId === null
@@ -40,7 +47,12 @@ export async function claimDigest(
     .update(digests)
     .set({ status: 'sending', attempts: sql`${digests.attempts} + 1`, error: null, jobId })
     .where(and(eq(digests.channel, channel), eq(digests.day, day), takeable))
-    .returning({ id: digests.id, attempts: digests.attempts, messageTs: digests.messageTs });
+    .returning({
+      id: digests.id,
+      attempts: digests.attempts,
+      messageTs: digests.messageTs,
+      createdAt: digests.createdAt,
+    });
   return retry ?? null;
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SlackHandler, createSlackHandler } from '../../bot/index.ts';
 import { createServerApp, listen } from '../../bin/server.ts';
 import { type Database, createDb } from '../../db/index.ts';
 import { type FakeSlack, startFakeSlack } from '../slack/fake-slack.ts';
@@ -25,6 +26,7 @@ describe('Sign in with Slack in Chromium', () => {
   let slack: FakeSlack;
   let server: { port: number; close: () => Promise<void> };
   let browser: Browser;
+  let bot: SlackHandler;
   let base = '';
 
   beforeAll(async () => {
@@ -39,9 +41,20 @@ describe('Sign in with Slack in Chromium', () => {
       SLACK_CLIENT_SECRET: slack.oidc.clientSecret,
       SLACK_API_URL: slack.apiUrl,
       SLACK_OIDC_AUTHORIZE_URL: `${slack.url}/openid/connect/authorize`,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789',
+    });
+    // The workspace knows the person who signs in by name.
+    slack.users.set('U0ALICE', {
+      id: 'U0ALICE',
+      name: 'alice',
+      real_name: 'Alice Moreau',
+      profile: { display_name: 'Alice', real_name: 'Alice Moreau' },
     });
     await insertBoardFixture(database.db);
-    server = await listen(createServerApp(deps), { host: '127.0.0.1', port });
+    bot = createSlackHandler(deps, { schedule: false, reminders: false });
+    await bot.start();
+    server = await listen(createServerApp(deps, { slack: bot }), { host: '127.0.0.1', port });
     browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 300_000);
@@ -49,6 +62,7 @@ describe('Sign in with Slack in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await bot?.stop();
     await slack?.close();
     await database?.close();
   });
@@ -62,7 +76,16 @@ describe('Sign in with Slack in Chromium', () => {
     expect(slack.oidc.redeemed).toBe(1);
     const cookies = await context.cookies(base);
     expect(cookies.find((c) => c.name === 'loupe_session')?.httpOnly).toBe(true);
+    // The header names them as Slack does (users.info); the id stays on hover and in storage.
+    const who = page.locator('header .user');
+    expect(await who.textContent()).toBe('signed in as Alice');
+    expect(await who.getAttribute('title')).toBe('U0ALICE');
     await page.screenshot({ path: `${ARTIFACTS}/slack-signin-landed.png` });
+    // Another page: the name comes from the cache, not from Slack again.
+    await page.goto(`${base}/batches`);
+    expect(await page.locator('header .user').textContent()).toBe('signed in as Alice');
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+    expect(slack.callsTo('users.info')[0].body.user).toBe('U0ALICE');
     await context.close();
   });
 

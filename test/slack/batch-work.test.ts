@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches } from '../../db/schema.ts';
 import { parseCommand } from '../../bot/commands/parse.ts';
-import { createReminderScheduler } from '../../bot/batches/reminders.ts';
+import { createReminderScheduler, reminderJobHandlers } from '../../bot/batches/reminders.ts';
+import { createJobRunner } from '../../src/jobs/runner.ts';
 import { directMessenger } from '../../bot/batches/dm.ts';
 import { createBatch } from '../../src/store/batches.ts';
 import { recordDecision } from '../../src/store/reviews.ts';
@@ -111,29 +112,49 @@ describeEachDriver('batches as assigned work in Slack', (ctx) => {
     expect(blocks).toContain('1/4 done (in progress) · <@U0MARIA> · due 2026-12-10');
   });
 
+  /** One instance's reminders: the daily schedule, and a job runner with the reminder handler. */
+  const instance = () => {
+    const deps = reminderDeps();
+    const runner = createJobRunner(deps, {
+      handlers: reminderJobHandlers({
+        deps,
+        links: { base: 'https://loupe.example.com', url: (p: string) => `https://loupe.example.com${p}` },
+        dm: directMessenger(h.handler.bolt.client),
+      }),
+      pollMs: 20,
+      backoff: () => 20,
+    });
+    const schedule = createReminderScheduler({ deps, notify: () => runner.notify() });
+    return {
+      schedule,
+      async start() {
+        await runner.start();
+        await schedule.start();
+      },
+      async stop() {
+        schedule.stop();
+        await runner.stop();
+      },
+    };
+  };
+
   it('DMs the owner on the due day once, even with two instances running the daily job', async () => {
-    const dm = directMessenger(h.handler.bolt.client);
-    const schedule = (pollMs: number) =>
-      createReminderScheduler({
-        deps: reminderDeps(),
-        links: { base: 'https://loupe.example.com', url: (p) => `https://loupe.example.com${p}` },
-        dm,
-        pollMs,
-      });
-    // The day before: nothing is due.
-    const early = schedule(20);
+    // The day before: nothing is due, nothing is queued.
+    const early = instance();
     await early.start();
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await early.schedule.tick()).toBe(0);
     await early.stop();
     expect(dmsTo('U0MARIA')).toHaveLength(1);
 
     today = '2026-12-10T09:00:00Z';
-    const a = schedule(20);
-    const b = schedule(20);
+    const a = instance();
+    const b = instance();
     await Promise.all([a.start(), b.start()]);
     await h.slack.waitFor(() => dmsTo('U0MARIA').length >= 2);
-    await Promise.all([a.tick(), b.tick()]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Sent: later ticks of either instance queue nothing more.
+    expect(await a.schedule.tick()).toBe(0);
+    expect(await b.schedule.tick()).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
     await Promise.all([a.stop(), b.stop()]);
     const dms = dmsTo('U0MARIA');
     expect(dms).toHaveLength(2);
@@ -155,14 +176,9 @@ describeEachDriver('batches as assigned work in Slack', (ctx) => {
       { status: 200, body: JSON.stringify({ ok: false, error: 'user_not_found' }) },
       1,
     );
-    const reminders = createReminderScheduler({
-      deps: reminderDeps(),
-      links: { base: 'https://loupe.example.com', url: (p) => `https://loupe.example.com${p}` },
-      dm: directMessenger(h.handler.bolt.client),
-      pollMs: 20,
-    });
+    const reminders = instance();
     await reminders.start();
-    // The failed job is retried after its backoff (2 s for the first retry).
+    // The failed job is retried after its backoff.
     await h.slack.waitFor(() => dmsTo('U0PAT').length >= 2, 15_000);
     await reminders.stop();
     expect(dmsTo('U0PAT').map((c) => c.body.text)).toEqual([

@@ -287,6 +287,7 @@ describeEachDriver('daily digest', (ctx) => {
       clock: { now: () => new Date('2024-03-07T13:00:00Z') }, // Thursday, 4 h after 09:00
       slack,
       options: { schedule: true },
+      runJobs: true,
     });
     try {
       await slack.waitFor(() => postsTo('C0LATE').length === 1);

@@ -40,6 +40,9 @@ export const FAKE_SCOPES = [
   'app_mentions:read',
   'channels:join',
   'im:write',
+  'channels:history',
+  'groups:history',
+  'users:read',
 ];
 
 /** The scope each Web API method needs (Slack's method reference). */
@@ -51,7 +54,57 @@ const METHOD_SCOPE: Record<string, string> = {
   'conversations.open': 'im:write',
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
+  'users.info': 'users:read',
 };
+
+/** conversations.history needs the history scope of the conversation's kind. */
+const HISTORY_SCOPE: Record<FakeChannel['kind'], string> = {
+  public: 'channels:history',
+  private: 'groups:history',
+  im: 'im:history',
+};
+
+/** A message as conversations.history returns it. */
+export interface FakeMessage {
+  type: 'message';
+  ts: string;
+  text: unknown;
+  blocks?: unknown;
+  user: string;
+  bot_id: string;
+  app_id: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+/** A workspace member as users.info returns it. */
+export interface FakeUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  profile: { display_name?: string; real_name?: string };
+  deleted?: boolean;
+}
+
+/**
+ * Slack's checks on `metadata` (chat.postMessage): a JSON object with an `event_type` string and an
+ * `event_payload` object. Returns the error Slack answers, or null.
+ */
+function metadataError(raw: unknown): string | null {
+  let md: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      md = JSON.parse(raw);
+    } catch {
+      return 'invalid_metadata_format';
+    }
+  }
+  if (!md || typeof md !== 'object' || Array.isArray(md)) return 'invalid_metadata_format';
+  const { event_type, event_payload } = md as Record<string, unknown>;
+  if (typeof event_type !== 'string' || !event_type) return 'invalid_metadata_schema';
+  if (!event_payload || typeof event_payload !== 'object' || Array.isArray(event_payload))
+    return 'invalid_metadata_schema';
+  return null;
+}
 
 export interface FakeSlack {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -74,6 +127,10 @@ export interface FakeSlack {
   channel(id: string, c: FakeChannel): void;
   /** The bot's scopes (default FAKE_SCOPES); a call needing another answers `missing_scope`. */
   scopes: Set<string>;
+  /** Each conversation's messages, oldest first (what conversations.history reads). */
+  history: Map<string, FakeMessage[]>;
+  /** Workspace members for users.info; unknown ids answer `user_not_found`. */
+  users: Map<string, FakeUser>;
   /**
    * Sign in with Slack: the identity provider's side. Its authorize page signs in `user` at once
    * (as if they clicked Allow) and redirects back with a one-time code.
@@ -123,6 +180,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responseUses = new Map<string, number>();
   const channels = new Map<string, FakeChannel>();
   const scopes = new Set(FAKE_SCOPES);
+  const history = new Map<string, FakeMessage[]>();
+  const users = new Map<string, FakeUser>();
   const oidc: FakeSlack['oidc'] = {
     clientId: '111.222',
     clientSecret: 'oidc-client-secret',
@@ -161,6 +220,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     for (const [k, v] of new URLSearchParams(text)) {
       out[k] =
         (k === 'blocks' || k === 'attachments' || k === 'files') && v.startsWith('[') ? JSON.parse(v) : v;
+      // Form-encoded metadata is a JSON string; its checks (metadataError) parse it.
     }
     return out;
   };
@@ -340,16 +400,91 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           invalid.push({ method: target, errors });
           return send(200, { ok: false, error: 'invalid_blocks', errors });
         }
+        if (body.metadata !== undefined && target !== 'chat.postEphemeral') {
+          const error = metadataError(body.metadata);
+          if (error) {
+            invalid.push({ method: target, errors: [`metadata: ${error}`] });
+            return send(200, { ok: false, error });
+          }
+        }
         const ts =
           target === 'chat.update'
             ? body.ts
             : `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+        const metadata =
+          body.metadata === undefined
+            ? undefined
+            : ((typeof body.metadata === 'string'
+                ? JSON.parse(body.metadata)
+                : body.metadata) as FakeMessage['metadata']);
+        const kept = history.get(channelId) ?? [];
+        if (target === 'chat.postMessage') {
+          kept.push({
+            type: 'message',
+            ts: String(ts),
+            text: body.text,
+            blocks: body.blocks,
+            user: FAKE_BOT_USER,
+            bot_id: 'B0BOT',
+            app_id: 'A0LOUPE',
+            ...(metadata ? { metadata } : {}),
+          });
+          history.set(channelId, kept);
+        } else if (target === 'chat.update') {
+          const m = kept.find((k) => k.ts === body.ts);
+          if (m) Object.assign(m, { text: body.text, blocks: body.blocks }, metadata ? { metadata } : {});
+        }
         return send(200, {
           ok: true,
           channel: body.channel,
           ts,
           message: { text: body.text, blocks: body.blocks },
         });
+      }
+      case 'conversations.history': {
+        if (!conv) return send(200, { ok: false, error: 'channel_not_found' });
+        const needs = HISTORY_SCOPE[conv.kind];
+        if (!scopes.has(needs))
+          return send(200, {
+            ok: false,
+            error: 'missing_scope',
+            needed: needs,
+            provided: [...scopes].join(','),
+          });
+        // A bot reads the history of conversations it is in.
+        if (!conv.member) return send(200, { ok: false, error: 'not_in_channel' });
+        const flag = (v: unknown) => v === true || v === 'true' || v === '1' || v === 1;
+        const inclusive = flag(body.inclusive);
+        const oldest = body.oldest === undefined ? 0 : Number(body.oldest);
+        const latest = body.latest === undefined ? Number.POSITIVE_INFINITY : Number(body.latest);
+        const limit = Math.min(999, Math.max(1, Number(body.limit ?? 100) || 100));
+        const offset = body.cursor
+          ? Number(Buffer.from(String(body.cursor), 'base64').toString().slice(5))
+          : 0;
+        // Newest first, within (oldest, latest), or [oldest, latest] with `inclusive`.
+        const inRange = [...(history.get(channelId) ?? [])]
+          .filter((m) => {
+            const t = Number(m.ts);
+            return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+          })
+          .reverse();
+        const page = inRange.slice(offset, offset + limit);
+        const more = offset + limit < inRange.length;
+        const withMetadata = flag(body.include_all_metadata);
+        return send(200, {
+          ok: true,
+          messages: page.map(({ metadata, ...m }) => (withMetadata && metadata ? { ...m, metadata } : m)),
+          has_more: more,
+          pin_count: 0,
+          response_metadata: {
+            next_cursor: more ? Buffer.from(`next:${offset + limit}`).toString('base64') : '',
+          },
+        });
+      }
+      case 'users.info': {
+        const user = users.get(String(body.user ?? ''));
+        if (!user) return send(200, { ok: false, error: 'user_not_found' });
+        return send(200, { ok: true, user: { ...user, team_id: FAKE_TEAM, is_bot: false } });
       }
       case 'conversations.open': {
         const user = String(body.users ?? '');
@@ -412,6 +547,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     callsTo: (method) => calls.filter((c) => c.method === method),
     channel: (id, c) => channels.set(id, c),
     scopes,
+    history,
+    users,
     oidc,
     socket: {
       received,

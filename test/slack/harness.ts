@@ -5,6 +5,7 @@ import type { Database } from '../../db/index.ts';
 import { type SlackHandler, type SlackHandlerOptions, createSlackHandler } from '../../bot/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Clock, type Deps, createLogger } from '../../src/deps.ts';
+import { type JobRunner, createJobRunner } from '../../src/jobs/runner.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 import { argmax, insertPredictions, insertRun } from '../helpers/builder.ts';
@@ -17,6 +18,8 @@ export interface Harness {
   url: string;
   slack: FakeSlack;
   handler: SlackHandler;
+  /** The process's job runner over the bot's jobs, as `serve` has it (with `runJobs`). */
+  jobs: JobRunner | null;
   deps: Deps;
   logs: string[];
   send(req: SignedRequest | RequestInit): Promise<Response>;
@@ -34,7 +37,14 @@ export async function startHarness(
     clock = { now: () => new Date() },
     options = {},
     slack: given,
-  }: { env?: Record<string, string>; clock?: Clock; options?: SlackHandlerOptions; slack?: FakeSlack } = {},
+    runJobs = false,
+  }: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    options?: SlackHandlerOptions;
+    slack?: FakeSlack;
+    runJobs?: boolean;
+  } = {},
 ): Promise<Harness> {
   const slack = given ?? (await startFakeSlack());
   const logs: string[] = [];
@@ -59,13 +69,16 @@ export async function startHarness(
     postIntervalMs: 0,
     schedule: false,
     reminders: false,
-    jobPollMs: 50,
-    jobBackoff: () => 20,
+    onJobsQueued: () => jobs?.notify(),
     ...options,
   });
+  const jobs = runJobs
+    ? createJobRunner(deps, { handlers: handler.jobHandlers, pollMs: 50, backoff: () => 20 })
+    : null;
   const root = new Hono();
   root.route('/slack/events', handler.app);
   await handler.start();
+  await jobs?.start();
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: root.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -74,11 +87,13 @@ export async function startHarness(
     url,
     slack,
     handler,
+    jobs,
     deps,
     logs,
     send: (req) => fetch(url, req as RequestInit),
     async close() {
       await handler.stop();
+      await jobs?.stop();
       await new Promise<void>((r) => server.close(() => r()));
       if (!given) await slack.close();
     },

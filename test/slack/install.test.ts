@@ -2,6 +2,8 @@ import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { digests, jobs } from '../../db/schema.ts';
 import { digestJob } from '../../bot/digest/job.ts';
+import { digestMetadata } from '../../bot/digest/send.ts';
+import { createChannelPacer, slackOutbox } from '../../bot/outbox.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';
 import { createDb } from '../../db/index.ts';
 import { describeEachDriver, testDatabaseUrl } from '../helpers/db.ts';
@@ -25,7 +27,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
       env,
       clock: { now: () => monday },
       slack,
-      options: { runJobs: true },
+      runJobs: true,
     });
     const v1 = await seedRun(h.deps, 'inst-v1');
     await seedNextRun(h.deps, v1, 'inst-v2');
@@ -69,7 +71,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
   };
   const queueDigest = async (channel: string, day: string) => {
     await enqueueJobs(h.deps.database, [digestJob(channel, day)]);
-    h.handler.jobs?.notify();
+    h.jobs?.notify();
     return settledJob(channel, day);
   };
   const digestRow = async (channel: string) =>
@@ -163,7 +165,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
     await h.deps.db
       .insert(digests)
       .values({ channel: 'C0CRASH', day, status: 'sending', jobId: dead.id, messageTs: '1.000001' });
-    h.handler.jobs?.notify();
+    h.jobs?.notify();
     // The lease runs out; this instance's runner takes the job over and finishes the digest.
     const job = await settledJob('C0CRASH', day);
     expect(job).toMatchObject({ id: dead.id, state: 'done', attempts: 2 });
@@ -173,7 +175,7 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
 
     // Queued again (another instance's scheduler, a restart): the day is taken, nothing is sent.
     await enqueueJobs(h.deps.database, [digestJob('C0CRASH', day)]);
-    h.handler.jobs?.notify();
+    h.jobs?.notify();
     await new Promise((r) => setTimeout(r, 300));
     const again = await settledJob('C0CRASH', day);
     expect(again.id).not.toBe(dead.id);
@@ -181,13 +183,92 @@ describeEachDriver('install-proof Slack calls', (ctx) => {
     expect(uploadsTo('C0CRASH')).toHaveLength(1);
   });
 
+  /** A digest job a crashed process held: `running` under a lease about to run out, its row `sending`. */
+  const crashedDigest = async (channel: string, day: string) => {
+    const job0 = digestJob(channel, day);
+    const [dead] = await h.deps.db
+      .insert(jobs)
+      .values({
+        kind: job0.kind,
+        payload: job0.payload,
+        dedupeKey: job0.dedupeKey,
+        maxAttempts: job0.maxAttempts,
+        state: 'running',
+        attempts: 1,
+        lockedBy: 'crashed',
+        lockedUntil: new Date(Date.now() + 300),
+      })
+      .returning({ id: jobs.id });
+    await h.deps.db.insert(digests).values({ channel, day, status: 'sending', jobId: dead.id });
+    return dead.id;
+  };
+
+  it('a crash between posting the digest and recording it: the recovery finds it by its metadata, no second post', async () => {
+    const day = '2024-03-04';
+    const id = await crashedDigest('C0LOST', day);
+    // What the dead attempt did: post the message, with its key in the metadata, and nothing more.
+    const out = slackOutbox({
+      client: h.handler.bolt.client,
+      pace: createChannelPacer({ intervalMs: 0 }),
+      logger: h.deps.logger,
+    });
+    const { ts } = await out.post(
+      'C0LOST',
+      { text: 'Loupe digest', blocks: [] },
+      { metadata: digestMetadata('C0LOST', day) },
+    );
+    // An older day's digest, and people talking since: 250 messages push it to a second page.
+    await out.post(
+      'C0LOST',
+      { text: 'Loupe digest', blocks: [] },
+      { metadata: digestMetadata('C0LOST', '2024-03-01') },
+    );
+    const kept = slack.history.get('C0LOST') ?? [];
+    for (let i = 0; i < 250; i++)
+      kept.push({
+        type: 'message',
+        ts: `${Math.floor(Date.now() / 1000) + 1}.${String(900000 + i)}`,
+        text: `chat ${i}`,
+        user: 'U0PEOPLE',
+        bot_id: '',
+        app_id: '',
+      });
+    h.jobs?.notify();
+    const job = await settledJob('C0LOST', day);
+    expect(job).toMatchObject({ id, state: 'done', attempts: 2 });
+    // The two messages posted above, and no third.
+    expect(to('chat.postMessage', 'C0LOST')).toHaveLength(2);
+    expect(uploadsTo('C0LOST')).toHaveLength(1);
+    expect(await digestRow('C0LOST')).toMatchObject({ status: 'sent', attempts: 2, messageTs: ts });
+    const reads = to('conversations.history', 'C0LOST');
+    expect(reads.length).toBe(2);
+    expect(reads[0].body).toMatchObject({ include_all_metadata: 'true', limit: '200' });
+    expect(reads[1].body.cursor).toBeTruthy();
+    expect(slack.invalid).toEqual([]);
+  });
+
+  it('a crash before the digest was posted: the recovery looks, finds nothing, and posts it once with its key', async () => {
+    const day = '2024-03-04';
+    const id = await crashedDigest('C0LOST2', day);
+    h.jobs?.notify();
+    const job = await settledJob('C0LOST2', day);
+    expect(job).toMatchObject({ id, state: 'done', attempts: 2 });
+    expect(to('conversations.history', 'C0LOST2')).toHaveLength(1);
+    const posts = to('chat.postMessage', 'C0LOST2');
+    expect(posts).toHaveLength(1);
+    // Sent form-encoded: the metadata is a JSON string, as Slack documents.
+    expect(JSON.parse(String(posts[0].body.metadata))).toEqual(digestMetadata('C0LOST2', day));
+    expect(slack.history.get('C0LOST2')?.[0].metadata).toEqual(digestMetadata('C0LOST2', day));
+    expect(await digestRow('C0LOST2')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
   it('two instances queue the day on schedule: one message per channel', async () => {
     const url = testDatabaseUrl(ctx().database);
     const other = url ? await createDb({ url, migrate: false, max: 2 }) : ctx().database;
     const tuesday = { now: () => new Date('2024-03-05T09:05:00Z') };
     const twin = { env: { ...env, LOUPE_DIGEST_CHANNELS: 'C0TWIN' }, clock: tuesday, slack };
-    const a = await startHarness(ctx().database, { ...twin, options: { runJobs: true } });
-    const b = await startHarness(other, { ...twin, options: { runJobs: true } });
+    const a = await startHarness(ctx().database, { ...twin, runJobs: true });
+    const b = await startHarness(other, { ...twin, runJobs: true });
     try {
       const [qa, qb] = await Promise.all([a.handler.queueDigests(), b.handler.queueDigests()]);
       expect(qa.day).toBe('2024-03-05');

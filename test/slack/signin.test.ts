@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reviews } from '../../db/schema.ts';
+import { slackWebClient } from '../../bot/jobs.ts';
+import { slackUserNames } from '../../bot/users.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createWebApp } from '../../web/app.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
@@ -26,19 +28,21 @@ describeEachDriver('Sign in with Slack', (ctx) => {
   beforeAll(async () => {
     slack = await startFakeSlack();
     ({ rowIds } = await insertBoardFixture(ctx().database.db));
-    app = createWebApp(
-      testDeps(ctx().database, {
-        config: loadConfig({
-          LOUPE_DEMO: '0',
-          HOST: '0.0.0.0',
-          LOUPE_SECRET: 'board-secret-0123456789',
-          SLACK_CLIENT_ID: slack.oidc.clientId,
-          SLACK_CLIENT_SECRET: slack.oidc.clientSecret,
-          SLACK_API_URL: slack.apiUrl,
-          SLACK_OIDC_AUTHORIZE_URL: `${slack.url}/openid/connect/authorize`,
-        }),
+    const deps = testDeps(ctx().database, {
+      config: loadConfig({
+        LOUPE_DEMO: '0',
+        HOST: '0.0.0.0',
+        LOUPE_SECRET: 'board-secret-0123456789',
+        SLACK_CLIENT_ID: slack.oidc.clientId,
+        SLACK_CLIENT_SECRET: slack.oidc.clientSecret,
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_OIDC_AUTHORIZE_URL: `${slack.url}/openid/connect/authorize`,
+        SLACK_BOT_TOKEN: 'xoxb-test',
       }),
-    );
+    });
+    slack.users.set('U0ALICE', { id: 'U0ALICE', name: 'alice', profile: { display_name: 'Alice' } });
+    const client = slackWebClient(deps, { retryConfig: { retries: 0 } });
+    app = createWebApp(deps, client ? { userNames: slackUserNames(client, { logger: deps.logger }) } : {});
   });
   afterAll(async () => {
     await ctx().database.db.delete(reviews);
@@ -74,7 +78,9 @@ describeEachDriver('Sign in with Slack', (ctx) => {
 
     const page = await app.request('/rework', { headers: { cookie: session } });
     expect(page.status).toBe(200);
-    const token = csrfOf(await page.text());
+    const html = await page.text();
+    expect(html).toContain('signed in as Alice');
+    const token = csrfOf(html);
     const decide = await app.request('/api/decisions', {
       method: 'POST',
       headers: {
@@ -87,7 +93,8 @@ describeEachDriver('Sign in with Slack', (ctx) => {
     });
     expect(decide.status).toBe(200);
     const [review] = await ctx().database.db.select().from(reviews).where(eq(reviews.rowId, rowIds[0]));
-    expect(review.actor).toBe('U0ALICE');
+    // The id is what is stored and checked; the name is kept beside it for people to read.
+    expect(review).toMatchObject({ actor: 'U0ALICE', actorName: 'Alice' });
   });
 
   it('refuses a replayed callback', async () => {

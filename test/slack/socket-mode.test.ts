@@ -84,6 +84,9 @@ describe('Slack app manifests', () => {
       'files:write', // filesUploadV2 (the digest chart)
       'channels:join', // conversations.join before uploading
       'im:write', // conversations.open for a batch owner's DM
+      'channels:history', // conversations.history: a recovered digest looks for its message first
+      'groups:history', // … in a private channel it was invited to
+      'users:read', // users.info: the board names the signed-in user
     ].sort();
     const http = read('manifest.json');
     const socket = read('manifest.socket.json');
@@ -103,6 +106,8 @@ describe('Slack app manifests', () => {
       'chat.update': 'chat:write',
       'conversations.join': 'channels:join',
       'conversations.open': 'im:write',
+      'conversations.history': 'channels:history',
+      'users.info': 'users:read',
       filesUploadV2: 'files:write',
     };
     const root = new URL('../../bot/', import.meta.url);

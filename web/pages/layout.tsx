@@ -14,6 +14,8 @@ export interface LayoutProps {
   /** The session's CSRF token; the client script sends it with every POST. */
   csrf?: string;
   user?: string;
+  /** The signed-in user's Slack name (their id stays in `user`, shown on hover). */
+  userName?: string;
   /** Run sub-navigation: the run name, which tab is active, and the run's unfinished jobs. */
   run?: { name: string; kind: string; active: RunTab; pending?: PendingWork[] };
   /** Load the chart libraries (vega, vega-lite, vega-embed, the CSP-safe interpreter). */
@@ -44,7 +46,17 @@ const VEGA_SCRIPTS = [
   '/static/vendor/vega-interpreter.js',
 ];
 
-export function Layout({ title, csrf, user, run, charts, scripts = [], playground, children }: LayoutProps) {
+export function Layout({
+  title,
+  csrf,
+  user,
+  userName,
+  run,
+  charts,
+  scripts = [],
+  playground,
+  children,
+}: LayoutProps) {
   const tabs: [Exclude<RunTab, null | 'similar'>, string][] = [
     ['overview', 'Overview'],
     ['gallery', 'Errors'],
@@ -81,7 +93,11 @@ export function Layout({ title, csrf, user, run, charts, scripts = [], playgroun
             <a href="/rework">Rework queue</a>
             {playground ? <a href="/playground">Playground</a> : null}
           </nav>
-          {user ? <span class="user">signed in as {user}</span> : null}
+          {user ? (
+            <span class="user" title={userName ? user : undefined}>
+              signed in as {userName ?? user}
+            </span>
+          ) : null}
         </header>
         {run ? (
           <nav class="tabs">
