@@ -168,6 +168,50 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
     expect(original.headers.get('content-type')).toBe('image/jpeg');
   });
 
+  it('answers a cached thumbnail from memory and sees a changed or removed image once it revalidates', async () => {
+    const folder = join(base, 'cached');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'k1.jpg'), await jpeg(32, 32));
+    const table = write('cached.csv', ['id,label,p_0,p_1', 'k1,0,0.9,0.1', ''].join('\n'));
+    await ingestClassification(deps(), { run: 'cached', table, images: folder, analyze: false });
+    const row = await rowOf('cached', 'k1');
+    let now = 1_000_000; // the LRU takes a start time of 0 for "no start"
+    const d = deps();
+    const web = createWebApp(d, {
+      media: createMediaService(d, { dir: cache, cache: { freshMs: 1000, perf: { now: () => now } } }),
+    });
+    const path = `/media/rows/${row.id}/thumb/96`;
+    const first = await web.request(path);
+    const etag = first.headers.get('etag')!;
+    const bytes = Buffer.from(await first.arrayBuffer());
+
+    // The source and every made thumbnail gone: a fresh entry still answers, touching no file.
+    rmSync(join(folder, 'k1.jpg'));
+    rmSync(join(cache, 'thumbs'), { recursive: true });
+    const revisit = await web.request(path, { headers: { 'if-none-match': `W/${etag}, "other"` } });
+    expect(revisit.status).toBe(304);
+    expect(revisit.headers.get('etag')).toBe(etag);
+    expect(Buffer.from(await (await web.request(path)).arrayBuffer())).toEqual(bytes);
+
+    // Past its freshness the entry is served once more while it is checked again; then it is gone.
+    now += 1001;
+    expect((await web.request(path)).status).toBe(200);
+    let status = 200;
+    for (let i = 0; i < 200 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      status = (await web.request(path)).status;
+    }
+    expect(status).toBe(404);
+
+    // A new image under the same name: a new thumbnail with a new ETag.
+    writeFileSync(join(folder, 'k1.jpg'), await jpeg(48, 24));
+    const changed = await web.request(path, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    const meta = await sharp(Buffer.from(await changed.arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([48, 24]);
+  });
+
   it.each([
     ['a parent segment', '../secret.jpg'],
     ['nested parent segments', 'sub/../../secret.jpg'],
