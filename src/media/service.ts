@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Deps } from '../deps.ts';
+import { parseAddressRanges } from './addresses.ts';
 import { findMediaRoot, findRowMedia } from '../store/media.ts';
 import { MediaError } from './errors.ts';
 import { resolveInRoot } from './paths.ts';
@@ -64,7 +65,11 @@ export function createMediaService(
   { dir, remote: remoteOpts = {}, cache: cacheOpts = {} }: MediaServiceOptions = {},
 ) {
   const base = dir ?? join(deps.config.LOUPE_DATA, 'media');
-  const remote = createRemoteCache({ dir: join(base, 'remote'), ...remoteOpts });
+  const remote = createRemoteCache({
+    dir: join(base, 'remote'),
+    allowPrivate: parseAddressRanges(deps.config.LOUPE_MEDIA_FETCH_PRIVATE),
+    ...remoteOpts,
+  });
   const thumbs = createThumbCache({ dir: join(base, 'thumbs') });
   // A folder's path never changes once registered.
   const roots = new Map<number, string | null>();

@@ -64,7 +64,13 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
 
   const deps = (env: Record<string, string> = {}, now = NOW) =>
     testDeps(ctx().database, {
-      config: loadConfig({ LOUPE_DEMO: '0', LOUPE_DATA: join(base, 'data'), ...env }),
+      // The remote images come from a loopback server: allowed explicitly.
+      config: loadConfig({
+        LOUPE_DEMO: '0',
+        LOUPE_DATA: join(base, 'data'),
+        LOUPE_MEDIA_FETCH_PRIVATE: '127.0.0.1',
+        ...env,
+      }),
       clock: { now: () => now },
     });
   const app = (env: Record<string, string> = {}, now = NOW) => {
@@ -227,6 +233,25 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
       const res = await app().request(`/media/rows/${a.id}/thumb/256`);
       expect(res.status).toBe(404);
       expect((await app().request(`/media/rows/${a.id}/image`)).status).toBe(404);
+    } finally {
+      await ctx().database.db.execute(
+        sql`update data_rows set image_url = ${a.image_url} where id = ${a.id}`,
+      );
+    }
+  });
+
+  it('refuses remote images on a loopback address unless LOUPE_MEDIA_FETCH_PRIVATE allows it', async () => {
+    const a = await rowOf('coco-files', '1');
+    await ctx().database.db.execute(
+      sql`update data_rows set image_url = ${`${origin}/remote.jpg?private`} where id = ${a.id}`,
+    );
+    try {
+      const refused = await app({ LOUPE_MEDIA_FETCH_PRIVATE: '' }).request(`/media/rows/${a.id}/thumb/96`);
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).error).toMatch(
+        /127\.0\.0\.1 is a private, loopback or link-local address; set LOUPE_MEDIA_FETCH_PRIVATE/,
+      );
+      expect((await app().request(`/media/rows/${a.id}/thumb/96`)).status).toBe(200);
     } finally {
       await ctx().database.db.execute(
         sql`update data_rows set image_url = ${a.image_url} where id = ${a.id}`,
