@@ -23,6 +23,7 @@ import { ingestClassification } from '../../src/ingest/index.ts';
 import { createMediaService } from '../../src/media/service.ts';
 import { signMediaPath } from '../../src/media/sign.ts';
 import { createWebApp } from '../../web/app.ts';
+import { writeJpegs } from '../helpers/jpegs.ts';
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -34,29 +35,7 @@ async function main() {
     const images = join(work, 'images');
     mkdirSync(images);
     const lines = ['id,label,p_0,p_1'];
-    for (let i = 0; i < n; i += 8)
-      await Promise.all(
-        Array.from({ length: Math.min(8, n - i) }, async (_, j) => {
-          const id = i + j;
-          await sharp({
-            create: {
-              width: 640,
-              height: 480,
-              channels: 3,
-              background: { r: id % 256, g: (id * 7) % 256, b: (id * 13) % 256 },
-            },
-          })
-            .composite([
-              {
-                input: Buffer.from(
-                  `<svg width="640" height="480"><circle cx="${100 + (id % 400)}" cy="240" r="90" fill="#fff"/></svg>`,
-                ),
-              },
-            ])
-            .jpeg({ quality: 85 })
-            .toFile(join(images, `${id}.jpg`));
-        }),
-      );
+    await writeJpegs(images, n);
     for (let i = 0; i < n; i++) lines.push(`${i},${i % 2},0.7,0.3`);
     writeFileSync(join(work, 'table.csv'), `${lines.join('\n')}\n`);
 

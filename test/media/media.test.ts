@@ -45,7 +45,7 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
     writeFileSync(join(images, 'notes.txt'), 'not an image');
     const remoteJpeg = await jpeg(50, 50);
     server = createServer((req, res) => {
-      if (req.url === '/remote.jpg') {
+      if (req.url?.startsWith('/remote.jpg')) {
         res.writeHead(200, { 'content-type': 'image/jpeg' });
         res.end(remoteJpeg);
       } else {

@@ -163,8 +163,10 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
 
   describe('image folders named by a remote caller', () => {
     // LOUPE_MEDIA_ROOTS=<media>; the images sit in media/imgs, a folder beside it is not allowed.
-    const media = join(files.dir, 'media');
-    const outside = join(files.dir, 'outside');
+    // One scratch folder per driver: the files object is shared by both.
+    const where = mkdtempSync(join(files.dir, 'roots-'));
+    const media = join(where, 'media');
+    const outside = join(where, 'outside');
     const key = 'local-serve-key-0123456789abcdef';
     beforeAll(() => {
       for (const dir of [join(media, 'imgs'), outside]) {
@@ -233,7 +235,7 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
         outside,
         join(media, 'link-out'),
         join(media, '..', 'outside'),
-        join(files.dir, 'no-such-folder'),
+        join(where, 'no-such-folder'),
         '/etc',
       ]) {
         const r = await send(web, 'remote-refused', { images });
