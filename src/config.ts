@@ -1,5 +1,6 @@
 import { SLACK_USER_ID } from './authorize.ts';
 import { z } from 'zod';
+import { parseAddressRanges } from './media/addresses.ts';
 
 const list = z
   .string()
@@ -19,6 +20,15 @@ const reviewers = list.superRefine((ids, ctx) => {
         code: 'custom',
         message: `"${id.slice(0, 40)}" is not a Slack user id; list user ids like U012AB3CD (in Slack: a profile's ⋯ menu → Copy member ID), not names`,
       });
+});
+
+/** LOUPE_MEDIA_FETCH_PRIVATE: CIDR ranges or single addresses. */
+const addressRanges = list.superRefine((entries, ctx) => {
+  try {
+    parseAddressRanges(entries);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
 });
 
 const schema = z.object({
@@ -62,6 +72,16 @@ const schema = z.object({
   LOUPE_CRASH_AT: z.string().optional(),
   /** Largest upload the HTTP ingest API takes, all files together (MB; fractions allowed). */
   LOUPE_UPLOAD_LIMIT_MB: z.coerce.number().positive().default(4096),
+  /**
+   * Folders (comma-separated) an ingest over the HTTP API may register as image folders, with
+   * everything below them; default none. The CLI on the server's own machine is not limited.
+   */
+  LOUPE_MEDIA_ROOTS: list,
+  /**
+   * Loopback, private or link-local ranges (CIDR, comma-separated) the server may fetch remote
+   * images from, e.g. an internal image store at 10.2.0.0/16; default none (public addresses only).
+   */
+  LOUPE_MEDIA_FETCH_PRIVATE: addressRanges,
   LOUPE_DEMO: z
     .enum(['0', '1', 'true', 'false'])
     .default('1')

@@ -5,11 +5,16 @@ import { Hono } from 'hono';
 import type { Deps } from '../src/deps.ts';
 import { IngestError, ingestClassification, ingestCoco, ingestEmbeddings } from '../src/ingest/index.ts';
 import { ANALYSIS_KINDS } from '../src/jobs/pipeline.ts';
+import { checkMediaRoot } from '../src/media/ingest.ts';
 import { analysisState, pendingJobs } from '../src/store/jobs.ts';
 import { findRun } from '../src/store/run-lookup.ts';
 import type { BoardEnv } from './env.ts';
+import { LOCAL_CLI_USER } from './access.ts';
 import { errorResponse } from './errors.tsx';
 import { receiveUpload } from './upload.ts';
+
+/** What an import over the API may register as image folders (see `MediaOptions.allowedRoots`). */
+type RemoteMedia = { allowedRoots?: string[] };
 
 type Fields = Record<string, string>;
 type Files = Record<string, string>;
@@ -20,14 +25,15 @@ const KINDS: Record<
   {
     files: readonly string[];
     fields: readonly string[];
-    run: (deps: Deps, f: Fields, p: Files, analyze: boolean) => Promise<{ run: string }>;
+    run: (deps: Deps, f: Fields, p: Files, analyze: boolean, media: RemoteMedia) => Promise<{ run: string }>;
   }
 > = {
   classification: {
     files: ['labels', 'probs', 'table', 'embeddings', 'ids', 'classNames', 'texts'],
     fields: ['run', 'dataset', 'analyze', 'images', 'strictMedia'],
-    run: (deps, f, p, analyze) =>
+    run: (deps, f, p, analyze, media) =>
       ingestClassification(deps, {
+        ...media,
         run: f.run,
         dataset: f.dataset,
         labels: p.labels,
@@ -46,10 +52,11 @@ const KINDS: Record<
   coco: {
     files: ['gt', 'pred', 'embeddings'],
     fields: ['run', 'dataset', 'analyze', 'images', 'strictMedia'],
-    run: (deps, f, p, analyze) => {
+    run: (deps, f, p, analyze, media) => {
       if (!p.gt) throw new IngestError('--gt: missing, expected the COCO ground truth (instances.json)');
       if (!p.pred) throw new IngestError('--pred: missing, expected a COCO results list');
       return ingestCoco(deps, {
+        ...media,
         run: f.run,
         dataset: f.dataset,
         gt: p.gt,
@@ -118,7 +125,13 @@ export function createIngestRoutes(
       const { analyze = 'true' } = upload.fields;
       if (analyze !== 'true' && analyze !== 'false')
         return errorResponse(c, 400, 'analyze must be true or false');
-      const result = await kind.run(deps, upload.fields, upload.files, analyze === 'true');
+      // The CLI on this machine (the serve's own key) may name any folder, as it could run the
+      // import itself; any other caller only folders under LOUPE_MEDIA_ROOTS.
+      const media: RemoteMedia =
+        c.get('session').user === LOCAL_CLI_USER ? {} : { allowedRoots: deps.config.LOUPE_MEDIA_ROOTS };
+      if (upload.fields.images)
+        checkMediaRoot(upload.fields.images, media.allowedRoots, `--images ${upload.fields.images}`);
+      const result = await kind.run(deps, upload.fields, upload.files, analyze === 'true', media);
       const run = await findRun(deps.db, result.run);
       // The chain's first job: queued by this import, or an earlier one still waiting that absorbed it.
       const job =

@@ -1,9 +1,10 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, posix } from 'node:path';
+import { basename, dirname, isAbsolute, posix, resolve } from 'node:path';
 import { IngestError, fileLabel, show } from '../ingest/errors.ts';
 import { readAllLines } from '../ingest/lines.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { type RowMediaEntry, registerMediaRoot } from '../store/media.ts';
+import { isInside } from './paths.ts';
 import { fileRef } from './refs.ts';
 
 /** Extensions a classification row's image may have, in the order they are looked for. */
@@ -19,6 +20,45 @@ export interface MediaOptions {
   texts?: string;
   /** Missing image files fail the import instead of being reported (`--strict-media`). */
   strictMedia?: boolean;
+  /**
+   * Folders the import may register as image folders (with everything below them); absent: any
+   * folder. An import over the HTTP API gets LOUPE_MEDIA_ROOTS here, so a remote caller cannot
+   * make the server serve an arbitrary folder of its disk.
+   */
+  allowedRoots?: string[];
+}
+
+/**
+ * Refuse a folder outside `allowed` (none given: every folder is allowed). The folder is checked as
+ * written and again by its real path, so neither `..` nor a symlink leads out; the answer is the
+ * same whether a refused folder exists or not, so a caller learns nothing of the server's disk.
+ *
+ * @example
+ * checkMediaRoot('/data/x', ['/data'], '--images /data/x'); // passes
+ * checkMediaRoot('/etc', ['/data'], '--images /etc'); // throws IngestError naming LOUPE_MEDIA_ROOTS
+ */
+export function checkMediaRoot(dir: string, allowed: string[] | undefined, shown: string): void {
+  if (!allowed) return;
+  const roots = allowed.flatMap((r) => {
+    const real = realpathOrNull(r);
+    return real ? [resolve(r), real] : [resolve(r)];
+  });
+  const under = (path: string) => roots.some((r) => path === r || isInside(r, path));
+  const real = realpathOrNull(dir);
+  if (under(resolve(dir)) && (real === null || under(real))) return;
+  throw new IngestError(
+    allowed.length === 0
+      ? `${shown}: this server takes no image folders over its API; set LOUPE_MEDIA_ROOTS on the server to the folders it may serve images from (comma-separated), or run the ingest on the server's machine`
+      : `${shown}: not under a folder this server serves images from (LOUPE_MEDIA_ROOTS: ${allowed.join(', ')}); put the images under one of them, or add their folder to LOUPE_MEDIA_ROOTS on the server`,
+  );
+}
+
+function realpathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** What the import found of the rows' media; `missing` names the first few absent files. */
@@ -74,7 +114,8 @@ class ImageFolder {
 
 const extension = (name: string) => name.slice(name.lastIndexOf('.') + 1).toLowerCase();
 
-function openFolder(dir: string): ImageFolder {
+function openFolder(dir: string, allowed: string[] | undefined): ImageFolder {
+  checkMediaRoot(dir, allowed, `--images ${dir}`);
   let real: string;
   try {
     real = realpathSync(dir);
@@ -119,7 +160,7 @@ export async function planCocoMedia(
   opts: MediaOptions,
 ): Promise<{ entries: RowMediaEntry[]; report: MediaReport } | null> {
   if (!opts.images) return null;
-  const folder = openFolder(opts.images);
+  const folder = openFolder(opts.images, opts.allowedRoots);
   const rootId = await registerMediaRoot(tx, folder.root);
   const missing = new MissingFiles();
   const entries: RowMediaEntry[] = [];
@@ -192,7 +233,7 @@ export async function planClassificationMedia(
   opts: MediaOptions,
 ): Promise<{ entries: RowMediaEntry[]; report: MediaReport } | null> {
   if (!opts.images && !opts.texts && columns.size === 0) return null;
-  const folder = opts.images ? openFolder(opts.images) : null;
+  const folder = opts.images ? openFolder(opts.images, opts.allowedRoots) : null;
   const folderId = folder ? await registerMediaRoot(tx, folder.root) : 0;
   const otherRoots = new Map<string, { id: number; folder: ImageFolder } | null>();
   const textOf = opts.texts ? await readTexts(opts.texts, ids) : null;
@@ -203,6 +244,7 @@ export async function planClassificationMedia(
     const dir = dirname(path);
     let root = otherRoots.get(dir);
     if (root === undefined) {
+      checkMediaRoot(dir, opts.allowedRoots, `image ${show(path)}`);
       let real: string | null = null;
       try {
         real = realpathSync(dir);

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Agent, type Response, fetch } from 'undici';
+import {
+  type AddressRange,
+  BlockedAddressError,
+  guardedLookup,
+  isFetchable,
+  literalAddress,
+} from './addresses.ts';
 import { MediaError } from './errors.ts';
 
 /** Content types the proxy passes on; anything else (HTML, SVG with scripts, …) is refused. */
@@ -11,8 +19,17 @@ export interface RemoteOptions {
   dir: string;
   timeoutMs?: number;
   maxBytes?: number;
-  fetch?: typeof globalThis.fetch;
+  /**
+   * Non-public ranges the server may fetch from (LOUPE_MEDIA_FETCH_PRIVATE); everything else that
+   * is loopback, private or link-local is refused, by literal address and by resolved name.
+   */
+  allowPrivate?: AddressRange[];
+  /** How names are resolved (default `dns.lookup`); what it answers is checked all the same. */
+  resolve?: Parameters<typeof guardedLookup>[1];
 }
+
+/** Redirects followed, each hop checked like the first. */
+const MAX_REDIRECTS = 5;
 
 export interface CachedRemote {
   /** The cached body on disk. */
@@ -24,7 +41,9 @@ export interface CachedRemote {
  * Remote images fetched by the server once and kept on disk, so pages only ever load images from
  * the board itself (the CSP stays `img-src 'self' data:`). A fetch has a time limit, a size
  * limit and must answer with an image content type; concurrent requests for one URL share one
- * fetch.
+ * fetch. Only public addresses are fetched (a stored URL could otherwise make the server read its
+ * own network: cloud metadata, admin ports): literal addresses are checked before connecting,
+ * names at connect time on the address actually used, and every redirect hop again.
  *
  * @example
  * const remote = createRemoteCache({ dir: '.loupe/media/remote' });
@@ -34,19 +53,43 @@ export function createRemoteCache({
   dir,
   timeoutMs = 10_000,
   maxBytes = 20 * 1024 * 1024,
-  fetch = globalThis.fetch,
+  allowPrivate = [],
+  resolve,
 }: RemoteOptions) {
   const inFlight = new Map<string, Promise<CachedRemote>>();
+  const dispatcher = new Agent({ connect: { lookup: guardedLookup(allowPrivate, resolve) } });
+
+  /** The first hop's answer after following redirects, each hop's address checked. */
+  async function request(url: string, signal: AbortSignal): Promise<Response> {
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      const u = new URL(at);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new MediaError(403, `remote image redirected to ${u.protocol} URL, expected http(s)`);
+      const literal = literalAddress(u.hostname);
+      if (literal && !isFetchable(literal, allowPrivate))
+        throw new MediaError(403, refusal(new BlockedAddressError(literal, literal)));
+      let res: Response;
+      try {
+        res = await fetch(at, { signal, redirect: 'manual', dispatcher });
+      } catch (err) {
+        const blocked = blockedCause(err);
+        if (blocked) throw new MediaError(403, refusal(blocked));
+        if (signal.aborted) throw new MediaError(504, `remote image took over ${timeoutMs} ms`);
+        throw new MediaError(502, `remote image unreachable (${(err as Error).message})`);
+      }
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location) return res;
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS)
+        throw new MediaError(502, `remote image redirected more than ${MAX_REDIRECTS} times`);
+      at = new URL(location, at).toString();
+    }
+  }
 
   async function download(url: string, path: string): Promise<CachedRemote> {
-    let res: Response;
     const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      res = await fetch(url, { signal, redirect: 'follow' });
-    } catch (err) {
-      if (signal.aborted) throw new MediaError(504, `remote image took over ${timeoutMs} ms`);
-      throw new MediaError(502, `remote image unreachable (${(err as Error).message})`);
-    }
+    const res = await request(url, signal);
     if (res.status === 404 || res.status === 410) {
       await res.body?.cancel();
       throw new MediaError(404, `remote image not found (${res.status})`);
@@ -112,3 +155,12 @@ export function createRemoteCache({
 }
 
 export type RemoteCache = ReturnType<typeof createRemoteCache>;
+
+const refusal = (err: BlockedAddressError) =>
+  `remote image refused: ${err.message}; set LOUPE_MEDIA_FETCH_PRIVATE (CIDR ranges) on the server to allow an internal image host`;
+
+/** The BlockedAddressError somewhere in a fetch failure's causes (undici wraps connect errors). */
+function blockedCause(err: unknown): BlockedAddressError | null {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof BlockedAddressError) return e;
+  return null;
+}

@@ -1,15 +1,17 @@
 /**
  * Thumbnails: N JPEG files (default 1,000, 640 × 480) imported with `--images`, then every
  * thumbnail made cold through the media module (4 at a time, as a browser asks), then each asked
- * again through the HTTP route with the thumbnail cached. Baselines in the same run: sharp alone
- * on one file (the floor of a cold thumbnail) and a bare readFile of a cached thumbnail.
+ * again through the HTTP route with the thumbnail cached: 200 with the bytes, 304 to If-None-Match,
+ * and a signed URL on a board with LOUPE_SECRET. Baselines in the same run: sharp alone on one
+ * file (the floor of a cold thumbnail), a bare readFile of a cached thumbnail, and /healthz through
+ * the same app (the floor of any request).
  * Targets (issue 13): ≤ 10 s cold for 1,000, cached p95 ≤ 5 ms.
  *
  *   npx tsx test/bench/media.ts [files]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
@@ -19,7 +21,9 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/deps.ts';
 import { ingestClassification } from '../../src/ingest/index.ts';
 import { createMediaService } from '../../src/media/service.ts';
+import { signMediaPath } from '../../src/media/sign.ts';
 import { createWebApp } from '../../web/app.ts';
+import { writeJpegs } from '../helpers/jpegs.ts';
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -31,29 +35,7 @@ async function main() {
     const images = join(work, 'images');
     mkdirSync(images);
     const lines = ['id,label,p_0,p_1'];
-    for (let i = 0; i < n; i += 8)
-      await Promise.all(
-        Array.from({ length: Math.min(8, n - i) }, async (_, j) => {
-          const id = i + j;
-          await sharp({
-            create: {
-              width: 640,
-              height: 480,
-              channels: 3,
-              background: { r: id % 256, g: (id * 7) % 256, b: (id * 13) % 256 },
-            },
-          })
-            .composite([
-              {
-                input: Buffer.from(
-                  `<svg width="640" height="480"><circle cx="${100 + (id % 400)}" cy="240" r="90" fill="#fff"/></svg>`,
-                ),
-              },
-            ])
-            .jpeg({ quality: 85 })
-            .toFile(join(images, `${id}.jpg`));
-        }),
-      );
+    await writeJpegs(images, n);
     for (let i = 0; i < n; i++) lines.push(`${i},${i % 2},0.7,0.3`);
     writeFileSync(join(work, 'table.csv'), `${lines.join('\n')}\n`);
 
@@ -94,16 +76,44 @@ async function main() {
       `cold: ${n} thumbnails in ${cold.toFixed(2)} s (${((cold * 1000) / n).toFixed(2)} ms each; target ≤ 10 s for 1,000)`,
     );
 
+    // Cached requests through the route, as a browser makes them: a first visit (200 with the
+    // bytes), a revisit (If-None-Match → 304), and Slack's signed URL on a board with LOUPE_SECRET.
+    const route = async (
+      app: ReturnType<typeof createWebApp>,
+      path: (id: number) => string,
+      etag = false,
+      passes = 3,
+    ) => {
+      const etags = new Map<number, string>();
+      if (etag) for (const id of ids) etags.set(id, (await app.request(path(id))).headers.get('etag') ?? '');
+      const times: number[] = [];
+      for (let pass = 0; pass < passes; pass++)
+        for (const id of ids) {
+          const t = performance.now();
+          const res = await app.request(path(id), {
+            headers: etag ? { 'if-none-match': etags.get(id) ?? '' } : {},
+          });
+          await res.arrayBuffer();
+          times.push(performance.now() - t);
+          if (res.status !== (etag ? 304 : 200)) throw new Error(`row ${id}: ${res.status}`);
+        }
+      return times.sort((a, b) => a - b);
+    };
+    // A new process: thumbnails on disk, nothing in memory (each request resolves row, folder, real path).
+    const diskOnly = await route(
+      createWebApp(deps, { media: createMediaService(deps) }),
+      (id) => `/media/rows/${id}/thumb/256`,
+      false,
+      1,
+    );
     const app = createWebApp(deps, { media });
-    const times: number[] = [];
-    for (const id of ids) {
-      const t = performance.now();
-      const res = await app.request(`/media/rows/${id}/thumb/256`);
-      await res.arrayBuffer();
-      times.push(performance.now() - t);
-      if (res.status !== 200) throw new Error(`row ${id}: ${res.status}`);
-    }
-    times.sort((a, b) => a - b);
+    const plain = await route(app, (id) => `/media/rows/${id}/thumb/256`);
+    const revisit = await route(app, (id) => `/media/rows/${id}/thumb/256`, true);
+    const signedDeps = { ...deps, config: { ...deps.config, LOUPE_SECRET: 'bench-secret-0123456789' } };
+    const signedApp = createWebApp(signedDeps, { media });
+    const signed = await route(signedApp, (id) =>
+      signMediaPath(signedDeps.config.LOUPE_SECRET, `/media/rows/${id}/thumb/256`, new Date()),
+    );
     const thumb = await media.thumb(ids[0], { size: 256 });
     const floor: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -112,8 +122,25 @@ async function main() {
       floor.push(performance.now() - t);
     }
     floor.sort((a, b) => a - b);
+    const healthz: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const t = performance.now();
+      await (await app.request('/healthz')).arrayBuffer();
+      healthz.push(performance.now() - t);
+    }
+    healthz.sort((a, b) => a - b);
+    const fmt = (xs: number[]) =>
+      `p50 ${percentile(xs, 0.5).toFixed(2)} ms, p95 ${percentile(xs, 0.95).toFixed(2)} ms, max ${xs[xs.length - 1].toFixed(2)} ms`;
+    console.log(`baseline: readFile of one cached thumbnail ${fmt(floor)}`);
+    console.log(`baseline: GET /healthz through the app (one select 1) ${fmt(healthz)}`);
+    console.log(`cached thumbnail, 200 (${plain.length} requests): ${fmt(plain)} (target p95 ≤ 5 ms)`);
+    console.log(`cached on disk only, a new process (${diskOnly.length}): ${fmt(diskOnly)}`);
+    console.log(`cached thumbnail, 304 If-None-Match (${revisit.length}): ${fmt(revisit)}`);
+    console.log(`cached thumbnail, signed URL, LOUPE_SECRET set (${signed.length}): ${fmt(signed)}`);
     console.log(
-      `cached through the route: p50 ${percentile(times, 0.5).toFixed(2)} ms, p95 ${percentile(times, 0.95).toFixed(2)} ms (target ≤ 5 ms); baseline readFile p95 ${percentile(floor, 0.95).toFixed(3)} ms`,
+      `load: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
     );
     await database.close();
   } finally {

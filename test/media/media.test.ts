@@ -45,7 +45,7 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
     writeFileSync(join(images, 'notes.txt'), 'not an image');
     const remoteJpeg = await jpeg(50, 50);
     server = createServer((req, res) => {
-      if (req.url === '/remote.jpg') {
+      if (req.url?.startsWith('/remote.jpg')) {
         res.writeHead(200, { 'content-type': 'image/jpeg' });
         res.end(remoteJpeg);
       } else {
@@ -64,7 +64,13 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
 
   const deps = (env: Record<string, string> = {}, now = NOW) =>
     testDeps(ctx().database, {
-      config: loadConfig({ LOUPE_DEMO: '0', LOUPE_DATA: join(base, 'data'), ...env }),
+      // The remote images come from a loopback server: allowed explicitly.
+      config: loadConfig({
+        LOUPE_DEMO: '0',
+        LOUPE_DATA: join(base, 'data'),
+        LOUPE_MEDIA_FETCH_PRIVATE: '127.0.0.1',
+        ...env,
+      }),
       clock: { now: () => now },
     });
   const app = (env: Record<string, string> = {}, now = NOW) => {
@@ -168,6 +174,50 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
     expect(original.headers.get('content-type')).toBe('image/jpeg');
   });
 
+  it('answers a cached thumbnail from memory and sees a changed or removed image once it revalidates', async () => {
+    const folder = join(base, 'cached');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'k1.jpg'), await jpeg(32, 32));
+    const table = write('cached.csv', ['id,label,p_0,p_1', 'k1,0,0.9,0.1', ''].join('\n'));
+    await ingestClassification(deps(), { run: 'cached', table, images: folder, analyze: false });
+    const row = await rowOf('cached', 'k1');
+    let now = 1_000_000; // the LRU takes a start time of 0 for "no start"
+    const d = deps();
+    const web = createWebApp(d, {
+      media: createMediaService(d, { dir: cache, cache: { freshMs: 1000, perf: { now: () => now } } }),
+    });
+    const path = `/media/rows/${row.id}/thumb/96`;
+    const first = await web.request(path);
+    const etag = first.headers.get('etag')!;
+    const bytes = Buffer.from(await first.arrayBuffer());
+
+    // The source and every made thumbnail gone: a fresh entry still answers, touching no file.
+    rmSync(join(folder, 'k1.jpg'));
+    rmSync(join(cache, 'thumbs'), { recursive: true });
+    const revisit = await web.request(path, { headers: { 'if-none-match': `W/${etag}, "other"` } });
+    expect(revisit.status).toBe(304);
+    expect(revisit.headers.get('etag')).toBe(etag);
+    expect(Buffer.from(await (await web.request(path)).arrayBuffer())).toEqual(bytes);
+
+    // Past its freshness the entry is served once more while it is checked again; then it is gone.
+    now += 1001;
+    expect((await web.request(path)).status).toBe(200);
+    let status = 200;
+    for (let i = 0; i < 200 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      status = (await web.request(path)).status;
+    }
+    expect(status).toBe(404);
+
+    // A new image under the same name: a new thumbnail with a new ETag.
+    writeFileSync(join(folder, 'k1.jpg'), await jpeg(48, 24));
+    const changed = await web.request(path, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    const meta = await sharp(Buffer.from(await changed.arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([48, 24]);
+  });
+
   it.each([
     ['a parent segment', '../secret.jpg'],
     ['nested parent segments', 'sub/../../secret.jpg'],
@@ -183,6 +233,25 @@ describeEachDriver('media: ingest, serving, access', (ctx) => {
       const res = await app().request(`/media/rows/${a.id}/thumb/256`);
       expect(res.status).toBe(404);
       expect((await app().request(`/media/rows/${a.id}/image`)).status).toBe(404);
+    } finally {
+      await ctx().database.db.execute(
+        sql`update data_rows set image_url = ${a.image_url} where id = ${a.id}`,
+      );
+    }
+  });
+
+  it('refuses remote images on a loopback address unless LOUPE_MEDIA_FETCH_PRIVATE allows it', async () => {
+    const a = await rowOf('coco-files', '1');
+    await ctx().database.db.execute(
+      sql`update data_rows set image_url = ${`${origin}/remote.jpg?private`} where id = ${a.id}`,
+    );
+    try {
+      const refused = await app({ LOUPE_MEDIA_FETCH_PRIVATE: '' }).request(`/media/rows/${a.id}/thumb/96`);
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).error).toMatch(
+        /127\.0\.0\.1 is a private, loopback or link-local address; set LOUPE_MEDIA_FETCH_PRIVATE/,
+      );
+      expect((await app().request(`/media/rows/${a.id}/thumb/96`)).status).toBe(200);
     } finally {
       await ctx().database.db.execute(
         sql`update data_rows set image_url = ${a.image_url} where id = ${a.id}`,

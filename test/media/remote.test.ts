@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LookupAddress, lookup } from 'node:dns';
+import { isFetchable, parseAddressRanges } from '../../src/media/addresses.ts';
 import { MediaError } from '../../src/media/errors.ts';
 import { createRemoteCache } from '../../src/media/remote.ts';
 
@@ -38,6 +40,9 @@ describe('remote-image proxy', () => {
         res.writeHead(200, { 'content-type': 'image/png' });
         res.write(PNG.subarray(0, 10));
         setTimeout(() => res.end(PNG.subarray(10)), 2000);
+      } else if (req.url?.startsWith('/redirect?to=')) {
+        res.writeHead(302, { location: decodeURIComponent(req.url.slice('/redirect?to='.length)) });
+        res.end();
       } else if (req.url === '/error.png') {
         res.writeHead(500);
         res.end();
@@ -55,7 +60,24 @@ describe('remote-image proxy', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cache = () => createRemoteCache({ dir, timeoutMs: 500, maxBytes: 4096 });
+  // The test server listens on loopback, which the proxy refuses unless told otherwise.
+  const LOOPBACK = parseAddressRanges(['127.0.0.1']);
+  const cache = () => createRemoteCache({ dir, timeoutMs: 500, maxBytes: 4096, allowPrivate: LOOPBACK });
+  /** The system resolver, knowing a few made-up names besides (no DNS server in tests). */
+  const names: Record<string, string> = {
+    'images.intranet.example': '127.0.0.1',
+    'other.intranet.example': '127.0.0.2',
+    'metadata.example': '169.254.169.254',
+  };
+  const resolve = (
+    host: string,
+    _o: unknown,
+    cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void,
+  ) => {
+    const address = names[host];
+    if (address) cb(null, [{ address, family: 4 }]);
+    else lookup(host, { all: true }, cb);
+  };
   const status = (p: Promise<unknown>) =>
     p.then(
       () => 200,
@@ -67,7 +89,7 @@ describe('remote-image proxy', () => {
     const first = await remote.get(`${origin}/ok.png`);
     expect(first.type).toBe('image/png');
     expect(readFileSync(first.path)).toEqual(PNG);
-    const again = await createRemoteCache({ dir }).get(`${origin}/ok.png`);
+    const again = await createRemoteCache({ dir, allowPrivate: LOOPBACK }).get(`${origin}/ok.png`);
     expect(again.path).toBe(first.path);
     expect(hits.get('/ok.png')).toBe(1);
   });
@@ -95,5 +117,81 @@ describe('remote-image proxy', () => {
     await status(cache().get(`${origin}/page.html`));
     await status(cache().get(`${origin}/page.html`));
     expect(hits.get('/page.html')).toBe(before + 2);
+  });
+
+  describe('refuses addresses inside the network unless allowed', () => {
+    const port = () => new URL(origin).port;
+    const strict = () => createRemoteCache({ dir, timeoutMs: 2000, resolve });
+
+    it.each([
+      ['loopback', () => `${origin}/ok.png?strict`],
+      ['localhost by name', () => `http://localhost:${port()}/ok.png?strict`],
+      ['a name that resolves to 127.0.0.1', () => `http://images.intranet.example:${port()}/ok.png?strict`],
+      ['IPv6 loopback', () => `http://[::1]:${port()}/ok.png?strict`],
+      ['IPv4-mapped IPv6 loopback', () => `http://[::ffff:127.0.0.1]:${port()}/ok.png?strict`],
+      ['an IPv4 address in hex', () => `http://0x7f000001:${port()}/ok.png?strict`],
+      ['cloud metadata', () => 'http://169.254.169.254/latest/meta-data/x.png'],
+      ['a private address', () => 'http://10.0.0.1/x.png'],
+      ['a name that resolves to cloud metadata', () => 'http://metadata.example/x.png'],
+    ])('refuses %s with 403, connecting to nothing', async (_name, url) => {
+      const err = await strict()
+        .get(url())
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(MediaError);
+      expect(err.status).toBe(403);
+      expect(err.message).toMatch(/private, loopback or link-local address.*LOUPE_MEDIA_FETCH_PRIVATE/);
+      expect(hits.get('/ok.png?strict')).toBeUndefined();
+    });
+
+    it('checks the resolved address, so an allowed range opens a name that resolves into it', async () => {
+      const remote = createRemoteCache({ dir, resolve, allowPrivate: LOOPBACK });
+      expect(await status(remote.get(`http://images.intranet.example:${port()}/ok.png?named`))).toBe(200);
+      expect(hits.get('/ok.png?named')).toBe(1);
+      expect(await status(remote.get(`http://other.intranet.example:${port()}/ok.png?named2`))).toBe(403);
+    });
+
+    it.each([
+      ['a private address', 'http://10.0.0.1/x.png'],
+      ['cloud metadata', 'http://169.254.169.254/latest/meta-data/'],
+      ['a name that resolves to a loopback address not allowed', 'http://other.intranet.example/x.png'],
+      ['another loopback address', 'http://127.0.0.2/x.png'],
+      ['a file URL', 'file:///etc/passwd'],
+    ])('refuses a redirect to %s', async (_name, target) => {
+      const remote = createRemoteCache({ dir, resolve, allowPrivate: LOOPBACK });
+      const url = `${origin}/redirect?to=${encodeURIComponent(target)}`;
+      const err = await remote.get(url).catch((e) => e);
+      expect(err).toBeInstanceOf(MediaError);
+      expect(err.status).toBe(403);
+    });
+
+    it('follows a redirect to an allowed address', async () => {
+      const remote = createRemoteCache({ dir, resolve, allowPrivate: LOOPBACK });
+      const url = `${origin}/redirect?to=${encodeURIComponent('/ok.png?hop')}`;
+      expect(readFileSync((await remote.get(url)).path)).toEqual(PNG);
+      expect(hits.get('/ok.png?hop')).toBe(1);
+    });
+
+    it('judges addresses as public or not', () => {
+      for (const a of ['8.8.8.8', '93.184.216.34', '2606:4700::1111']) expect(isFetchable(a, [])).toBe(true);
+      for (const a of [
+        '127.0.0.1',
+        '10.1.2.3',
+        '172.16.0.1',
+        '192.168.1.1',
+        '169.254.169.254',
+        '100.64.0.1',
+        '0.0.0.0',
+        '::1',
+        '::',
+        'fd00::1',
+        'fe80::1',
+        '::ffff:10.0.0.1',
+        'not an address',
+      ])
+        expect(isFetchable(a, []), a).toBe(false);
+      expect(isFetchable('10.2.3.4', parseAddressRanges(['10.2.0.0/16']))).toBe(true);
+      expect(isFetchable('10.3.3.4', parseAddressRanges(['10.2.0.0/16']))).toBe(false);
+      expect(() => parseAddressRanges(['intranet'])).toThrow(/"intranet" is not an IP address or CIDR range/);
+    });
   });
 });

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openAsBlob, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokens } from '../../db/schema.ts';
 import { createServerApp, listen } from '../../bin/server.ts';
 import { type CliContext, serverCliContext } from '../../src/cli/context.ts';
@@ -159,6 +159,109 @@ describeEachDriver('HTTP ingest API and loupe ingest --server', (ctx) => {
     );
     expect(r).toEqual(local);
     expect(await snapshot(ctx().database.db)).toEqual(before);
+  });
+
+  describe('image folders named by a remote caller', () => {
+    // LOUPE_MEDIA_ROOTS=<media>; the images sit in media/imgs, a folder beside it is not allowed.
+    // One scratch folder per driver: the files object is shared by both.
+    const where = mkdtempSync(join(files.dir, 'roots-'));
+    const media = join(where, 'media');
+    const outside = join(where, 'outside');
+    const key = 'local-serve-key-0123456789abcdef';
+    beforeAll(() => {
+      for (const dir of [join(media, 'imgs'), outside]) {
+        mkdirSync(dir, { recursive: true });
+        for (const id of ['a', 'b']) writeFileSync(join(dir, `${id}.png`), 'png');
+      }
+      symlinkSync(outside, join(media, 'link-out'));
+    });
+    const app = (env: Record<string, string> = {}) =>
+      createServerApp(
+        testDeps(ctx().database, { config: loadConfig({ LOUPE_DEMO: '0', HOST: '127.0.0.1', ...env }) }),
+        { localKey: key },
+      );
+    const send = async (
+      web: ReturnType<typeof app>,
+      run: string,
+      { images, tableFile = table, bearer = token }: { images?: string; tableFile?: string; bearer?: string },
+    ) => {
+      const form = new FormData();
+      form.append('run', run);
+      form.append('analyze', 'false');
+      if (images) form.append('images', images);
+      form.append('table', await openAsBlob(tableFile), 'train.csv');
+      const res = await web.request('/api/ingest/classification', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}` },
+        body: form,
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { error?: string; media?: { images: number } },
+      };
+    };
+
+    it('are refused by default, with the variable to set, storing nothing', async () => {
+      const before = await snapshot(ctx().database.db);
+      const r = await loupe([
+        'ingest',
+        'classification',
+        '--table',
+        table,
+        '--images',
+        join(media, 'imgs'),
+        '--run',
+        'remote-images',
+        '--server',
+        url,
+        '--token',
+        token,
+      ]);
+      expect(r.exitCode).toBe(1);
+      expect(r.err).toMatch(
+        /--images .*imgs: this server takes no image folders over its API; set LOUPE_MEDIA_ROOTS/,
+      );
+      expect(await snapshot(ctx().database.db)).toEqual(before);
+    });
+
+    it('are taken under LOUPE_MEDIA_ROOTS only, judged by real path, alike whether they exist or not', async () => {
+      const web = app({ LOUPE_MEDIA_ROOTS: media });
+      const ok = await send(web, 'remote-allowed', { images: join(media, 'imgs') });
+      expect(ok.status).toBe(200);
+      expect(ok.body.media?.images).toBe(2);
+
+      const before = await snapshot(ctx().database.db);
+      for (const images of [
+        outside,
+        join(media, 'link-out'),
+        join(media, '..', 'outside'),
+        join(where, 'no-such-folder'),
+        '/etc',
+      ]) {
+        const r = await send(web, 'remote-refused', { images });
+        expect(r.status, images).toBe(400);
+        expect(r.body.error).toBe(
+          `--images ${images}: not under a folder this server serves images from (LOUPE_MEDIA_ROOTS: ${media}); put the images under one of them, or add their folder to LOUPE_MEDIA_ROOTS on the server`,
+        );
+      }
+      // An absolute path in the table's image column is a folder too.
+      const column = files.write(
+        'abs.csv',
+        `id,label,p_0,p_1,image\na,0,0.9,0.1,${join(outside, 'a.png')}\n`,
+      );
+      const r = await send(web, 'remote-refused', { tableFile: column });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(
+        /^image ".*outside\/a\.png": not under a folder this server serves images from/,
+      );
+      expect(await snapshot(ctx().database.db)).toEqual(before);
+    });
+
+    it("leave the CLI on the server's own machine free to name any folder", async () => {
+      const r = await send(app(), 'local-images', { images: outside, bearer: key });
+      expect(r.status).toBe(200);
+      expect(r.body.media?.images).toBe(2);
+    });
   });
 
   it('refuses a missing, wrong or revoked token with 401 and stores nothing', async () => {

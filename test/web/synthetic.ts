@@ -15,7 +15,7 @@ export interface SyntheticRun {
  * A classification run of any size generated in SQL (generate_series), the same on PGlite and
  * Postgres: row g has label g mod K (every 4th row unlabeled), a wrong prediction on about 20%
  * of rows, a confidence spread over [0.3, 1), uncertainty scores on the unlabeled pool, the
- * demo's digit images, and a projection with one cluster per class. Everything is a fixed
+ * demo's digit images (or files of a registered folder), and a projection with one cluster per class. Everything is a fixed
  * function of g, so sizes and answers are reproducible.
  *
  * @example
@@ -29,6 +29,7 @@ export async function insertSyntheticRun(
     classes = 10,
     chunk = 20_000,
     details = true,
+    images,
   }: {
     name: string;
     rows: number;
@@ -36,16 +37,21 @@ export async function insertSyntheticRun(
     chunk?: number;
     /** Also write annotations and predictions (row pages need them; galleries and the projector do not). */
     details?: boolean;
+    /** Images from a registered folder instead of the demo's digits: row g shows `<g mod files>.jpg`. */
+    images?: { rootId: number; files: number };
   },
 ): Promise<SyntheticRun> {
   const classNames = Array.from({ length: classes }, (_, i) => (classes <= 10 ? String(i) : `class-${i}`));
   const ds = { id: await insertDataset(db, { name: `${name}-ds`, kind: 'classification', classNames }) };
   const run = { id: await insertRun(db, { name, datasetId: ds.id, kind: 'classification' }) };
   const k = classes;
+  const image = images
+    ? sql`'root:' || ${images.rootId}::int || '/' || (g % ${images.files}::int) || '.jpg'`
+    : sql`'/media/digits/' || (g % 1797) || '.svg'`;
   for (let lo = 0; lo < rows; lo += chunk) {
     const hi = Math.min(rows, lo + chunk) - 1;
     await db.execute(sql`insert into data_rows (dataset_id, external_id, labeled, image_url, width, height)
-      select ${ds.id}::int, g::text, g % 4 <> 0, '/media/digits/' || (g % 1797) || '.svg', 8, 8
+      select ${ds.id}::int, g::text, g % 4 <> 0, ${image}, ${images ? 640 : 8}, ${images ? 480 : 8}
       from generate_series(${lo}::int, ${hi}::int) g`);
   }
   // One statement per slice of rows: PGlite runs each statement synchronously, and a long one
