@@ -13,6 +13,15 @@
  * importer's own reader). Targets: Postgres ≤ 20 s from the start of the import to the answers;
  * embedded ≤ 2× Postgres. Peak RSS is printed (target ≤ 1.5 GB for any command at 1M rows).
  *
+ * Profile (Postgres, 1M rows, machine load 13–22, so seconds are wall time on a crowded 2-core box):
+ * import 19–45 s; the findings' read of every row 68 s (client 8.8 s + server 7.5 s CPU: the rest is
+ * waiting); confident learning and uncertainty in JS ~10–30 s; row_scores INSERT … SELECT with its
+ * five indexes, the GROUP BY aggregates and a second read of every probability vector for top-k
+ * 159 s; 195k flags written 9 s. Top-k now counts the rows the findings read (analysis 159 → 72 s
+ * at the same load); the read is one packed line per 100k rows (client CPU 8.8 → 6.2 s). What
+ * still misses 20 s: the read back and the INSERT … SELECT, i.e. the database round trip itself;
+ * computing the first answers from the imported arrays before they are read back is the next step.
+ *
  * With --neighbours the embeddings import runs its analysis and kNN pass too, and the time the
  * neighbour evidence is in the ranking is printed (target ≤ 150 s on Postgres; long on a busy machine).
  *
