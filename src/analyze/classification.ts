@@ -2,6 +2,7 @@ import type { Db } from '../store/database.ts';
 import { ECE_BINS, emptyBinTotals } from '../metrics/classification-calibration.ts';
 import { type ClassificationMetricsDoc, classificationDocument } from '../metrics/classification-document.ts';
 import { topKHits, topKValues } from '../metrics/classification-topk.ts';
+import type { ClassificationRows } from '../store/findings-inputs.ts';
 import {
   type RunForAnalysis,
   calibrationBinCounts,
@@ -17,12 +18,17 @@ import {
  * are written by one INSERT … SELECT, the confusion matrix and calibration bins come back as
  * GROUP BY aggregates, and only top-k streams probability vectors (in keyset chunks).
  * Call inside a transaction whose derived rows were cleared; `withFindings` when the findings' row
- * values are staged in it (stageRowFindings).
+ * values are staged in it (stageRowFindings). `rows`: the run's rows as the findings read them,
+ * so top-k counts them in memory instead of reading every probability vector a second time.
  */
 export async function analyzeClassification(
   db: Db,
   run: RunForAnalysis,
-  { chunk, withFindings }: { chunk?: number; withFindings?: boolean } = {},
+  {
+    chunk,
+    withFindings,
+    rows: loaded,
+  }: { chunk?: number; withFindings?: boolean; rows?: ClassificationRows } = {},
 ): Promise<ClassificationMetricsDoc> {
   const numClasses = run.classNames.length;
   await writeClassificationRowScores(db, run, { withFindings });
@@ -38,7 +44,9 @@ export async function analyzeClassification(
   const ks = topKValues(numClasses);
   const hits = new Array<number>(ks.length).fill(0);
   let rows = 0;
-  for await (const c of labeledProbabilityChunks(db, run.id, numClasses, { chunk })) {
+  for await (const c of loaded
+    ? labeledStoredChunks(loaded, numClasses)
+    : labeledProbabilityChunks(db, run.id, numClasses, { chunk })) {
     topKHits(c.scores, numClasses, c.labels, ks).forEach((h, i) => {
       hits[i] += h;
     });
@@ -52,4 +60,32 @@ export async function analyzeClassification(
     labeled,
     unlabeled,
   });
+}
+
+/**
+ * The labeled rows with a stored probability vector, in chunks: what labeledProbabilityChunks
+ * reads, taken from rows already in memory (the same float32 values, so the same hits).
+ */
+function* labeledStoredChunks(
+  { labels, probs, stored, k }: ClassificationRows,
+  numClasses: number,
+  chunk = 65_536,
+): Generator<{ labels: Int32Array; scores: Float32Array }> {
+  if (k !== numClasses) throw new RangeError(`rows have ${k} classes, the run ${numClasses}`);
+  const take: number[] = [];
+  const flush = () => {
+    const out = { labels: new Int32Array(take.length), scores: new Float32Array(take.length * k) };
+    take.forEach((i, s) => {
+      out.labels[s] = labels[i];
+      out.scores.set(probs.subarray(i * k, i * k + k), s * k);
+    });
+    take.length = 0;
+    return out;
+  };
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < 0 || stored[i] !== 1) continue;
+    take.push(i);
+    if (take.length === chunk) yield flush();
+  }
+  if (take.length) yield flush();
 }

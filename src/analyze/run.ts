@@ -43,11 +43,13 @@ export async function analyzeRun(
   const started = Date.now();
   // A classification run's findings come from its predictions and labels, not from the analysis:
   // computed first, they are stored with the scores in the same transaction (one write per row).
+  // Statistics first: right after an import the planner has none, and the findings' read of
+  // every row then goes row by row (nested loops) instead of merging the tables.
+  await refreshInputStatistics(deps.db);
   const early = await classificationFindings(deps, runId, { neighbours });
   onProgress(0.4);
   const { doc, images } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
-    await refreshInputStatistics(tx);
     await clearDerived(tx, runId);
     if (early) await stageRowFindings(bulkOf(tx), early.rows);
     const analyzed =
@@ -55,7 +57,10 @@ export async function analyzeRun(
         ? await analyzeDetection(tx, run, {
             inputs: (await currentHandedInputs(tx, run, detectionInputs)) ?? undefined,
           })
-        : { doc: await analyzeClassification(tx, run, { withFindings: early !== null }), images: undefined };
+        : {
+            doc: await analyzeClassification(tx, run, { withFindings: early !== null, rows: early?.inputs }),
+            images: undefined,
+          };
     if (early) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
     await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());
     return analyzed;

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
+import { pendingLines, pendingSteps } from './pending.ts';
 
 const COCO_KEYS = [
   ['AP', 'AP @[IoU=0.50:0.95 | area=all | maxDets=100]'],
@@ -84,11 +85,21 @@ export async function metricsOutput(
   const { requireRun } = await import('../store/run-lookup.ts');
   const found = await requireRun(deps.db, run);
   const doc = found.metrics;
-  if (!doc) throw new Error(`run ${run} has no metrics yet: it has not been analyzed`);
+  if (!doc) {
+    const running = pendingLines(await pendingSteps(deps, found.id));
+    throw new Error(
+      running.length
+        ? `run ${run} has no metrics yet: its analysis is under way (${running.join('; ')}); ask again when it is done`
+        : `run ${run} has no metrics yet: it has not been analyzed`,
+    );
+  }
+  // The stored document as it is (scripts compare it); the text says what is still running.
   if (json) return `${JSON.stringify(doc, null, 2)}\n`;
-  if (doc.kind === 'detection')
-    return `${detectionText(found.name, doc as unknown as DetectionMetricsDoc)}\n`;
-  return `${classificationText(found.name, doc as unknown as ClassificationMetricsDoc)}\n`;
+  const text =
+    doc.kind === 'detection'
+      ? detectionText(found.name, doc as unknown as DetectionMetricsDoc)
+      : classificationText(found.name, doc as unknown as ClassificationMetricsDoc);
+  return `${[text, ...pendingLines(await pendingSteps(deps, found.id))].join('\n')}\n`;
 }
 
 export const registerMetrics: RegisterCommand = (program, ctx) => {

@@ -5,6 +5,7 @@ import type { NewFlag } from '../store/findings-save.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 import { parseLimit } from './limit-arg.ts';
+import { pendingLines, pendingSteps } from './pending.ts';
 
 export interface MislabelsCommandOptions {
   run: string;
@@ -20,7 +21,8 @@ const KINDS = ['label', 'swap', 'overlooked', 'bad_location'] as const;
 
 /**
  * What `loupe mislabels` prints: suspected label errors, most likely wrong first, as a table or as
- * `{ run, items: [{ id, given, suggested, score, methods, … }], total, nextCursor }`.
+ * `{ run, items: [{ id, given, suggested, score, methods, … }], total, nextCursor }`, with
+ * `pending` (the steps still running, e.g. the neighbour pass) while the analysis is not done.
  *
  * @example
  * process.stdout.write(await mislabelsOutput(deps, { run: 'digits-logreg', limit: 10, json: true }));
@@ -35,9 +37,12 @@ export async function mislabelsOutput(
   ]);
   const found = await requireRun(deps.db, run);
   const page = await listMislabels(deps.db, { runId: found.id, limit, cursor, kind });
+  // What is stored answers now; a step still running (the neighbour pass of a large run) is named.
+  const pending = await pendingSteps(deps, found.id);
   if (json) {
     const items = page.items.map(jsonItem);
-    return `${JSON.stringify({ run: found.name, items, total: page.total, nextCursor: page.nextCursor }, null, 2)}\n`;
+    const doc = { run: found.name, items, total: page.total, nextCursor: page.nextCursor };
+    return `${JSON.stringify(pending.length ? { ...doc, pending } : doc, null, 2)}\n`;
   }
   const table = formatTable(
     page.items.map((i) => ({
@@ -54,7 +59,7 @@ export async function mislabelsOutput(
   const footer = page.nextCursor
     ? `${page.items.length} of ${page.total} suspected label errors; next page: --cursor ${page.nextCursor}`
     : `${page.items.length} shown, ${page.total} suspected label errors`;
-  return `${table}\n${footer}\n`;
+  return `${[table, footer, ...pendingLines(pending)].join('\n')}\n`;
 }
 
 type MislabelItem = Awaited<ReturnType<typeof listMislabels>>['items'][number];

@@ -4,6 +4,7 @@ import { STRATEGIES, type Strategy } from '../findings/uncertainty.ts';
 import type { RegisterCommand } from './context.ts';
 import { formatTable } from './output.ts';
 import { parseLimit } from './limit-arg.ts';
+import { pendingLines, pendingSteps } from './pending.ts';
 
 export interface UncertainCommandOptions {
   run: string;
@@ -15,7 +16,7 @@ export interface UncertainCommandOptions {
 
 /**
  * What `loupe uncertain` prints: unlabeled rows to label next, most uncertain first, as a table or as
- * `{ items: [{ id, score, predicted }] }`.
+ * `{ items: [{ id, score, predicted }] }` (with `pending`, the steps still running, while there are any).
  *
  * @example
  * process.stdout.write(await uncertainOutput(deps, { run: 'digits-logreg', strategy: 'entropy', json: true }));
@@ -30,16 +31,18 @@ export async function uncertainOutput(
   ]);
   const found = await requireRun(deps.db, run);
   const { items } = await listUncertain(deps, { runId: found.id, strategy, limit, diverse });
+  const pending = await pendingSteps(deps, found.id);
   if (json) {
     const out = items.map(({ id, score, predicted }) => ({ id, score, predicted }));
-    return `${JSON.stringify({ run: found.name, items: out }, null, 2)}\n`;
+    const doc = { run: found.name, items: out };
+    return `${JSON.stringify(pending.length ? { ...doc, pending } : doc, null, 2)}\n`;
   }
   const table = formatTable(
     items.map((i) => ({ id: i.id, score: i.score, predicted: i.predicted ?? '' })),
     ['id', 'score', 'predicted'],
   );
   const how = `${strategy === 'least' ? 'least confidence' : strategy === 'margin' ? '1 − margin' : 'entropy'}${diverse ? ', diverse' : ''}`;
-  return `${table}\n${items.length} unlabeled rows by ${how}\n`;
+  return `${[table, `${items.length} unlabeled rows by ${how}`, ...pendingLines(pending)].join('\n')}\n`;
 }
 
 export const registerUncertain: RegisterCommand = (program, ctx) => {

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import {
+  type ClassificationRows,
   countEmbeddings,
   type DetectionImage,
   type FindingsRun,
@@ -62,6 +63,8 @@ export interface RunFindings {
   rows: RowFindings[];
   /** The complete option set used, stored on the run with them. */
   options: Record<string, unknown>;
+  /** What a classification run's findings read (the analysis counts top-k from it). */
+  inputs?: ClassificationRows;
 }
 
 /**
@@ -147,7 +150,7 @@ async function classificationRun(
   run: FindingsRun,
   options: FindingsOptions,
   neighbours: NeighbourSource,
-): Promise<{ flags: NewFlag[]; rows: RowFindings[] }> {
+): Promise<{ flags: NewFlag[]; rows: RowFindings[]; inputs: ClassificationRows }> {
   const k = run.classNames.length;
   const data = await loadClassificationRows(deps.db, run.id, k);
   const graph = await neighbourGraph(deps, run.id, data.rowIds, options, neighbours);
@@ -195,7 +198,7 @@ async function classificationRun(
     methods: f.methods,
     evidence: f.evidence,
   }));
-  return { flags, rows };
+  return { flags, rows, inputs: data };
 }
 
 async function detectionRun(

@@ -42,9 +42,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The handlers of a split kNN pass.
  *
- * `knn` (the pass): splits the run's embedded rows into ranges of LOUPE_KNN_CHUNK_ROWS, enqueues a
- * `knn-chunk` job per range (children of the pass, once: a retried pass finds them and waits),
- * then runs due chunks itself while other workers (serve or `loupe worker`, any process on
+ * `knn` (the pass): builds or checks the run's vector index, splits the run's embedded rows into
+ * ranges of LOUPE_KNN_CHUNK_ROWS, enqueues a `knn-chunk` job per range (children of the pass,
+ * once: a retried pass finds them and waits), then runs due chunks itself while other workers (serve or `loupe worker`, any process on
  * Postgres) take the rest. Its progress is the share of chunks done. When every chunk is done it
  * joins their parts into the run's kNN graph and recomputes the findings with it. A failed chunk
  * is retried as any job; one that fails for good fails the pass.
@@ -64,6 +64,9 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
       if (options.fusion === 'confident_learning_only') return [];
       let chunks = await childJobs(deps.database, job.id);
       if (chunks.total === 0) {
+        // The index of a split run is built here, not before its analysis (see pipeline.ts): checked
+        // against the current embeddings once, so a chunk taken here never searches a stale one.
+        await withVectorService(deps, (v) => v.ensureIndex(deps.db, runId, { recheck: true }));
         const ranges = await embeddedRowRanges(deps.db, runId, deps.config.LOUPE_KNN_CHUNK_ROWS);
         if (ranges.length === 0) return [];
         await enqueueJobs(

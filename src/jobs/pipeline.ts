@@ -17,8 +17,9 @@ import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runn
  * The work after an import, as jobs chained one after the other (each adds the next when it is
  * done, in the same transaction): the vector index, then the analysis (metrics, row scores, and
  * the findings with their kNN pass over the index), then the 2-D projection. A run with more
- * embedded rows than LOUPE_KNN_CHUNK_ROWS gets its findings without neighbour evidence first, and
- * a kNN pass split into chunk jobs (see knn-pass.ts) folds the evidence in.
+ * embedded rows than LOUPE_KNN_CHUNK_ROWS gets its metrics and findings without neighbour
+ * evidence first, before its index is built; a kNN pass split into chunk jobs (see knn-pass.ts)
+ * builds the index and folds the evidence in.
  */
 export const PIPELINE = ['index', 'analyze', KNN_PASS, KNN_CHUNK, 'projection'] as const;
 export type PipelineKind = (typeof PIPELINE)[number];
@@ -117,7 +118,12 @@ export function pipelineHandlers(
     ...regressionHandlers(deps),
     async index({ job, progress }) {
       const runId = runOf(job.runId, job.kind);
-      if ((await countEmbeddings(deps.db, runId)) > 0) {
+      const embedded = await countEmbeddings(deps.db, runId);
+      // A run whose kNN pass is split gets its answers before the index: its analysis does not
+      // search it (the neighbour evidence is deferred to the pass), and the pass's chunks build
+      // it once, whichever takes the first. Building a million vectors first held the answers
+      // back by minutes.
+      if (embedded > 0 && !splitsKnnPass(deps, embedded)) {
         await withVectorService(deps, (v) => v.ensureIndex(deps.db, runId, { recheck: true }));
         progress(1);
       }

@@ -1,10 +1,12 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { labelFlags, reviews, rowScores } from '../../db/schema.ts';
+import { metricsOutput } from '../../src/cli/metrics.ts';
 import { mislabelsLines, mislabelsOutput } from '../../src/cli/mislabels.ts';
 import { uncertainOutput } from '../../src/cli/uncertain.ts';
 import { computeFindings } from '../../src/findings/index.ts';
 import { listMislabels } from '../../src/store/findings.ts';
+import { enqueueJobs } from '../../src/store/jobs.ts';
 import { listUncertain } from '../../src/store/uncertain.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { insertClassification, insertDetection, storedOptions } from './fixtures.ts';
@@ -183,6 +185,48 @@ describeEachDriver('findings', (ctx) => {
     ).toEqual(out.items);
     await expect(mislabelsOutput(deps(), { run: 'flipz' })).rejects.toThrow(
       /no run named "flipz"; did you mean "flips"/,
+    );
+  });
+
+  it('answers with what is stored while the neighbour pass is still to come, and says so', async () => {
+    const { db, database } = deps();
+    const labels = [0, 0, 0, 1, 1, 1, 1, null];
+    const probs = labels.map((l, i) =>
+      i === 3 || l === null ? [0.9, 0.1] : l === 0 ? [0.8, 0.2] : [0.2, 0.8],
+    );
+    const { runId } = await insertClassification(db, {
+      name: 'waits',
+      classNames: ['a', 'b'],
+      labels,
+      probs,
+    });
+    await computeFindings(deps(), runId, { fusion: 'confident_learning_only' });
+    await expect(metricsOutput(deps(), { run: 'waits' })).rejects.toThrow(
+      'run waits has no metrics yet: it has not been analyzed',
+    );
+    const done = JSON.parse(await mislabelsOutput(deps(), { run: 'waits', json: true }));
+    expect(done.pending).toBeUndefined();
+
+    await enqueueJobs(database, [{ kind: 'analyze', runId }]);
+    await expect(metricsOutput(deps(), { run: 'waits' })).rejects.toThrow(
+      'run waits has no metrics yet: its analysis is under way (still queued: analysis (metrics and findings are from the previous analysis, if any)); ask again when it is done',
+    );
+    await database.db.execute(sql`update jobs set state = 'done' where run_id = ${runId}`);
+    await enqueueJobs(database, [{ kind: 'knn', runId }]);
+    await database.db.execute(
+      sql`update jobs set state = 'running', progress = 0.4 where run_id = ${runId} and kind = 'knn'`,
+    );
+    const json = JSON.parse(await mislabelsOutput(deps(), { run: 'waits', json: true }));
+    expect(json.items.map((i: { id: string }) => i.id)).toEqual(['r3']);
+    expect(json.pending).toEqual([{ kind: 'knn', name: 'neighbour pass', state: 'running', progress: 0.4 }]);
+    expect(await mislabelsOutput(deps(), { run: 'waits' })).toMatch(
+      /1 shown, 1 suspected label errors\nstill running: neighbour pass 40% \(the ranking is by confident learning until the neighbour evidence is folded in\)\n$/,
+    );
+    const unc = JSON.parse(await uncertainOutput(deps(), { run: 'waits', json: true }));
+    expect(unc.items.map((i: { id: string }) => i.id)).toEqual(['r7']);
+    expect(unc.pending).toEqual(json.pending);
+    expect(await uncertainOutput(deps(), { run: 'waits' })).toContain(
+      '1 unlabeled rows by least confidence\nstill running: neighbour pass 40%',
     );
   });
 

@@ -95,6 +95,45 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     expect(children).toEqual({ n: 6, parts: 0 });
   });
 
+  it('gives a split run its metrics and findings before its index, which the pass then builds', async () => {
+    // Every index the jobs open or build, seen through the vector service they are given.
+    const opened: number[] = [];
+    const watched: VectorService = {
+      ...vectors,
+      ensureIndex: (db, id, opts) => {
+        opened.push(id);
+        return vectors.ensureIndex(db, id, opts);
+      },
+    };
+    const deps = { ...chunkedDeps(), vectors: watched };
+    const { runId } = await insertClassification(deps.db, { name: 'answers-first', ...clusteredRun(150) });
+    await enqueueJobs(deps.database, [{ kind: 'index', runId }]);
+    const all = pipelineHandlers(deps);
+    const first = createJobRunner(deps, { handlers: { index: all.index, analyze: all.analyze }, pollMs: 20 });
+    expect(await first.drain({ runId })).toEqual({ ran: 2, failed: 0 });
+    // Answers are there (metrics, flags by confident learning); the index is not built yet.
+    const [run] = await rawRows<{ metrics: unknown }>(
+      deps.db,
+      sql`select metrics from model_runs where id = ${runId}`,
+    );
+    expect(run.metrics).toMatchObject({ kind: 'classification' });
+    expect((await findingsOf(runId)).scores.every((s) => s.nd === null && s.lq !== null)).toBe(true);
+    expect(opened).toEqual([]);
+    const queued = (await listJobs(deps.database)).filter((j) => j.run === 'answers-first');
+    expect(queued.map((j) => [j.kind, j.state])).toEqual([
+      ['index', 'done'],
+      ['analyze', 'done'],
+      ['knn', 'queued'],
+      ['projection', 'queued'],
+    ]);
+
+    const rest = createJobRunner(deps, { handlers: all, pollMs: 20 });
+    await rest.drain({ runId });
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.every((id) => id === runId)).toBe(true);
+    expect((await findingsOf(runId)).scores.every((s) => s.nd !== null)).toBe(true);
+  });
+
   it('retries a chunk that failed and one whose worker died holding it', async () => {
     const deps = chunkedDeps();
     const { runId } = await insertClassification(deps.db, { name: 'crashy', ...clusteredRun(200) });
