@@ -15,7 +15,7 @@ import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { resolveRowIds } from '../../src/store/rows.ts';
 import { rawRows } from '../../db/raw.ts';
-import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { describeEachDriver, objectSource, testDeps } from '../helpers/db.ts';
 import { SHARED } from '../ingest/fixtures.ts';
 import { loadSample } from '../metrics/coco-sample-data.ts';
 
@@ -71,7 +71,7 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     const rows = await resolveRowIds(db, { runId, ids });
     const extOf = new Map([...rows].map(([ext, row]) => [row, Number(ext)]));
     for (const t of [0, 5]) {
-      const stored = await imageOutcomeCounts(db, runId, t, [...rows.values()]);
+      const stored = await imageOutcomeCounts(objectSource(db), runId, t, [...rows.values()]);
       const expected = outcomeCounts(
         o,
         t,
@@ -92,7 +92,14 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await listObjects(db, { runId, t: 0, kind: 'fp', sort, limit: 20, cursor });
+        const page = await listObjects(objectSource(db), {
+          runId,
+          t: 0,
+          kind: 'fp',
+          sort,
+          limit: 20,
+          cursor,
+        });
         seen.push(...page.items.map((i) => i.id));
         cursor = page.nextCursor ?? undefined;
         pages++;
@@ -187,13 +194,13 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
           (g) => sample.gts[g].imageId,
         );
         const wrong = [...expected].filter(([, c]) => c.fp + c.fn > 0);
-        const page = await listErrors(db, { runId, iouBelow: iou, limit: 1000 });
+        const page = await listErrors(objectSource(db), { runId, iouBelow: iou, limit: 1000 });
         expect(page.total).toBe(wrong.length);
         if (t === 0) {
           expect(page.total).toBe(65);
           expect(page.items.map((i) => i.id)).toEqual(expect.arrayContaining(['387', '715']));
         }
-        const all = await listObjects(db, { runId, t, limit: 1000 });
+        const all = await listObjects(objectSource(db), { runId, t, limit: 1000 });
         for (const item of page.items) {
           expect(item.objects).toEqual(expected.get(Number(item.id)));
           const w = item.worst!;
@@ -217,12 +224,14 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
         }
       }
       // Image 1180: a bear predicted on a dining table is a cls error at the box's real IoU.
-      const page = await listErrors(db, { runId, iouBelow: 0.5, limit: 1000 });
+      const page = await listErrors(objectSource(db), { runId, iouBelow: 0.5, limit: 1000 });
       const bear = page.items.find((i) => i.id === '1180')!;
       expect(bear).toMatchObject({ label: 'dining table', predicted: 'bear' });
       expect(bear.worst).toMatchObject({ kind: 'fp', type: 'cls', score: 0.957 });
       expect(bear.iou).toBeCloseTo(0.962, 3);
-      await expect(listErrors(db, { runId, iouBelow: 0.52 })).rejects.toThrow(/COCOeval's IoU thresholds/);
+      await expect(listErrors(objectSource(db), { runId, iouBelow: 0.52 })).rejects.toThrow(
+        /COCOeval's IoU thresholds/,
+      );
     },
   );
 

@@ -16,6 +16,7 @@ import { createLogger } from '../../src/deps.ts';
 import { encodeErrorCursor } from '../../src/store/errors.ts';
 import { createWebApp } from '../../web/app.ts';
 import { insertSyntheticRun } from '../web/synthetic.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const PAGE = 48;
 const TARGET_MS = 150;
@@ -73,6 +74,7 @@ export async function main(
       config: loadConfig({ LOUPE_DEMO: '0', HOST: '127.0.0.1' }),
       logger: createLogger({ level: 'warn' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     });
     const gallery = `/runs/bench-run/gallery?iou_lt=0.5&sort=confidence:asc&limit=${PAGE}`;
     const cases: [string, string][] = [

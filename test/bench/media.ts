@@ -20,6 +20,7 @@ import { createLogger } from '../../src/deps.ts';
 import { ingestClassification } from '../../src/ingest/index.ts';
 import { createMediaService } from '../../src/media/service.ts';
 import { createWebApp } from '../../web/app.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -64,6 +65,7 @@ async function main() {
       config: loadConfig({ LOUPE_DEMO: '0', LOUPE_DATA: join(work, 'data') }),
       logger: createLogger({ level: 'silent' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     const r = await ingestClassification(deps, {
       run: 'bench-media',
