@@ -315,6 +315,7 @@ function passingOrder(
   filter: ObjectFilter,
   sort: ObjectSort,
 ): Promise<Uint32Array> {
+  if (d.n === 0) return Promise.resolve(new Uint32Array(0)); // nothing to walk, nothing to keep
   const memo = d.passing ?? new Map<string, Promise<Uint32Array>>();
   d.passing = memo;
   const name = JSON.stringify([
@@ -334,7 +335,7 @@ function passingOrder(
     return hit;
   }
   const order =
-    d.buffer instanceof SharedArrayBuffer && d.n > 0
+    d.buffer instanceof SharedArrayBuffer
       ? runCompute(src, 'objectsPassing', { buffer: d.buffer, filter, sort })
       : Promise.resolve(passingObjects(d, filter, sort));
   memo.set(name, order);
