@@ -93,7 +93,7 @@ export const defaultSources: BotSources = {
   createBatch,
   findSimilar,
   listErrors: (deps, q) =>
-    listErrors(deps.db, { runId: q.runId, iouBelow: q.iouBelow, sort: 'confidence:asc', limit: q.limit }),
+    listErrors(deps, { runId: q.runId, iouBelow: q.iouBelow, sort: 'confidence:asc', limit: q.limit }),
   listMislabels: (deps, q) => listMislabels(deps.db, { runId: q.runId, limit: q.limit }),
   listUncertain: (deps, q) => listUncertain(deps, q),
   listObjects,

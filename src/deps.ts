@@ -1,5 +1,6 @@
 import type { Database, Db } from './store/database.ts';
 import type { ComputePool } from './compute/pool.ts';
+import type { ObjectCache } from './store/object-cache.ts';
 import type { Config } from './config.ts';
 import type { VectorService } from './vectors/service.ts';
 
@@ -25,6 +26,8 @@ export interface Deps {
   vectors?: VectorService;
   /** Worker threads for CPU-heavy request work (created by the composition root); absent → inline. */
   compute?: ComputePool;
+  /** Decoded detection runs kept between object pages (src/store/object-cache.ts), bounded in bytes. */
+  objectCache: ObjectCache;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createDb } from './store/database.ts';
 import type { Config } from './config.ts';
 import { type Clock, type Deps, type Logger, createLogger, systemClock } from './deps.ts';
+import { createObjectCache } from './store/object-cache.ts';
 
 /**
  * Open the configured database (Postgres when DATABASE_URL is set, else PGlite in LOUPE_DATA)
@@ -29,5 +30,5 @@ export async function openDeps(
     dataDir: config.DATABASE_URL ? undefined : join(config.LOUPE_DATA),
     brief,
   });
-  return { db: database.db, database, config, logger, clock };
+  return { db: database.db, database, config, logger, clock, objectCache: createObjectCache() };
 }

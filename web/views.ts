@@ -68,7 +68,7 @@ export interface ErrorFilter {
 
 /** The model-error gallery page: rows below the IoU threshold, in confidence order, one keyset page. */
 export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
-  const page = await listErrors(deps.db, {
+  const page = await listErrors(deps, {
     runId: run.id,
     iouBelow: f.iouBelow,
     iouAtLeast: f.outcome === 'right' ? 0.5 : undefined,
@@ -115,7 +115,7 @@ export async function objectsPage(deps: Deps, run: BoardRun, f: ObjectFilter) {
   const t = iouThresholdIndex(Number(f.iou));
   const cls = (v: string | undefined) =>
     v === undefined ? undefined : v === 'background' ? ('background' as const) : run.classNames.indexOf(v);
-  const page = await listObjects(deps.db, {
+  const page = await listObjects(deps, {
     runId: run.id,
     t,
     kind: f.kind as ObjectKind | undefined,

@@ -70,7 +70,7 @@ async function detectionErrorsAnswer(ctx: CommandContext, run: RunRef, iou: numb
       boardUrl: ctx.links.url(base, ctx.user),
       empty: 'No AP is lost to any error type. 🎉',
     });
-  const { items } = await ctx.sources.listObjects(ctx.deps.db, {
+  const { items } = await ctx.sources.listObjects(ctx.deps, {
     runId: run.id,
     t,
     type,

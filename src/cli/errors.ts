@@ -58,7 +58,7 @@ export async function errorsOutput(
   ]);
   const found = await requireRun(deps.db, run);
   const ds = { classNames: (await classNamesOfRun(deps.db, found.id)) ?? [] };
-  const page = await listErrors(deps.db, {
+  const page = await listErrors(deps, {
     runId: found.id,
     iouBelow: iouBelow === 'all' ? null : iouBelow,
     sort,

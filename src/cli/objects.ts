@@ -96,7 +96,7 @@ export async function objectsOutput(
       );
     }
   }
-  const page = await listObjects(deps.db, {
+  const page = await listObjects(deps, {
     runId: found.id,
     t,
     kind,

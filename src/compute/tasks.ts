@@ -2,6 +2,9 @@ import { type BatchExport, formatBatch } from '../export/batch-format.ts';
 import { diverseOrder } from '../findings/diverse.ts';
 import type { CocoInput } from '../metrics/coco-eval.ts';
 import { cocoHeadline } from '../metrics/coco-headline.ts';
+import { type ObjectFilter, passingObjects } from '../store/object-filter.ts';
+import { decodeRunBuffer, viewDecoded } from '../store/object-pack.ts';
+import type { ObjectSort } from '../store/list-choices.ts';
 import { type ApCheckInput, type F1CheckInput, apCheck, f1Check } from '../regression/compute.ts';
 
 /**
@@ -31,6 +34,19 @@ export const computeTasks = {
   }),
   /** A batch as the text a labeling tool takes (CSV, JSON, Label Studio, CVAT, COCO). */
   batchExport: (p: BatchExport): string => formatBatch(p),
+  /**
+   * A run's stored object chunks (base64, as read) decoded into one SharedArrayBuffer: the caller
+   * views it in place (viewDecoded), nothing is copied back. `live`: the rows still stored, when
+   * some were deleted since the write.
+   */
+  decodeObjects: (p: { base64: string[]; live: Float64Array | null }): SharedArrayBuffer =>
+    decodeRunBuffer(
+      p.base64.map((c) => Buffer.from(c, 'base64')),
+      p.live ? new Set(p.live) : undefined,
+    ),
+  /** The decoded run's (shared buffer's) objects passing a page's filters, in the sort's order. */
+  objectsPassing: (p: { buffer: SharedArrayBuffer; filter: ObjectFilter; sort: ObjectSort }): Uint32Array =>
+    passingObjects(viewDecoded(p.buffer), p.filter, p.sort),
 };
 
 export type ComputeTasks = typeof computeTasks;

@@ -1,9 +1,14 @@
 import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { type SQL, and, asc, desc, eq, exists, gte, lt, lte, notExists, sql } from 'drizzle-orm';
-import type { Db } from '../../db/index.ts';
 import { dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
 import { iouThresholdIndex } from '../metrics/detection-errors.ts';
-import { type ObjectItem, detectionErrorFilter, imageOutcomeCounts, worstObjects } from './objects.ts';
+import {
+  type ObjectItem,
+  type ObjectSource,
+  detectionErrorFilter,
+  imageOutcomeCounts,
+  worstObjects,
+} from './objects.ts';
 
 import { DECISION_FILTERS, type DecisionFilter, ERROR_SORTS, type ErrorSort } from './list-choices.ts';
 
@@ -106,11 +111,11 @@ const nameOf = (names: string[], i: number | null) => (i === null ? null : (name
  * pagination on (confidence, row id) over `row_scores_run_conf_idx`, so every page costs the same.
  *
  * @example
- * const page = await listErrors(db, { runId, sort: 'confidence:desc', limit: 20 });
- * const next = await listErrors(db, { runId, sort: 'confidence:desc', cursor: page.nextCursor! });
+ * const page = await listErrors(deps, { runId, sort: 'confidence:desc', limit: 20 });
+ * const next = await listErrors(deps, { runId, sort: 'confidence:desc', cursor: page.nextCursor! });
  */
 export async function listErrors(
-  db: Db,
+  src: ObjectSource,
   {
     runId,
     iouBelow = 0.5,
@@ -126,6 +131,7 @@ export async function listErrors(
     decision,
   }: ListErrorsOptions,
 ): Promise<ErrorPage> {
+  const { db } = src;
   if (!ERROR_SORTS.includes(sort))
     throw new Error(`sort ${JSON.stringify(sort)}: expected one of ${ERROR_SORTS.join(', ')}`);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
@@ -225,7 +231,10 @@ export async function listErrors(
   const ids = page.map((r) => r.rowId);
   const [counts, worst] =
     run.kind === 'detection'
-      ? await Promise.all([imageOutcomeCounts(db, runId, t ?? 0, ids), worstObjects(db, runId, t ?? 0, ids)])
+      ? await Promise.all([
+          imageOutcomeCounts(src, runId, t ?? 0, ids),
+          worstObjects(src, runId, t ?? 0, ids),
+        ])
       : [null, null];
   return {
     items: page.map((r) => {

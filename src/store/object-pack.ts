@@ -62,10 +62,14 @@ export interface DecodedObjects {
   /** Object ids ascending by (coalesce(score, −1), id), and by (iou, id); objects of deleted rows left out. */
   byScore: Uint32Array;
   byIou: Uint32Array;
+  /** Live object ids grouped by row (rows ascending), ids ascending within a row. */
+  byRow: Uint32Array;
+  /** The one buffer every column above is a view of (shared, so pool threads read it in place). */
+  buffer: ArrayBufferLike;
   /** Set by `rowIndex` on first use: object ids grouped by row. */
   rows?: Map<number, Uint32Array>;
   /** Kept by the object pages: the objects passing a filter, in one order. */
-  passing?: Map<string, Uint32Array>;
+  passing?: Map<string, Promise<Uint32Array>>;
 }
 
 /**
@@ -237,14 +241,52 @@ function views(buf: ArrayBufferLike, m: number, T: number, nInv: number, offset 
   };
 }
 
+const DECODED_MAGIC = 0x444a424f; // 'OBJD'
+
+/** The decoded columns' views over one buffer (the layout `decodeRunBuffer` writes). */
+function decodedViews(buf: ArrayBufferLike, n: number, T: number, nInv: number, nLive: number) {
+  let at = 4 * HEADER;
+  const take = <A>(
+    make: new (b: ArrayBufferLike, o: number, l: number) => A,
+    size: number,
+    len: number,
+  ): A => {
+    const a = new make(buf, at, len);
+    at += size * len;
+    return a;
+  };
+  return {
+    rowId: take(Float64Array, 8, n),
+    id: take(Float64Array, 8, n),
+    score: take(Float64Array, 8, n),
+    iou: take(Float64Array, 8, n),
+    invId: take(Float64Array, 8, nInv),
+    invStart: take(Uint32Array, 4, n + 1),
+    byScore: take(Uint32Array, 4, nLive),
+    byIou: take(Uint32Array, 4, nLive),
+    byRow: take(Uint32Array, 4, nLive),
+    label: take(Int32Array, 4, n),
+    invLabel: take(Int32Array, 4, nInv),
+    isPred: take(Uint8Array, 1, n),
+    codes: take(Uint8Array, 1, n * T),
+    invAt: take(Uint8Array, 1, n * T),
+    end: at,
+  };
+}
+
 /**
- * Decode a run's chunks (any order) into one columnar set. `live`, when given, is the set of rows
+ * Decode a run's chunks (any order) into one buffer holding every column (see `viewDecoded`), so
+ * a worker thread can decode and hand the result over without copying it: a SharedArrayBuffer,
+ * which later pool tasks (the filter walks) read in place. `live`, when given, is the set of rows
  * whose outcomes are still stored: objects of other rows are left out of the orders.
  *
  * @example
- * const objs = decodeRun(chunks); // objs.byIou: object ids by IoU
+ * const objs = viewDecoded(decodeRunBuffer(chunks)); // objs.byIou: object ids by IoU
  */
-export function decodeRun(chunks: readonly Uint8Array[], live?: ReadonlySet<number>): DecodedObjects {
+export function decodeRunBuffer(
+  chunks: readonly Uint8Array[],
+  live?: ReadonlySet<number>,
+): SharedArrayBuffer {
   const parts = chunks.map((data) => {
     // Typed views need alignment: bytes starting elsewhere are copied to a fresh buffer.
     const copy = data.byteOffset % 8 === 0 ? data : Uint8Array.from(data);
@@ -260,24 +302,19 @@ export function decodeRun(chunks: readonly Uint8Array[], live?: ReadonlySet<numb
   for (const p of parts)
     if (p.n !== n || p.T !== T)
       throw new Error('object outcomes: chunks of different writes; analyse the run again');
-  const d: DecodedObjects = {
-    n,
-    T,
-    rowId: new Float64Array(n),
-    isPred: new Uint8Array(n),
-    id: new Float64Array(n),
-    label: new Int32Array(n),
-    score: new Float64Array(n),
-    iou: new Float64Array(n),
-    codes: new Uint8Array(n * T),
-    invStart: new Uint32Array(n + 1),
-    invAt: new Uint8Array(n * T),
-    invId: new Float64Array(nInv),
-    invLabel: new Int32Array(nInv),
-    byScore: new Uint32Array(n),
-    byIou: new Uint32Array(n),
-  };
+  let nLive = n;
+  if (live) {
+    nLive = 0;
+    for (const p of parts) for (let k = 0; k < p.m; k++) if (live.has(p.v.rowId[k])) nLive++;
+  }
+  const bytes = 4 * HEADER + 8 * (4 * n + nInv) + 4 * (n + 1 + 3 * nLive) + 4 * (n + nInv) + n * (1 + 2 * T);
+  const buffer = new SharedArrayBuffer(Math.ceil(bytes / 8) * 8);
+  new Uint32Array(buffer, 0, HEADER).set([DECODED_MAGIC, n, T, nInv, nLive, 0, 0, 0]);
+  const d = decodedViews(buffer, n, T, nInv, nLive);
   let invAt = 0;
+  const keep = live ? (i: number) => live.has(d.rowId[i]) : () => true;
+  const byScore = live ? new Uint32Array(n) : d.byScore;
+  const byIou = live ? new Uint32Array(n) : d.byIou;
   for (const p of [...parts].sort((a, b) => a.first - b.first)) {
     const { v, first, m } = p;
     d.rowId.set(v.rowId, first);
@@ -291,34 +328,65 @@ export function decodeRun(chunks: readonly Uint8Array[], live?: ReadonlySet<numb
     d.invId.set(v.invId, invAt);
     d.invLabel.set(v.invLabel, invAt);
     for (let k = 0; k < m; k++) d.invStart[first + k] = invAt + v.invStart[k];
-    d.byScore.set(v.byScore, first);
-    d.byIou.set(v.byIou, first);
+    byScore.set(v.byScore, first);
+    byIou.set(v.byIou, first);
     invAt += p.nInv;
   }
   d.invStart[n] = invAt;
   if (live) {
-    d.byScore = d.byScore.filter((i) => live.has(d.rowId[i]));
-    d.byIou = d.byIou.filter((i) => live.has(d.rowId[i]));
+    let s = 0;
+    let u = 0;
+    for (let k = 0; k < n; k++) {
+      if (keep(byScore[k])) d.byScore[s++] = byScore[k];
+      if (keep(byIou[k])) d.byIou[u++] = byIou[k];
+    }
   }
-  return d;
+  // Live objects grouped by row, in id order within a row (the row view's and the cards' index).
+  let r = 0;
+  for (let i = 0; i < n; i++) if (keep(i)) d.byRow[r++] = i;
+  const byRow = d.byRow;
+  const rowKey = new Float64Array(nLive);
+  for (let k = 0; k < nLive; k++) rowKey[k] = d.rowId[byRow[k]];
+  const grouped = argsort(rowKey); // stable: ids stay ascending within a row
+  const ids = byRow.slice();
+  for (let k = 0; k < nLive; k++) byRow[k] = ids[grouped[k]];
+  return buffer;
 }
 
-/** Object ids of each row, in id order (built once per decoded run). */
+/**
+ * The decoded objects over a buffer `decodeRunBuffer` wrote (views, nothing copied).
+ *
+ * @example
+ * const objs = viewDecoded(await runCompute(deps, 'decodeObjects', { base64 }));
+ */
+export function viewDecoded(buffer: ArrayBufferLike): DecodedObjects {
+  const [magic, n, T, nInv, nLive] = new Uint32Array(buffer, 0, HEADER);
+  if (magic !== DECODED_MAGIC) throw new Error('object outcomes: not a decoded run');
+  const { end: _, ...v } = decodedViews(buffer, n, T, nInv, nLive);
+  return { n, T, buffer, ...v };
+}
+
+/**
+ * Decode a run's chunks on this thread (tests, and where a pool task does it).
+ *
+ * @example
+ * const objs = decodeRun(chunks); // objs.byIou: object ids by IoU
+ */
+export function decodeRun(chunks: readonly Uint8Array[], live?: ReadonlySet<number>): DecodedObjects {
+  return viewDecoded(decodeRunBuffer(chunks, live));
+}
+
+/** Object ids of each row, in id order (built once per decoded run, from its `byRow` order: views, no copies). */
 export function rowIndex(d: DecodedObjects): Map<number, Uint32Array> {
   if (d.rows) return d.rows;
-  const counts = new Map<number, number>();
-  for (const i of d.byScore) counts.set(d.rowId[i], (counts.get(d.rowId[i]) ?? 0) + 1);
   const rows = new Map<number, Uint32Array>();
-  const fill = new Map<number, number>();
-  for (const [r, c] of counts) {
-    rows.set(r, new Uint32Array(c));
-    fill.set(r, 0);
-  }
-  for (const i of [...d.byScore].sort((a, b) => a - b)) {
-    const r = d.rowId[i];
-    const k = fill.get(r) as number;
-    (rows.get(r) as Uint32Array)[k] = i;
-    fill.set(r, k + 1);
+  const { byRow } = d;
+  for (let start = 0; start < byRow.length; ) {
+    const r = d.rowId[byRow[start]];
+    let end = start + 1;
+    while (end < byRow.length && d.rowId[byRow[end]] === r) end++;
+    rows.set(r, byRow.subarray(start, end));
+    start = end;
   }
   d.rows = rows;
   return rows;
@@ -340,12 +408,5 @@ export function annIdAt(d: DecodedObjects, i: number, t: number): number | null 
 
 /** Bytes a decoded run holds (the cache's bound). */
 export function decodedBytes(d: DecodedObjects): number {
-  return (
-    d.rowId.byteLength * 5 +
-    d.label.byteLength +
-    d.isPred.byteLength +
-    d.codes.byteLength * 2 +
-    d.invStart.byteLength * 3 +
-    d.invId.byteLength * 1.5
-  );
+  return d.buffer.byteLength;
 }

@@ -5,18 +5,26 @@ import { objectOutcomes } from '../../db/schema.ts';
 import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { CopyWriter } from './pgcopy.ts';
 import { bulkOf } from './ingest-tx.ts';
+import type { Deps } from '../deps.ts';
+import { runCompute } from '../compute/pool.ts';
 import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-errors.ts';
 import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from './list-choices.ts';
+import { type ObjectFilter, listed, pageFilter, passingObjects, sortKey } from './object-filter.ts';
 import {
   CODE,
   type DecodedObjects,
   annIdAt,
   decodeRun,
-  decodedBytes,
-  gtLabelAt,
   packRun,
   rowIndex,
+  viewDecoded,
 } from './object-pack.ts';
+
+/**
+ * What the object queries need: the database, the process's decoded-run cache, and the compute
+ * pool that decodes runs and walks them (absent → on this thread, as in the CLI).
+ */
+export type ObjectSource = Pick<Deps, 'db' | 'compute' | 'objectCache'>;
 
 /** One object_outcomes line as the analysis computes it (the store adds the run id). */
 export interface ObjectOutcomeLine {
@@ -98,100 +106,55 @@ export async function clearObjectOutcomes(db: Db, runId: number): Promise<void> 
   await db.execute(sql`delete from object_outcome_chunks where run_id = ${runId}::int`);
 }
 
-/**
- * Decoded runs kept per database handle, newest use last, within `MAX_CACHED_BYTES` (a run
- * larger than that is still kept alone). An entry is good while its generation is the stored one.
- */
-const MAX_CACHED_BYTES = 256 << 20;
-interface CachedRun {
-  generation: number;
-  objects: Promise<DecodedObjects>;
-  bytes: number;
-}
-const decodedRuns = new WeakMap<object, Map<number, CachedRun>>();
-
 const EMPTY = decodeRun([]);
 
 /**
- * A run's decoded objects, from this process's copy while the stored generation is the same: the
- * chunks are read and decoded once per process and write, then every page is a walk in memory.
+ * A run's decoded objects, from the process's cache while the stored generation is the same: the
+ * chunks are read and decoded (in the compute pool) once per process and write, then every page
+ * is a walk in memory.
  */
-async function runObjects(db: Db, runId: number): Promise<DecodedObjects> {
+async function runObjects(src: ObjectSource, runId: number): Promise<DecodedObjects> {
   const [g] = await rawRows<{ generation: number | string }>(
-    db,
+    src.db,
     sql`select generation from object_outcome_runs where run_id = ${runId}::int`,
   );
   if (!g) return EMPTY;
-  const generation = Number(g.generation);
-  const runs = decodedRuns.get(db) ?? new Map<number, CachedRun>();
-  decodedRuns.set(db, runs);
-  const hit = runs.get(runId);
-  if (hit && hit.generation === generation) {
-    runs.delete(runId);
-    runs.set(runId, hit);
-    return hit.objects;
-  }
-  const entry: CachedRun = { generation, objects: loadRun(db, runId), bytes: 0 };
-  runs.delete(runId);
-  runs.set(runId, entry);
-  try {
-    entry.bytes = decodedBytes(await entry.objects);
-  } catch (err) {
-    if (runs.get(runId) === entry) runs.delete(runId);
-    throw err;
-  }
-  let held = 0;
-  for (const e of runs.values()) held += e.bytes;
-  for (const [id, e] of runs) {
-    if (held <= MAX_CACHED_BYTES || id === runId) break;
-    runs.delete(id);
-    held -= e.bytes;
-  }
-  return entry.objects;
+  return src.objectCache.get(src.db, runId, Number(g.generation), () => loadRun(src, runId));
 }
 
-/** Read and decode a run's chunks; objects of rows deleted since the write are left out. */
-async function loadRun(db: Db, runId: number): Promise<DecodedObjects> {
+/** Read a run's chunks and decode them in the pool; objects of rows deleted since the write are left out. */
+async function loadRun(src: ObjectSource, runId: number): Promise<DecodedObjects> {
   const chunks = await rawRows<{ data: unknown; images: number; live: number }>(
-    db,
+    src.db,
     // As base64: postgres.js would read bytea as hex text, twice the bytes to receive and parse.
     sql`select encode(c.data, 'base64') as data, r.images, (select count(*)::int from object_outcomes o where o.run_id = r.run_id) as live
       from object_outcome_runs r join object_outcome_chunks c on c.run_id = r.run_id
       where r.run_id = ${runId}::int`,
   );
   if (chunks.length === 0) return EMPTY;
-  let live: Set<number> | undefined;
+  let live: Float64Array | null = null;
   if (Number(chunks[0].live) !== Number(chunks[0].images)) {
     const rows = await rawRows<{ row_id: number | string }>(
-      db,
+      src.db,
       sql`select row_id from object_outcomes where run_id = ${runId}::int`,
     );
-    live = new Set(rows.map((r) => Number(r.row_id)));
+    live = Float64Array.from(rows, (r) => Number(r.row_id));
   }
-  return decodeRun(
-    chunks.map((c) => Buffer.from(String(c.data), 'base64')),
-    live,
+  // The base64 text goes to the thread as it is (a copy of a string, no parsing here); the result
+  // is one SharedArrayBuffer, viewed in place.
+  const buffer = await runCompute(
+    src,
+    'decodeObjects',
+    { base64: chunks.map((c) => String(c.data)), live },
+    { transfer: live ? [live.buffer as ArrayBuffer] : [] },
   );
+  return viewDecoded(buffer);
 }
 
 export { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort };
 
-export interface ListObjectsOptions {
+export interface ListObjectsOptions extends ObjectFilter {
   runId: number;
-  /** Index of the IoU threshold in COCOeval's .50:.05:.95 (0 for 0.5). */
-  t: number;
-  kind?: ObjectKind;
-  type?: ErrorType;
-  /** Class index: objects whose ground-truth or predicted class is this one. */
-  classIndex?: number;
-  /** Ground-truth class of the box involved; 'background' for none (a bkg false positive). */
-  gtClass?: number | 'background';
-  /** Predicted class; 'background' for no prediction (a miss). */
-  predClass?: number | 'background';
-  /** Only objects scoring at least this (misses have no score and drop out). */
-  minScore?: number;
-  /** Only this image (row id). */
-  rowId?: number;
   sort?: ObjectSort;
   limit?: number;
   cursor?: string;
@@ -262,38 +225,6 @@ export function decodeObjectCursor(cursor: string, runId: number, t: number, sor
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const TP = CODE.tp;
 const IGNORED = CODE.ignored;
-const codeOf = (type: ErrorType) => OUTCOME_CODE[type].charCodeAt(0);
-
-/** Listed at threshold t: a tp or fp prediction (not an ignored one), an fn box (not a matched one). */
-const listed = (d: DecodedObjects, i: number, t: number) => {
-  const c = d.codes[i * d.T + t];
-  return d.isPred[i] ? c !== IGNORED : c !== TP;
-};
-
-/** The test an object passes to be on a page with these filters (all but cursor and sort). */
-function objectFilter(d: DecodedObjects, q: ListObjectsOptions): (i: number) => boolean {
-  const { t, kind, type, classIndex, gtClass, predClass, minScore, rowId } = q;
-  const T = d.T;
-  const typeCode = type === undefined ? -1 : codeOf(type);
-  return (i) => {
-    const c = d.codes[i * T + t];
-    const pred = d.isPred[i] === 1;
-    if (pred ? c === IGNORED : c === TP) return false;
-    if (kind === 'tp' && !(pred && c === TP)) return false;
-    if (kind === 'fp' && !(pred && c !== TP)) return false;
-    if (kind === 'fn' && pred) return false;
-    if (typeCode >= 0 && c !== typeCode) return false;
-    if (classIndex !== undefined && d.label[i] !== classIndex && gtLabelAt(d, i, t) !== classIndex)
-      return false;
-    if (gtClass === 'background' && (!pred || annIdAt(d, i, t) !== null)) return false;
-    if (typeof gtClass === 'number' && gtLabelAt(d, i, t) !== gtClass) return false;
-    if (predClass === 'background' && pred) return false;
-    if (typeof predClass === 'number' && !(pred && d.label[i] === predClass)) return false;
-    if (minScore !== undefined && !(pred && d.score[i] >= minScore)) return false;
-    if (rowId !== undefined && d.rowId[i] !== rowId) return false;
-    return true;
-  };
-}
 
 /**
  * One page of a detection run's objects at one IoU threshold, with keyset pagination in score or
@@ -303,9 +234,9 @@ function objectFilter(d: DecodedObjects, q: ListObjectsOptions): (i: number) => 
  * walk along a presorted order from the cursor, so a rare filter costs a few ms at a million.
  *
  * @example
- * const page = await listObjects(db, { runId, t: 0, kind: 'fp', type: 'cls', sort: 'confidence:desc' });
+ * const page = await listObjects(deps, { runId, t: 0, kind: 'fp', type: 'cls', sort: 'confidence:desc' });
  */
-export async function listObjects(db: Db, q: ListObjectsOptions): Promise<ObjectPage> {
+export async function listObjects(src: ObjectSource, q: ListObjectsOptions): Promise<ObjectPage> {
   const { runId, t, rowId, sort = 'confidence:desc', limit = 50, cursor } = q;
   if (!Number.isInteger(t) || t < 0 || t > 15) throw new RangeError(`t ${t}: expected a threshold index`);
   if (!OBJECT_SORTS.includes(sort))
@@ -313,43 +244,28 @@ export async function listObjects(db: Db, q: ListObjectsOptions): Promise<Object
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new RangeError(`limit ${limit}: expected an integer from 1 to 1000`);
   const after = cursor ? decodeObjectCursor(cursor, runId, t, sort) : null;
-  const d = await runObjects(db, runId);
+  const d = await runObjects(src, runId);
   if (d.n > 0 && t >= d.T) throw new RangeError(`t ${t}: the run was evaluated at ${d.T} thresholds`);
 
-  const byIou = sort === 'iou:asc';
-  const key = byIou ? (i: number) => d.iou[i] : (i: number) => (d.isPred[i] ? d.score[i] : -1);
-  const pass = objectFilter(d, q);
-  // In confidence order prediction lines score in [0, 1] and box lines sort as −1, as the score
-  // index of the line table did: a filter that keeps one side keeps that range only.
-  const side = sideOf(q);
-  const inSide =
-    byIou || side === null
-      ? pass
-      : side === 'pred'
-        ? (i: number) => key(i) >= 0 && pass(i)
-        : (i: number) => key(i) === -1 && pass(i);
+  const key = sortKey(d, sort);
+  const filter: ObjectFilter = {
+    t,
+    kind: q.kind,
+    type: q.type,
+    classIndex: q.classIndex,
+    gtClass: q.gtClass,
+    predClass: q.predClass,
+    minScore: q.minScore,
+  };
   // One image (the row view): its few objects in the run's order. A run-wide page reads the run's
-  // objects that pass its filter, listed once per decoded run and filter: a rare type then costs
-  // what any filter does, no page walks a million objects to find its fifty.
+  // objects that pass its filter, listed once per decoded run and filter (in the pool): a rare
+  // type then costs what any filter does, no page walks a million objects to find its fifty.
   const order =
     rowId !== undefined
       ? Uint32Array.from(rowIndex(d).get(rowId) ?? [])
-          .filter(inSide)
+          .filter(pageFilter(d, { ...filter, rowId }, sort))
           .sort((a, b) => key(a) - key(b) || a - b)
-      : passingOrder(
-          d,
-          JSON.stringify([
-            sort === 'iou:asc',
-            t,
-            q.kind,
-            q.type,
-            q.classIndex,
-            q.gtClass,
-            q.predClass,
-            q.minScore,
-          ]),
-          () => (byIou ? d.byIou : d.byScore).filter(inSide),
-        );
+      : await passingOrder(src, d, filter, sort);
   // (key, id) of object i against the cursor's.
   const cmp = (i: number, value: number, id: number) => {
     const k = key(i);
@@ -377,7 +293,7 @@ export async function listObjects(db: Db, q: ListObjectsOptions): Promise<Object
     for (let p = bound(true); p < order.length && picked.length <= limit; p++) picked.push(order[p]);
   }
   const page = picked.slice(0, limit);
-  const items = await objectItems(db, d, t, page);
+  const items = await objectItems(src.db, d, t, page);
   const last = page[page.length - 1];
   return {
     items,
@@ -388,36 +304,49 @@ export async function listObjects(db: Db, q: ListObjectsOptions): Promise<Object
   };
 }
 
-/** The run's objects passing a filter, in one order, kept with the decoded run (the newest 64 filters). */
-function passingOrder(d: DecodedObjects, filter: string, list: () => Uint32Array): Uint32Array {
-  const memo = d.passing ?? new Map<string, Uint32Array>();
+/**
+ * The run's objects passing a filter, in the sort's order, kept with the decoded run (the newest
+ * 64 filters). The walk runs in the pool over the run's shared buffer; a run decoded on this
+ * thread into an unshared buffer (none is) would be walked here.
+ */
+function passingOrder(
+  src: ObjectSource,
+  d: DecodedObjects,
+  filter: ObjectFilter,
+  sort: ObjectSort,
+): Promise<Uint32Array> {
+  if (d.n === 0) return Promise.resolve(new Uint32Array(0)); // nothing to walk, nothing to keep
+  const memo = d.passing ?? new Map<string, Promise<Uint32Array>>();
   d.passing = memo;
-  const hit = memo.get(filter);
+  const name = JSON.stringify([
+    sort === 'iou:asc',
+    filter.t,
+    filter.kind,
+    filter.type,
+    filter.classIndex,
+    filter.gtClass,
+    filter.predClass,
+    filter.minScore,
+  ]);
+  const hit = memo.get(name);
   if (hit) {
-    memo.delete(filter);
-    memo.set(filter, hit);
+    memo.delete(name);
+    memo.set(name, hit);
     return hit;
   }
-  const order = list();
-  memo.set(filter, order);
+  const order =
+    d.buffer instanceof SharedArrayBuffer
+      ? runCompute(src, 'objectsPassing', { buffer: d.buffer, filter, sort })
+      : Promise.resolve(passingObjects(d, filter, sort));
+  memo.set(name, order);
+  order.catch(() => {
+    if (memo.get(name) === order) memo.delete(name);
+  });
   for (const k of memo.keys()) {
     if (memo.size <= 64) break;
     memo.delete(k);
   }
   return order;
-}
-
-/** Which lines a filter can match: only prediction lines, only box (miss) lines, or both. */
-function sideOf({
-  kind,
-  type,
-  predClass,
-  minScore,
-}: Pick<ListObjectsOptions, 'kind' | 'type' | 'predClass' | 'minScore'>): 'pred' | 'box' | null {
-  if (kind === 'fn' || type === 'missed' || predClass === 'background') return 'box';
-  if (kind === 'tp' || kind === 'fp' || type === 'dupe' || type === 'bkg') return 'pred';
-  if (minScore !== undefined || predClass !== undefined) return 'pred';
-  return null;
 }
 
 /**
@@ -482,16 +411,16 @@ async function objectItems(
  * it (classes, score, IoU, type) belongs to that one object.
  *
  * @example
- * const worst = await worstObjects(db, runId, 0, [rowId]); // Map { rowId => { kind: 'fp', type: 'cls', … } }
+ * const worst = await worstObjects(deps, runId, 0, [rowId]); // Map { rowId => { kind: 'fp', type: 'cls', … } }
  */
 export async function worstObjects(
-  db: Db,
+  src: ObjectSource,
   runId: number,
   t: number,
   rowIds: readonly number[],
 ): Promise<Map<number, ObjectItem>> {
   if (rowIds.length === 0) return new Map();
-  const d = await runObjects(db, runId);
+  const d = await runObjects(src, runId);
   const rank = (i: number) => {
     const c = d.codes[i * d.T + t];
     return d.isPred[i] && c !== TP ? 0 : d.isPred[i] ? 2 : 1;
@@ -512,7 +441,7 @@ export async function worstObjects(
       const w = worst.get(r);
       if (w === undefined || worse(i, w)) worst.set(r, i);
     }
-  const items = await objectItems(db, d, t, [...worst.values()]);
+  const items = await objectItems(src.db, d, t, [...worst.values()]);
   return new Map(items.map((it) => [it.rowId, it]));
 }
 
@@ -527,13 +456,13 @@ export function detectionErrorFilter(runId: number, t: number, rowId: SQL): SQL 
 
 /** Per image of a run at threshold index `t`: tp/fp/fn counts, for the images that have any. */
 export async function imageOutcomeCounts(
-  db: Db,
+  src: ObjectSource,
   runId: number,
   t: number,
   rowIds: readonly number[],
 ): Promise<Map<number, { tp: number; fp: number; fn: number }>> {
   if (rowIds.length === 0) return new Map();
-  const d = await runObjects(db, runId);
+  const d = await runObjects(src, runId);
   const rows = rowIndex(d);
   const out = new Map<number, { tp: number; fp: number; fn: number }>();
   for (const r of rowIds)

@@ -4,7 +4,7 @@ import { annotations, matches, modelRuns, predictions, rowScores } from '../../d
 import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { listErrors } from '../../src/store/errors.ts';
-import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { describeEachDriver, objectSource, testDeps } from '../helpers/db.ts';
 import { type DetImage, seedDetection } from './fixtures.ts';
 
 // Classes cat (0), dog (1). Boxes are [x, y, w, h].
@@ -168,7 +168,7 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
 
   it('lists the images with any fp or fn at IoU 0.5, least confident first, each with its worst object', async () => {
     const { db } = ctx().database;
-    const page = await listErrors(db, { runId });
+    const page = await listErrors(objectSource(db), { runId });
     // C: its dog missed. B: a dog predicted on the cat's box (cls, at the box's real IoU 1).
     // A: the stray cat at 0.3 is a bkg false positive (its other boxes match at 0.5).
     expect(page.items.map((i) => [i.id, i.label, i.predicted, i.confidence, i.iou])).toEqual([

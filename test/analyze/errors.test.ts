@@ -3,7 +3,7 @@ import { reviews, tags } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { type ErrorItem, decodeErrorCursor, listErrors } from '../../src/store/errors.ts';
 import { requireRun } from '../../src/store/run-lookup.ts';
-import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { describeEachDriver, objectSource, testDeps } from '../helpers/db.ts';
 import { type ClassRow, seedClassification } from './fixtures.ts';
 
 const classNames = ['cat', 'dog', 'bird'];
@@ -51,7 +51,7 @@ describeEachDriver('listErrors', (ctx) => {
     let cursor: string | undefined;
     let pages = 0;
     for (;;) {
-      const page = await listErrors(db, { runId, sort, limit, cursor, ...extra });
+      const page = await listErrors(objectSource(db), { runId, sort, limit, cursor, ...extra });
       expect(page.items.length).toBeLessThanOrEqual(limit);
       seen.push(...page.items);
       pages++;
@@ -90,14 +90,14 @@ describeEachDriver('listErrors', (ctx) => {
 
   it('a page exactly as long as the rest ends without a cursor', async () => {
     const { db } = ctx().database;
-    const page = await listErrors(db, { runId, limit: 13 });
+    const page = await listErrors(objectSource(db), { runId, limit: 13 });
     expect(page.items).toHaveLength(13);
     expect(page.nextCursor).toBeNull();
   });
 
   it('filters by label, predicted, and iouBelow', async () => {
     const { db } = ctx().database;
-    const dogs = await listErrors(db, { runId, label: 1, limit: 100 });
+    const dogs = await listErrors(objectSource(db), { runId, label: 1, limit: 100 });
     expect(dogs.items.map((i) => i.id).sort()).toEqual(
       wrong
         .filter((w) => w.label === 1)
@@ -105,14 +105,14 @@ describeEachDriver('listErrors', (ctx) => {
         .sort(),
     );
     expect(dogs.total).toBe(dogs.items.length);
-    const predictedCat = await listErrors(db, { runId, predicted: 0, limit: 100 });
+    const predictedCat = await listErrors(objectSource(db), { runId, predicted: 0, limit: 100 });
     expect(predictedCat.items.every((i) => i.predicted === 'cat')).toBe(true);
     expect(predictedCat.total).toBe(wrong.filter((w) => w.predicted === 0).length);
     // iou 1 rows are not below 1; nothing is below 0
-    expect((await listErrors(db, { runId, iouBelow: 1 })).total).toBe(13);
-    expect((await listErrors(db, { runId, iouBelow: 0 })).total).toBe(0);
+    expect((await listErrors(objectSource(db), { runId, iouBelow: 1 })).total).toBe(13);
+    expect((await listErrors(objectSource(db), { runId, iouBelow: 0 })).total).toBe(0);
     // every labeled row has iou < 2; unlabeled rows never appear
-    expect((await listErrors(db, { runId, iouBelow: 2 })).total).toBe(25);
+    expect((await listErrors(objectSource(db), { runId, iouBelow: 2 })).total).toBe(25);
   });
 
   it('filters by tag and by the latest decision', async () => {
@@ -131,7 +131,9 @@ describeEachDriver('listErrors', (ctx) => {
       { rowId: r8, tag: 'dark' },
     ]);
     const ids_ = async (extra: object) =>
-      (await listErrors(db, { runId, limit: 100, ...extra })).items.map((i) => i.rowId).sort((a, b) => a - b);
+      (await listErrors(objectSource(db), { runId, limit: 100, ...extra })).items
+        .map((i) => i.rowId)
+        .sort((a, b) => a - b);
     expect(await ids_({ decision: 'rework' })).toEqual([r0]);
     expect(await ids_({ decision: 'approve' })).toEqual([r4]);
     expect(await ids_({ decision: 'dismiss' })).toEqual([r2]);
@@ -141,29 +143,40 @@ describeEachDriver('listErrors', (ctx) => {
     expect(await ids_({ tag: 'dark', decision: 'undecided' })).toEqual([r8]);
     // a quote in a tag stays a literal value
     expect(await ids_({ tag: "' OR 1=1--" })).toEqual([]);
-    const tagged = await listErrors(db, { runId, tag: 'blurry', limit: 1 });
+    const tagged = await listErrors(objectSource(db), { runId, tag: 'blurry', limit: 1 });
     expect(tagged.total).toBe(2);
-    const second = await listErrors(db, { runId, tag: 'blurry', limit: 1, cursor: tagged.nextCursor! });
+    const second = await listErrors(objectSource(db), {
+      runId,
+      tag: 'blurry',
+      limit: 1,
+      cursor: tagged.nextCursor!,
+    });
     expect(second.items).toHaveLength(1);
     expect(second.nextCursor).toBeNull();
   });
 
   it('rejects bad cursors and options with a clear message', async () => {
     const { db } = ctx().database;
-    const page = await listErrors(db, { runId, limit: 2 });
+    const page = await listErrors(objectSource(db), { runId, limit: 2 });
     const cursor = page.nextCursor!;
     expect(decodeErrorCursor(cursor, runId, 'confidence:asc').rowId).toBe(page.items[1].rowId);
-    await expect(listErrors(db, { runId, cursor: 'not a cursor!' })).rejects.toThrow('not a page token');
+    await expect(listErrors(objectSource(db), { runId, cursor: 'not a cursor!' })).rejects.toThrow(
+      'not a page token',
+    );
     const forged = Buffer.from(JSON.stringify([runId, 'confidence:asc', 'x', 1])).toString('base64url');
-    await expect(listErrors(db, { runId, cursor: forged })).rejects.toThrow('not a page token');
-    await expect(listErrors(db, { runId, cursor, sort: 'confidence:desc' })).rejects.toThrow(
+    await expect(listErrors(objectSource(db), { runId, cursor: forged })).rejects.toThrow('not a page token');
+    await expect(listErrors(objectSource(db), { runId, cursor, sort: 'confidence:desc' })).rejects.toThrow(
       'made for --sort confidence:asc',
     );
-    await expect(listErrors(db, { runId: runId + 1, cursor })).rejects.toThrow('belongs to another run');
-    await expect(listErrors(db, { runId, limit: 0 })).rejects.toThrow(
+    await expect(listErrors(objectSource(db), { runId: runId + 1, cursor })).rejects.toThrow(
+      'belongs to another run',
+    );
+    await expect(listErrors(objectSource(db), { runId, limit: 0 })).rejects.toThrow(
       'limit 0: expected an integer from 1 to 1000',
     );
-    await expect(listErrors(db, { runId: 424242 })).rejects.toThrow('no model run with id 424242');
+    await expect(listErrors(objectSource(db), { runId: 424242 })).rejects.toThrow(
+      'no model run with id 424242',
+    );
   });
 
   it('requireRun suggests the closest run names', async () => {

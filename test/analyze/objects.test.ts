@@ -7,6 +7,7 @@ import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts
 import type { CliContext } from '../../src/cli/context.ts';
 import { metricsOutput } from '../../src/cli/metrics.ts';
 import { type ObjectsDocument, registerObjects } from '../../src/cli/objects.ts';
+import { createComputePool } from '../../src/compute/pool.ts';
 import { evaluateCoco } from '../../src/metrics/coco-eval.ts';
 import { classifyObjects, outcomeCounts } from '../../src/metrics/detection-errors.ts';
 import { ingestCoco } from '../../src/ingest/index.ts';
@@ -15,7 +16,7 @@ import { imageOutcomeCounts, listObjects } from '../../src/store/objects.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { resolveRowIds } from '../../src/store/rows.ts';
 import { rawRows } from '../../db/raw.ts';
-import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { describeEachDriver, objectSource, testDeps } from '../helpers/db.ts';
 import { SHARED } from '../ingest/fixtures.ts';
 import { loadSample } from '../metrics/coco-sample-data.ts';
 
@@ -71,7 +72,7 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     const rows = await resolveRowIds(db, { runId, ids });
     const extOf = new Map([...rows].map(([ext, row]) => [row, Number(ext)]));
     for (const t of [0, 5]) {
-      const stored = await imageOutcomeCounts(db, runId, t, [...rows.values()]);
+      const stored = await imageOutcomeCounts(objectSource(db), runId, t, [...rows.values()]);
       const expected = outcomeCounts(
         o,
         t,
@@ -92,7 +93,14 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await listObjects(db, { runId, t: 0, kind: 'fp', sort, limit: 20, cursor });
+        const page = await listObjects(objectSource(db), {
+          runId,
+          t: 0,
+          kind: 'fp',
+          sort,
+          limit: 20,
+          cursor,
+        });
         seen.push(...page.items.map((i) => i.id));
         cursor = page.nextCursor ?? undefined;
         pages++;
@@ -187,13 +195,13 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
           (g) => sample.gts[g].imageId,
         );
         const wrong = [...expected].filter(([, c]) => c.fp + c.fn > 0);
-        const page = await listErrors(db, { runId, iouBelow: iou, limit: 1000 });
+        const page = await listErrors(objectSource(db), { runId, iouBelow: iou, limit: 1000 });
         expect(page.total).toBe(wrong.length);
         if (t === 0) {
           expect(page.total).toBe(65);
           expect(page.items.map((i) => i.id)).toEqual(expect.arrayContaining(['387', '715']));
         }
-        const all = await listObjects(db, { runId, t, limit: 1000 });
+        const all = await listObjects(objectSource(db), { runId, t, limit: 1000 });
         for (const item of page.items) {
           expect(item.objects).toEqual(expected.get(Number(item.id)));
           const w = item.worst!;
@@ -217,14 +225,49 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
         }
       }
       // Image 1180: a bear predicted on a dining table is a cls error at the box's real IoU.
-      const page = await listErrors(db, { runId, iouBelow: 0.5, limit: 1000 });
+      const page = await listErrors(objectSource(db), { runId, iouBelow: 0.5, limit: 1000 });
       const bear = page.items.find((i) => i.id === '1180')!;
       expect(bear).toMatchObject({ label: 'dining table', predicted: 'bear' });
       expect(bear.worst).toMatchObject({ kind: 'fp', type: 'cls', score: 0.957 });
       expect(bear.iou).toBeCloseTo(0.962, 3);
-      await expect(listErrors(db, { runId, iouBelow: 0.52 })).rejects.toThrow(/COCOeval's IoU thresholds/);
+      await expect(listErrors(objectSource(db), { runId, iouBelow: 0.52 })).rejects.toThrow(
+        /COCOeval's IoU thresholds/,
+      );
     },
   );
+
+  itData('with a compute pool, the run is decoded and walked in its thread, once per write', async () => {
+    const { db } = ctx().database;
+    const compute = createComputePool({ threads: 1, idleTimeoutMs: 1000 });
+    try {
+      const deps = testDeps(ctx().database, { compute });
+      const q = { runId, t: 0, kind: 'fp', sort: 'confidence:desc', limit: 30 } as const;
+      const inline = await listObjects(objectSource(db), q);
+      expect(compute.stats().completed).toBe(0);
+      // First page: one task decodes the run, one lists the fps; the answer is the inline one.
+      const pooled = await listObjects(deps, q);
+      expect(pooled).toEqual(inline);
+      expect(compute.stats().completed).toBe(2);
+      expect(deps.objectCache.stats()).toMatchObject({ runs: 1 });
+      // Its next page, the errors list and the row view are walks of the kept copy on this thread.
+      await listObjects(deps, { ...q, cursor: pooled.nextCursor as string });
+      const errors = await listErrors(deps, { runId, iouBelow: 0.5, limit: 50 });
+      expect(errors).toEqual(await listErrors(objectSource(db), { runId, iouBelow: 0.5, limit: 50 }));
+      await listObjects(deps, { runId, t: 0, rowId: errors.items[0].rowId, sort: 'iou:asc' });
+      expect(compute.stats().completed).toBe(2);
+      // Another filter: one walk in the pool, no decode.
+      await listObjects(deps, { ...q, kind: 'fn' });
+      expect(compute.stats().completed).toBe(3);
+      // A new write of the run's outcomes (a new generation) drops the kept copy: decoded again.
+      await db.execute(
+        sql`update object_outcome_runs set generation = nextval('object_outcomes_generation') where run_id = ${runId}::int`,
+      );
+      expect(await listObjects(deps, q)).toEqual(inline);
+      expect(compute.stats().completed).toBe(5);
+    } finally {
+      await compute.close();
+    }
+  });
 
   itData('bad flags get clear errors', async () => {
     await expect(run(['objects', '--run', 'coco100', '--iou', '0.52'])).rejects.toThrow(/0\.5, 0\.55/);

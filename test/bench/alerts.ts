@@ -25,6 +25,7 @@ import { checkRegression } from '../../src/regression/check.ts';
 import { bootstrapF1Change, cellsFrom } from '../../src/regression/classification.ts';
 import { pairedCellCounts } from '../../src/store/regressions.ts';
 import { lookupRun } from '../../src/store/run-lookup.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const K = 10;
 const TARGET_SECONDS = 5;
@@ -67,6 +68,7 @@ const depsFor = (database: Database): Deps => ({
   config: loadConfig({ LOUPE_DEMO: '0' }),
   logger: createLogger({ level: 'silent' }),
   clock: { now: () => new Date() },
+  objectCache: createObjectCache(),
 });
 
 async function benchOn(label: string, database: Database, files: Record<string, string>, rows: number) {

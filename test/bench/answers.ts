@@ -45,6 +45,7 @@ import { openNpySource } from '../../src/ingest/classification-npy.ts';
 import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { requireRun } from '../../src/store/run-lookup.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const K = 10;
 const TARGET_S = 20;
@@ -132,6 +133,7 @@ function depsFor(database: Database): Deps {
     config: loadConfig({ LOUPE_DEMO: '0' }),
     logger: createLogger({ level: 'silent' }),
     clock: { now: () => new Date() },
+    objectCache: createObjectCache(),
   };
 }
 

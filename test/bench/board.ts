@@ -25,6 +25,7 @@ import { registerMediaRoot } from '../../src/store/media.ts';
 import { createWebApp } from '../../web/app.ts';
 import { writeJpegs } from '../helpers/jpegs.ts';
 import { insertSyntheticRun } from '../web/synthetic.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const PAGE = 48;
 /** Distinct image files the rows share (row g shows file g mod IMAGES). */
@@ -90,6 +91,7 @@ export async function main(
       config: loadConfig({ LOUPE_DEMO: '0', HOST: '127.0.0.1', LOUPE_DATA: join(work, 'data') }),
       logger: createLogger({ level: 'warn' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     });
     const gallery = `/runs/bench-run/gallery?iou_lt=0.5&sort=confidence:asc&limit=${PAGE}`;
     const cases: [string, string][] = [

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/deps.ts';
 import { startFakeSlack } from '../slack/fake-slack.ts';
 import { slashCommand } from '../slack/signed.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const SECRET = 'bench-secret';
 const COMMANDS = [
@@ -97,6 +98,7 @@ export async function main(rows = Number(process.argv[2] ?? 1_000_000), iteratio
       }),
       logger: createLogger({ level: 'warn' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     const handler = createSlackHandler(deps, { schedule: false });
     await handler.start();

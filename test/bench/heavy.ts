@@ -24,6 +24,7 @@ import { type Deps, createLogger } from '../../src/deps.ts';
 import { seedUnlabeledPool } from '../helpers/unlabeled-pool.ts';
 import { startFakeSlack } from '../slack/fake-slack.ts';
 import { slashCommand } from '../slack/signed.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const TARGET_MS = 100;
 const SECRET = 'bench-heavy-signing-secret-012345';
@@ -102,6 +103,7 @@ export async function main(
       }),
       logger: createLogger({ level: 'silent' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
       compute,
     };
     let t = performance.now();

@@ -28,6 +28,7 @@ import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.t
 import { encodeNpy, openNpy } from '../../src/ingest/npy.ts';
 import { CopyWriter } from '../../src/store/pgcopy.ts';
 import { withBulkTransaction } from '../../src/store/ingest-tx.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const K = 10;
 
@@ -202,6 +203,7 @@ function depsFor(database: Database): Deps {
     config: loadConfig({ LOUPE_DEMO: '0' }),
     logger: createLogger({ level: 'silent' }),
     clock: { now: () => new Date() },
+    objectCache: createObjectCache(),
   };
 }
 

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/deps.ts';
 import { createJobRunner } from '../../src/jobs/runner.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';
 import postgres from 'postgres';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +26,7 @@ async function measure(label: string, database: Database, jobs: number): Promise
     config: loadConfig({ LOUPE_DEMO: '0' }),
     logger: createLogger({ level: 'silent' }),
     clock: { now: () => new Date() },
+    objectCache: createObjectCache(),
   };
   let t = performance.now();
   await enqueueJobs(

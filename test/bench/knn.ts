@@ -30,6 +30,7 @@ import { pipelineHandlers } from '../../src/jobs/pipeline.ts';
 import { createJobRunner } from '../../src/jobs/runner.ts';
 import { createRandom } from '../../src/random.ts';
 import { enqueueJobs } from '../../src/store/jobs.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 import { createVectorService } from '../../src/vectors/service.ts';
 import { startLoupe, until } from '../jobs/processes.ts';
 
@@ -93,7 +94,15 @@ export async function main(
   const config = loadConfig({ LOUPE_DEMO: '0', ...env });
   const logger = createLogger({ level: 'warn' });
   const vectors = createVectorService({ dataDir, logger, threads: 2 });
-  const deps: Deps = { db: database.db, database, config, logger, clock: { now: () => new Date() }, vectors };
+  const deps: Deps = {
+    db: database.db,
+    database,
+    config,
+    logger,
+    clock: { now: () => new Date() },
+    vectors,
+    objectCache: createObjectCache(),
+  };
   try {
     let t = performance.now();
     const files = writeRun(dir, rows, dim);

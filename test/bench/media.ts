@@ -23,6 +23,7 @@ import { ingestClassification } from '../../src/ingest/index.ts';
 import { createMediaService } from '../../src/media/service.ts';
 import { signMediaPath } from '../../src/media/sign.ts';
 import { createWebApp } from '../../web/app.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 import { writeJpegs } from '../helpers/jpegs.ts';
 
 const percentile = (sorted: number[], p: number) =>
@@ -46,6 +47,7 @@ async function main() {
       config: loadConfig({ LOUPE_DEMO: '0', LOUPE_DATA: join(work, 'data') }),
       logger: createLogger({ level: 'silent' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     const r = await ingestClassification(deps, {
       run: 'bench-media',

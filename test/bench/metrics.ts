@@ -23,6 +23,7 @@ import { expectedCalibrationError } from '../../src/metrics/classification-calib
 import { topKHits } from '../../src/metrics/classification-topk.ts';
 import { createRandom } from '../../src/random.ts';
 import { encodeErrorCursor, listErrors } from '../../src/store/errors.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const TARGET_SECONDS = 0.5;
 
@@ -157,6 +158,7 @@ async function analyzeBench(label: string, database: Database, rows: number): Pr
       },
     }),
     clock: { now: () => new Date() },
+    objectCache: createObjectCache(),
   };
   const seeded = await timeAsync(() => seedRun(database, rows));
   const runId = seeded.value;
@@ -180,7 +182,7 @@ async function analyzeBench(label: string, database: Database, rows: number): Pr
   const doc = analyzed.value as { accuracy: number; labeled: number };
   console.log(`  accuracy ${doc.accuracy.toFixed(4)} over ${doc.labeled} labeled rows`);
 
-  const first = await timeAsync(() => listErrors(database.db, { runId, limit: 20 }));
+  const first = await timeAsync(() => listErrors(deps, { runId, limit: 20 }));
   // Page 500 by keyset (or the last full page of a smaller run): its cursor found once by OFFSET.
   const skip = Math.max(20, Math.floor(Math.min(9980, first.value.total - 20) / 20) * 20);
   const [at] = await rawRows<{ confidence: number; row_id: number }>(
@@ -194,7 +196,7 @@ async function analyzeBench(label: string, database: Database, rows: number): Pr
     confidence: at.confidence,
     rowId: Number(at.row_id),
   });
-  const page500 = await timeAsync(() => listErrors(database.db, { runId, limit: 20, cursor }));
+  const page500 = await timeAsync(() => listErrors(deps, { runId, limit: 20, cursor }));
   const offset500 = await timeAsync(() =>
     rawRows(
       database.db,

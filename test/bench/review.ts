@@ -16,6 +16,7 @@ import { reviewLoop } from '../../src/review/queue.ts';
 import { lookupRun } from '../../src/store/run-lookup.ts';
 import { DIGITS_DEMO } from '../../src/demo/settings.ts';
 import { decideAndRerank, importDigits } from '../review/digits-loop.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 export async function main(): Promise<void> {
   console.log(
@@ -31,6 +32,7 @@ export async function main(): Promise<void> {
       config: loadConfig({ LOUPE_DEMO: '0' }),
       logger: createLogger({ level: 'silent' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     const run = await importDigits(deps);
     const r = await decideAndRerank(deps, run.id, { decide: 30, at: 20 });

@@ -2,6 +2,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import type { Database } from '../../db/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Deps, createLogger } from '../../src/deps.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -32,6 +33,7 @@ export function browserDeps(database: Database, env: Record<string, string> = {}
     config: loadConfig({ LOUPE_DEMO: '0', HOST: '127.0.0.1', ...env }),
     logger: createLogger({ level: 'silent' }),
     clock: { now: () => new Date() },
+    objectCache: createObjectCache(),
   };
 }
 

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { type Database, createDb } from '../../db/index.ts';
+import { type Database, type Db, createDb } from '../../db/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Deps, createLogger } from '../../src/deps.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
+import type { ObjectSource } from '../../src/store/objects.ts';
 
 export type Driver = 'pglite' | 'postgres';
 
@@ -45,6 +47,11 @@ export function testDatabaseUrl(database: Database): string | undefined {
   return url.toString();
 }
 
+/** What the object queries need over a handle (a fresh decoded-run cache, no pool: decoded inline). */
+export function objectSource(db: Db): ObjectSource {
+  return { db, objectCache: createObjectCache() };
+}
+
 /** Deps over a test database, with a silent logger and a fixed or given clock. */
 export function testDeps(database: Database, overrides: Partial<Deps> = {}): Deps {
   return {
@@ -53,6 +60,7 @@ export function testDeps(database: Database, overrides: Partial<Deps> = {}): Dep
     config: loadConfig({ LOUPE_DEMO: '0' }),
     logger: createLogger({ level: 'silent' }),
     clock: { now: () => new Date() },
+    objectCache: createObjectCache(),
     ...overrides,
   };
 }

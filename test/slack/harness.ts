@@ -5,6 +5,7 @@ import type { Database } from '../../db/index.ts';
 import { type SlackHandler, type SlackHandlerOptions, createSlackHandler } from '../../bot/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Clock, type Deps, createLogger } from '../../src/deps.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 import { type JobRunner, createJobRunner } from '../../src/jobs/runner.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
@@ -62,6 +63,7 @@ export async function startHarness(
     }),
     logger: createLogger({ level: 'info', write: (l) => logs.push(l) }),
     clock,
+    objectCache: createObjectCache(),
   };
   const handler = createSlackHandler(deps, {
     retryConfig: { retries: 2, factor: 1, minTimeout: 20, maxTimeout: 50 },

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/deps.ts';
 import { describeEachDriver } from '../helpers/db.ts';
 import { type Harness, SECRET, seedRun, startHarness } from './harness.ts';
 import { blockActions, eventCallback, signed, slashCommand } from './signed.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 type Answer = {
   response_type: string;
@@ -437,6 +438,7 @@ describe('Slack handler configuration and failures', () => {
       config: loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '' }),
       logger: createLogger({ level: 'silent' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     expect(() => createSlackHandler(deps)).toThrow('SLACK_SIGNING_SECRET is empty');
   });
@@ -450,6 +452,7 @@ describe('Slack handler configuration and failures', () => {
       config: loadConfig({ HOST: '127.0.0.1', PORT: '3000' }),
       logger: createLogger({ write: (l) => logs.push(l) }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     const handler = createSlackHandler(deps);
     await handler.start();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackHandler, type SlackHandler } from '../../bot/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Deps } from '../../src/deps.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 import { describeEachDriver } from '../helpers/db.ts';
 import { type FakeSlack, startFakeSlack } from './fake-slack.ts';
 import { seedRun } from './harness.ts';
@@ -26,6 +27,7 @@ describeEachDriver('Socket Mode', (ctx) => {
       }),
       logger: createLogger({ level: 'error', write: () => {} }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
     };
     await seedRun(deps, 'socket-run');
     handler = createSlackHandler(deps, { schedule: false, postIntervalMs: 0 });

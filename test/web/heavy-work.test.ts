@@ -9,6 +9,7 @@ import { describeEachDriver } from '../helpers/db.ts';
 import { seedUnlabeledPool } from '../helpers/unlabeled-pool.ts';
 import { type FakeSlack, startFakeSlack } from '../slack/fake-slack.ts';
 import { slashCommand } from '../slack/signed.ts';
+import { createObjectCache } from '../../src/store/object-cache.ts';
 
 const SECRET = 'heavy-work-signing-secret-0123';
 
@@ -64,6 +65,7 @@ describeEachDriver('heavy work off the request thread', (ctx) => {
       }),
       logger: createLogger({ level: 'silent' }),
       clock: { now: () => new Date() },
+      objectCache: createObjectCache(),
       compute,
     };
     await seedUnlabeledPool(deps, { name: 'pool', rows: 20_000, dim: 64 });

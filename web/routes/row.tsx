@@ -64,7 +64,7 @@ export function createRowRoutes(deps: Deps, { playground = false }: PageOptions 
     const objects =
       run?.kind === 'detection'
         ? {
-            items: (await listObjects(deps.db, { runId: run.id, t: 0, rowId, sort: 'iou:asc', limit: 1000 }))
+            items: (await listObjects(deps, { runId: run.id, t: 0, rowId, sort: 'iou:asc', limit: 1000 }))
               .items,
             current: object ? parseRowId(object, 'object') : null,
             classNames: run.classNames,
