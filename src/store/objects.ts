@@ -122,18 +122,45 @@ async function runObjects(src: ObjectSource, runId: number): Promise<DecodedObje
   return src.objectCache.get(src.db, runId, Number(g.generation), () => loadRun(src, runId));
 }
 
-/** Read a run's chunks and decode them in the pool; objects of rows deleted since the write are left out. */
+/**
+ * Read a run's chunks and decode them in the pool; objects of rows deleted since the write are left
+ * out. One chunk a query: each reply is parsed on this thread, so a large run holds it a moment at
+ * a time rather than for the whole read. The generation read again at the end says whether an
+ * analysis wrote between the queries; then the read starts over.
+ */
 async function loadRun(src: ObjectSource, runId: number): Promise<DecodedObjects> {
-  const chunks = await rawRows<{ data: unknown; images: number; live: number }>(
-    src.db,
-    // As base64: postgres.js would read bytea as hex text, twice the bytes to receive and parse.
-    sql`select encode(c.data, 'base64') as data, r.images, (select count(*)::int from object_outcomes o where o.run_id = r.run_id) as live
-      from object_outcome_runs r join object_outcome_chunks c on c.run_id = r.run_id
-      where r.run_id = ${runId}::int`,
-  );
-  if (chunks.length === 0) return EMPTY;
+  const generationOf = async () =>
+    (
+      await rawRows<{ generation: number | string }>(
+        src.db,
+        sql`select generation from object_outcome_runs where run_id = ${runId}::int`,
+      )
+    )[0]?.generation;
+  let chunks: { data: unknown }[] = [];
+  let head: { images: number; live: number; chunks: number } | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const before = await generationOf();
+    [head] = await rawRows<{ images: number; live: number; chunks: number }>(
+      src.db,
+      sql`select r.images, (select count(*)::int from object_outcomes o where o.run_id = r.run_id) as live,
+                 (select count(*)::int from object_outcome_chunks c where c.run_id = r.run_id) as chunks
+            from object_outcome_runs r where r.run_id = ${runId}::int`,
+    );
+    chunks = [];
+    for (let c = 0; c < Number(head?.chunks ?? 0); c++)
+      chunks.push(
+        ...(await rawRows<{ data: unknown }>(
+          src.db,
+          // As base64: postgres.js would read bytea as hex text, twice the bytes to receive and parse.
+          sql`select encode(data, 'base64') as data from object_outcome_chunks
+               where run_id = ${runId}::int and chunk = ${c}::int`,
+        )),
+      );
+    if (before === (await generationOf()) || attempt === 2) break;
+  }
+  if (!head || chunks.length === 0) return EMPTY;
   let live: Float64Array | null = null;
-  if (Number(chunks[0].live) !== Number(chunks[0].images)) {
+  if (Number(head.live) !== Number(head.images)) {
     const rows = await rawRows<{ row_id: number | string }>(
       src.db,
       sql`select row_id from object_outcomes where run_id = ${runId}::int`,
