@@ -262,6 +262,9 @@ export const rowScores = pgTable(
     primaryKey({ columns: [t.runId, t.rowId] }),
     index('row_scores_run_conf_idx').on(t.runId, t.confidence, t.rowId),
     index('row_scores_run_iou_idx').on(t.runId, t.iou),
+    // The gallery's label / prediction filters (a confusion-matrix cell) in confidence order: on
+    // the confidence index alone a rare cell walks most of the run to fill a page.
+    index('row_scores_run_label_pred_conf_idx').on(t.runId, t.label, t.predicted, t.confidence, t.rowId),
     // The uncertain queue reads the top of one measure among the run's unlabeled rows. Partial:
     // labeled rows (most of a run) then cost no entries in these three when row_scores is written.
     index('row_scores_run_least_idx')
