@@ -1,1 +1,0 @@
-CREATE INDEX "row_scores_run_label_pred_conf_idx" ON "row_scores" USING btree ("run_id","label","predicted","confidence","row_id");
