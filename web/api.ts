@@ -81,6 +81,7 @@ export function createApiRoutes(deps: Deps) {
     return c.json({
       run: run.name,
       total: page.total,
+      totalExact: page.totalExact,
       nextCursor: page.nextCursor,
       items: page.cards.map(({ boxes, ...card }) => ({
         ...withThumb(card),

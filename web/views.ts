@@ -107,7 +107,12 @@ export async function errorsPage(deps: Deps, run: BoardRun, f: ErrorFilter) {
     ...(it.objects ? { objects: it.objects } : {}),
     ...(it.worst ? { worst: { kind: it.worst.kind, type: it.worst.type } } : {}),
   }));
-  return { cards: await decorate(deps, run, cards), total: page.total, nextCursor: page.nextCursor };
+  return {
+    cards: await decorate(deps, run, cards),
+    total: page.total,
+    totalExact: page.totalExact,
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** One page of the object gallery and the run's totals at its IoU (from the metrics document). */

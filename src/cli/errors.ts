@@ -81,10 +81,11 @@ export async function errorsOutput(
     ['id', 'label', 'predicted', 'confidence', 'iou'],
   );
   const shown = page.items.length;
+  const total = `${page.total.toLocaleString('en-US')}${page.totalExact ? '' : '+'}`;
   const which = iouBelow === 'all' ? 'rows (any IoU)' : `rows with IoU < ${iouBelow}`;
   const footer = page.nextCursor
-    ? `${shown} of ${page.total} ${which}; next page: --cursor ${page.nextCursor}`
-    : `${shown} shown, ${page.total} ${which}`;
+    ? `${shown} of ${total} ${which}; next page: --cursor ${page.nextCursor}`
+    : `${shown} shown, ${total} ${which}`;
   return `${table}\n${footer}\n`;
 }
 

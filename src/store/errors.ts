@@ -1,5 +1,6 @@
 import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
 import { type SQL, and, asc, desc, eq, exists, gte, lt, lte, notExists, sql } from 'drizzle-orm';
+import { rawRows } from '../../db/raw.ts';
 import { dataRows, datasets, modelRuns, reviews, rowScores, tags } from '../../db/schema.ts';
 import { iouThresholdIndex } from '../metrics/detection-errors.ts';
 import {
@@ -68,10 +69,21 @@ const CARD_TEXT_CHARS = 400;
 
 export interface ErrorPage {
   items: ErrorItem[];
-  /** Rows matching the filters, across all pages. */
+  /**
+   * Rows matching the filters, across all pages, when `totalExact`; otherwise a lower bound
+   * (`TOTAL_CAP`: "1,000+"). Outcome, label and prediction filters of an analysed classification
+   * run are counted exactly from its confusion matrix; any other filter counts up to the cap.
+   */
   total: number;
+  totalExact: boolean;
   nextCursor: string | null;
 }
+
+/**
+ * Matching rows counted past this are shown as "1,000+": an exact count of a filter the confusion
+ * matrix cannot answer reads every matching row (150k wrong rows of a 1M-row run: seconds a page).
+ */
+export const TOTAL_CAP = 1000;
 
 interface CursorState {
   run: number;
@@ -143,7 +155,7 @@ export async function listErrors(
   const after = cursor ? decodeErrorCursor(cursor, runId, sort) : null;
 
   const [run] = await db
-    .select({ classNames: datasets.classNames, kind: modelRuns.kind })
+    .select({ classNames: datasets.classNames, kind: modelRuns.kind, metrics: modelRuns.metrics })
     .from(modelRuns)
     .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
     .where(eq(modelRuns.id, runId));
@@ -199,8 +211,16 @@ export async function listErrors(
     ? [asc(rowScores.confidence), asc(rowScores.rowId)]
     : [desc(rowScores.confidence), desc(rowScores.rowId)];
 
+  const fromMatrix =
+    run.kind === 'classification' &&
+    minConfidence === undefined &&
+    maxConfidence === undefined &&
+    tag === undefined &&
+    decision === undefined
+      ? matrixTotal(run.metrics, { iouBelow, iouAtLeast, label, predicted })
+      : null;
   // The page and the count are independent: on a Postgres pool they run side by side.
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, total] = await Promise.all([
     db
       .select({
         rowId: rowScores.rowId,
@@ -220,10 +240,11 @@ export async function listErrors(
       .where(and(...pageFilters))
       .orderBy(...order)
       .limit(limit + 1),
-    db
-      .select({ total: sql<number>`count(*)::int` })
-      .from(rowScores)
-      .where(and(...filters)),
+    fromMatrix ??
+      rawRows<{ n: number }>(
+        db,
+        sql`select count(*)::int as n from (select 1 from ${rowScores} where ${and(...filters)} limit ${TOTAL_CAP + 1}) m`,
+      ).then(([c]) => Number(c.n)),
   ]);
 
   const page = rows.slice(0, limit);
@@ -254,10 +275,44 @@ export async function listErrors(
         worst: w ? { kind: w.kind, type: w.type, score: w.score, annotation: w.annotation } : null,
       };
     }),
-    total: Number(total),
+    total: fromMatrix ?? Math.min(total, TOTAL_CAP),
+    totalExact: fromMatrix !== null || total <= TOTAL_CAP,
     nextCursor:
       rows.length > limit && last
         ? encodeErrorCursor({ run: runId, sort, confidence: last.confidence, rowId: last.rowId })
         : null,
   };
+}
+
+/**
+ * The exact number of labeled rows a classification run's stored confusion matrix holds for an
+ * outcome / label / prediction filter (row IoU: 1 on the diagonal, 0 off it), or null when the
+ * metrics document cannot say: not analysed, or labeled rows without a label or prediction
+ * (they are not in the matrix), so the count must come from the rows.
+ *
+ * @example
+ * matrixTotal({ confusion: { matrix: [[5, 1], [2, 7]] }, labeled: 15 }, { iouBelow: 0.5 }); // 3
+ */
+export function matrixTotal(
+  metrics: Record<string, unknown> | null,
+  f: { iouBelow: number | null; iouAtLeast?: number; label?: number; predicted?: number },
+): number | null {
+  const matrix = (metrics?.confusion as { matrix?: unknown } | undefined)?.matrix;
+  if (!Array.isArray(matrix) || typeof metrics?.labeled !== 'number') return null;
+  let all = 0;
+  let total = 0;
+  for (const [l, row] of matrix.entries()) {
+    if (!Array.isArray(row)) return null;
+    for (const [p, n] of row.entries()) {
+      if (typeof n !== 'number') return null;
+      all += n;
+      const iou = l === p ? 1 : 0;
+      if (f.iouBelow !== null && !(iou < f.iouBelow)) continue;
+      if (f.iouAtLeast !== undefined && !(iou >= f.iouAtLeast)) continue;
+      if (f.label !== undefined && l !== f.label) continue;
+      if (f.predicted !== undefined && p !== f.predicted) continue;
+      total += n;
+    }
+  }
+  return all === metrics.labeled ? total : null;
 }

@@ -1,9 +1,18 @@
 import { expect, it } from 'vitest';
 import { reviews, tags } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
-import { type ErrorItem, decodeErrorCursor, listErrors } from '../../src/store/errors.ts';
+import { sql } from 'drizzle-orm';
+import { rawRows } from '../../db/raw.ts';
+import {
+  type ErrorItem,
+  TOTAL_CAP,
+  decodeErrorCursor,
+  listErrors,
+  matrixTotal,
+} from '../../src/store/errors.ts';
 import { requireRun } from '../../src/store/run-lookup.ts';
 import { describeEachDriver, objectSource, testDeps } from '../helpers/db.ts';
+import { insertSyntheticRun } from '../web/synthetic.ts';
 import { type ClassRow, seedClassification } from './fixtures.ts';
 
 const classNames = ['cat', 'dog', 'bird'];
@@ -185,5 +194,74 @@ describeEachDriver('listErrors', (ctx) => {
     await expect(requireRun(db, 'err-rum')).rejects.toThrow(
       'no run named "err-rum"; did you mean "err-run"?',
     );
+  });
+
+  it('counts outcome / label / prediction totals exactly from the confusion matrix, others up to a cap', async () => {
+    const { db } = ctx().database;
+    // 8,000 rows: 6,000 labeled, 1,200 wrong; every cell count is checked against the rows.
+    const big = await insertSyntheticRun(db, { name: 'err-big', rows: 8000, classes: 4, details: false });
+    const count = async (where: ReturnType<typeof sql>) =>
+      Number(
+        (
+          await rawRows<{ n: number }>(
+            db,
+            sql`select count(*)::int as n from row_scores where run_id = ${big.runId}::int and labeled and ${where}`,
+          )
+        )[0].n,
+      );
+    const all = await listErrors(objectSource(db), { runId: big.runId, iouBelow: null, limit: 5 });
+    expect(all).toMatchObject({ total: 6000, totalExact: true });
+    const wrong = await listErrors(objectSource(db), { runId: big.runId, limit: 5 });
+    expect(wrong.totalExact).toBe(true);
+    expect(wrong.total).toBe(await count(sql`iou < 0.5`));
+    expect(wrong.total).toBeGreaterThan(TOTAL_CAP);
+    for (const label of [0, 3])
+      for (const predicted of [0, 1, 3]) {
+        const right = await listErrors(objectSource(db), {
+          runId: big.runId,
+          iouBelow: null,
+          iouAtLeast: 0.5,
+          label,
+          predicted,
+        });
+        expect(right.total).toBe(
+          await count(sql`iou >= 0.5 and label = ${label}::int and predicted = ${predicted}::int`),
+        );
+        const cell = await listErrors(objectSource(db), { runId: big.runId, label, predicted });
+        expect(cell).toMatchObject({
+          total: await count(sql`iou < 0.5 and label = ${label}::int and predicted = ${predicted}::int`),
+          totalExact: true,
+        });
+      }
+    // A confidence filter the matrix cannot answer: counted up to the cap, then a lower bound.
+    const capped = await listErrors(objectSource(db), { runId: big.runId, iouBelow: null, minConfidence: 0.31, limit: 5 });
+    expect(await count(sql`confidence >= 0.31`)).toBeGreaterThan(TOTAL_CAP);
+    expect(capped).toMatchObject({ total: TOTAL_CAP, totalExact: false });
+    const few = await listErrors(objectSource(db), { runId: big.runId, label: 1, predicted: 2, maxConfidence: 0.6 });
+    expect(few).toMatchObject({
+      total: await count(sql`iou < 0.5 and label = 1 and predicted = 2 and confidence <= 0.6`),
+      totalExact: true,
+    });
+    expect(few.total).toBeGreaterThan(0);
+  });
+
+  it('matrixTotal gives up when labeled rows are missing from the matrix or nothing was analysed', () => {
+    const metrics = {
+      confusion: {
+        matrix: [
+          [5, 1],
+          [2, 7],
+        ],
+      },
+      labeled: 15,
+    };
+    expect(matrixTotal(metrics, { iouBelow: 0.5 })).toBe(3);
+    expect(matrixTotal(metrics, { iouBelow: null, iouAtLeast: 0.5, label: 1 })).toBe(7);
+    expect(matrixTotal(metrics, { iouBelow: 0.5, predicted: 0 })).toBe(2);
+    expect(matrixTotal(metrics, { iouBelow: 0 })).toBe(0);
+    // a labeled row without a prediction is wrong but in no cell
+    expect(matrixTotal({ ...metrics, labeled: 16 }, { iouBelow: 0.5 })).toBeNull();
+    expect(matrixTotal(null, { iouBelow: 0.5 })).toBeNull();
+    expect(matrixTotal({ kind: 'detection' }, { iouBelow: 0.5 })).toBeNull();
   });
 });

@@ -104,8 +104,14 @@ export async function insertSyntheticRun(
     sql`select label, predicted, count(*)::int as n from row_scores
         where run_id = ${run.id}::int and labeled group by label, predicted`,
   );
+  // The row counts the analysis stores with its metrics (the runs page reads them, not the rows).
+  const [{ unlabeled }] = await rawRows<{ unlabeled: number }>(
+    db,
+    sql`select count(*)::int as unlabeled from row_scores where run_id = ${run.id}::int and not labeled`,
+  );
+  const metrics = { ...metricsFromConfusion(classNames, cells), unlabeled: Number(unlabeled) };
   await db.execute(
-    sql`update model_runs set metrics = ${JSON.stringify(metricsFromConfusion(classNames, cells))}::jsonb where id = ${run.id}::int`,
+    sql`update model_runs set metrics = ${JSON.stringify(metrics)}::jsonb where id = ${run.id}::int`,
   );
   return { runId: run.id, datasetId: ds.id, name, classNames, rows };
 }
@@ -137,5 +143,6 @@ export function metricsFromConfusion(
     ece: 0,
     calibration: [],
     confusion: { labels: classNames, matrix },
+    labeled: total,
   };
 }

@@ -41,6 +41,7 @@ export function GalleryPage({
   filter,
   cards,
   total,
+  totalExact,
   nextCursor,
   batches,
 }: {
@@ -48,6 +49,8 @@ export function GalleryPage({
   filter: ErrorFilter;
   cards: Card[];
   total: number;
+  /** False: more than `total` rows match (counted up to a cap); the page says "1,000+". */
+  totalExact: boolean;
   nextCursor: string | null;
   batches: string[];
 }) {
@@ -128,7 +131,7 @@ export function GalleryPage({
         <button type="submit">Apply</button>
       </form>
       <p class="summary">
-        {total} row{total === 1 ? '' : 's'} match
+        {`${total.toLocaleString('en-US')}${totalExact ? '' : '+'} row${total === 1 && totalExact ? '' : 's'} match`}
         {filter.cursor ? (
           <>
             {' '}

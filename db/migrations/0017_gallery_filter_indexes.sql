@@ -1,0 +1,2 @@
+CREATE INDEX "row_scores_run_label_pred_conf_idx" ON "row_scores" USING btree ("run_id","label","predicted","confidence","row_id");--> statement-breakpoint
+CREATE INDEX "row_scores_run_wrong_conf_idx" ON "row_scores" USING btree ("run_id","confidence","row_id") WHERE "row_scores"."labeled" and "row_scores"."iou" < 0.5;
