@@ -234,10 +234,20 @@ describeEachDriver('listErrors', (ctx) => {
         });
       }
     // A confidence filter the matrix cannot answer: counted up to the cap, then a lower bound.
-    const capped = await listErrors(objectSource(db), { runId: big.runId, iouBelow: null, minConfidence: 0.31, limit: 5 });
+    const capped = await listErrors(objectSource(db), {
+      runId: big.runId,
+      iouBelow: null,
+      minConfidence: 0.31,
+      limit: 5,
+    });
     expect(await count(sql`confidence >= 0.31`)).toBeGreaterThan(TOTAL_CAP);
     expect(capped).toMatchObject({ total: TOTAL_CAP, totalExact: false });
-    const few = await listErrors(objectSource(db), { runId: big.runId, label: 1, predicted: 2, maxConfidence: 0.6 });
+    const few = await listErrors(objectSource(db), {
+      runId: big.runId,
+      label: 1,
+      predicted: 2,
+      maxConfidence: 0.6,
+    });
     expect(few).toMatchObject({
       total: await count(sql`iou < 0.5 and label = 1 and predicted = 2 and confidence <= 0.6`),
       totalExact: true,
