@@ -39,7 +39,7 @@ describe('remote-image proxy', () => {
       } else if (req.url === '/slow.png') {
         res.writeHead(200, { 'content-type': 'image/png' });
         res.write(PNG.subarray(0, 10));
-        setTimeout(() => res.end(PNG.subarray(10)), 2000);
+        setTimeout(() => res.end(PNG.subarray(10)), 8000);
       } else if (req.url?.startsWith('/redirect?to=')) {
         res.writeHead(302, { location: decodeURIComponent(req.url.slice('/redirect?to='.length)) });
         res.end();
@@ -62,7 +62,7 @@ describe('remote-image proxy', () => {
 
   // The test server listens on loopback, which the proxy refuses unless told otherwise.
   const LOOPBACK = parseAddressRanges(['127.0.0.1']);
-  const cache = () => createRemoteCache({ dir, timeoutMs: 500, maxBytes: 4096, allowPrivate: LOOPBACK });
+  const cache = () => createRemoteCache({ dir, timeoutMs: 3000, maxBytes: 4096, allowPrivate: LOOPBACK });
   /** The system resolver, knowing a few made-up names besides (no DNS server in tests). */
   const names: Record<string, string> = {
     'images.intranet.example': '127.0.0.1',
