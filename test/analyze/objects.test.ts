@@ -267,7 +267,8 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     } finally {
       await compute.close();
     }
-  });
+    // A pool thread compiles the task modules when it starts, which takes long on a loaded machine.
+  }, 240_000);
 
   itData('bad flags get clear errors', async () => {
     await expect(run(['objects', '--run', 'coco100', '--iou', '0.52'])).rejects.toThrow(/0\.5, 0\.55/);
