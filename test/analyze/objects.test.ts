@@ -236,39 +236,43 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     },
   );
 
-  itData('with a compute pool, the run is decoded and walked in its thread, once per write', async () => {
-    const { db } = ctx().database;
-    const compute = createComputePool({ threads: 1, idleTimeoutMs: 1000 });
-    try {
-      const deps = testDeps(ctx().database, { compute });
-      const q = { runId, t: 0, kind: 'fp', sort: 'confidence:desc', limit: 30 } as const;
-      const inline = await listObjects(objectSource(db), q);
-      expect(compute.stats().completed).toBe(0);
-      // First page: one task decodes the run, one lists the fps; the answer is the inline one.
-      const pooled = await listObjects(deps, q);
-      expect(pooled).toEqual(inline);
-      expect(compute.stats().completed).toBe(2);
-      expect(deps.objectCache.stats()).toMatchObject({ runs: 1 });
-      // Its next page, the errors list and the row view are walks of the kept copy on this thread.
-      await listObjects(deps, { ...q, cursor: pooled.nextCursor as string });
-      const errors = await listErrors(deps, { runId, iouBelow: 0.5, limit: 50 });
-      expect(errors).toEqual(await listErrors(objectSource(db), { runId, iouBelow: 0.5, limit: 50 }));
-      await listObjects(deps, { runId, t: 0, rowId: errors.items[0].rowId, sort: 'iou:asc' });
-      expect(compute.stats().completed).toBe(2);
-      // Another filter: one walk in the pool, no decode.
-      await listObjects(deps, { ...q, kind: 'fn' });
-      expect(compute.stats().completed).toBe(3);
-      // A new write of the run's outcomes (a new generation) drops the kept copy: decoded again.
-      await db.execute(
-        sql`update object_outcome_runs set generation = nextval('object_outcomes_generation') where run_id = ${runId}::int`,
-      );
-      expect(await listObjects(deps, q)).toEqual(inline);
-      expect(compute.stats().completed).toBe(5);
-    } finally {
-      await compute.close();
-    }
-    // A pool thread compiles the task modules when it starts, which takes long on a loaded machine.
-  }, 240_000);
+  itData(
+    'with a compute pool, the run is decoded and walked in its thread, once per write',
+    async () => {
+      const { db } = ctx().database;
+      const compute = createComputePool({ threads: 1, idleTimeoutMs: 1000 });
+      try {
+        const deps = testDeps(ctx().database, { compute });
+        const q = { runId, t: 0, kind: 'fp', sort: 'confidence:desc', limit: 30 } as const;
+        const inline = await listObjects(objectSource(db), q);
+        expect(compute.stats().completed).toBe(0);
+        // First page: one task decodes the run, one lists the fps; the answer is the inline one.
+        const pooled = await listObjects(deps, q);
+        expect(pooled).toEqual(inline);
+        expect(compute.stats().completed).toBe(2);
+        expect(deps.objectCache.stats()).toMatchObject({ runs: 1 });
+        // Its next page, the errors list and the row view are walks of the kept copy on this thread.
+        await listObjects(deps, { ...q, cursor: pooled.nextCursor as string });
+        const errors = await listErrors(deps, { runId, iouBelow: 0.5, limit: 50 });
+        expect(errors).toEqual(await listErrors(objectSource(db), { runId, iouBelow: 0.5, limit: 50 }));
+        await listObjects(deps, { runId, t: 0, rowId: errors.items[0].rowId, sort: 'iou:asc' });
+        expect(compute.stats().completed).toBe(2);
+        // Another filter: one walk in the pool, no decode.
+        await listObjects(deps, { ...q, kind: 'fn' });
+        expect(compute.stats().completed).toBe(3);
+        // A new write of the run's outcomes (a new generation) drops the kept copy: decoded again.
+        await db.execute(
+          sql`update object_outcome_runs set generation = nextval('object_outcomes_generation') where run_id = ${runId}::int`,
+        );
+        expect(await listObjects(deps, q)).toEqual(inline);
+        expect(compute.stats().completed).toBe(5);
+      } finally {
+        await compute.close();
+      }
+      // A pool thread compiles the task modules when it starts, which takes long on a loaded machine.
+    },
+    240_000,
+  );
 
   itData('bad flags get clear errors', async () => {
     await expect(run(['objects', '--run', 'coco100', '--iou', '0.52'])).rejects.toThrow(/0\.5, 0\.55/);
