@@ -30,7 +30,7 @@ export const CODE = {
   ignored: OUTCOME_CODE.ignored.charCodeAt(0),
 } as const;
 
-/** One object line as the analysis computes it (see ObjectOutcomeLine in objects.ts). */
+/** One object line as the analysis computes it (the store adds the run id). */
 export interface PackLine {
   rowId: number;
   predId: number | null;
@@ -38,7 +38,9 @@ export interface PackLine {
   label: number;
   score: number | null;
   iou: number;
+  /** One outcome code per threshold (OUTCOME_CODE). */
   codes: string;
+  /** Prediction lines: the annotation id of the box involved at each threshold, null for none. */
   involved: readonly (number | null)[] | null;
 }
 

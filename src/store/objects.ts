@@ -11,6 +11,7 @@ import { type ErrorType, OUTCOME_CODE, typeOfCode } from '../metrics/detection-e
 import { OBJECT_KINDS, OBJECT_SORTS, type ObjectKind, type ObjectSort } from './list-choices.ts';
 import { type ObjectFilter, listed, pageFilter, passingObjects, sortKey } from './object-filter.ts';
 import {
+  type PackLine,
   CODE,
   type DecodedObjects,
   annIdAt,
@@ -26,19 +27,8 @@ import {
  */
 export type ObjectSource = Pick<Deps, 'db' | 'compute' | 'objectCache'>;
 
-/** One object_outcomes line as the analysis computes it (the store adds the run id). */
-export interface ObjectOutcomeLine {
-  rowId: number;
-  predId: number | null;
-  annId: number | null;
-  label: number;
-  score: number | null;
-  iou: number;
-  /** One outcome code per threshold (OUTCOME_CODE). */
-  codes: string;
-  /** Prediction lines: the annotation id of the box involved at each threshold, null for none. */
-  involved: readonly (number | null)[] | null;
-}
+/** One object line as the analysis computes it (the packed form's line). */
+export type ObjectOutcomeLine = PackLine;
 
 /**
  * Store a run's object outcomes, in the transaction `db` belongs to: the objects packed in chunks
