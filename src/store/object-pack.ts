@@ -214,17 +214,17 @@ function packChunk(
   return Buffer.from(buf);
 }
 
-function views(buf: ArrayBufferLike, m: number, T: number, nInv: number, offset = 0) {
-  let at = offset;
-  const take = <A>(
-    make: new (b: ArrayBufferLike, o: number, l: number) => A,
-    size: number,
-    len: number,
-  ): A => {
+/** Views of consecutive sections of `buf` from byte `at`: each call takes the next `len` elements. */
+function sections(buf: ArrayBufferLike, at: number) {
+  return <A>(make: new (b: ArrayBufferLike, o: number, l: number) => A, size: number, len: number): A => {
     const a = new make(buf, at, len);
     at += size * len;
     return a;
   };
+}
+
+function views(buf: ArrayBufferLike, m: number, T: number, nInv: number, offset = 0) {
+  const take = sections(buf, offset);
   return {
     header: take(Uint32Array, 4, HEADER),
     rowId: take(Float64Array, 8, m),
@@ -247,16 +247,7 @@ const DECODED_MAGIC = 0x444a424f; // 'OBJD'
 
 /** The decoded columns' views over one buffer (the layout `decodeRunBuffer` writes). */
 function decodedViews(buf: ArrayBufferLike, n: number, T: number, nInv: number, nLive: number) {
-  let at = 4 * HEADER;
-  const take = <A>(
-    make: new (b: ArrayBufferLike, o: number, l: number) => A,
-    size: number,
-    len: number,
-  ): A => {
-    const a = new make(buf, at, len);
-    at += size * len;
-    return a;
-  };
+  const take = sections(buf, 4 * HEADER);
   return {
     rowId: take(Float64Array, 8, n),
     id: take(Float64Array, 8, n),
@@ -272,7 +263,7 @@ function decodedViews(buf: ArrayBufferLike, n: number, T: number, nInv: number, 
     isPred: take(Uint8Array, 1, n),
     codes: take(Uint8Array, 1, n * T),
     invAt: take(Uint8Array, 1, n * T),
-    end: at,
+    end: take(Uint8Array, 1, 0).byteOffset, // an empty section: where the last one ends
   };
 }
 
