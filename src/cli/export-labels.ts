@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option } from 'commander';
-import { LABEL_EXPORT_FORMATS, type LabelExportFormat, exportLabels } from '../export/labels.ts';
+import { LABEL_EXPORT_FORMATS, type LabelExportFormat } from '../export/label-formats.ts';
 import type { RegisterCommand } from './context.ts';
 
 interface ExportLabelsOptions {
@@ -56,6 +56,8 @@ export const registerExportLabels: RegisterCommand = (program, ctx) => {
       const version = parseVersion(opts.version);
       if (opts.format === 'npy' && !opts.out)
         throw new Error('--out is required for --format npy (a binary file), e.g. --out labels_clean.npy');
+      // Loaded here: the export pulls in the store and the file writers, which --help never needs.
+      const { exportLabels } = await import('../export/labels.ts');
       const result = await ctx.withDeps((deps) =>
         exportLabels(deps.db, {
           dataset: opts.dataset,

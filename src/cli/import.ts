@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option } from 'commander';
 import { LABEL_TOOLS, type LabelTool } from '../import/labels-file.ts';
-import { type LabelImportReport, importLabels } from '../import/labels.ts';
+import type { LabelImportReport } from '../import/labels.ts';
 import { counted } from '../text/plural.ts';
 import type { RegisterCommand } from './context.ts';
 import { printJson, printTable } from './output.ts';
@@ -63,6 +63,8 @@ export const registerImport: RegisterCommand = (program, ctx) => {
             `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
           );
         }
+        // Loaded here: the import pulls in the store and the XML parser, which --help never needs.
+        const { importLabels } = await import('../import/labels.ts');
         const report = await ctx.withDeps((deps) =>
           importLabels(deps, {
             dataset: opts.dataset,

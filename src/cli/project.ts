@@ -2,7 +2,6 @@ import { InvalidArgumentError } from 'commander';
 import type { Deps } from '../deps.ts';
 import { type Progress, noProgress } from '../progress.ts';
 import type { RegisterCommand } from './context.ts';
-import { cliProgressFor } from './progress.ts';
 
 export interface ProjectCommandOptions {
   run: string;
@@ -82,6 +81,8 @@ export const registerProject: RegisterCommand = (program, ctx) => {
     .option('--neighbors <n>', 'UMAP n_neighbors', int(2), 15)
     .option('--json', 'print one JSON document')
     .action(async (opts: ProjectCommandOptions) => {
+      // Loaded here: the progress bar package is only drawn by a command that runs.
+      const { cliProgressFor } = await import('./progress.ts');
       const progress = cliProgressFor(ctx.io);
       try {
         ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, { ...opts, progress }), { heavy: true }));

@@ -15,8 +15,9 @@ import {
 } from '../store/label-versions.ts';
 import { toCsv } from '../text/csv.ts';
 
-export const LABEL_EXPORT_FORMATS = ['npy', 'csv', 'coco'] as const;
-export type LabelExportFormat = (typeof LABEL_EXPORT_FORMATS)[number];
+import type { LabelExportFormat } from './label-formats.ts';
+
+export { LABEL_EXPORT_FORMATS, type LabelExportFormat } from './label-formats.ts';
 
 export interface LabelExportOptions {
   /** Dataset name or id. */
