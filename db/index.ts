@@ -1,13 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { acquireDataLock } from './lock.ts';
-import { YieldingPGlite } from './yielding-pglite.ts';
 import { runMigrations } from './migrate.ts';
+import { compilePgliteWasm } from './pglite-wasm.ts';
 import * as schema from './schema.ts';
 
 export { schema };
@@ -44,15 +41,16 @@ export interface CreateDbOptions {
    * instead of throughput. Ignored for Postgres.
    */
   brief?: boolean;
+  /**
+   * PGlite's engine, compiled early by the caller (compilePgliteWasm) so the compile overlaps the
+   * caller's module loading; when absent (or it failed), PGlite compiles its own. Ignored for Postgres.
+   */
+  pgliteWasm?: Promise<WebAssembly.Module>;
 }
 
 /**
- * PGlite's start costs are its WebAssembly compile and its shared buffers. V8 compiles the 9 MB module
- * with its baseline compiler and then re-optimizes it on background threads; `--liftoff-only` skips
- * the second pass, which halves the CPU and takes ~50 MB off the peak of a short command (measured:
- * 1.0 → 0.5 s CPU, 190 → 135 MB). The flag applies to every module the process compiles later, so
- * only a process that opens one brief database asks for it. 16 MB of shared buffers (the default is
- * 128 MB, touched at start) is ample for a page of rows and takes another ~150 MB off.
+ * A brief start compiles the engine for a quick start (see compilePgliteWasm), and asks for 16 MB of
+ * shared buffers (the default is 128 MB, touched at start): ample for a page of rows, and ~150 MB less.
  */
 const BRIEF_START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
@@ -68,8 +66,14 @@ export async function createDb({
   migrate = true,
   max = 10,
   brief = false,
+  pgliteWasm,
 }: CreateDbOptions = {}): Promise<Database> {
+  // Each driver's packages load only when it opens: the embedded database is not the server's client.
   if (url) {
+    const [{ default: postgres }, { drizzle: drizzlePostgres }] = await Promise.all([
+      import('postgres'),
+      import('drizzle-orm/postgres-js'),
+    ]);
     const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
     try {
@@ -88,10 +92,17 @@ export async function createDb({
     release = acquireDataLock(dataDir);
   }
   try {
-    if (brief) setFlagsFromString('--liftoff-only');
-    const options = brief
-      ? { startParams: [...YieldingPGlite.defaultStartParams, ...BRIEF_START_PARAMS] }
-      : {};
+    // A brief start compiles the engine itself unless its caller started the compile earlier.
+    const wasm = pgliteWasm ?? (brief ? compilePgliteWasm({ brief }) : undefined);
+    const [{ YieldingPGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+      import('./yielding-pglite.ts'),
+      import('drizzle-orm/pglite'),
+    ]);
+    const pgliteWasmModule = await wasm?.catch(() => undefined);
+    const options = {
+      ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
+      ...(brief ? { startParams: [...YieldingPGlite.defaultStartParams, ...BRIEF_START_PARAMS] } : {}),
+    };
     const pglite = onDisk ? new YieldingPGlite(`${dataDir}/pgdata`, options) : new YieldingPGlite(options);
     await pglite.waitReady;
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;

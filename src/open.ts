@@ -18,17 +18,21 @@ export async function openDeps(
     logger = createLogger(),
     clock = systemClock,
     brief = false,
+    pgliteWasm,
   }: {
     logger?: Logger;
     clock?: Clock;
     /** A short-lived process running a few small queries: open for a quick start (see createDb). */
     brief?: boolean;
+    /** The embedded database's engine, compiled early (see createDb). */
+    pgliteWasm?: Promise<WebAssembly.Module>;
   } = {},
 ): Promise<Deps> {
   const database = await createDb({
     url: config.DATABASE_URL,
     dataDir: config.DATABASE_URL ? undefined : join(config.LOUPE_DATA),
     brief,
+    pgliteWasm,
   });
   return { db: database.db, database, config, logger, clock, objectCache: createObjectCache() };
 }

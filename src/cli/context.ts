@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type LockServer, readLockServer } from '../../db/lock.ts';
+import { compilePgliteWasm } from '../../db/pglite-wasm.ts';
 import type { Deps } from '../deps.ts';
 
 /** Where a command's output goes: the terminal, or a buffer when a server runs it for a CLI. */
@@ -49,12 +50,20 @@ export function defaultCliContext(io: CliIo = processIo()): CliContext {
   return {
     io,
     async withDeps(fn, { heavy = false } = {}) {
+      // The embedded engine compiles on background threads while the modules below load, instead of
+      // after them. Read from the environment directly, as localServer does: the configuration is
+      // among the modules still loading.
+      const pgliteWasm = process.env.DATABASE_URL ? undefined : compilePgliteWasm({ brief: !heavy });
       const [{ loadConfig }, { createLogger }, { openDeps }] = await Promise.all([
         import('../config.ts'),
         import('../deps.ts'),
         import('../open.ts'),
       ]);
-      const deps = await openDeps(loadConfig(), { logger: createLogger({ level: 'warn' }), brief: !heavy });
+      const deps = await openDeps(loadConfig(), {
+        logger: createLogger({ level: 'warn' }),
+        brief: !heavy,
+        pgliteWasm,
+      });
       try {
         return await fn(deps);
       } finally {
