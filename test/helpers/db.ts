@@ -14,10 +14,14 @@ export const drivers: Driver[] = process.env.DATABASE_URL ? ['pglite', 'postgres
 
 /**
  * A fresh, migrated database: in-memory PGlite, or a new database on the server named by
- * DATABASE_URL (dropped on close), so test files never see each other's rows.
+ * DATABASE_URL (dropped on close), so test files never see each other's rows. `migrate: false`
+ * leaves it blank.
  */
-export async function openTestDb(driver: Driver, { max = 10 }: { max?: number } = {}): Promise<Database> {
-  if (driver === 'pglite') return createDb();
+export async function openTestDb(
+  driver: Driver,
+  { max = 10, migrate = true }: { max?: number; migrate?: boolean } = {},
+): Promise<Database> {
+  if (driver === 'pglite') return createDb({ migrate });
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set');
   const name = `loupe_t_${randomBytes(6).toString('hex')}`;
@@ -26,7 +30,7 @@ export async function openTestDb(driver: Driver, { max = 10 }: { max?: number } 
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const database = await createDb({ url: url.toString(), max });
+  const database = await createDb({ url: url.toString(), max, migrate });
   return {
     ...database,
     async close() {
