@@ -10,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /** The packages bundled: pure JavaScript, many files, imported at every database command's start. */
-export const vendored = ['drizzle-orm', 'zod'];
+const vendored = ['drizzle-orm', 'zod'];
 
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `from 'drizzle-orm/pglite'` and `import('zod')`, as tsc writes them. */
 const specifiers = new RegExp(
-  `(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])((?:${vendored.map(escape).join('|')})(?:/[\\w./-]+)?)\\2`,
+  `(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])((?:${vendored.map(literal).join('|')})(?:/[\\w./-]+)?)\\2`,
   'g',
 );
 
