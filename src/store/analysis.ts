@@ -7,6 +7,7 @@ import { countImport } from './ingest.ts';
 import { currentLabelVersions } from './label-versions.ts';
 import { CopyWriter } from './pgcopy.ts';
 import type { RunScoresTable } from './run-scores.ts';
+import type { ClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import {
   annotations,
@@ -274,26 +275,30 @@ function rowIn(
 }
 
 /**
- * Detection inputs an import hands to the analysis it runs next (it holds them from its files),
- * with what the tables held when it committed: they stand in for loadDetectionInputs only while
- * that is still so.
+ * What an import hands to the analysis it runs next (it holds it from its files), with what the
+ * tables held when it committed: it stands in for reading the tables only while that is still so.
  */
-export interface HandedDetectionInputs {
+export interface Handed<T> {
   runId: number;
-  inputs: DetectionInputs;
+  inputs: T;
   counts: { rows: number; annotations: number; predictions: number };
   labelVersion: number;
 }
+
+/** A detection run's inputs as loadDetectionInputs reads them. */
+export type HandedDetectionInputs = Handed<DetectionInputs>;
+/** A classification run's rows as loadClassificationRows reads them. */
+export type HandedClassificationRows = Handed<ClassificationRows>;
 
 /**
  * The handed inputs when the dataset and run are as the import left them (same counts, no label
  * version since), else null: the analysis then reads the tables.
  */
-export async function currentHandedInputs(
+export async function currentHandedInputs<T>(
   db: Db,
-  run: RunForAnalysis,
-  handed: HandedDetectionInputs | undefined,
-): Promise<DetectionInputs | null> {
+  run: { id: number; datasetId: number },
+  handed: Handed<T> | undefined,
+): Promise<T | null> {
   if (!handed || handed.runId !== run.id) return null;
   const [now, versions] = await Promise.all([
     countImport(bulkOf(db), run.datasetId, run.id),
