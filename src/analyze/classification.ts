@@ -8,10 +8,10 @@ import {
   calibrationBinCounts,
   classificationConfusion,
   labeledProbabilityChunks,
-  refreshDerivedStatistics,
   rowScoreCounts,
   writeClassificationRowScores,
 } from '../store/analysis.ts';
+import { openRunScores, swapRunScores } from '../store/run-scores.ts';
 
 /**
  * Write a classification run's row_scores and compute its metrics document, set-based: the rows
@@ -31,8 +31,9 @@ export async function analyzeClassification(
   }: { chunk?: number; withFindings?: boolean; rows?: ClassificationRows } = {},
 ): Promise<ClassificationMetricsDoc> {
   const numClasses = run.classNames.length;
-  await writeClassificationRowScores(db, run, { withFindings });
-  await refreshDerivedStatistics(db);
+  const scores = await openRunScores(db, run.id);
+  await writeClassificationRowScores(db, run, { withFindings, into: scores });
+  await swapRunScores(db, scores);
   const { labeled, unlabeled } = await rowScoreCounts(db, run.id);
   const confusion = await classificationConfusion(db, run.id, numClasses);
   const bins = emptyBinTotals(ECE_BINS);

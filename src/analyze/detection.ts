@@ -13,6 +13,7 @@ import {
   loadDetectionInputs,
   refreshDerivedStatistics,
 } from '../store/analysis.ts';
+import { openRunScores, swapRunScores } from '../store/run-scores.ts';
 import {
   type DetectionMetricsDoc,
   detectionDocument,
@@ -65,7 +66,9 @@ export async function analyzeDetection(
   const lined = new Set([...matched, ...detected].map((l) => l.rowId));
   const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
   const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
-  await insertRowScores(db, run.id, [...labeledLines, ...poolLines]);
+  const scores = await openRunScores(db, run.id);
+  await insertRowScores(db, scores, [...labeledLines, ...poolLines]);
+  await swapRunScores(db, scores);
   await insertMatches(
     db,
     run.id,

@@ -2,6 +2,7 @@ import type { Deps } from '../deps.ts';
 import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
+  type HandedClassificationRows,
   type HandedDetectionInputs,
   clearDerived,
   currentHandedInputs,
@@ -33,11 +34,14 @@ export async function analyzeRun(
     onProgress = () => {},
     neighbours,
     detectionInputs,
+    classificationRows,
   }: {
     onProgress?: (fraction: number) => void;
     neighbours?: NeighbourSource;
     /** A detection run's inputs handed over by the import that just wrote them (not read again). */
     detectionInputs?: HandedDetectionInputs;
+    /** A classification run's rows handed over by the import that just wrote them. */
+    classificationRows?: HandedClassificationRows;
   } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
@@ -46,7 +50,7 @@ export async function analyzeRun(
   // Statistics first: right after an import the planner has none, and the findings' read of
   // every row then goes row by row (nested loops) instead of merging the tables.
   await refreshInputStatistics(deps.db);
-  const early = await classificationFindings(deps, runId, { neighbours });
+  const early = await classificationFindings(deps, runId, { neighbours, handed: classificationRows });
   onProgress(0.4);
   const { doc, images } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);

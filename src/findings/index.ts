@@ -10,6 +10,7 @@ import {
   storedFindingsOptions,
 } from '../store/findings-inputs.ts';
 import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
+import { type HandedClassificationRows, currentHandedInputs } from '../store/analysis.ts';
 import { knnGraph } from '../vectors/knn.ts';
 import { classifyFindings } from './classification.ts';
 import { detectionEvidence, detectionFlags, imageLabelQuality } from './detection.ts';
@@ -52,7 +53,7 @@ export async function computeFindings(
   }: { neighbours?: NeighbourSource; detectionImages?: DetectionImage[] } = {},
 ): Promise<void> {
   const run = await loadFindingsRun(deps.db, runId);
-  const found = await findingsOf(deps, run, overrides, neighbours, detectionImages);
+  const found = await findingsOf(deps, run, overrides, neighbours, { detectionImages });
   await saveFindings(deps.database, runId, found);
   deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
 }
@@ -79,12 +80,25 @@ export interface RunFindings {
 export async function classificationFindings(
   deps: Deps,
   runId: number,
-  { neighbours = { inline: true } }: { neighbours?: NeighbourSource } = {},
+  {
+    neighbours = { inline: true },
+    handed,
+  }: {
+    neighbours?: NeighbourSource;
+    /** The rows the import that queued the analysis holds (not read again while still current). */
+    handed?: HandedClassificationRows;
+  } = {},
 ): Promise<RunFindings | null> {
   const run = await loadFindingsRun(deps.db, runId);
   if (run.kind !== 'classification') return null;
-  const found = await findingsOf(deps, run, {}, neighbours);
-  deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
+  const rows = (await currentHandedInputs(deps.db, run, handed)) ?? undefined;
+  const found = await findingsOf(deps, run, {}, neighbours, { rows });
+  deps.logger.info('findings computed', {
+    runId,
+    flags: found.flags.length,
+    rows: found.rows.length,
+    read: rows ? 'handed by the import' : 'from the tables',
+  });
   return found;
 }
 
@@ -93,13 +107,13 @@ async function findingsOf(
   run: FindingsRun,
   overrides: FindingsOptionsInput,
   neighbours: NeighbourSource,
-  detectionImages?: DetectionImage[],
+  { detectionImages, rows }: { detectionImages?: DetectionImage[]; rows?: ClassificationRows } = {},
 ): Promise<RunFindings> {
   const stored = await storedFindingsOptions(deps.db, run.id);
   const options = parseFindingsOptions({ ...stored, ...overrides });
   const result =
     run.kind === 'classification'
-      ? await classificationRun(deps, run, options, neighbours)
+      ? await classificationRun(deps, run, options, neighbours, rows)
       : await detectionRun(deps, run, options, detectionImages);
   return { ...result, options: { ...options } };
 }
@@ -150,9 +164,10 @@ async function classificationRun(
   run: FindingsRun,
   options: FindingsOptions,
   neighbours: NeighbourSource,
+  loaded?: ClassificationRows,
 ): Promise<{ flags: NewFlag[]; rows: RowFindings[]; inputs: ClassificationRows }> {
   const k = run.classNames.length;
-  const data = await loadClassificationRows(deps.db, run.id, k);
+  const data = loaded ?? (await loadClassificationRows(deps.db, run.id, k));
   const graph = await neighbourGraph(deps, run.id, data.rowIds, options, neighbours);
   const found = classifyFindings({
     labels: data.labels,

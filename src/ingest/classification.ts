@@ -14,6 +14,8 @@ import {
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
+import type { HandedClassificationRows } from '../store/analysis.ts';
+import type { ClassificationRows } from '../store/findings-inputs.ts';
 import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
@@ -58,14 +60,35 @@ async function writeFresh(
   source: ClassSource,
   vectors: VectorSource | null,
   ids: { datasetId: number; runId: number },
-): Promise<{ rows: number; annotations: number; predictions: number; embeddings: number }> {
+  { keep = false }: { keep?: boolean } = {},
+): Promise<{
+  counts: { rows: number; annotations: number; predictions: number; embeddings: number };
+  kept: ClassificationRows | null;
+}> {
   const rows = source.rows ?? 0;
+  const k = source.k;
   const base = await reserveRowIds(tx, rows);
   // A first pass validates every row (a bad one fails before anything is written) and notes
-  // which rows are labeled, so the rows can go in the order of their ids as text.
+  // which rows are labeled, so the rows can go in the order of their ids as text. With `keep`
+  // it also keeps the rows as the analysis reads them back (probabilities as the float32 the
+  // table stores), so the analysis run next does not read a million rows again.
   const labeledRows = new Uint8Array(rows);
-  for await (const b of source.batches())
+  const kept = keep
+    ? {
+        rowIds: [] as number[],
+        labels: new Int32Array(rows),
+        probs: new Float32Array(rows * k),
+        k,
+        stored: new Uint8Array(rows).fill(1),
+      }
+    : null;
+  for await (const b of source.batches()) {
     for (let i = 0; i < b.n; i++) labeledRows[b.start + i] = b.labels[i] >= 0 ? 1 : 0;
+    if (!kept) continue;
+    kept.labels.set(b.labels.subarray(0, b.n), b.start);
+    for (let j = 0; j < b.n * k; j++) kept.probs[b.start * k + j] = b.probs[j];
+  }
+  if (kept) for (let i = 0; i < rows; i++) kept.rowIds.push(base + i);
   await tx.copyIn(DIRECT_TARGET.rows, encodeIndexRows(labeledRows, { datasetId: ids.datasetId, base }));
   // Ids for every row reserved up front; unlabeled rows leave a gap in the annotation ids.
   const firstAnn = await reserveIds(tx, 'annotations', rows);
@@ -77,7 +100,7 @@ async function writeFresh(
     encodePredictions(source.batches(), source.k, { runId: ids.runId, base, firstId: firstPred }),
   );
   const embeddings = vectors ? await writeVectors(tx, vectors, ids, { base, rows }) : 0;
-  return { rows, annotations: labeled.labels, predictions: rows, embeddings };
+  return { counts: { rows, annotations: labeled.labels, predictions: rows, embeddings }, kept };
 }
 
 /**
@@ -123,6 +146,7 @@ export async function ingestClassification(
       .map((key) => [key, opts[key]]),
   );
   let runId = 0;
+  let handed: HandedClassificationRows | undefined;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRun(tx, {
@@ -139,10 +163,13 @@ export async function ingestClassification(
       if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
-      const counts =
-        !ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows
-          ? await writeFresh(tx, source, vectors, ids)
-          : await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
+      let counts: Awaited<ReturnType<typeof writeStaged>>;
+      if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows) {
+        const fresh = await writeFresh(tx, source, vectors, ids, { keep: analyze && wait });
+        counts = fresh.counts;
+        // A new dataset is at label version 1.
+        if (fresh.kept) handed = { runId: ids.runId, inputs: fresh.kept, counts, labelVersion: 1 };
+      } else counts = await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
       const wantsMedia = opts.images || opts.texts || columns.size > 0;
       const media = wantsMedia
         ? await planClassificationMedia(tx, await datasetExternalIds(tx, ids.datasetId), columns, opts)
@@ -156,7 +183,8 @@ export async function ingestClassification(
         ...(media ? { media: media.report } : {}),
       };
     });
-    if (analyze && wait) await runPipelineNow(deps, runId, { progress: opts.progress });
+    if (analyze && wait)
+      await runPipelineNow(deps, runId, { progress: opts.progress, classificationRows: handed });
     return result;
   } finally {
     await source.close();

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
-import type { HandedDetectionInputs } from '../store/analysis.ts';
+import type { HandedClassificationRows, HandedDetectionInputs } from '../store/analysis.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -112,7 +112,10 @@ export async function projectRun(
  */
 export function pipelineHandlers(
   deps: Deps,
-  { detectionInputs }: { detectionInputs?: HandedDetectionInputs } = {},
+  {
+    detectionInputs,
+    classificationRows,
+  }: { detectionInputs?: HandedDetectionInputs; classificationRows?: HandedClassificationRows } = {},
 ): JobHandlers {
   return {
     ...regressionHandlers(deps),
@@ -137,6 +140,7 @@ export function pipelineHandlers(
         onProgress: progress,
         neighbours: split ? { deferred: true } : { inline: true },
         detectionInputs,
+        classificationRows,
       });
       const next: NewJob[] = [];
       if (split && doc.kind === 'classification') next.push(knnPassJob(runId));
@@ -190,12 +194,15 @@ export async function runPipelineNow(
     kinds = ANALYSIS_KINDS,
     progress = noProgress,
     detectionInputs,
+    classificationRows,
     ...options
   }: {
     kinds?: string[];
     progress?: Progress;
     /** What the import that queued the jobs holds of a detection run (see analyzeRun). */
     detectionInputs?: HandedDetectionInputs;
+    /** What the import that queued the jobs holds of a classification run (see analyzeRun). */
+    classificationRows?: HandedClassificationRows;
   } & Partial<JobRunnerOptions> = {},
 ): Promise<{ ran: number; failed: number }> {
   let shown: number | null = null;
@@ -210,7 +217,7 @@ export async function runPipelineNow(
   };
   return withVectorService(deps, async (vectors) => {
     const withVectors = { ...deps, vectors };
-    const all = pipelineHandlers(withVectors, { detectionInputs });
+    const all = pipelineHandlers(withVectors, { detectionInputs, classificationRows });
     const handlers = Object.fromEntries(kinds.map((k) => [k, all[k]]));
     const runner = createJobRunner(withVectors, {
       ...configuredRunner(deps.config),

@@ -6,6 +6,8 @@ import { bulkOf } from './ingest-tx.ts';
 import { countImport } from './ingest.ts';
 import { currentLabelVersions } from './label-versions.ts';
 import { CopyWriter } from './pgcopy.ts';
+import type { RunScoresTable } from './run-scores.ts';
+import type { ClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import {
   annotations,
@@ -52,15 +54,20 @@ export async function refreshInputStatistics(db: Db): Promise<void> {
   await db.execute(sql`analyze ${dataRows}, ${annotations}, ${predictions}`);
 }
 
-/** Refresh statistics of the derived tables once written, for the aggregates and the error views. */
+/**
+ * Refresh statistics of matches once written, for the error views (row_scores' partition gets
+ * its own when it is swapped in).
+ */
 export async function refreshDerivedStatistics(db: Db): Promise<void> {
-  await db.execute(sql`analyze ${rowScores}, ${matches}`);
+  await db.execute(sql`analyze ${matches}`);
 }
 
-/** Drop the run's derived rows (row_scores, matches) before they are written again. */
+/**
+ * Drop the run's matches before they are written again; its row_scores are replaced whole when
+ * the new ones are swapped in (run-scores.ts).
+ */
 export async function clearDerived(db: Db, runId: number): Promise<void> {
   await db.delete(matches).where(eq(matches.runId, runId));
-  await db.delete(rowScores).where(eq(rowScores.runId, runId));
 }
 
 /**
@@ -72,7 +79,7 @@ export async function clearDerived(db: Db, runId: number): Promise<void> {
 export async function writeClassificationRowScores(
   db: Db,
   run: RunForAnalysis,
-  { withFindings = false }: { withFindings?: boolean } = {},
+  { withFindings = false, into }: { withFindings?: boolean; into: RunScoresTable },
 ): Promise<number> {
   // withFindings: the row values of the findings are staged in this transaction's findings_rows
   // (stageRowFindings) and go in with the scores, so they are never written twice.
@@ -83,7 +90,7 @@ export async function writeClassificationRowScores(
   const rows = await rawRows<{ n: number }>(
     db,
     sql`with ins as (
-      insert into ${rowScores} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
+      insert into ${sql.raw(into.table)} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
         label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy)
       select ${run.id}::int, r.id, r.labeled,
         case when not r.labeled or a.label is null then null
@@ -268,26 +275,30 @@ function rowIn(
 }
 
 /**
- * Detection inputs an import hands to the analysis it runs next (it holds them from its files),
- * with what the tables held when it committed: they stand in for loadDetectionInputs only while
- * that is still so.
+ * What an import hands to the analysis it runs next (it holds it from its files), with what the
+ * tables held when it committed: it stands in for reading the tables only while that is still so.
  */
-export interface HandedDetectionInputs {
+export interface Handed<T> {
   runId: number;
-  inputs: DetectionInputs;
+  inputs: T;
   counts: { rows: number; annotations: number; predictions: number };
   labelVersion: number;
 }
+
+/** A detection run's inputs as loadDetectionInputs reads them. */
+export type HandedDetectionInputs = Handed<DetectionInputs>;
+/** A classification run's rows as loadClassificationRows reads them. */
+export type HandedClassificationRows = Handed<ClassificationRows>;
 
 /**
  * The handed inputs when the dataset and run are as the import left them (same counts, no label
  * version since), else null: the analysis then reads the tables.
  */
-export async function currentHandedInputs(
+export async function currentHandedInputs<T>(
   db: Db,
-  run: RunForAnalysis,
-  handed: HandedDetectionInputs | undefined,
-): Promise<DetectionInputs | null> {
+  run: { id: number; datasetId: number },
+  handed: Handed<T> | undefined,
+): Promise<T | null> {
   if (!handed || handed.runId !== run.id) return null;
   const [now, versions] = await Promise.all([
     countImport(bulkOf(db), run.datasetId, run.id),
@@ -444,21 +455,22 @@ function* copyTuples<T>(
 }
 
 /**
- * Insert row_scores lines for a run by binary COPY, in the transaction `db` belongs to (a
- * detection run writes one per image; drizzle's multi-row inserts cost seconds at 5k images).
+ * Insert a run's row_scores lines into its new table (openRunScores) by binary COPY, in the
+ * transaction `db` belongs to (a detection run writes one per image; drizzle's multi-row inserts
+ * cost seconds at 5k images).
  */
 export async function insertRowScores(
   db: Db,
-  runId: number,
+  into: RunScoresTable,
   lines: readonly RowScoreLine[],
   { batch = 20_000 }: { batch?: number } = {},
 ): Promise<void> {
   if (lines.length === 0) return;
   await bulkOf(db).copyIn(
-    'row_scores (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)',
+    `${into.table} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)`,
     copyTuples(lines, batch, (w, l) => {
       w.row(11);
-      w.int4(runId);
+      w.int4(into.runId);
       w.int8(l.rowId);
       w.bool(l.labeled);
       w.float8OrNull(l.iou);

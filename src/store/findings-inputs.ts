@@ -16,6 +16,7 @@ import {
 /** A run with what the findings need from its dataset. */
 export interface FindingsRun {
   id: number;
+  datasetId: number;
   name: string;
   kind: 'classification' | 'detection';
   classNames: string[];
@@ -24,7 +25,13 @@ export interface FindingsRun {
 /** The run, or an error naming the id. */
 export async function loadFindingsRun(db: Db, runId: number): Promise<FindingsRun> {
   const [run] = await db
-    .select({ id: modelRuns.id, name: modelRuns.name, kind: modelRuns.kind, classNames: datasets.classNames })
+    .select({
+      id: modelRuns.id,
+      datasetId: modelRuns.datasetId,
+      name: modelRuns.name,
+      kind: modelRuns.kind,
+      classNames: datasets.classNames,
+    })
     .from(modelRuns)
     .innerJoin(datasets, eq(datasets.id, modelRuns.datasetId))
     .where(eq(modelRuns.id, runId));
