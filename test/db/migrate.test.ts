@@ -1,26 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/index.ts';
-import { migrationsCurrent, migrationsFolder, runMigrations } from '../../db/migrate.ts';
+import { migrationsCurrent, runMigrations } from '../../db/migrate.ts';
 import { rawRows } from '../../db/raw.ts';
 import { drivers, openTestDb, testDatabaseUrl } from '../helpers/db.ts';
-
-interface Journal {
-  entries: { when: number; tag: string }[];
-}
-const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as Journal;
-
-/** The migrations folder as it was before its newest migration: what an older install applied. */
-function olderFolder(dir: string): string {
-  const folder = join(dir, 'migrations');
-  cpSync(migrationsFolder, folder, { recursive: true });
-  const older: Journal = { ...journal, entries: journal.entries.slice(0, -1) };
-  writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(older));
-  return folder;
-}
+import { journal, olderMigrations } from '../helpers/migrations.ts';
 
 const applied = async (database: Database) =>
   (
@@ -53,7 +40,7 @@ for (const driver of drivers) {
     });
 
     it('applies the migration an older database lacks, and then counts it as current', async () => {
-      const older = olderFolder(dir);
+      const older = olderMigrations(dir, journal.entries.length - 1);
       await migrate(older);
       const before = await applied(database);
       expect(before).toEqual(journal.entries.slice(0, -1).map((e) => e.when));
