@@ -8,7 +8,6 @@ import type { DetectionImage } from '../store/findings-inputs.ts';
 import {
   type DetectionInputs,
   type RunForAnalysis,
-  insertMatches,
   insertRowScores,
   loadDetectionInputs,
   refreshDerivedStatistics,
@@ -22,7 +21,7 @@ import {
 } from './detection-summary.ts';
 
 /**
- * Write a detection run's matches and row_scores and compute its metrics document: COCO
+ * Write a detection run's row_scores and per-object outcomes and compute its metrics document: COCO
  * evaluation over the labeled images (every class of the dataset, as pycocotools evaluates every
  * category of the ground-truth file), the greedy match at `iouThreshold` per image, and the
  * class-agnostic confusion matrix of detections scoring at least `scoreThreshold` (0.25, as
@@ -66,19 +65,6 @@ export async function analyzeDetection(
   const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
   const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
   await insertRowScores(db, run.id, [...labeledLines, ...poolLines]);
-  await insertMatches(
-    db,
-    run.id,
-    rows.pairs.map((p) => ({
-      rowId: p.imageId,
-      annId: p.gtId,
-      predId: p.detId,
-      gtLabel: p.gtLabel,
-      predLabel: p.detLabel,
-      iou: p.iou,
-      score: p.score,
-    })),
-  );
   await clearObjectOutcomes(db, run.id);
   await insertObjectOutcomes(db, run.id, objects.lines);
   await refreshDerivedStatistics(db);

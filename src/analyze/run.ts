@@ -20,8 +20,8 @@ export type { ClassificationMetricsDoc, DetectionMetricsDoc };
 
 /**
  * Recompute everything derived from a run after ingest: metrics (stored on model_runs.metrics),
- * row_scores, matches; then the findings. Idempotent: replaces the run's derived rows in one
- * transaction, so a failure leaves the previous analysis in place.
+ * row_scores, a detection run's per-object outcomes; then the findings. Idempotent: replaces the
+ * run's derived rows in one transaction, so a failure leaves the previous analysis in place.
  *
  * @example
  * const metrics = await analyzeRun(deps, run.id);
