@@ -1,9 +1,5 @@
 import type { Db } from '../store/database.ts';
-import { evaluateCoco } from '../metrics/coco-eval.ts';
-import { detectionConfusion } from '../metrics/detection-confusion.ts';
-import { clearObjectOutcomes, insertObjectOutcomes } from '../store/objects.ts';
-import { detectionObjects } from './detection-objects.ts';
-import { matchDetectionRows } from '../metrics/detection-rows.ts';
+import { clearObjectOutcomes, writeObjectOutcomes } from '../store/objects.ts';
 import type { DetectionImage } from '../store/findings-inputs.ts';
 import {
   type DetectionInputs,
@@ -12,21 +8,17 @@ import {
   loadDetectionInputs,
   refreshDerivedStatistics,
 } from '../store/analysis.ts';
+import type { DetectionMetricsDoc } from './detection-summary.ts';
 import {
-  type DetectionMetricsDoc,
-  detectionDocument,
-  emptyRowLines,
-  labeledRowLines,
-  unlabeledRowLines,
-} from './detection-summary.ts';
+  type DetectionAnalysis,
+  type DetectionThresholds,
+  computeDetectionAnalysis,
+} from './detection-compute.ts';
 
 /**
- * Write a detection run's row_scores and per-object outcomes and compute its metrics document: COCO
- * evaluation over the labeled images (every class of the dataset, as pycocotools evaluates every
- * category of the ground-truth file), the greedy match at `iouThreshold` per image, and the
- * class-agnostic confusion matrix of detections scoring at least `scoreThreshold` (0.25, as
- * Ultralytics' confusion matrix, so the flood of low-score detections COCO results files carry does
- * not bury the off-diagonal cells). Call inside a transaction whose derived rows were cleared.
+ * Write a detection run's row_scores and per-object outcomes and compute its metrics document
+ * (computeDetectionAnalysis, or `computed` when the caller already has it for the same inputs and
+ * thresholds). Call inside a transaction whose derived rows were cleared.
  */
 export async function analyzeDetection(
   db: Db,
@@ -35,50 +27,25 @@ export async function analyzeDetection(
     iouThreshold = 0.5,
     scoreThreshold = 0.25,
     inputs: given,
-  }: {
-    iouThreshold?: number;
-    scoreThreshold?: number;
+    computed,
+  }: Partial<DetectionThresholds> & {
     /** The inputs as loadDetectionInputs would read them, when the caller already holds them. */
     inputs?: DetectionInputs;
+    /** computeDetectionAnalysis of `inputs`, made elsewhere (a worker thread); null when it failed. */
+    computed?: Promise<DetectionAnalysis | null>;
   } = {},
 ): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
   const inputs = given ?? (await loadDetectionInputs(db, run));
-  const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = inputs;
-  const labels = run.classNames.map((_, i) => i);
-  // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
-  const rank = cocoImageRank(labeledRows, externalIds);
-  const ranked = {
-    imageIds: labeledRows.map((r) => rank.get(r)!),
-    labels,
-    gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId)! })),
-    dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId)! })),
-  };
-  const evaluation = evaluateCoco(ranked, {}, { keepMatches: true });
-  const rowOfRank = new Map([...rank].map(([row, r]) => [r, row]));
-  const objects = detectionObjects(ranked.gts, ranked.dets, evaluation, (r) => rowOfRank.get(r)!);
-  const rows = matchDetectionRows(gts, dets, { iouThreshold });
-  const confusion = detectionConfusion(gts, dets, labels, { iouThreshold, scoreThreshold });
-
-  const matched = labeledRowLines(rows);
-  const detected = unlabeledRowLines(poolDets);
-  const lined = new Set([...matched, ...detected].map((l) => l.rowId));
-  const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
-  const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
-  await insertRowScores(db, run.id, [...labeledLines, ...poolLines]);
+  const made = given && computed ? await computed : null;
+  const analysis =
+    made && made.iouThreshold === iouThreshold && made.scoreThreshold === scoreThreshold
+      ? made
+      : computeDetectionAnalysis(inputs, run.classNames, { iouThreshold, scoreThreshold });
+  await insertRowScores(db, run.id, analysis.rowLines);
   await clearObjectOutcomes(db, run.id);
-  await insertObjectOutcomes(db, run.id, objects.lines);
+  await writeObjectOutcomes(db, run.id, analysis.objects);
   await refreshDerivedStatistics(db);
-  const doc = detectionDocument({
-    classNames: run.classNames,
-    evaluation,
-    confusion,
-    iouThreshold,
-    scoreThreshold,
-    labeled: labeledLines.length,
-    unlabeled: poolLines.length,
-    objects: objects.doc,
-  });
-  return { doc, images: detectionImages(inputs) };
+  return { doc: analysis.doc, images: detectionImages(inputs) };
 }
 
 /**
@@ -99,24 +66,4 @@ function detectionImages({ labeledRows, poolRows, gts, dets, poolDets }: Detecti
     img.dets.sort((a, b) => a.id - b.id);
   }
   return [...byRow.values()];
-}
-
-/**
- * Each row's position among the labeled images sorted as pycocotools sorts image ids: numerically
- * when every external id is an integer (COCO), else as strings.
- *
- * @example
- * cocoImageRank([7, 8], new Map([[7, '139'], [8, '42']])); // Map { 8 => 0, 7 => 1 }
- */
-export function cocoImageRank(
-  rowIds: readonly number[],
-  externalIds: Map<number, string>,
-): Map<number, number> {
-  const numeric = rowIds.every((r) => /^-?\d+$/.test(externalIds.get(r) ?? ''));
-  const key = (r: number) => externalIds.get(r) ?? '';
-  const sorted = [...rowIds].sort((a, b) => {
-    if (numeric) return Number(key(a)) - Number(key(b)) || a - b;
-    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b;
-  });
-  return new Map(sorted.map((r, i) => [r, i]));
 }

@@ -1,8 +1,9 @@
 import type { Deps } from '../deps.ts';
+import type { Db } from '../store/database.ts';
 import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
-  type HandedDetectionInputs,
+  type RunForAnalysis,
   clearDerived,
   currentHandedInputs,
   loadRunForAnalysis,
@@ -13,6 +14,7 @@ import { stageRowFindings, writeFindings } from '../store/findings-save.ts';
 import { bulkOf } from '../store/ingest-tx.ts';
 import { analyzeClassification } from './classification.ts';
 import { analyzeDetection } from './detection.ts';
+import type { HandedDetection } from './detection-compute.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
 
 export type RunMetricsDoc = ClassificationMetricsDoc | DetectionMetricsDoc;
@@ -36,8 +38,11 @@ export async function analyzeRun(
   }: {
     onProgress?: (fraction: number) => void;
     neighbours?: NeighbourSource;
-    /** A detection run's inputs handed over by the import that just wrote them (not read again). */
-    detectionInputs?: HandedDetectionInputs;
+    /**
+     * A detection run's inputs handed over by the import that just wrote them (not read again),
+     * with their analysis when the import started it.
+     */
+    detectionInputs?: HandedDetection;
   } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
@@ -54,9 +59,7 @@ export async function analyzeRun(
     if (early) await stageRowFindings(bulkOf(tx), early.rows);
     const analyzed =
       run.kind === 'detection'
-        ? await analyzeDetection(tx, run, {
-            inputs: (await currentHandedInputs(tx, run, detectionInputs)) ?? undefined,
-          })
+        ? await analyzeDetectionHanded(tx, run, detectionInputs)
         : {
             doc: await analyzeClassification(tx, run, { withFindings: early !== null, rows: early?.inputs }),
             images: undefined,
@@ -71,4 +74,10 @@ export async function analyzeRun(
   if (!early) await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
   onProgress(1);
   return doc;
+}
+
+/** A detection run's analysis from what the import handed over while it is current, else the tables. */
+async function analyzeDetectionHanded(tx: Db, run: RunForAnalysis, handed: HandedDetection | undefined) {
+  const inputs = await currentHandedInputs(tx, run, handed);
+  return analyzeDetection(tx, run, inputs ? { inputs, computed: handed?.analysis } : {});
 }

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
-import type { HandedDetectionInputs } from '../store/analysis.ts';
+import type { HandedDetection } from '../analyze/detection-compute.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -112,7 +112,7 @@ export async function projectRun(
  */
 export function pipelineHandlers(
   deps: Deps,
-  { detectionInputs }: { detectionInputs?: HandedDetectionInputs } = {},
+  { detectionInputs }: { detectionInputs?: HandedDetection } = {},
 ): JobHandlers {
   return {
     ...regressionHandlers(deps),
@@ -195,7 +195,7 @@ export async function runPipelineNow(
     kinds?: string[];
     progress?: Progress;
     /** What the import that queued the jobs holds of a detection run (see analyzeRun). */
-    detectionInputs?: HandedDetectionInputs;
+    detectionInputs?: HandedDetection;
   } & Partial<JobRunnerOptions> = {},
 ): Promise<{ ran: number; failed: number }> {
   let shown: number | null = null;
