@@ -28,9 +28,10 @@ export interface DetectionThread {
 export function detectionAnalysisInThread(
   inputs: DetectionInputs,
   classNames: string[],
+  { minBoxes = THREAD_MIN_BOXES }: { minBoxes?: number } = {},
 ): DetectionThread | null {
   const boxes = inputs.gts.length + inputs.dets.length + inputs.poolDets.length;
-  if (boxes < THREAD_MIN_BOXES) return null;
+  if (boxes < minBoxes) return null;
   // The import waits for it: the same priority as the import's own thread.
   const pool = createComputePool({ threads: 1, niceIncrement: 0 });
   const result = pool.run('detectionAnalysis', { inputs, classNames }).catch(() => null);
