@@ -1,9 +1,9 @@
-import { evaluateCoco } from '../metrics/coco-eval.ts';
+import { type CocoEvaluation, evaluateCoco } from '../metrics/coco-eval.ts';
 import { detectionConfusion } from '../metrics/detection-confusion.ts';
 import { matchDetectionRows } from '../metrics/detection-rows.ts';
 import type { DetectionInputs, HandedDetectionInputs, RowScoreLine } from '../store/analysis.ts';
 import { type PackedObjectOutcomes, packObjectOutcomes } from '../store/object-pack.ts';
-import { detectionObjects } from './detection-objects.ts';
+import { type DetectionObjectsDoc, detectionObjects } from './detection-objects.ts';
 import {
   type DetectionMetricsDoc,
   detectionDocument,
@@ -19,7 +19,7 @@ export interface DetectionThresholds {
 }
 
 /** What a detection analysis computes from its inputs, before anything is stored. */
-export interface DetectionAnalysis extends DetectionThresholds {
+export interface DetectionAnalysis {
   doc: DetectionMetricsDoc;
   /** One row_scores line per image of the dataset. */
   rowLines: RowScoreLine[];
@@ -27,70 +27,94 @@ export interface DetectionAnalysis extends DetectionThresholds {
 }
 
 /**
- * What an import hands the analysis it runs next: its inputs, and their analysis when the import
- * started it in a worker thread (null when that failed; the analysis then computes it itself).
+ * The COCOeval part of a detection analysis, which no threshold of the analysis changes: the
+ * evaluation's numbers and every box's outcome, packed. Structured-cloneable: an import has it
+ * made in a worker thread while it writes the tables (see detection-thread.ts).
  */
-export interface HandedDetection extends HandedDetectionInputs {
-  analysis?: Promise<DetectionAnalysis | null>;
+export interface CocoAnalysis {
+  evaluation: Pick<CocoEvaluation, 'summary' | 'perClass'>;
+  objectsDoc: DetectionObjectsDoc;
+  objects: PackedObjectOutcomes;
 }
 
 /**
- * A detection run's metrics document, row lines and packed per-object outcomes, from its inputs
- * alone: COCO evaluation over the labeled images (every class of the dataset, as pycocotools
- * evaluates every category of the ground-truth file), the greedy match at `iouThreshold` per
- * image, and the class-agnostic confusion matrix of detections scoring at least `scoreThreshold`
- * (0.25, as Ultralytics' confusion matrix, so the flood of low-score detections COCO results files
- * carry does not bury the off-diagonal cells). Pure, and structured-cloneable both ways: an
- * import runs it in a worker thread while it writes the tables (see detection-thread.ts).
+ * What an import hands the analysis it runs next: its inputs, and their COCOeval part when the
+ * import started it in a worker thread (null when that failed; the analysis then makes it).
+ */
+export interface HandedDetection extends HandedDetectionInputs {
+  coco?: Promise<CocoAnalysis | null>;
+}
+
+/**
+ * COCO evaluation over the labeled images (every class of the dataset, as pycocotools evaluates
+ * every category of the ground-truth file) and each box's outcome at its IoU thresholds.
  *
  * @example
- * const { doc, rowLines, objects } = computeDetectionAnalysis(inputs, ['cat', 'dog']);
+ * const { evaluation, objects } = cocoAnalysis(inputs, ['cat', 'dog']);
  */
-export function computeDetectionAnalysis(
-  inputs: DetectionInputs,
-  classNames: string[],
-  { iouThreshold = 0.5, scoreThreshold = 0.25 }: Partial<DetectionThresholds> = {},
-): DetectionAnalysis {
-  const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = inputs;
-  const labels = classNames.map((_, i) => i);
+export function cocoAnalysis(inputs: DetectionInputs, classNames: string[]): CocoAnalysis {
+  const { labeledRows, gts, dets, externalIds } = inputs;
   // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
   const rank = cocoImageRank(labeledRows, externalIds);
   const ranked = {
     imageIds: labeledRows.map((r) => rank.get(r)!),
-    labels,
+    labels: classNames.map((_, i) => i),
     gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId)! })),
     dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId)! })),
   };
   const evaluation = evaluateCoco(ranked, {}, { keepMatches: true });
   const rowOfRank = new Map([...rank].map(([row, r]) => [r, row]));
   const objects = detectionObjects(ranked.gts, ranked.dets, evaluation, (r) => rowOfRank.get(r)!);
+  // The boxes a detection involves are ground truths of its image: the inputs hold their classes.
+  const labelOfAnn = new Map(gts.map((g) => [g.id, g.label]));
+  return {
+    evaluation: { summary: evaluation.summary, perClass: evaluation.perClass },
+    objectsDoc: objects.doc,
+    objects: packObjectOutcomes(objects.lines, (a) => labelOfAnn.get(a)),
+  };
+}
+
+/**
+ * A detection run's metrics document, row lines and packed per-object outcomes, from its inputs
+ * alone: its COCOeval part (`coco`, made here when not given), the greedy match at `iouThreshold`
+ * per image, and the class-agnostic confusion matrix of detections scoring at least
+ * `scoreThreshold` (0.25, as Ultralytics' confusion matrix, so the flood of low-score detections
+ * COCO results files carry does not bury the off-diagonal cells). `coco` may be a promise: the
+ * per-image part is made while it is pending.
+ *
+ * @example
+ * const { doc, rowLines, objects } = await detectionAnalysis(inputs, ['cat', 'dog']);
+ */
+export async function detectionAnalysis(
+  inputs: DetectionInputs,
+  classNames: string[],
+  {
+    iouThreshold = 0.5,
+    scoreThreshold = 0.25,
+    coco,
+  }: Partial<DetectionThresholds> & { coco?: Promise<CocoAnalysis | null> } = {},
+): Promise<DetectionAnalysis> {
+  const { labeledRows, poolRows, gts, dets, poolDets } = inputs;
+  const labels = classNames.map((_, i) => i);
   const rows = matchDetectionRows(gts, dets, { iouThreshold });
   const confusion = detectionConfusion(gts, dets, labels, { iouThreshold, scoreThreshold });
-
   const matched = labeledRowLines(rows);
   const detected = unlabeledRowLines(poolDets);
   const lined = new Set([...matched, ...detected].map((l) => l.rowId));
   const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
   const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
-  // The boxes a detection involves are ground truths of its image: the inputs hold their classes.
-  const labelOfAnn = new Map(gts.map((g) => [g.id, g.label]));
+  const made = (await coco) ?? cocoAnalysis(inputs, classNames);
   const doc = detectionDocument({
     classNames,
-    evaluation,
+    evaluation: made.evaluation,
     confusion,
     iouThreshold,
     scoreThreshold,
     labeled: labeledLines.length,
     unlabeled: poolLines.length,
-    objects: objects.doc,
+    objects: made.objectsDoc,
   });
-  return {
-    iouThreshold,
-    scoreThreshold,
-    doc,
-    rowLines: [...labeledLines, ...poolLines],
-    objects: packObjectOutcomes(objects.lines, (a) => labelOfAnn.get(a)),
-  };
+  return { doc, rowLines: [...labeledLines, ...poolLines], objects: made.objects };
 }
 
 /**

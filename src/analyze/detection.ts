@@ -9,38 +9,32 @@ import {
   refreshDerivedStatistics,
 } from '../store/analysis.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
-import {
-  type DetectionAnalysis,
-  type DetectionThresholds,
-  computeDetectionAnalysis,
-} from './detection-compute.ts';
+import { type CocoAnalysis, type DetectionThresholds, detectionAnalysis } from './detection-compute.ts';
 
 /**
  * Write a detection run's row_scores and per-object outcomes and compute its metrics document
- * (computeDetectionAnalysis, or `computed` when the caller already has it for the same inputs and
- * thresholds). Call inside a transaction whose derived rows were cleared.
+ * (detectionAnalysis, with the COCOeval part the caller started for the same inputs). Call inside
+ * a transaction whose derived rows were cleared.
  */
 export async function analyzeDetection(
   db: Db,
   run: RunForAnalysis,
   {
-    iouThreshold = 0.5,
-    scoreThreshold = 0.25,
     inputs: given,
-    computed,
+    coco,
+    ...thresholds
   }: Partial<DetectionThresholds> & {
     /** The inputs as loadDetectionInputs would read them, when the caller already holds them. */
     inputs?: DetectionInputs;
-    /** computeDetectionAnalysis of `inputs`, made elsewhere (a worker thread); null when it failed. */
-    computed?: Promise<DetectionAnalysis | null>;
+    /** cocoAnalysis of `inputs`, made elsewhere (a worker thread); null when that failed. */
+    coco?: Promise<CocoAnalysis | null>;
   } = {},
 ): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
   const inputs = given ?? (await loadDetectionInputs(db, run));
-  const made = given && computed ? await computed : null;
-  const analysis =
-    made && made.iouThreshold === iouThreshold && made.scoreThreshold === scoreThreshold
-      ? made
-      : computeDetectionAnalysis(inputs, run.classNames, { iouThreshold, scoreThreshold });
+  const analysis = await detectionAnalysis(inputs, run.classNames, {
+    ...thresholds,
+    coco: given ? coco : undefined,
+  });
   await insertRowScores(db, run.id, analysis.rowLines);
   await clearObjectOutcomes(db, run.id);
   await writeObjectOutcomes(db, run.id, analysis.objects);

@@ -40,7 +40,7 @@ export async function analyzeRun(
     neighbours?: NeighbourSource;
     /**
      * A detection run's inputs handed over by the import that just wrote them (not read again),
-     * with their analysis when the import started it.
+     * with their COCOeval part when the import started it.
      */
     detectionInputs?: HandedDetection;
   } = {},
@@ -79,5 +79,5 @@ export async function analyzeRun(
 /** A detection run's analysis from what the import handed over while it is current, else the tables. */
 async function analyzeDetectionHanded(tx: Db, run: RunForAnalysis, handed: HandedDetection | undefined) {
   const inputs = await currentHandedInputs(tx, run, handed);
-  return analyzeDetection(tx, run, inputs ? { inputs, computed: handed?.analysis } : {});
+  return analyzeDetection(tx, run, inputs ? { inputs, coco: handed?.coco } : {});
 }

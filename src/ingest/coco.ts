@@ -2,7 +2,7 @@ import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import type { HandedDetection } from '../analyze/detection-compute.ts';
-import { type DetectionThread, detectionAnalysisInThread } from '../analyze/detection-thread.ts';
+import { type CocoAnalysisThread, cocoAnalysisInThread } from '../analyze/detection-thread.ts';
 import type { DetectionInputs } from '../store/analysis.ts';
 import { DIRECT_TARGET, countImport, reserveIds } from '../store/ingest.ts';
 import {
@@ -116,7 +116,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
   const gtFile = fileLabel(opts.gt);
   let runId = 0;
   let handed: HandedDetection | undefined;
-  let thread = null as DetectionThread | null;
+  let thread = null as CocoAnalysisThread | null;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
@@ -136,8 +136,8 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
         };
         const position = imagePositions(gt);
         inputs = cocoDetectionInputs(gt, preds, blocks, position);
-        // The analysis of these inputs runs beside the writes, in a thread of its own.
-        if (analyze && wait) thread = detectionAnalysisInThread(inputs, gt.classNames);
+        // The COCOeval part of their analysis runs beside the writes, in a thread of its own.
+        if (analyze && wait) thread = cocoAnalysisInThread(inputs, gt.classNames);
         await tx.copyIn(DIRECT_TARGET.imageRows, encodeImageRows(gt, blocks));
         await tx.copyIn(DIRECT_TARGET.boxes, encodeBoxes(gt, blocks, position));
         await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
@@ -147,7 +147,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
       // A new dataset is at label version 1.
-      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, analysis: thread?.result };
+      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, coco: thread?.result };
       return {
         run,
         dataset,

@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
-import { computeDetectionAnalysis } from '../../src/analyze/detection-compute.ts';
-import { detectionAnalysisInThread } from '../../src/analyze/detection-thread.ts';
+import { cocoAnalysis, detectionAnalysis } from '../../src/analyze/detection-compute.ts';
+import { cocoAnalysisInThread } from '../../src/analyze/detection-thread.ts';
 import { syntheticDetections } from '../../src/metrics/detection-synthetic.ts';
 import type { DetectionInputs } from '../../src/store/analysis.ts';
+import type { PackedObjectOutcomes } from '../../src/store/object-pack.ts';
 
 /** A synthetic run as an import hands it over: row ids 1.., the last tenth of the images unlabeled. */
 function inputsOf(images: number): { inputs: DetectionInputs; classNames: string[] } {
@@ -22,22 +23,25 @@ function inputsOf(images: number): { inputs: DetectionInputs; classNames: string
   };
 }
 
-/** Chunks as plain bytes: a thread's come back as Uint8Arrays, this thread's are Buffers. */
-const comparable = (a: ReturnType<typeof computeDetectionAnalysis>) => ({
-  ...a,
-  objects: { ...a.objects, chunks: a.objects.chunks.map((c) => [...c]) },
-});
+/** Packed objects with their chunks as plain bytes: a thread's come back as Uint8Arrays, this thread's are Buffers. */
+const bytes = (o: PackedObjectOutcomes) => ({ ...o, chunks: o.chunks.map((c) => [...c]) });
 
-it('the analysis made in a worker thread equals the one made here', async () => {
+it('the COCOeval part made in a worker thread equals the one made here, and so does the analysis', async () => {
   const { inputs, classNames } = inputsOf(60);
-  const here = computeDetectionAnalysis(inputs, classNames);
-  expect(here.rowLines.length).toBe(60);
+  const here = cocoAnalysis(inputs, classNames);
   expect(here.objects.objects).toBeGreaterThan(0);
-  const thread = detectionAnalysisInThread(inputs, classNames, { minBoxes: 0 });
+  const thread = cocoAnalysisInThread(inputs, classNames, { minBoxes: 0 });
   try {
     const there = await thread!.result;
     expect(there).not.toBeNull();
-    expect(comparable(there!)).toEqual(comparable(here));
+    expect({ ...there!, objects: bytes(there!.objects) }).toEqual({ ...here, objects: bytes(here.objects) });
+    const whole = await detectionAnalysis(inputs, classNames);
+    expect(whole.rowLines.length).toBe(60);
+    const handed = await detectionAnalysis(inputs, classNames, { coco: Promise.resolve(there) });
+    expect({ ...handed, objects: bytes(handed.objects) }).toEqual({
+      ...whole,
+      objects: bytes(whole.objects),
+    });
   } finally {
     await thread?.close();
   }
@@ -45,5 +49,5 @@ it('the analysis made in a worker thread equals the one made here', async () => 
 
 it('a small import is analysed on its own thread', () => {
   const { inputs, classNames } = inputsOf(20);
-  expect(detectionAnalysisInThread(inputs, classNames)).toBeNull();
+  expect(cocoAnalysisInThread(inputs, classNames)).toBeNull();
 });
