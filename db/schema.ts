@@ -36,7 +36,7 @@ const runRef = () =>
     .references(() => modelRuns.id, { onDelete: 'cascade' });
 /**
  * The row and run keys of the bulk tables: a dataset's rows, a run's annotations, predictions,
- * embeddings, scores, matches, outcomes, flags and map points, up to a line per row, written by COPY
+ * embeddings, scores, outcomes, flags and map points, up to a line per row, written by COPY
  * or INSERT … SELECT.
  * No foreign keys there: Postgres checks each inserted line with a lock on the row it points to,
  * which was half the time of an import and of an analysis (200k row_scores lines: 0.3 s into the
@@ -164,23 +164,6 @@ export const embeddings = pgTable(
     vector: bytea('vector').notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.rowId] })],
-);
-
-/** Detection: the greedy COCO-style match at IoU 0.5, one line per matched pair or unmatched box. */
-export const matches = pgTable(
-  'matches',
-  {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: bulkRunKey(),
-    rowId: bulkRowKey(),
-    annId: bigint('ann_id', { mode: 'number' }),
-    predId: bigint('pred_id', { mode: 'number' }),
-    gtLabel: integer('gt_label'),
-    predLabel: integer('pred_label'),
-    iou: doublePrecision('iou').notNull(),
-    score: doublePrecision('score'),
-  },
-  (t) => [index('matches_run_row_idx').on(t.runId, t.rowId)],
 );
 
 /**

@@ -17,7 +17,7 @@ import { openRunScores, swapRunScores } from '../store/run-scores.ts';
  * Write a classification run's row_scores and compute its metrics document, set-based: the rows
  * are written by one INSERT … SELECT, the confusion matrix and calibration bins come back as
  * GROUP BY aggregates, and only top-k streams probability vectors (in keyset chunks).
- * Call inside a transaction whose derived rows were cleared; `withFindings` when the findings' row
+ * Call inside the analysis' transaction; `withFindings` when the findings' row
  * values are staged in it (stageRowFindings). `rows`: the run's rows as the findings read them,
  * so top-k counts them in memory instead of reading every probability vector a second time.
  */

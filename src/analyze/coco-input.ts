@@ -1,7 +1,7 @@
 import type { CocoInput } from '../metrics/coco-eval.ts';
 import { loadDetectionInputs, loadRunForAnalysis } from '../store/analysis.ts';
 import type { Db } from '../store/database.ts';
-import { cocoImageRank } from './detection.ts';
+import { cocoImageRank } from './detection-compute.ts';
 
 /**
  * A detection run's labeled images and boxes as COCOeval takes them, images in COCO id order

@@ -147,7 +147,7 @@ export function detectionDocument({
   objects,
 }: {
   classNames: string[];
-  evaluation: CocoEvaluation;
+  evaluation: Pick<CocoEvaluation, 'summary' | 'perClass'>;
   confusion: DetectionConfusion;
   iouThreshold: number;
   scoreThreshold: number;

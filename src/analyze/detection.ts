@@ -1,101 +1,46 @@
 import type { Db } from '../store/database.ts';
-import { evaluateCoco } from '../metrics/coco-eval.ts';
-import { detectionConfusion } from '../metrics/detection-confusion.ts';
-import { clearObjectOutcomes, insertObjectOutcomes } from '../store/objects.ts';
-import { detectionObjects } from './detection-objects.ts';
-import { matchDetectionRows } from '../metrics/detection-rows.ts';
+import { clearObjectOutcomes, writeObjectOutcomes } from '../store/objects.ts';
 import type { DetectionImage } from '../store/findings-inputs.ts';
 import {
   type DetectionInputs,
   type RunForAnalysis,
-  insertMatches,
   insertRowScores,
   loadDetectionInputs,
-  refreshDerivedStatistics,
 } from '../store/analysis.ts';
 import { openRunScores, swapRunScores } from '../store/run-scores.ts';
-import {
-  type DetectionMetricsDoc,
-  detectionDocument,
-  emptyRowLines,
-  labeledRowLines,
-  unlabeledRowLines,
-} from './detection-summary.ts';
+import type { DetectionMetricsDoc } from './detection-summary.ts';
+import { type CocoAnalysis, type DetectionThresholds, detectionAnalysis } from './detection-compute.ts';
 
 /**
- * Write a detection run's matches and row_scores and compute its metrics document: COCO
- * evaluation over the labeled images (every class of the dataset, as pycocotools evaluates every
- * category of the ground-truth file), the greedy match at `iouThreshold` per image, and the
- * class-agnostic confusion matrix of detections scoring at least `scoreThreshold` (0.25, as
- * Ultralytics' confusion matrix, so the flood of low-score detections COCO results files carry does
- * not bury the off-diagonal cells). Call inside a transaction whose derived rows were cleared.
+ * Write a detection run's row_scores and per-object outcomes and compute its metrics document
+ * (detectionAnalysis, with the COCOeval part the caller started for the same inputs), replacing
+ * what an earlier analysis stored. Call inside the analysis' transaction.
  */
 export async function analyzeDetection(
   db: Db,
   run: RunForAnalysis,
   {
-    iouThreshold = 0.5,
-    scoreThreshold = 0.25,
     inputs: given,
-  }: {
-    iouThreshold?: number;
-    scoreThreshold?: number;
+    coco,
+    ...thresholds
+  }: Partial<DetectionThresholds> & {
     /** The inputs as loadDetectionInputs would read them, when the caller already holds them. */
     inputs?: DetectionInputs;
+    /** cocoAnalysis of `inputs`, made elsewhere (a worker thread); null when that failed. */
+    coco?: Promise<CocoAnalysis | null>;
   } = {},
 ): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
   const inputs = given ?? (await loadDetectionInputs(db, run));
-  const { labeledRows, poolRows, gts, dets, poolDets, externalIds } = inputs;
-  const labels = run.classNames.map((_, i) => i);
-  // COCOeval breaks score ties across images by image id order, so evaluate in the file's id order.
-  const rank = cocoImageRank(labeledRows, externalIds);
-  const ranked = {
-    imageIds: labeledRows.map((r) => rank.get(r)!),
-    labels,
-    gts: gts.map((g) => ({ ...g, imageId: rank.get(g.imageId)! })),
-    dets: dets.map((d) => ({ ...d, imageId: rank.get(d.imageId)! })),
-  };
-  const evaluation = evaluateCoco(ranked, {}, { keepMatches: true });
-  const rowOfRank = new Map([...rank].map(([row, r]) => [r, row]));
-  const objects = detectionObjects(ranked.gts, ranked.dets, evaluation, (r) => rowOfRank.get(r)!);
-  const rows = matchDetectionRows(gts, dets, { iouThreshold });
-  const confusion = detectionConfusion(gts, dets, labels, { iouThreshold, scoreThreshold });
-
-  const matched = labeledRowLines(rows);
-  const detected = unlabeledRowLines(poolDets);
-  const lined = new Set([...matched, ...detected].map((l) => l.rowId));
-  const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
-  const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
-  const scores = await openRunScores(db, run.id);
-  await insertRowScores(db, scores, [...labeledLines, ...poolLines]);
-  await swapRunScores(db, scores);
-  await insertMatches(
-    db,
-    run.id,
-    rows.pairs.map((p) => ({
-      rowId: p.imageId,
-      annId: p.gtId,
-      predId: p.detId,
-      gtLabel: p.gtLabel,
-      predLabel: p.detLabel,
-      iou: p.iou,
-      score: p.score,
-    })),
-  );
-  await clearObjectOutcomes(db, run.id);
-  await insertObjectOutcomes(db, run.id, objects.lines);
-  await refreshDerivedStatistics(db);
-  const doc = detectionDocument({
-    classNames: run.classNames,
-    evaluation,
-    confusion,
-    iouThreshold,
-    scoreThreshold,
-    labeled: labeledLines.length,
-    unlabeled: poolLines.length,
-    objects: objects.doc,
+  const analysis = await detectionAnalysis(inputs, run.classNames, {
+    ...thresholds,
+    coco: given ? coco : undefined,
   });
-  return { doc, images: detectionImages(inputs) };
+  const scores = await openRunScores(db, run.id);
+  await insertRowScores(db, scores, analysis.rowLines);
+  await swapRunScores(db, scores);
+  await clearObjectOutcomes(db, run.id);
+  await writeObjectOutcomes(db, run.id, analysis.objects);
+  return { doc: analysis.doc, images: detectionImages(inputs) };
 }
 
 /**
@@ -116,24 +61,4 @@ function detectionImages({ labeledRows, poolRows, gts, dets, poolDets }: Detecti
     img.dets.sort((a, b) => a.id - b.id);
   }
   return [...byRow.values()];
-}
-
-/**
- * Each row's position among the labeled images sorted as pycocotools sorts image ids: numerically
- * when every external id is an integer (COCO), else as strings.
- *
- * @example
- * cocoImageRank([7, 8], new Map([[7, '139'], [8, '42']])); // Map { 8 => 0, 7 => 1 }
- */
-export function cocoImageRank(
-  rowIds: readonly number[],
-  externalIds: Map<number, string>,
-): Map<number, number> {
-  const numeric = rowIds.every((r) => /^-?\d+$/.test(externalIds.get(r) ?? ''));
-  const key = (r: number) => externalIds.get(r) ?? '';
-  const sorted = [...rowIds].sort((a, b) => {
-    if (numeric) return Number(key(a)) - Number(key(b)) || a - b;
-    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b;
-  });
-  return new Map(sorted.map((r, i) => [r, i]));
 }

@@ -1,10 +1,10 @@
 import type { Deps } from '../deps.ts';
+import type { Db } from '../store/database.ts';
 import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
   type HandedClassificationRows,
-  type HandedDetectionInputs,
-  clearDerived,
+  type RunForAnalysis,
   currentHandedInputs,
   loadRunForAnalysis,
   refreshInputStatistics,
@@ -14,6 +14,7 @@ import { stageRowFindings, writeFindings } from '../store/findings-save.ts';
 import { bulkOf } from '../store/ingest-tx.ts';
 import { analyzeClassification } from './classification.ts';
 import { analyzeDetection } from './detection.ts';
+import type { HandedDetection } from './detection-compute.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
 
 export type RunMetricsDoc = ClassificationMetricsDoc | DetectionMetricsDoc;
@@ -21,8 +22,8 @@ export type { ClassificationMetricsDoc, DetectionMetricsDoc };
 
 /**
  * Recompute everything derived from a run after ingest: metrics (stored on model_runs.metrics),
- * row_scores, matches; then the findings. Idempotent: replaces the run's derived rows in one
- * transaction, so a failure leaves the previous analysis in place.
+ * row_scores, a detection run's per-object outcomes; then the findings. Idempotent: replaces the
+ * run's derived rows in one transaction, so a failure leaves the previous analysis in place.
  *
  * @example
  * const metrics = await analyzeRun(deps, run.id);
@@ -38,8 +39,11 @@ export async function analyzeRun(
   }: {
     onProgress?: (fraction: number) => void;
     neighbours?: NeighbourSource;
-    /** A detection run's inputs handed over by the import that just wrote them (not read again). */
-    detectionInputs?: HandedDetectionInputs;
+    /**
+     * A detection run's inputs handed over by the import that just wrote them (not read again),
+     * with their COCOeval part when the import started it.
+     */
+    detectionInputs?: HandedDetection;
     /** A classification run's rows handed over by the import that just wrote them. */
     classificationRows?: HandedClassificationRows;
   } = {},
@@ -54,13 +58,10 @@ export async function analyzeRun(
   onProgress(0.4);
   const { doc, images } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
-    await clearDerived(tx, runId);
     if (early) await stageRowFindings(bulkOf(tx), early.rows);
     const analyzed =
       run.kind === 'detection'
-        ? await analyzeDetection(tx, run, {
-            inputs: (await currentHandedInputs(tx, run, detectionInputs)) ?? undefined,
-          })
+        ? await analyzeDetectionHanded(tx, run, detectionInputs)
         : {
             doc: await analyzeClassification(tx, run, { withFindings: early !== null, rows: early?.inputs }),
             images: undefined,
@@ -75,4 +76,10 @@ export async function analyzeRun(
   if (!early) await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
   onProgress(1);
   return doc;
+}
+
+/** A detection run's analysis from what the import handed over while it is current, else the tables. */
+async function analyzeDetectionHanded(tx: Db, run: RunForAnalysis, handed: HandedDetection | undefined) {
+  const inputs = await currentHandedInputs(tx, run, handed);
+  return analyzeDetection(tx, run, inputs ? { inputs, coco: handed?.coco } : {});
 }

@@ -1,7 +1,9 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
-import type { DetectionInputs, HandedDetectionInputs } from '../store/analysis.ts';
+import type { HandedDetection } from '../analyze/detection-compute.ts';
+import { type CocoAnalysisThread, cocoAnalysisInThread } from '../analyze/detection-thread.ts';
+import type { DetectionInputs } from '../store/analysis.ts';
 import { DIRECT_TARGET, countImport, reserveIds } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
@@ -113,7 +115,8 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
     : null;
   const gtFile = fileLabel(opts.gt);
   let runId = 0;
-  let handed: HandedDetectionInputs | undefined;
+  let handed: HandedDetection | undefined;
+  let thread = null as CocoAnalysisThread | null;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
@@ -132,17 +135,19 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
           predBase: preds.length ? await reserveIds(tx, 'predictions', preds.length) : 0,
         };
         const position = imagePositions(gt);
+        inputs = cocoDetectionInputs(gt, preds, blocks, position);
+        // The COCOeval part of their analysis runs beside the writes, in a thread of its own.
+        if (analyze && wait) thread = cocoAnalysisInThread(inputs, gt.classNames);
         await tx.copyIn(DIRECT_TARGET.imageRows, encodeImageRows(gt, blocks));
         await tx.copyIn(DIRECT_TARGET.boxes, encodeBoxes(gt, blocks, position));
         await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
-        inputs = cocoDetectionInputs(gt, preds, blocks, position);
       } else await stageAndMerge(tx, gt, preds, ids, { dataset, gtFile });
       if (vectors) await writeVectors(tx, vectors, ids);
       const media = await planCocoMedia(tx, gt.images, opts);
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
       // A new dataset is at label version 1.
-      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1 };
+      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, coco: thread?.result };
       return {
         run,
         dataset,
@@ -160,6 +165,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       });
     return result;
   } finally {
+    await thread?.close();
     await vectors?.close();
   }
 }

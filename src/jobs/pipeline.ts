@@ -4,7 +4,8 @@ import type { Deps } from '../deps.ts';
 import { type ProjectionOptions, computeProjection } from '../projection/compute.ts';
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
-import type { HandedClassificationRows, HandedDetectionInputs } from '../store/analysis.ts';
+import type { HandedDetection } from '../analyze/detection-compute.ts';
+import type { HandedClassificationRows } from '../store/analysis.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -115,7 +116,7 @@ export function pipelineHandlers(
   {
     detectionInputs,
     classificationRows,
-  }: { detectionInputs?: HandedDetectionInputs; classificationRows?: HandedClassificationRows } = {},
+  }: { detectionInputs?: HandedDetection; classificationRows?: HandedClassificationRows } = {},
 ): JobHandlers {
   return {
     ...regressionHandlers(deps),
@@ -200,7 +201,7 @@ export async function runPipelineNow(
     kinds?: string[];
     progress?: Progress;
     /** What the import that queued the jobs holds of a detection run (see analyzeRun). */
-    detectionInputs?: HandedDetectionInputs;
+    detectionInputs?: HandedDetection;
     /** What the import that queued the jobs holds of a classification run (see analyzeRun). */
     classificationRows?: HandedClassificationRows;
   } & Partial<JobRunnerOptions> = {},

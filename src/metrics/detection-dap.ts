@@ -27,25 +27,24 @@ export interface DeltaAp {
   perClass: { label: number; ap50: number; errors: Record<ErrorType, number> }[];
 }
 
-interface Point {
-  score: number;
-  /** Tie order after the score: 0 before 1 (see `deltaAp`). */
-  group: number;
-  imageId: number;
-  index: number;
-  tp: boolean;
+/**
+ * One class's detections as accumulate() reads them, in order: whether each is a tp, and its
+ * score and tie group (to put a fixed set's false positives first among equal scores).
+ */
+interface ClassPoints {
+  tp: number[];
+  score: number[];
+  group: number[];
 }
 
 /** COCOeval's 101 interpolated precisions for one class (precision[t, :, k, all, 100]). */
-function classPrecisions(points: Point[], npig: number, recThrs: readonly number[]): number[] {
-  // accumulate(): by score, ties in image order, then the detections' order within the image.
-  points.sort((a, b) => b.score - a.score || a.group - b.group || a.imageId - b.imageId || a.index - b.index);
+function classPrecisions(points: ClassPoints, npig: number, recThrs: readonly number[]): number[] {
   const rc: number[] = [];
   const pr: number[] = [];
   let tp = 0;
   let fp = 0;
-  for (const p of points) {
-    if (p.tp) tp++;
+  for (const isTp of inTieOrder(points)) {
+    if (isTp) tp++;
     else fp++;
     rc.push(tp / npig);
     pr.push(tp / (fp + tp + EPS));
@@ -67,12 +66,30 @@ function classPrecisions(points: Point[], npig: number, recThrs: readonly number
 }
 
 /**
+ * The tp flags of points listed by score (highest first), then image, then detection order, put
+ * in (score, group, image, detection) order: within each run of equal scores, group 0 first,
+ * each group keeping its order.
+ */
+function inTieOrder({ tp, score, group }: ClassPoints): number[] {
+  if (!group.includes(1)) return tp;
+  const out: number[] = [];
+  for (let start = 0; start < tp.length; ) {
+    let end = start + 1;
+    while (end < tp.length && score[end] === score[start]) end++;
+    for (let i = start; i < end; i++) if (group[i] === 0) out.push(tp[i]);
+    for (let i = start; i < end; i++) if (group[i] === 1) out.push(tp[i]);
+    start = end;
+  }
+  return out;
+}
+
+/**
  * AP per class and overall from per-class points and ground-truth counts; classes are those of
  * `labels` (the evaluation's), counted only with `npig > 0` as COCOeval does.
  */
 function apTable(
   labels: readonly number[],
-  points: Map<number, Point[]>,
+  points: Map<number, ClassPoints>,
   npig: Map<number, number>,
   recThrs: readonly number[],
   baseLabels?: ReadonlySet<number>,
@@ -86,12 +103,12 @@ function apTable(
       // Without ground truth COCOeval leaves a class out. TIDE does too when it has no detections,
       // but counts AP 0 when it has some: that happens here when the missed oracle removes every
       // box of a class that still has false positives.
-      const scored = (points.get(k)?.length ?? 0) > 0 && baseLabels?.has(k);
+      const scored = (points.get(k)?.tp.length ?? 0) > 0 && baseLabels?.has(k);
       rows.push(new Array<number>(R).fill(scored ? 0 : -1));
       if (scored) perClass.set(k, 0);
       continue;
     }
-    const q = classPrecisions([...(points.get(k) ?? [])], n, recThrs);
+    const q = classPrecisions(points.get(k) ?? { tp: [], score: [], group: [] }, n, recThrs);
     rows.push(q);
     perClass.set(k, pairwiseSum(q, 0, R) / R);
   }
@@ -134,32 +151,45 @@ export function deltaAp(
     if (prev === undefined || dets[j].score > dets[prev].score) fixer.set(g, j);
   });
 
+  // accumulate()'s order, once: by score, ties in image order, then the detections' order. Each
+  // fixed set below is a subsequence of it (a fixed cls detection keeps its place in its box's
+  // class), its equal-score runs then split by tie group.
+  const counted: number[] = [];
+  detCodes.forEach((c, j) => {
+    if (c !== '' && c[t] !== OUTCOME_CODE.ignored) counted.push(j);
+  });
+  counted.sort((a, b) => dets[b].score - dets[a].score || dets[a].imageId - dets[b].imageId || a - b);
+
   const compute = (fix: ErrorType | null) => {
-    const points = new Map<number, Point[]>();
-    const push = (label: number, p: Point) => {
-      const list = points.get(label);
-      if (list) list.push(p);
-      else points.set(label, [p]);
+    const points = new Map<number, ClassPoints>();
+    const push = (label: number, score: number, group: number, tp: boolean) => {
+      let list = points.get(label);
+      if (!list) {
+        list = { tp: [], score: [], group: [] };
+        points.set(label, list);
+      }
+      list.tp.push(tp ? 1 : 0);
+      list.score.push(score);
+      list.group.push(group);
     };
-    detCodes.forEach((c, j) => {
-      const code = c === '' ? OUTCOME_CODE.ignored : c[t];
-      if (code === OUTCOME_CODE.ignored) return;
+    for (const j of counted) {
+      const code = detCodes[j][t];
       const d = dets[j];
       const tp = code === OUTCOME_CODE.tp;
       // TIDE rebuilds a fixed set with the errors' points first and the true positives after, and
       // sorts it stably by score: at equal scores false positives then rank above true positives.
       // The base keeps COCOeval's order (image order), so it equals the AP50 shown everywhere.
-      const p = { score: d.score, group: fix !== null && tp ? 1 : 0, imageId: d.imageId, index: j, tp };
+      const group = fix !== null && tp ? 1 : 0;
       if (fix === null || tp || OUTCOME_CODE[fix] !== code) {
-        push(d.label, p);
-        return;
+        push(d.label, d.score, group, tp);
+        continue;
       }
       if (fix === 'cls' || fix === 'loc') {
         const g = detGt[j * T + t];
-        if (fixer.get(g) === j) push(fix === 'cls' ? gts[g].label : d.label, { ...p, tp: true });
+        if (fixer.get(g) === j) push(fix === 'cls' ? gts[g].label : d.label, d.score, group, true);
       }
       // Fixed dupe, bkg and both detections (and suppressed cls/loc ones) are removed.
-    });
+    }
     const n = new Map(npig);
     if (fix === 'missed')
       gtCodes.forEach((c, g) => {

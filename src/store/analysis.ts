@@ -9,15 +9,7 @@ import { CopyWriter } from './pgcopy.ts';
 import type { RunScoresTable } from './run-scores.ts';
 import type { ClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
-import {
-  annotations,
-  dataRows,
-  datasets,
-  matches,
-  modelRuns,
-  predictions,
-  rowScores,
-} from '../../db/schema.ts';
+import { annotations, dataRows, datasets, modelRuns, predictions, rowScores } from '../../db/schema.ts';
 
 /** A run and the dataset facts its analysis needs. */
 export interface RunForAnalysis {
@@ -52,22 +44,6 @@ export async function loadRunForAnalysis(db: Db, runId: number): Promise<RunForA
  */
 export async function refreshInputStatistics(db: Db): Promise<void> {
   await db.execute(sql`analyze ${dataRows}, ${annotations}, ${predictions}`);
-}
-
-/**
- * Refresh statistics of matches once written, for the error views (row_scores' partition gets
- * its own when it is swapped in).
- */
-export async function refreshDerivedStatistics(db: Db): Promise<void> {
-  await db.execute(sql`analyze ${matches}`);
-}
-
-/**
- * Drop the run's matches before they are written again; its row_scores are replaced whole when
- * the new ones are swapped in (run-scores.ts).
- */
-export async function clearDerived(db: Db, runId: number): Promise<void> {
-  await db.delete(matches).where(eq(matches.runId, runId));
 }
 
 /**
@@ -415,17 +391,6 @@ export async function loadDetectionInputs(
   return { labeledRows: [...labeled], poolRows, gts, dets, poolDets, externalIds };
 }
 
-/** One matches line (detection pairs at the analysis IoU threshold). */
-export interface MatchLine {
-  rowId: number;
-  annId: number | null;
-  predId: number | null;
-  gtLabel: number | null;
-  predLabel: number | null;
-  iou: number;
-  score: number | null;
-}
-
 /** One row_scores line as the analysis computes it (the store adds the run id). */
 export interface RowScoreLine {
   rowId: number;
@@ -481,32 +446,6 @@ export async function insertRowScores(
       w.int4OrNull(l.predicted);
       w.int4(l.numGt);
       w.int4(l.numPred);
-    }),
-  );
-}
-
-/** Insert matches lines for a run by binary COPY, in the transaction `db` belongs to. */
-export async function insertMatches(
-  db: Db,
-  runId: number,
-  lines: readonly MatchLine[],
-  { batch = 20_000 }: { batch?: number } = {},
-): Promise<void> {
-  if (lines.length === 0) return;
-  await bulkOf(db).copyIn(
-    'matches (run_id, row_id, ann_id, pred_id, gt_label, pred_label, iou, score)',
-    copyTuples(lines, batch, (w, l) => {
-      w.row(8);
-      w.int4(runId);
-      w.int8(l.rowId);
-      if (l.annId === null) w.null();
-      else w.int8(l.annId);
-      if (l.predId === null) w.null();
-      else w.int8(l.predId);
-      w.int4OrNull(l.gtLabel);
-      w.int4OrNull(l.predLabel);
-      w.float8(l.iou);
-      w.float8OrNull(l.score);
     }),
   );
 }

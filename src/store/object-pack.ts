@@ -160,6 +160,37 @@ export function packRun(
   return { chunks, masks, T };
 }
 
+/** A run's object outcomes packed for the store (packRun's output): what writeObjectOutcomes takes. */
+export interface PackedObjectOutcomes {
+  chunks: Uint8Array[];
+  /** Per image (row id) with objects: its error mask (bit t: an fp or fn at threshold t). */
+  masks: Map<number, number>;
+  /** How many objects the chunks hold. */
+  objects: number;
+}
+
+/**
+ * Pack a run's object lines, the classes of the boxes predictions involve taken from `labelOf`
+ * (a pure step: the analysis may run it in a worker thread before the store writes it).
+ *
+ * @example
+ * const packed = packObjectOutcomes(lines, (annId) => labels.get(annId));
+ */
+export function packObjectOutcomes(
+  lines: readonly PackLine[],
+  labelOf: (annId: number) => number | undefined,
+): PackedObjectOutcomes {
+  const missing = new Set<number>();
+  for (const l of lines)
+    for (const a of l.involved ?? []) if (a !== null && labelOf(a) === undefined) missing.add(a);
+  if (missing.size > 0)
+    throw new RangeError(
+      `object outcomes involve annotations that do not exist: ${[...missing].slice(0, 5).join(', ')}`,
+    );
+  const { chunks, masks } = packRun(lines, (a) => labelOf(a) as number);
+  return { chunks, masks, objects: lines.length };
+}
+
 function packChunk(
   lines: readonly PackLine[],
   first: number,

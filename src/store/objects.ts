@@ -16,7 +16,8 @@ import {
   type DecodedObjects,
   annIdAt,
   decodeRun,
-  packRun,
+  type PackedObjectOutcomes,
+  packObjectOutcomes,
   rowIndex,
   viewDecoded,
 } from './object-pack.ts';
@@ -53,13 +54,20 @@ export async function insertObjectOutcomes(
       sql`select id, label from annotations where id = any(string_to_array(${[...unknown].join(',')}, ',')::int8[])`,
     );
     for (const r of found) labelOfAnn.set(Number(r.id), Number(r.label));
-    const missing = [...unknown].filter((a) => !labelOfAnn.has(a));
-    if (missing.length > 0)
-      throw new RangeError(
-        `object outcomes involve annotations that do not exist: ${missing.slice(0, 5).join(', ')}`,
-      );
   }
-  const { chunks, masks } = packRun(lines, (a) => labelOfAnn.get(a) as number);
+  await writeObjectOutcomes(
+    db,
+    runId,
+    packObjectOutcomes(lines, (a) => labelOfAnn.get(a)),
+  );
+}
+
+/** Store packed object outcomes (see insertObjectOutcomes), in the transaction `db` belongs to. */
+export async function writeObjectOutcomes(
+  db: Db,
+  runId: number,
+  { chunks, masks, objects }: PackedObjectOutcomes,
+): Promise<void> {
   const bulk = bulkOf(db);
   function* imageTuples(): Generator<Buffer[]> {
     const w = new CopyWriter();
@@ -85,7 +93,7 @@ export async function insertObjectOutcomes(
   if (masks.size > 0) await bulk.copyIn('object_outcomes (run_id, row_id, error_mask)', imageTuples());
   if (chunks.length > 0) await bulk.copyIn('object_outcome_chunks (run_id, chunk, data)', chunkTuples());
   await db.execute(sql`insert into object_outcome_runs (run_id, images, objects)
-    values (${runId}::int, ${masks.size}::int, ${lines.length}::int)
+    values (${runId}::int, ${masks.size}::int, ${objects}::int)
     on conflict (run_id) do update set generation = nextval('object_outcomes_generation'),
       images = excluded.images, objects = excluded.objects`);
 }

@@ -66,15 +66,21 @@ describeEachDriver('COCO sample through ingest and analysis', (ctx) => {
           sql`select row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred
             from row_scores where run_id = ${run.id} order by row_id`,
         ),
-        matches: await rawRows(
+        // Every box's outcome at each threshold, packed as the objects view reads them.
+        objects: await rawRows(
           deps.db,
-          sql`select row_id, ann_id, pred_id, gt_label, pred_label, iou, score from matches
-            where run_id = ${run.id} order by row_id, ann_id nulls last, pred_id nulls last`,
+          sql`select chunk, encode(data, 'base64') as data from object_outcome_chunks
+            where run_id = ${run.id} order by chunk`,
+        ),
+        errorImages: await rawRows(
+          deps.db,
+          sql`select row_id, error_mask from object_outcomes where run_id = ${run.id} order by row_id`,
         ),
       });
       const handed = await stored();
       expect(handed.scores.length).toBe(100);
-      expect(handed.matches.length).toBeGreaterThan(0);
+      expect(handed.objects.length).toBeGreaterThan(0);
+      expect(handed.errorImages.length).toBeGreaterThan(0);
       await analyzeRun(deps, run.id);
       expect(await stored()).toEqual(handed);
     },

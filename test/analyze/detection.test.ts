@@ -1,9 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { annotations, matches, modelRuns, predictions, rowScores } from '../../db/schema.ts';
+import { modelRuns, predictions, rowScores } from '../../db/schema.ts';
 import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { listErrors } from '../../src/store/errors.ts';
+import { listObjects } from '../../src/store/objects.ts';
 import { describeEachDriver, objectSource, testDeps } from '../helpers/db.ts';
 import { type DetImage, seedDetection } from './fixtures.ts';
 
@@ -83,34 +84,91 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
     });
   });
 
-  it('writes the IoU 0.5 matches', async () => {
+  /** The run's objects at IoU 0.5 as the objects view lists them: each box involved by its key. */
+  const objectsAt50 = async () => {
     const { db } = ctx().database;
-    const rows = await db
-      .select({
-        rowId: matches.rowId,
-        gt: annotations.annKey,
-        pred: predictions.predKey,
-        gtLabel: matches.gtLabel,
-        predLabel: matches.predLabel,
-        iou: matches.iou,
-        score: matches.score,
-      })
-      .from(matches)
-      .leftJoin(annotations, eq(annotations.id, matches.annId))
-      .leftJoin(predictions, eq(predictions.id, matches.predId))
-      .where(eq(matches.runId, runId))
-      .orderBy(asc(matches.id));
+    const keys = new Map(
+      (
+        await db
+          .select({ id: predictions.id, key: predictions.predKey })
+          .from(predictions)
+          .where(eq(predictions.runId, runId))
+      ).map((p) => [p.id, p.key]),
+    );
+    const page = await listObjects(objectSource(db), { runId, t: 0, limit: 100 });
+    return page.items
+      .map((i) => ({
+        rowId: i.rowId,
+        kind: i.kind,
+        type: i.type,
+        gt: i.annotation,
+        pred: i.predId === null ? null : keys.get(i.predId),
+        gtLabel: i.gtLabel,
+        predLabel: i.predLabel,
+        iou: i.iou,
+        score: i.score,
+      }))
+      .sort(
+        (x, y) =>
+          x.rowId - y.rowId || (x.pred ?? 99) - (y.pred ?? 99) || String(x.gt).localeCompare(String(y.gt)),
+      );
+  };
+
+  it('keeps which detection matched which ground truth at IoU 0.5', async () => {
     const A = ids.get('A');
     const B = ids.get('B');
     const C = ids.get('C');
-    // detections have pred_key = ordinal in the run: A 0, 1, 2; B 3; E 4, 5
-    expect(rows).toEqual([
-      { rowId: A, gt: 'a1', pred: 0, gtLabel: 0, predLabel: 0, iou: 1, score: 0.9 },
-      { rowId: A, gt: null, pred: 2, gtLabel: null, predLabel: 0, iou: 0, score: 0.3 },
-      { rowId: A, gt: 'a2', pred: 1, gtLabel: 1, predLabel: 1, iou: 0.5, score: 0.8 },
-      { rowId: B, gt: 'b1', pred: null, gtLabel: 0, predLabel: null, iou: 0, score: null },
-      { rowId: B, gt: null, pred: 3, gtLabel: null, predLabel: 1, iou: 0, score: 0.7 },
-      { rowId: C, gt: 'c1', pred: null, gtLabel: 1, predLabel: null, iou: 0, score: null },
+    // detections have pred_key = ordinal in the run: A 0, 1, 2; B 3; E 4, 5 (the pool: no outcomes).
+    // Matched ground truths are listed through their detection (the tp); a miss's IoU is its best
+    // against any detection (B's cat under the dog detection: 1, a class confusion).
+    const box = (o: Record<string, unknown>) => ({ type: 'ok', ...o });
+    expect(await objectsAt50()).toEqual([
+      box({ rowId: A, kind: 'tp', gt: 'a1', pred: 0, gtLabel: 0, predLabel: 0, iou: 1, score: 0.9 }),
+      box({ rowId: A, kind: 'tp', gt: 'a2', pred: 1, gtLabel: 1, predLabel: 1, iou: 0.5, score: 0.8 }),
+      box({
+        rowId: A,
+        kind: 'fp',
+        type: 'bkg',
+        gt: null,
+        pred: 2,
+        gtLabel: null,
+        predLabel: 0,
+        iou: 0,
+        score: 0.3,
+      }),
+      box({
+        rowId: B,
+        kind: 'fp',
+        type: 'cls',
+        gt: 'b1',
+        pred: 3,
+        gtLabel: 0,
+        predLabel: 1,
+        iou: 1,
+        score: 0.7,
+      }),
+      box({
+        rowId: B,
+        kind: 'fn',
+        type: 'cls',
+        gt: 'b1',
+        pred: null,
+        gtLabel: 0,
+        predLabel: null,
+        iou: 1,
+        score: null,
+      }),
+      box({
+        rowId: C,
+        kind: 'fn',
+        type: 'missed',
+        gt: 'c1',
+        pred: null,
+        gtLabel: 1,
+        predLabel: null,
+        iou: 0,
+        score: null,
+      }),
     ]);
   });
 
@@ -193,22 +251,20 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
     const { db } = ctx().database;
     const scores = () =>
       db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId));
-    const pairs = async () =>
-      (await db.select().from(matches).where(eq(matches.runId, runId)).orderBy(asc(matches.id))).map(
-        ({ id: _id, ...rest }) => rest,
-      );
-    const [before, beforePairs] = [await scores(), await pairs()];
+    const [before, beforeObjects] = [await scores(), await objectsAt50()];
     const [{ metrics }] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     await analyzeRun(testDeps(ctx().database), runId);
     expect(await scores()).toEqual(before);
-    expect(await pairs()).toEqual(beforePairs);
+    expect(await objectsAt50()).toEqual(beforeObjects);
     const [again] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     expect(again.metrics).toEqual(metrics);
   });
 
   it('a prediction without a box is an error naming it, and nothing changes', async () => {
     const { db } = ctx().database;
-    const before = await db.select().from(matches).where(eq(matches.runId, runId));
+    const scores = () =>
+      db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId));
+    const [before, beforeObjects] = [await scores(), await objectsAt50()];
     await db
       .update(predictions)
       .set({ w: null })
@@ -216,6 +272,7 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
     await expect(analyzeRun(testDeps(ctx().database), runId)).rejects.toThrow(
       'run det, row B, detection 3: expected a box (x, y, w, h), got none',
     );
-    expect(await db.select().from(matches).where(eq(matches.runId, runId))).toEqual(before);
+    expect(await scores()).toEqual(before);
+    expect(await objectsAt50()).toEqual(beforeObjects);
   });
 });

@@ -300,10 +300,10 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
     };
     const [row] = [...(await resolveRowIds(db, { runId, ids: ['387'] })).values()];
     expect(await count(`row_id = ${row}`)).toBeGreaterThan(0);
-    expect(await count(`row_id = ${row}`, 'matches')).toBeGreaterThan(0);
+    expect(await count(`row_id = ${row}`, 'row_scores')).toBeGreaterThan(0);
     expect(await count(`row_id = ${row}`, 'annotations')).toBeGreaterThan(0);
     await db.execute(sql`delete from data_rows where id = ${row}`);
-    for (const table of ['object_outcomes', 'matches', 'annotations', 'predictions', 'row_scores'])
+    for (const table of ['object_outcomes', 'annotations', 'predictions', 'row_scores'])
       expect(await count(`row_id = ${row}`, table)).toBe(0);
     expect(await count(`run_id = ${runId}`)).toBeGreaterThan(0);
     expect(await count(`run_id = ${runId}`, 'predictions')).toBeGreaterThan(0);
@@ -312,7 +312,7 @@ describeEachDriver('per-object outcomes of the COCO sample, stored and listed', 
       sql`select dataset_id as dataset from model_runs where id = ${runId}`,
     );
     await db.execute(sql`delete from model_runs where id = ${runId}`);
-    for (const table of ['object_outcomes', 'matches', 'predictions', 'row_scores', 'label_flags'])
+    for (const table of ['object_outcomes', 'predictions', 'row_scores', 'label_flags'])
       expect(await count(`run_id = ${runId}`, table)).toBe(0);
     expect(await count(`dataset_id = ${dataset}`, 'data_rows')).toBeGreaterThan(0);
     await db.execute(sql`delete from datasets where id = ${dataset}`);

@@ -53,7 +53,6 @@ CREATE OR REPLACE FUNCTION "derived_cascade_runs"() RETURNS trigger LANGUAGE plp
 DECLARE r record;
 BEGIN
   DELETE FROM "object_outcomes" o USING gone g WHERE o."run_id" = g."id";
-  DELETE FROM "matches" m USING gone g WHERE m."run_id" = g."id";
   DELETE FROM "predictions" p USING gone g WHERE p."run_id" = g."id";
   DELETE FROM "embeddings" e USING gone g WHERE e."run_id" = g."id";
   FOR r IN SELECT g."id" FROM gone g LOOP
