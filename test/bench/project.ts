@@ -60,7 +60,10 @@ function makeInputs(dir: string, rows: number, dim: number) {
   const truth = new Int32Array(rows).map(() => Math.floor(rand() * K));
   const files = { labels: join(dir, 'labels.npy'), probs: join(dir, 'probs.npy'), emb: join(dir, 'emb.npy') };
   let at = 0;
-  writeNpy(files.labels, new Int32Array(0), [rows], (n) => truth.slice(at, (at += n)));
+  writeNpy(files.labels, new Int32Array(0), [rows], (n) => {
+    at += n;
+    return truth.slice(at - n, at);
+  });
   at = 0;
   writeNpy(files.probs, new Float32Array(0), [rows, K], (n) => {
     const out = new Float32Array(n * K);
