@@ -1,6 +1,7 @@
 import { UMAP } from 'umap-js';
 import { umapInternals } from './umap-internals.ts';
 import { createRandom } from '../random.ts';
+import { fastFuzzyGraph } from './umap-graph.ts';
 import { fastOptimizeLayout } from './umap-optimize.ts';
 import { type Placer, neighbourPlacer } from './umap-place.ts';
 
@@ -112,6 +113,7 @@ export function fitUmap({
     distanceFn: cosine,
   });
   umap.setPrecomputedKNN(indices, distances);
+  fastFuzzyGraph(umap);
   fastOptimizeLayout(umap);
   // The search graph only serves umap-js's own neighbour search in transform, which
   // neighbourPlacer replaces; building it is a tenth of a large fit.
