@@ -120,6 +120,17 @@ export function fitUmap({
   umapInternals(umap).makeSearchGraph = () => null;
   const X = rows(vectors, dim);
   const embedding = flatten(umap.fit(X));
+  // Placement needs the layout and the fitted vectors only: drop the fit's graph, kNN and edge state.
+  const u = umapInternals(umap);
+  u.graph = undefined;
+  u.knnIndices = undefined;
+  u.knnDistances = undefined;
+  u.optimizationState.head = [];
+  u.optimizationState.tail = [];
+  u.optimizationState.epochsPerSample = [];
+  u.optimizationState.epochOfNextSample = [];
+  u.optimizationState.epochOfNextNegativeSample = [];
+  u.optimizationState.epochsPerNegativeSample = [];
   let placer: Placer | null = null;
   return {
     embedding,
