@@ -7,7 +7,7 @@
  * 25k × 384. Targets: ≤ 600 MB at 25k × 384, ≤ 1 GB at 1M × 128.
  *
  * Measured here (2 cores, shared): 25k × 384, 1717 MB → 547 MB (CPU 121 → 123 s); the fit's
- * fuzzy graph in umap-js's Map matrices was 1.1 GB of it. 200k × 128: 702 MB peak, creeping up
+ * fuzzy graph in umap-js's Map matrices was 1.1 GB of it. 200k × 128: 572 MB peak (CPU 444 s), creeping up
  * during the placement; 1M × 128 not measured yet (the placement alone is ~40 min of CPU here).
  *
  *   npx tsx test/bench/project.ts                       # 25k × 384
