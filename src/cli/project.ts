@@ -31,36 +31,30 @@ export async function projectOutput(
     progress = noProgress,
   }: ProjectCommandOptions,
 ): Promise<string> {
-  const [{ requireRun }, { projectRun }, { createVectorService }] = await Promise.all([
+  const [{ requireRun }, { projectRun }] = await Promise.all([
     import('../store/run-lookup.ts'),
     import('../jobs/pipeline.ts'),
-    import('../vectors/service.ts'),
   ]);
   const found = await requireRun(deps.db, run);
-  const vectors =
-    deps.vectors ?? createVectorService({ dataDir: deps.config.LOUPE_DATA, threads: 2, logger: deps.logger });
+  let result: Awaited<ReturnType<typeof projectRun>>;
   try {
-    let result: Awaited<ReturnType<typeof projectRun>>;
-    try {
-      progress.step('projection', 100);
-      result = await projectRun({ ...deps, vectors }, found.id, {
-        projection: { sample, seed, nNeighbors: neighbors },
-        onProgress: (f) => progress.update(Math.floor(f * 100)),
-      });
-    } catch (err) {
-      throw new Error(`project ${run}: ${(err as Error).message}`, { cause: err });
-    }
-    if (json) return `${JSON.stringify({ run, ok: true, ...result }, null, 2)}\n`;
-    if (!result.embeddings) return `Run "${run}" has no embeddings: nothing to index or project.\n`;
-    const idx = result.index!;
-    const p = result.projection!;
-    return (
-      `Vector index: ${idx.count} rows × ${idx.dim} (${idx.built ? 'built' : 'up to date'}).\n` +
-      `Projection: ${p.rows} points, ${p.fitted} fitted, ${p.rows - p.fitted} placed (${result.seconds.toFixed(1)} s).\n`
-    );
-  } finally {
-    if (!deps.vectors) await vectors.close();
+    progress.step('projection', 100);
+    // No vector service of our own: the index's worker is closed before the projection starts.
+    result = await projectRun(deps, found.id, {
+      projection: { sample, seed, nNeighbors: neighbors },
+      onProgress: (f) => progress.update(Math.floor(f * 100)),
+    });
+  } catch (err) {
+    throw new Error(`project ${run}: ${(err as Error).message}`, { cause: err });
   }
+  if (json) return `${JSON.stringify({ run, ok: true, ...result }, null, 2)}\n`;
+  if (!result.embeddings) return `Run "${run}" has no embeddings: nothing to index or project.\n`;
+  const idx = result.index!;
+  const p = result.projection!;
+  return (
+    `Vector index: ${idx.count} rows × ${idx.dim} (${idx.built ? 'built' : 'up to date'}).\n` +
+    `Projection: ${p.rows} points, ${p.fitted} fitted, ${p.rows - p.fitted} placed (${result.seconds.toFixed(1)} s).\n`
+  );
 }
 
 const int = (min: number) => (v: string) => {
@@ -85,7 +79,11 @@ export const registerProject: RegisterCommand = (program, ctx) => {
       const { cliProgressFor } = await import('./progress.ts');
       const progress = cliProgressFor(ctx.io);
       try {
-        ctx.io.out(await ctx.withDeps((deps) => projectOutput(deps, { ...opts, progress }), { heavy: true }));
+        // Not heavy: the database work is two paged reads and one write; PGlite's full shared
+        // buffers and optimized WebAssembly would cost ~200 MB of the command's peak.
+        ctx.io.out(
+          await ctx.withDeps((deps) => projectOutput(deps, { ...opts, progress }), { heavy: false }),
+        );
       } finally {
         progress.stop();
       }

@@ -87,21 +87,24 @@ export async function projectRun(
   const seconds = () => (performance.now() - started) / 1000;
   const fp = await embeddingFingerprint(deps.db, runId);
   if (fp.count === 0) return { runId, embeddings: false, seconds: seconds() };
-  return withVectorService(deps, async (vectors) => {
-    const info = await vectors.ensureIndex(deps.db, runId, { recheck: true });
-    onProgress(0.1);
-    const p = await computeProjection({ ...deps, vectors }, runId, {
-      ...projection,
-      onProgress: (f) => onProgress(0.1 + 0.9 * f),
-    });
-    return {
-      runId,
-      embeddings: true,
-      index: { count: info.count, dim: info.dim, built: info.built },
-      projection: { rows: p.rowIds.length, fitted: p.fitted.filter(Boolean).length },
-      seconds: seconds(),
-    };
+  // Without a process-wide service (the CLI, a one-off job) the index is built and saved by one
+  // throwaway worker, closed before the projection starts: the projection places against its own
+  // index of the sample, and a million-row run's index is most of a gigabyte.
+  const info = await withVectorService(deps, (vectors) =>
+    vectors.ensureIndex(deps.db, runId, { recheck: true }),
+  );
+  onProgress(0.1);
+  const p = await computeProjection(deps, runId, {
+    ...projection,
+    onProgress: (f) => onProgress(0.1 + 0.9 * f),
   });
+  return {
+    runId,
+    embeddings: true,
+    index: { count: info.count, dim: info.dim, built: info.built },
+    projection: { rows: p.rowIds.length, fitted: p.fitted.filter(Boolean).length },
+    seconds: seconds(),
+  };
 }
 
 /**

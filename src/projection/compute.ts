@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { saveProjection } from '../store/projections.ts';
-import { listEmbeddedRows, readEmbeddingChunks, readEmbeddings } from '../store/vectors.ts';
+import { embeddingFingerprint, listEmbeddedRows, readEmbeddingChunks } from '../store/vectors.ts';
 import { workerClient } from '../vectors/rpc.ts';
 import { spawnTsWorker } from '../vectors/ts-worker.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -35,6 +35,7 @@ export interface ProjectionResult {
 }
 
 const since = (t: number) => (performance.now() - t) / 1000;
+const changedDuring = (runId: number) => new Error(`run ${runId}: embeddings changed during the projection`);
 
 /**
  * The run's 2-D UMAP map: fitted in a worker thread on a stratified sample with the usearch kNN,
@@ -73,25 +74,39 @@ export async function computeProjection(
   const k = nNeighbors - 1;
   const rest = n - fitPositions.length;
 
-  return withVectorService(deps, async (vectors) => {
-    let t = performance.now();
-    const info = await vectors.ensureIndex(db, runId);
-    const fitIds = fitPositions.map((p) => ids[p]);
-    const { vectors: fitVectors } = await readEmbeddings(db, runId, fitIds, info.dim);
-    // All rows fitted: the run's own kNN graph is the sample's; otherwise neighbours must come from the sample.
-    const knn =
-      fitPositions.length === n
-        ? await vectors.knn(db, runId, k)
-        : await vectors.knnOf(fitVectors.slice(), info.dim, k);
-    const tKnn = since(t);
-    onProgress(0.15);
+  let t = performance.now();
+  const { dim } = await embeddingFingerprint(db, runId);
+  const fitCount = fitPositions.length;
+  // Read page by page straight into one array: one query for the whole sample grew the embedded
+  // database's memory by the sample's size, for good.
+  const fitVectors = new Float32Array(fitCount * dim);
+  let row = 0;
+  let at = 0;
+  for await (const chunk of readEmbeddingChunks(db, runId, { dim })) {
+    for (let i = 0; i < chunk.rowIds.length; i++, row++) {
+      if (chunk.rowIds[i] !== ids[row]) throw changedDuring(runId);
+      if (isFitted[row]) fitVectors.set(chunk.vectors.subarray(i * dim, (i + 1) * dim), dim * at++);
+    }
+  }
+  if (at !== fitCount) throw changedDuring(runId);
+  // All rows fitted: the run's own kNN graph is the sample's; otherwise neighbours must come from the sample.
+  // A throwaway vector worker (unless the process has one) is closed before the fit, with the
+  // sample's index in it.
+  const knn = await withVectorService(deps, (vectors) =>
+    fitCount === n ? vectors.knn(db, runId, k) : vectors.knnOf(fitVectors.slice(), dim, k),
+  );
+  const tKnn = since(t);
+  onProgress(0.15);
 
-    const umap = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url)));
-    try {
-      t = performance.now();
-      const { embedding } = await umap.call<{ embedding: Float32Array }>('fit', {
+  const umap = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url)));
+  try {
+    t = performance.now();
+    // Transferred: the worker keeps the fitted vectors to place the rest against; this thread has no use for them.
+    const { embedding } = await umap.call<{ embedding: Float32Array }>(
+      'fit',
+      {
         vectors: fitVectors,
-        dim: info.dim,
+        dim,
         knnIndices: knn.indices,
         knnDistances: knn.distances,
         k,
@@ -100,70 +115,70 @@ export async function computeProjection(
         placeEpochs,
         seed,
         minDist,
-      });
-      const tFit = since(t);
-      logger.info('projection fitted', { runId, fitted: fitPositions.length, seconds: tFit });
-      onProgress(rest > 0 ? 0.6 : 0.95);
+      },
+      [fitVectors.buffer, knn.indices.buffer, knn.distances.buffer],
+    );
+    const tFit = since(t);
+    logger.info('projection fitted', { runId, fitted: fitPositions.length, seconds: tFit });
+    onProgress(rest > 0 ? 0.6 : 0.95);
 
-      t = performance.now();
-      const coords = new Float32Array(n * 2);
-      fitPositions.forEach((p, i) => {
-        coords[p * 2] = embedding[i * 2];
-        coords[p * 2 + 1] = embedding[i * 2 + 1];
-      });
-      if (rest > 0) {
-        let pos = 0;
-        let placed = 0;
-        let pendingVecs: Float32Array[] = [];
-        let pendingPos: number[] = [];
-        let pendingCount = 0;
-        const flush = async () => {
-          if (pendingCount === 0) return;
-          const flat = new Float32Array(pendingCount * info.dim);
-          let off = 0;
-          for (const v of pendingVecs) {
-            flat.set(v, off);
-            off += v.length;
-          }
-          const at = pendingPos;
-          pendingVecs = [];
-          pendingPos = [];
-          pendingCount = 0;
-          const { coords: c } = await umap.call<{ coords: Float32Array }>('transform', { vectors: flat }, [
-            flat.buffer,
-          ]);
-          at.forEach((p, i) => {
-            coords[p * 2] = c[i * 2];
-            coords[p * 2 + 1] = c[i * 2 + 1];
-          });
-          placed += at.length;
-          logger.info('projection placing', { runId, placed, of: rest });
-          onProgress(0.6 + (0.35 * placed) / rest);
-        };
-        for await (const chunk of readEmbeddingChunks(db, runId, { dim: info.dim })) {
-          for (let i = 0; i < chunk.rowIds.length; i++, pos++) {
-            if (chunk.rowIds[i] !== ids[pos])
-              throw new Error(`run ${runId}: embeddings changed during the projection`);
-            if (isFitted[pos]) continue;
-            pendingVecs.push(chunk.vectors.subarray(i * info.dim, (i + 1) * info.dim));
-            pendingPos.push(pos);
-            pendingCount++;
-            if (pendingCount === batch) await flush();
-          }
+    t = performance.now();
+    const coords = new Float32Array(n * 2);
+    fitPositions.forEach((p, i) => {
+      coords[p * 2] = embedding[i * 2];
+      coords[p * 2 + 1] = embedding[i * 2 + 1];
+    });
+    if (rest > 0) {
+      let pos = 0;
+      let placed = 0;
+      let pendingVecs: Float32Array[] = [];
+      let pendingPos: number[] = [];
+      let pendingCount = 0;
+      const flush = async () => {
+        if (pendingCount === 0) return;
+        const flat = new Float32Array(pendingCount * dim);
+        let off = 0;
+        for (const v of pendingVecs) {
+          flat.set(v, off);
+          off += v.length;
         }
-        await flush();
+        const at = pendingPos;
+        pendingVecs = [];
+        pendingPos = [];
+        pendingCount = 0;
+        const { coords: c } = await umap.call<{ coords: Float32Array }>('transform', { vectors: flat }, [
+          flat.buffer,
+        ]);
+        at.forEach((p, i) => {
+          coords[p * 2] = c[i * 2];
+          coords[p * 2 + 1] = c[i * 2 + 1];
+        });
+        placed += at.length;
+        logger.info('projection placing', { runId, placed, of: rest });
+        onProgress(0.6 + (0.35 * placed) / rest);
+      };
+      for await (const chunk of readEmbeddingChunks(db, runId, { dim })) {
+        for (let i = 0; i < chunk.rowIds.length; i++, pos++) {
+          if (chunk.rowIds[i] !== ids[pos]) throw changedDuring(runId);
+          if (isFitted[pos]) continue;
+          pendingVecs.push(chunk.vectors.subarray(i * dim, (i + 1) * dim));
+          pendingPos.push(pos);
+          pendingCount++;
+          if (pendingCount === batch) await flush();
+        }
       }
-      const tPlace = since(t);
-
-      t = performance.now();
-      const rowIds = Float64Array.from(ids);
-      const fitted = Array.from(isFitted, (f) => f === 1);
-      if (save) await saveProjection(db, runId, { rowIds, coords, fitted });
-      const seconds = { knn: tKnn, fit: tFit, place: tPlace, save: since(t) };
-      logger.info('projection computed', { runId, rows: n, fitted: fitPositions.length, seconds });
-      return { runId, rowIds, coords, fitted, seconds };
-    } finally {
-      await umap.close();
+      await flush();
     }
-  });
+    const tPlace = since(t);
+
+    t = performance.now();
+    const rowIds = Float64Array.from(ids);
+    const fitted = Array.from(isFitted, (f) => f === 1);
+    if (save) await saveProjection(db, runId, { rowIds, coords, fitted });
+    const seconds = { knn: tKnn, fit: tFit, place: tPlace, save: since(t) };
+    logger.info('projection computed', { runId, rows: n, fitted: fitPositions.length, seconds });
+    return { runId, rowIds, coords, fitted, seconds };
+  } finally {
+    await umap.close();
+  }
 }

@@ -43,6 +43,24 @@ export interface UmapInternals {
     nIter?: number,
     bandwidth?: number,
   ) => { sigmas: number[]; rhos: number[] };
+  localConnectivity: number;
+  nComponents: number;
+  /** Set by setPrecomputedKNN. */
+  knnIndices?: number[][];
+  knnDistances?: number[][];
+  /** Assigned in fit: the fuzzy graph, then the layout. */
+  graph?: unknown;
+  embedding?: number[][];
+  fuzzySimplicialSet: (X: unknown[], nNeighbors: number, setOpMixRatio?: number) => unknown;
+  computeMembershipStrengths: (
+    knnIndices: number[][],
+    knnDistances: number[][],
+    sigmas: number[],
+    rhos: number[],
+  ) => { rows: number[]; cols: number[]; vals: number[] };
+  initializeSimplicialSetEmbedding: () => { head: number[]; tail: number[]; epochsPerSample: number[] };
+  makeEpochsPerSample: (weights: number[], nEpochs: number) => number[];
+  getNEpochs: () => number;
 }
 
 /** What umap-js also assigns in fit, used by transform. */
@@ -60,6 +78,13 @@ const FIELDS: [keyof UmapInternals, string][] = [
   ['optimizeLayout', 'function'],
   ['makeSearchGraph', 'function'],
   ['smoothKNNDistance', 'function'],
+  ['localConnectivity', 'number'],
+  ['nComponents', 'number'],
+  ['fuzzySimplicialSet', 'function'],
+  ['computeMembershipStrengths', 'function'],
+  ['initializeSimplicialSetEmbedding', 'function'],
+  ['makeEpochsPerSample', 'function'],
+  ['getNEpochs', 'function'],
 ];
 const STATE_FIELDS = ['epochOfNextSample', 'epochOfNextNegativeSample', 'currentEpoch', 'nEpochs'];
 const FITTED_FIELDS: [keyof FittedUmapInternals, string][] = [

@@ -1,6 +1,7 @@
 import { UMAP } from 'umap-js';
 import { umapInternals } from './umap-internals.ts';
 import { createRandom } from '../random.ts';
+import { fastFuzzyGraph } from './umap-graph.ts';
 import { fastOptimizeLayout } from './umap-optimize.ts';
 import { type Placer, neighbourPlacer } from './umap-place.ts';
 
@@ -112,12 +113,24 @@ export function fitUmap({
     distanceFn: cosine,
   });
   umap.setPrecomputedKNN(indices, distances);
+  fastFuzzyGraph(umap);
   fastOptimizeLayout(umap);
   // The search graph only serves umap-js's own neighbour search in transform, which
   // neighbourPlacer replaces; building it is a tenth of a large fit.
   umapInternals(umap).makeSearchGraph = () => null;
   const X = rows(vectors, dim);
   const embedding = flatten(umap.fit(X));
+  // Placement needs the layout and the fitted vectors only: drop the fit's graph, kNN and edge state.
+  const u = umapInternals(umap);
+  u.graph = undefined;
+  u.knnIndices = undefined;
+  u.knnDistances = undefined;
+  u.optimizationState.head = [];
+  u.optimizationState.tail = [];
+  u.optimizationState.epochsPerSample = [];
+  u.optimizationState.epochOfNextSample = [];
+  u.optimizationState.epochOfNextNegativeSample = [];
+  u.optimizationState.epochsPerNegativeSample = [];
   let placer: Placer | null = null;
   return {
     embedding,

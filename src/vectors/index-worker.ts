@@ -43,7 +43,10 @@ export interface IndexWorker {
     chunk: EmbeddingChunk,
     k: number,
   ): Promise<{ indices: Float64Array; distances: Float32Array }>;
-  /** The self-excluded kNN graph among the given vectors only, in a throwaway f32 index. */
+  /**
+   * The self-excluded kNN graph among the given vectors only, in a throwaway f32 index. The
+   * vectors' buffer is transferred: the caller no longer has them.
+   */
   knnOf(vectors: Float32Array, dim: number, k: number): Promise<KnnRows>;
   close(): Promise<void>;
 }
@@ -134,7 +137,7 @@ export function createIndexWorker({
     },
 
     knnOf(vectors, dim, k) {
-      return client.call('knnOf', { vectors, k, ...params(dim, 'f32') });
+      return client.call('knnOf', { vectors, k, ...params(dim, 'f32') }, [vectors.buffer]);
     },
 
     close: () => client.close(),

@@ -61,7 +61,10 @@ export interface VectorService {
     chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
     k: number,
   ): Promise<KnnPart>;
-  /** The self-excluded kNN graph among the given vectors only (positions 0..n-1). */
+  /**
+   * The self-excluded kNN graph among the given vectors only (positions 0..n-1). Their buffer is
+   * transferred to the worker: pass a copy to keep them.
+   */
   knnOf(
     vectors: Float32Array,
     dim: number,

@@ -18,6 +18,7 @@ const TOPICS = [
   'findings',
   'vectors',
   'umap',
+  'project',
   'bot',
   'board',
   'media',
