@@ -3,7 +3,7 @@ import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 
 /**
- * row_scores is partitioned by run (migration 0018). An analysis writes the run's lines into a
+ * row_scores is partitioned by run (migration 0019). An analysis writes the run's lines into a
  * table of their own with no index, indexes it in one pass per index, and swaps it in as the
  * run's partition: a million lines inserted one by one into the seven indexes took 19 s, written
  * first and indexed after, 7 s. The indexes are the partitioned table's own definitions, read
@@ -25,7 +25,7 @@ const unquoted = (name: string) => name.slice(1, -1);
  *
  * @example
  * const scores = await openRunScores(tx, run.id);
- * await insertRowScores(tx, run.id, lines, { into: scores });
+ * await insertRowScores(tx, scores, lines);
  * await swapRunScores(tx, scores);
  */
 export async function openRunScores(db: Db, runId: number): Promise<RunScoresTable> {
