@@ -48,6 +48,7 @@ import { openNpySource } from '../../src/ingest/classification-npy.ts';
 import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { createObjectCache } from '../../src/store/object-cache.ts';
+import { createRandom } from '../../src/random.ts';
 
 const K = 10;
 const TARGET_S = 20;
@@ -57,18 +58,6 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-
-/** mulberry32: small, seeded. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function writeNpy(
   path: string,
@@ -90,7 +79,7 @@ function writeNpy(
  * flipped: confident learning flags a few percent, as on real data (uniform noise flags half).
  */
 function makeInputs(dir: string, rows: number, dim: number) {
-  const rand = rng(42);
+  const rand = createRandom(42);
   const truth = new Int32Array(rows).map(() => Math.floor(rand() * K));
   const files = {
     labels: join(dir, 'labels.npy'),

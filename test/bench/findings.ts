@@ -31,6 +31,7 @@ import { buildDigitsDemo } from '../../src/demo/digits-demo.ts';
 import { DIGITS_FILES, DIGIT_CLASS_NAMES } from '../../src/demo/digits.ts';
 import { DEMO_SEED } from '../../src/demo/settings.ts';
 import { readNpy, SHARED_DATA } from '../helpers/npy.ts';
+import { createRandom } from '../../src/random.ts';
 
 /** A float32 N×D .npy as { rows, cols, data }. */
 function readNpyFloat32(path: string): { rows: number; cols: number; data: Float32Array } {
@@ -49,17 +50,6 @@ function time<T>(fn: () => T, repeat = 3): { ms: number; value: T } {
     best = Math.min(best, performance.now() - t);
   }
   return { ms: best, value };
-}
-
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function argmaxMismatches(labels: Int32Array, probs: Probs, k: number): number {
@@ -129,7 +119,7 @@ function labelErrorsSets(): void {
 
 /** N × K probabilities: a true class per row, 5% of labels flipped, softmax of noisy logits. */
 function synthetic(n: number, k: number, seed: number): { labels: Int32Array; probs: Float32Array } {
-  const rand = rng(seed);
+  const rand = createRandom(seed);
   const labels = new Int32Array(n);
   const probs = new Float32Array(n * k);
   const row = new Float64Array(k);

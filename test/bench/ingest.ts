@@ -29,24 +29,13 @@ import { encodeNpy, openNpy } from '../../src/ingest/npy.ts';
 import { CopyWriter } from '../../src/store/pgcopy.ts';
 import { withBulkTransaction } from '../../src/store/ingest-tx.ts';
 import { createObjectCache } from '../../src/store/object-cache.ts';
+import { createRandom } from '../../src/random.ts';
 
 const K = 10;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** mulberry32: small, seeded, good enough for synthetic data. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Write an N × cols .npy in chunks (header first, then rows), so the generator stays small. */
@@ -69,7 +58,7 @@ function writeNpyStreaming(
 }
 
 function makeInputs(dir: string, rows: number, embRows: number, dim: number) {
-  const rand = rng(42);
+  const rand = createRandom(42);
   const labels = join(dir, 'labels.npy');
   const probs = join(dir, 'pred_probs.npy');
   const emb = join(dir, 'emb.npy');

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestSource } from '../../bin/sources.mjs';
 import { encodeNpy } from '../../src/ingest/npy.ts';
+import { createRandom } from '../../src/random.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/loupe.mjs');
@@ -30,18 +31,6 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-
-/** mulberry32: small, seeded. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function writeNpy(
   path: string,
@@ -60,7 +49,7 @@ function writeNpy(
 
 /** Labels, probabilities and embeddings clustered by class (UMAP has structure to find). */
 function makeInputs(dir: string, rows: number, dim: number) {
-  const rand = rng(7);
+  const rand = createRandom(7);
   const truth = new Int32Array(rows).map(() => Math.floor(rand() * K));
   const files = { labels: join(dir, 'labels.npy'), probs: join(dir, 'probs.npy'), emb: join(dir, 'emb.npy') };
   let at = 0;
