@@ -32,7 +32,7 @@
  *   npx tsx test/bench/answers.ts [--rows 1000000] [--dim 128] [--no-pglite] [--neighbours]
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,9 +46,9 @@ import { loadConfig } from '../../src/config.ts';
 import { type Deps, createLogger } from '../../src/deps.ts';
 import { openNpySource } from '../../src/ingest/classification-npy.ts';
 import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
-import { encodeNpy } from '../../src/ingest/npy.ts';
 import { createObjectCache } from '../../src/store/object-cache.ts';
 import { createRandom } from '../../src/random.ts';
+import { writeNpyChunks } from '../helpers/npy.ts';
 
 const K = 10;
 const TARGET_S = 20;
@@ -58,21 +58,6 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-
-function writeNpy(
-  path: string,
-  proto: Float32Array | Int32Array,
-  shape: number[],
-  fill: (n: number) => Float32Array | Int32Array,
-) {
-  const fd = openSync(path, 'w');
-  writeSync(fd, encodeNpy(proto.subarray(0, 0) as Float32Array, shape));
-  for (let s = 0; s < shape[0]; s += 65536) {
-    const c = fill(Math.min(65536, shape[0] - s));
-    writeSync(fd, new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-  }
-  closeSync(fd);
-}
 
 /**
  * A model that is right 80% of the time with a peaked distribution, 5% unlabeled, 3% of the labels
@@ -87,7 +72,7 @@ function makeInputs(dir: string, rows: number, dim: number) {
     emb: join(dir, 'emb.npy'),
   };
   let at = 0;
-  writeNpy(files.labels, new Int32Array(0), [rows], (n) => {
+  writeNpyChunks(files.labels, new Int32Array(0), [rows], (n) => {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++, at++) {
       const r = rand();
@@ -96,7 +81,7 @@ function makeInputs(dir: string, rows: number, dim: number) {
     return out;
   });
   at = 0;
-  writeNpy(files.probs, new Float32Array(0), [rows, K], (n) => {
+  writeNpyChunks(files.probs, new Float32Array(0), [rows, K], (n) => {
     const out = new Float32Array(n * K);
     for (let i = 0; i < n; i++, at++) {
       const top = rand() < 0.8 ? truth[at] : Math.floor(rand() * K);
@@ -108,7 +93,7 @@ function makeInputs(dir: string, rows: number, dim: number) {
   });
   at = 0;
   const centres = new Float32Array(K * dim).map(() => rand() * 2 - 1);
-  writeNpy(files.emb, new Float32Array(0), [rows, dim], (n) => {
+  writeNpyChunks(files.emb, new Float32Array(0), [rows, dim], (n) => {
     const out = new Float32Array(n * dim);
     for (let i = 0; i < n; i++, at++)
       for (let j = 0; j < dim; j++) out[i * dim + j] = centres[truth[at] * dim + j] + 0.3 * (rand() - 0.5);

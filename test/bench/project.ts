@@ -14,13 +14,13 @@
  *   npx tsx test/bench/project.ts --rows 200000 --dim 128
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestSource } from '../../bin/sources.mjs';
-import { encodeNpy } from '../../src/ingest/npy.ts';
 import { createRandom } from '../../src/random.ts';
+import { writeNpyChunks } from '../helpers/npy.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/loupe.mjs');
@@ -32,49 +32,52 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 
-function writeNpy(
-  path: string,
-  proto: Float32Array | Int32Array,
-  shape: number[],
-  fill: (n: number) => Float32Array | Int32Array,
-) {
-  const fd = openSync(path, 'w');
-  writeSync(fd, encodeNpy(proto.subarray(0, 0) as Float32Array, shape));
-  for (let s = 0; s < shape[0]; s += 16384) {
-    const c = fill(Math.min(16384, shape[0] - s));
-    writeSync(fd, new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-  }
-  closeSync(fd);
-}
-
 /** Labels, probabilities and embeddings clustered by class (UMAP has structure to find). */
 function makeInputs(dir: string, rows: number, dim: number) {
   const rand = createRandom(7);
   const truth = new Int32Array(rows).map(() => Math.floor(rand() * K));
   const files = { labels: join(dir, 'labels.npy'), probs: join(dir, 'probs.npy'), emb: join(dir, 'emb.npy') };
   let at = 0;
-  writeNpy(files.labels, new Int32Array(0), [rows], (n) => {
-    at += n;
-    return truth.slice(at - n, at);
-  });
+  writeNpyChunks(
+    files.labels,
+    new Int32Array(0),
+    [rows],
+    (n) => {
+      at += n;
+      return truth.slice(at - n, at);
+    },
+    16384,
+  );
   at = 0;
-  writeNpy(files.probs, new Float32Array(0), [rows, K], (n) => {
-    const out = new Float32Array(n * K);
-    for (let i = 0; i < n; i++, at++) {
-      let sum = 0;
-      for (let j = 0; j < K; j++) sum += out[i * K + j] = (j === truth[at] ? 4 + 4 * rand() : rand()) ** 2;
-      for (let j = 0; j < K; j++) out[i * K + j] /= sum;
-    }
-    return out;
-  });
+  writeNpyChunks(
+    files.probs,
+    new Float32Array(0),
+    [rows, K],
+    (n) => {
+      const out = new Float32Array(n * K);
+      for (let i = 0; i < n; i++, at++) {
+        let sum = 0;
+        for (let j = 0; j < K; j++) sum += out[i * K + j] = (j === truth[at] ? 4 + 4 * rand() : rand()) ** 2;
+        for (let j = 0; j < K; j++) out[i * K + j] /= sum;
+      }
+      return out;
+    },
+    16384,
+  );
   at = 0;
   const centres = new Float32Array(K * dim).map(() => rand() * 2 - 1);
-  writeNpy(files.emb, new Float32Array(0), [rows, dim], (n) => {
-    const out = new Float32Array(n * dim);
-    for (let i = 0; i < n; i++, at++)
-      for (let j = 0; j < dim; j++) out[i * dim + j] = centres[truth[at] * dim + j] + 0.6 * (rand() - 0.5);
-    return out;
-  });
+  writeNpyChunks(
+    files.emb,
+    new Float32Array(0),
+    [rows, dim],
+    (n) => {
+      const out = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++, at++)
+        for (let j = 0; j < dim; j++) out[i * dim + j] = centres[truth[at] * dim + j] + 0.6 * (rand() - 0.5);
+      return out;
+    },
+    16384,
+  );
   return files;
 }
 
