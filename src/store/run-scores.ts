@@ -11,13 +11,11 @@ import { rawRows } from '../../db/raw.ts';
  */
 export interface RunScoresTable {
   runId: number;
-  /** The unattached table the lines go into (quoted name). */
+  /** The unattached table the lines go into (a plain identifier, safe unquoted). */
   table: string;
 }
 
 const partitionName = (runId: number) => `row_scores_run_${runId}`;
-const quoted = (name: string) => `"${name}"`;
-const unquoted = (name: string) => name.slice(1, -1);
 
 /**
  * A fresh table shaped as row_scores for the run's lines, inside the caller's transaction. Its
@@ -30,8 +28,7 @@ const unquoted = (name: string) => name.slice(1, -1);
  */
 export async function openRunScores(db: Db, runId: number): Promise<RunScoresTable> {
   const id = integerRunId(runId);
-  const table = quoted(`${partitionName(id)}_next`);
-  await db.execute(sql.raw(`drop table if exists ${table}`));
+  const table = `${partitionName(id)}_next`;
   await db.execute(
     sql.raw(`create table ${table} (like row_scores including defaults, check (run_id = ${id}))`),
   );
@@ -45,7 +42,7 @@ export async function openRunScores(db: Db, runId: number): Promise<RunScoresTab
  * attaches, which readers do not wait for.
  */
 export async function swapRunScores(db: Db, { runId, table }: RunScoresTable): Promise<void> {
-  const partition = quoted(partitionName(runId));
+  const partition = partitionName(runId);
   const definitions = await rawRows<{ def: string; primary: boolean; name: string }>(
     db,
     sql`select pg_get_indexdef(i.indexrelid) as def, i.indisprimary as primary, c.relname as name
@@ -57,7 +54,7 @@ export async function swapRunScores(db: Db, { runId, table }: RunScoresTable): P
     // "CREATE [UNIQUE] INDEX <name> ON ONLY public.row_scores USING …" → the same on this table,
     // named after it until the swap (the run's previous partition holds the final names).
     const suffix = name.replace(/^row_scores_/, '');
-    const own = quoted(`${unquoted(table)}_${suffix}`);
+    const own = `${table}_${suffix}`;
     const using = def.slice(def.indexOf(' USING '));
     if (primary) {
       await db.execute(sql.raw(`create unique index ${own} on ${table}${using}`));
@@ -73,11 +70,7 @@ export async function swapRunScores(db: Db, { runId, table }: RunScoresTable): P
   await db.execute(sql.raw(`delete from row_scores_default where run_id = ${runId}`));
   await db.execute(sql.raw(`alter table ${table} rename to ${partition}`));
   for (const suffix of suffixes)
-    await db.execute(
-      sql.raw(
-        `alter index ${quoted(`${unquoted(table)}_${suffix}`)} rename to ${quoted(`${partitionName(runId)}_${suffix}`)}`,
-      ),
-    );
+    await db.execute(sql.raw(`alter index ${table}_${suffix} rename to ${partition}_${suffix}`));
   await db.execute(sql.raw(`alter table row_scores attach partition ${partition} for values in (${runId})`));
   // Planner statistics of the new lines; analysing row_scores itself would sample every run's
   // partition again, and a query of one run is planned on its partition's statistics.
