@@ -2,6 +2,7 @@ import type { UMAP } from 'umap-js';
 import { fittedUmapInternals, heapPush } from './umap-internals.ts';
 import { smoothKnnDistance } from './umap-smooth.ts';
 import { BatchMatches, Index, type Matches, MetricKind, ScalarKind } from 'usearch';
+import { addRows, searchThreads } from '../vectors/add-threads.ts';
 
 // umap-js 1.4's transform() spends its time in two places that have nothing to do with UMAP:
 // its neighbour search rebuilds a CSR copy of the whole fitted graph on every call and walks it
@@ -52,7 +53,8 @@ export function neighbourPlacer(
     expansion_search: breadth,
     multi: false,
   });
-  index.add(
+  addRows(
+    index,
     BigUint64Array.from({ length: n }, (_, i) => BigInt(i)),
     fitted,
     threads,
@@ -78,7 +80,7 @@ export function neighbourPlacer(
     place(vectors, transform) {
       const m = vectors.length / dim;
       // One query comes back as Matches, several as BatchMatches.
-      const res = index.search(vectors, k, threads) as unknown as BatchMatches | Matches;
+      const res = index.search(vectors, k, searchThreads(index, threads)) as unknown as BatchMatches | Matches;
       const counts = res instanceof BatchMatches ? Array.from(res.counts, Number) : [res.keys.length];
       if (counts.some((c) => c < k))
         throw new Error(`placing ${m} points: usearch found fewer than ${k} fitted neighbours`);

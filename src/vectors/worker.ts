@@ -2,6 +2,7 @@
 // thread that serves requests. One Index per run; keys are data row ids.
 import { workerData } from 'node:worker_threads';
 import { BatchMatches, Index, MetricKind, ScalarKind } from 'usearch';
+import { addRows, searchThreads } from './add-threads.ts';
 import { type Handler, serveRequests } from './rpc.ts';
 
 type Quantization = 'f32' | 'f16';
@@ -49,7 +50,7 @@ function searchBatch(index: Index, queries: Float32Array, k: number, breadth = 0
   const distances = new Float32Array(n * kk).fill(Number.POSITIVE_INFINITY);
   const counts = new Uint32Array(n);
   if (n === 0 || index.size() === 0) return { keys, distances, counts, k: kk };
-  const res = index.search(queries, wanted, threads) as unknown as
+  const res = index.search(queries, wanted, searchThreads(index, threads)) as unknown as
     | BatchMatches
     | { keys: BigUint64Array; distances: Float32Array };
   if (res instanceof BatchMatches) {
@@ -106,7 +107,7 @@ const handlers: Record<string, Handler> = {
   },
   add: (p: { run: number; keys: Float64Array; vectors: Float32Array }) => {
     const keys = BigUint64Array.from(p.keys, (k) => BigInt(k));
-    indexOf(p.run).add(keys, p.vectors, threads);
+    addRows(indexOf(p.run), keys, p.vectors, threads);
     return { result: { size: indexOf(p.run).size() } };
   },
   /** Make a finished staging index the live one (searches never see a half-built index). */
@@ -167,7 +168,8 @@ const handlers: Record<string, Handler> = {
     const index = newIndex(p);
     const keys = new Float64Array(n);
     for (let i = 0; i < n; i++) keys[i] = i;
-    index.add(
+    addRows(
+      index,
       BigUint64Array.from(keys, (k) => BigInt(k)),
       p.vectors,
       threads,
