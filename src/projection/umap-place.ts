@@ -80,7 +80,9 @@ export function neighbourPlacer(
     place(vectors, transform) {
       const m = vectors.length / dim;
       // One query comes back as Matches, several as BatchMatches.
-      const res = index.search(vectors, k, searchThreads(index, threads)) as unknown as BatchMatches | Matches;
+      const res = index.search(vectors, k, searchThreads(index, threads)) as unknown as
+        | BatchMatches
+        | Matches;
       const counts = res instanceof BatchMatches ? Array.from(res.counts, Number) : [res.keys.length];
       if (counts.some((c) => c < k))
         throw new Error(`placing ${m} points: usearch found fewer than ${k} fitted neighbours`);
