@@ -2,15 +2,16 @@ import type { Db } from '../store/database.ts';
 import { ECE_BINS, emptyBinTotals } from '../metrics/classification-calibration.ts';
 import { type ClassificationMetricsDoc, classificationDocument } from '../metrics/classification-document.ts';
 import { topKHits, topKValues } from '../metrics/classification-topk.ts';
-import type { ClassificationRows } from '../store/findings-inputs.ts';
+import type { ClassificationRows, ImportedClassificationRows } from '../store/findings-inputs.ts';
+import type { RowFindings } from '../store/findings-save.ts';
 import {
   type RunForAnalysis,
   calibrationBinCounts,
   classificationConfusion,
   labeledProbabilityChunks,
   rowScoreCounts,
-  writeClassificationRowScores,
 } from '../store/analysis.ts';
+import { writeClassificationRowScores, writeImportedRowScores } from '../store/row-scores-write.ts';
 import { openRunScores, swapRunScores } from '../store/run-scores.ts';
 
 /**
@@ -20,6 +21,8 @@ import { openRunScores, swapRunScores } from '../store/run-scores.ts';
  * Call inside the analysis' transaction; `withFindings` when the findings' row
  * values are staged in it (stageRowFindings). `rows`: the run's rows as the findings read them,
  * so top-k counts them in memory instead of reading every probability vector a second time.
+ * `imported`: the rows the import of a new dataset holds and their findings, written as they are
+ * instead of joined from the tables.
  */
 export async function analyzeClassification(
   db: Db,
@@ -28,11 +31,18 @@ export async function analyzeClassification(
     chunk,
     withFindings,
     rows: loaded,
-  }: { chunk?: number; withFindings?: boolean; rows?: ClassificationRows } = {},
+    imported,
+  }: {
+    chunk?: number;
+    withFindings?: boolean;
+    rows?: ClassificationRows;
+    imported?: { rows: ImportedClassificationRows; findings: readonly RowFindings[] };
+  } = {},
 ): Promise<ClassificationMetricsDoc> {
   const numClasses = run.classNames.length;
   const scores = await openRunScores(db, run.id);
-  await writeClassificationRowScores(db, run, { withFindings, into: scores });
+  if (imported) await writeImportedRowScores(db, scores, imported.rows, imported.findings);
+  else await writeClassificationRowScores(db, run, { withFindings, into: scores });
   await swapRunScores(db, scores);
   const { labeled, unlabeled } = await rowScoreCounts(db, run.id);
   const confusion = await classificationConfusion(db, run.id, numClasses);

@@ -1,7 +1,8 @@
 import { type CocoEvaluation, evaluateCoco } from '../metrics/coco-eval.ts';
 import { detectionConfusion } from '../metrics/detection-confusion.ts';
 import { matchDetectionRows } from '../metrics/detection-rows.ts';
-import type { DetectionInputs, HandedDetectionInputs, RowScoreLine } from '../store/analysis.ts';
+import type { DetectionInputs, HandedDetectionInputs } from '../store/analysis.ts';
+import type { RowScoreLine } from '../store/row-scores-write.ts';
 import { type PackedObjectOutcomes, packObjectOutcomes } from '../store/object-pack.ts';
 import { type DetectionObjectsDoc, detectionObjects } from './detection-objects.ts';
 import {

@@ -4,7 +4,7 @@ import type { DetectionRows } from '../metrics/detection-rows.ts';
 import type { ErrorType } from '../metrics/detection-errors.ts';
 import type { DetBox } from '../metrics/detection-types.ts';
 import type { DetectionObjectsDoc } from './detection-objects.ts';
-import type { RowScoreLine } from '../store/analysis.ts';
+import type { RowScoreLine } from '../store/row-scores-write.ts';
 
 /**
  * Row lines of labeled images from the per-image matching: `label` is the ground-truth class of

@@ -1,12 +1,8 @@
 import type { Db } from '../store/database.ts';
 import { clearObjectOutcomes, writeObjectOutcomes } from '../store/objects.ts';
 import type { DetectionImage } from '../store/findings-inputs.ts';
-import {
-  type DetectionInputs,
-  type RunForAnalysis,
-  insertRowScores,
-  loadDetectionInputs,
-} from '../store/analysis.ts';
+import { type DetectionInputs, type RunForAnalysis, loadDetectionInputs } from '../store/analysis.ts';
+import { insertRowScores } from '../store/row-scores-write.ts';
 import { openRunScores, swapRunScores } from '../store/run-scores.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
 import { type CocoAnalysis, type DetectionThresholds, detectionAnalysis } from './detection-compute.ts';

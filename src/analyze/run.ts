@@ -51,19 +51,35 @@ export async function analyzeRun(
   const started = Date.now();
   // A classification run's findings come from its predictions and labels, not from the analysis:
   // computed first, they are stored with the scores in the same transaction (one write per row).
-  // Statistics first: right after an import the planner has none, and the findings' read of
-  // every row then goes row by row (nested loops) instead of merging the tables.
-  await refreshInputStatistics(deps.db);
-  const early = await classificationFindings(deps, runId, { neighbours, handed: classificationRows });
+  // Statistics before any read of the tables: right after an import the planner has none, and the
+  // findings' read of every row then goes row by row (nested loops) instead of merging the tables.
+  // Rows handed by the import are not read: their findings are computed meanwhile.
+  const statistics = refreshInputStatistics(deps.db);
+  statistics.catch(() => {});
+  const early = await classificationFindings(deps, runId, {
+    neighbours,
+    handed: classificationRows,
+    tablesReady: statistics,
+  });
+  await statistics;
   onProgress(0.4);
+  // Still the rows the import wrote (the findings checked): their lines are written as they are.
+  const imported =
+    early && classificationRows && early.inputs === classificationRows.inputs
+      ? { rows: classificationRows.inputs, findings: early.rows }
+      : undefined;
   const { doc, images } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
-    if (early) await stageRowFindings(bulkOf(tx), early.rows);
+    if (early && !imported) await stageRowFindings(bulkOf(tx), early.rows);
     const analyzed =
       run.kind === 'detection'
         ? await analyzeDetectionHanded(tx, run, detectionInputs)
         : {
-            doc: await analyzeClassification(tx, run, { withFindings: early !== null, rows: early?.inputs }),
+            doc: await analyzeClassification(tx, run, {
+              withFindings: early !== null,
+              rows: early?.inputs,
+              imported,
+            }),
             images: undefined,
           };
     if (early) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });

@@ -83,23 +83,36 @@ export async function classificationFindings(
   {
     neighbours = { inline: true },
     handed,
+    tablesReady = Promise.resolve(),
   }: {
     neighbours?: NeighbourSource;
     /** The rows the import that queued the analysis holds (not read again while still current). */
     handed?: HandedClassificationRows;
+    /** Settles when the tables may be read (their statistics are being refreshed meanwhile). */
+    tablesReady?: Promise<void>;
   } = {},
 ): Promise<RunFindings | null> {
   const run = await loadFindingsRun(deps.db, runId);
   if (run.kind !== 'classification') return null;
-  const rows = (await currentHandedInputs(deps.db, run, handed)) ?? undefined;
-  const found = await findingsOf(deps, run, {}, neighbours, { rows });
-  deps.logger.info('findings computed', {
-    runId,
-    flags: found.flags.length,
-    rows: found.rows.length,
-    read: rows ? 'handed by the import' : 'from the tables',
-  });
-  return found;
+  const log = (found: RunFindings, read: string) => {
+    deps.logger.info('findings computed', {
+      runId,
+      flags: found.flags.length,
+      rows: found.rows.length,
+      read,
+    });
+    return found;
+  };
+  if (handed && handed.runId === run.id) {
+    // The database counts the tables while this computes: the handed rows are still current
+    // unless something was written since the import, which is rare; then the tables are read.
+    const current = tablesReady.then(() => currentHandedInputs(deps.db, run, handed));
+    current.catch(() => {});
+    const found = await findingsOf(deps, run, {}, neighbours, { rows: handed.inputs });
+    if (await current) return log(found, 'handed by the import');
+  }
+  await tablesReady;
+  return log(await findingsOf(deps, run, {}, neighbours), 'from the tables');
 }
 
 async function findingsOf(

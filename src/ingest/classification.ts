@@ -15,7 +15,7 @@ import {
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
 import type { HandedClassificationRows } from '../store/analysis.ts';
-import type { ClassificationRows } from '../store/findings-inputs.ts';
+import type { ImportedClassificationRows } from '../store/findings-inputs.ts';
 import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { openTableSource } from './classification-table.ts';
@@ -63,7 +63,7 @@ async function writeFresh(
   { keep = false }: { keep?: boolean } = {},
 ): Promise<{
   counts: { rows: number; annotations: number; predictions: number; embeddings: number };
-  kept: ClassificationRows | null;
+  kept: ImportedClassificationRows | null;
 }> {
   const rows = source.rows ?? 0;
   const k = source.k;
@@ -80,12 +80,16 @@ async function writeFresh(
         probs: new Float32Array(rows * k),
         k,
         stored: new Uint8Array(rows).fill(1),
+        predicted: new Int32Array(rows),
+        score: new Float64Array(rows),
       }
     : null;
   for await (const b of source.batches()) {
     for (let i = 0; i < b.n; i++) labeledRows[b.start + i] = b.labels[i] >= 0 ? 1 : 0;
     if (!kept) continue;
     kept.labels.set(b.labels.subarray(0, b.n), b.start);
+    kept.predicted.set(b.pred.subarray(0, b.n), b.start);
+    kept.score.set(b.score.subarray(0, b.n), b.start);
     for (let j = 0; j < b.n * k; j++) kept.probs[b.start * k + j] = b.probs[j];
   }
   if (kept) for (let i = 0; i < rows; i++) kept.rowIds.push(base + i);

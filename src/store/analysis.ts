@@ -5,9 +5,7 @@ import { rawRows } from '../../db/raw.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { countImport } from './ingest.ts';
 import { currentLabelVersions } from './label-versions.ts';
-import { CopyWriter } from './pgcopy.ts';
-import type { RunScoresTable } from './run-scores.ts';
-import type { ClassificationRows } from './findings-inputs.ts';
+import type { ImportedClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import { annotations, dataRows, datasets, modelRuns, predictions, rowScores } from '../../db/schema.ts';
 
@@ -44,45 +42,6 @@ export async function loadRunForAnalysis(db: Db, runId: number): Promise<RunForA
  */
 export async function refreshInputStatistics(db: Db): Promise<void> {
   await db.execute(sql`analyze ${dataRows}, ${annotations}, ${predictions}`);
-}
-
-/**
- * Write one row_scores line per dataset row with a prediction or a label, set-based: the
- * prediction (pred_key 0) and the label (ann_key 'label') joined in one INSERT … SELECT.
- * `iou` is 1/0 for agreement on labeled rows and null on the unlabeled pool; a labeled row with no
- * prediction scores 0 with confidence 0. Returns the number of lines written.
- */
-export async function writeClassificationRowScores(
-  db: Db,
-  run: RunForAnalysis,
-  { withFindings = false, into }: { withFindings?: boolean; into: RunScoresTable },
-): Promise<number> {
-  // withFindings: the row values of the findings are staged in this transaction's findings_rows
-  // (stageRowFindings) and go in with the scores, so they are never written twice.
-  const findings = withFindings
-    ? sql`v.lq, v.nd, v.ul, v.um, v.ue`
-    : sql`null::float8, null::float8, null::float8, null::float8, null::float8`;
-  const staged = withFindings ? sql`left join findings_rows v on v.row_id = r.id` : sql``;
-  const rows = await rawRows<{ n: number }>(
-    db,
-    sql`with ins as (
-      insert into ${sql.raw(into.table)} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
-        label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy)
-      select ${run.id}::int, r.id, r.labeled,
-        case when not r.labeled or a.label is null then null
-             when p.label = a.label then 1::float8 else 0::float8 end,
-        coalesce(p.score, 0), p.score, p.score, a.label, p.label,
-        case when a.id is null then 0 else 1 end, case when p.id is null then 0 else 1 end,
-        ${findings}
-      from ${dataRows} r
-      left join ${predictions} p on p.run_id = ${run.id}::int and p.row_id = r.id and p.pred_key = 0
-      left join ${annotations} a on a.row_id = r.id and a.ann_key = 'label'
-      ${staged}
-      where r.dataset_id = ${run.datasetId}::int and (p.id is not null or a.id is not null)
-      returning 1
-    ) select count(*)::int as n from ins`,
-  );
-  return rows[0]?.n ?? 0;
 }
 
 /** Labeled and unlabeled row_scores lines of a run. */
@@ -263,8 +222,8 @@ export interface Handed<T> {
 
 /** A detection run's inputs as loadDetectionInputs reads them. */
 export type HandedDetectionInputs = Handed<DetectionInputs>;
-/** A classification run's rows as loadClassificationRows reads them. */
-export type HandedClassificationRows = Handed<ClassificationRows>;
+/** A new classification dataset's rows as its import read them. */
+export type HandedClassificationRows = Handed<ImportedClassificationRows>;
 
 /**
  * The handed inputs when the dataset and run are as the import left them (same counts, no label
@@ -389,63 +348,4 @@ export async function loadDetectionInputs(
   }
   const poolRows = rows.filter((r) => !r.labeled).map((r) => r.id);
   return { labeledRows: [...labeled], poolRows, gts, dets, poolDets, externalIds };
-}
-
-/** One row_scores line as the analysis computes it (the store adds the run id). */
-export interface RowScoreLine {
-  rowId: number;
-  labeled: boolean;
-  iou: number | null;
-  confidence: number;
-  minConf: number | null;
-  maxConf: number | null;
-  label: number | null;
-  predicted: number | null;
-  numGt: number;
-  numPred: number;
-}
-
-/** Encode lines as binary COPY tuples, in batches of `batch` lines. */
-function* copyTuples<T>(
-  lines: readonly T[],
-  batch: number,
-  encode: (w: CopyWriter, line: T) => void,
-): Generator<Buffer[]> {
-  const w = new CopyWriter();
-  for (let i = 0; i < lines.length; i++) {
-    encode(w, lines[i]);
-    if ((i + 1) % batch === 0) yield w.take();
-  }
-  yield w.take();
-}
-
-/**
- * Insert a run's row_scores lines into its new table (openRunScores) by binary COPY, in the
- * transaction `db` belongs to (a detection run writes one per image; drizzle's multi-row inserts
- * cost seconds at 5k images).
- */
-export async function insertRowScores(
-  db: Db,
-  into: RunScoresTable,
-  lines: readonly RowScoreLine[],
-  { batch = 20_000 }: { batch?: number } = {},
-): Promise<void> {
-  if (lines.length === 0) return;
-  await bulkOf(db).copyIn(
-    `${into.table} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)`,
-    copyTuples(lines, batch, (w, l) => {
-      w.row(11);
-      w.int4(into.runId);
-      w.int8(l.rowId);
-      w.bool(l.labeled);
-      w.float8OrNull(l.iou);
-      w.float8(l.confidence);
-      w.float8OrNull(l.minConf);
-      w.float8OrNull(l.maxConf);
-      w.int4OrNull(l.label);
-      w.int4OrNull(l.predicted);
-      w.int4(l.numGt);
-      w.int4(l.numPred);
-    }),
-  );
 }

@@ -58,6 +58,15 @@ export interface ClassificationRows {
   stored: Uint8Array;
 }
 
+/**
+ * A new dataset's rows as its import read them from the files: what the findings read, with each
+ * row's predicted class and score as stored on its prediction.
+ */
+export interface ImportedClassificationRows extends ClassificationRows {
+  predicted: Int32Array;
+  score: Float64Array;
+}
+
 /** One page of rows packed by the database: big-endian int4/int8/float8 columns and array_send vectors. */
 interface PackedPage {
   n: number;

@@ -24,7 +24,8 @@ export interface RowFindings {
   uncertaintyEntropy: number | null;
 }
 
-const finite = (v: number | null | undefined) =>
+/** A findings value as stored: non-finite ones (and none) go in as null. */
+export const finiteOrNull = (v: number | null | undefined): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : v;
 
 /** label_flags tuples, ranked in array order; batches of 20k. */
@@ -58,11 +59,11 @@ function* rowTuples(rows: RowFindings[]): Generator<Buffer[]> {
     const r = rows[i];
     w.row(6);
     w.int8(r.rowId);
-    w.float8OrNull(finite(r.labelQuality));
-    w.float8OrNull(finite(r.neighbourDisagreement));
-    w.float8OrNull(finite(r.uncertaintyLeast));
-    w.float8OrNull(finite(r.uncertaintyMargin));
-    w.float8OrNull(finite(r.uncertaintyEntropy));
+    w.float8OrNull(finiteOrNull(r.labelQuality));
+    w.float8OrNull(finiteOrNull(r.neighbourDisagreement));
+    w.float8OrNull(finiteOrNull(r.uncertaintyLeast));
+    w.float8OrNull(finiteOrNull(r.uncertaintyMargin));
+    w.float8OrNull(finiteOrNull(r.uncertaintyEntropy));
     if ((i + 1) % 20_000 === 0) yield w.take();
   }
   yield w.take();

@@ -1,56 +1,132 @@
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
+import type { Deps } from '../../src/deps.ts';
 import { createLogger } from '../../src/deps.ts';
 import { ingestClassification } from '../../src/ingest/index.ts';
+import { encodeNpy } from '../../src/ingest/npy.ts';
+import { createRandom } from '../../src/random.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { hasSharedData } from '../helpers/shared-data.ts';
+import { scratch } from '../ingest/fixtures.ts';
 
 const news = new URL('../../../shared/data/label-errors/20news', import.meta.url).pathname;
+const files = scratch();
+afterAll(files.cleanup);
+
+/** 600 rows × 4 classes, a quarter unlabeled (-1), some rows with a tie for the top class. */
+function poolFiles(): { labels: string; probs: string } {
+  const random = createRandom(14);
+  const n = 600;
+  const k = 4;
+  const labels = new BigInt64Array(n);
+  const probs = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    labels[i] = random.between(0, 1) < 0.25 ? -1n : BigInt(random.int(k));
+    const p = Array.from({ length: k }, () => random.between(0.01, 1.01));
+    if (i % 50 === 0) p[1] = p[2] = Math.max(...p);
+    const sum = p.reduce((a, b) => a + b, 0);
+    p.forEach((v, j) => {
+      probs[i * k + j] = v / sum;
+    });
+  }
+  return {
+    labels: files.write('pool-labels.npy', encodeNpy(labels, [n])),
+    probs: files.write('pool-probs.npy', encodeNpy(probs, [n, k])),
+  };
+}
+
+async function stored(deps: Deps, name: string) {
+  const run = (await findRun(deps.db, name))!;
+  return {
+    metrics: run.metrics,
+    scores: await rawRows(
+      deps.db,
+      sql`select row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
+          label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy
+        from row_scores where run_id = ${run.id} order by row_id`,
+    ),
+    flags: await rawRows(
+      deps.db,
+      sql`select row_id, given, suggested, score, rank from label_flags where run_id = ${run.id} order by rank`,
+    ),
+  };
+}
 
 // The analysis `loupe ingest` runs after importing a new dataset from .npy files takes the rows
-// the import read instead of reading them back; what it stores must be what reading gives.
+// the import read instead of reading them back, and writes their lines as they are instead of
+// joining the tables; what it stores must be what reading and joining give, line for line.
 describeEachDriver('classification analysis from the rows the import holds', (ctx) => {
+  async function handedEqualsRead(name: string, input: { labels: string; probs: string }) {
+    const lines: string[] = [];
+    const deps = testDeps(ctx().database, {
+      logger: createLogger({ level: 'info', write: (l) => lines.push(l) }),
+    });
+    await ingestClassification(deps, { run: name, ...input });
+    const findings = lines.filter((l) => l.includes('findings computed'));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toContain('"read":"handed by the import"');
+    const handed = await stored(deps, name);
+    await analyzeRun(deps, (await findRun(deps.db, name))!.id);
+    expect(lines.filter((l) => l.includes('findings computed')).at(-1)).toContain('"read":"from the tables"');
+    expect(await stored(deps, name)).toEqual(handed);
+    return handed;
+  }
+
   it.runIf(hasSharedData('label-errors/20news/labels.npy', '20news ingest'))(
-    'stores what reading the tables gives: scores, flags and metrics',
+    'stores what reading the tables gives: scores, flags and metrics (20news)',
     async () => {
-      const lines: string[] = [];
-      const deps = testDeps(ctx().database, {
-        logger: createLogger({ level: 'info', write: (l) => lines.push(l) }),
-      });
-      await ingestClassification(deps, {
-        run: 'news-handed',
+      const handed = await handedEqualsRead('news-handed', {
         labels: join(news, 'labels.npy'),
         probs: join(news, 'pred_probs.npy'),
       });
-      const findings = lines.filter((l) => l.includes('findings computed'));
-      expect(findings).toHaveLength(1);
-      expect(findings[0]).toContain('"read":"handed by the import"');
-      const run = (await findRun(deps.db, 'news-handed'))!;
-      const stored = async () => ({
-        metrics: (await findRun(deps.db, 'news-handed'))!.metrics,
-        scores: await rawRows(
-          deps.db,
-          sql`select row_id, labeled, iou, confidence, label, predicted, label_quality, neighbour_disagreement,
-              uncertainty_least, uncertainty_margin, uncertainty_entropy
-            from row_scores where run_id = ${run.id} order by row_id`,
-        ),
-        flags: await rawRows(
-          deps.db,
-          sql`select row_id, given, suggested, score, rank from label_flags where run_id = ${run.id} order by rank`,
-        ),
-      });
-      const handed = await stored();
       expect(handed.scores.length).toBe(7532);
       expect(handed.flags.length).toBeGreaterThan(0);
-      await analyzeRun(deps, run.id);
-      expect(lines.filter((l) => l.includes('findings computed')).at(-1)).toContain(
-        '"read":"from the tables"',
-      );
-      expect(await stored()).toEqual(handed);
     },
   );
+
+  it('stores what reading the tables gives with an unlabeled pool and tied top classes', async () => {
+    const handed = await handedEqualsRead('pool-handed', poolFiles());
+    expect(handed.scores.length).toBe(600);
+    const unlabeled = handed.scores.filter((s) => !s.labeled);
+    expect(unlabeled.length).toBeGreaterThan(100);
+    expect(unlabeled.every((s) => s.iou === null && s.label === null && s.num_gt === 0)).toBe(true);
+    expect(unlabeled.every((s) => s.uncertainty_least !== null)).toBe(true);
+  });
+
+  it('reads the tables when the rows changed after the import', async () => {
+    const lines: string[] = [];
+    const deps = testDeps(ctx().database, {
+      logger: createLogger({ level: 'info', write: (l) => lines.push(l) }),
+    });
+    const input = poolFiles();
+    await ingestClassification(deps, { run: 'pool-stale', ...input, analyze: false });
+    const run = (await findRun(deps.db, 'pool-stale'))!;
+    // What an import of this dataset would hand over, with one more row than the tables hold.
+    const rows = await rawRows<{ n: number }>(
+      deps.db,
+      sql`select count(*)::int as n from data_rows where dataset_id = ${run.datasetId}`,
+    );
+    await analyzeRun(deps, run.id, {
+      classificationRows: {
+        runId: run.id,
+        counts: { rows: rows[0].n + 1, annotations: 0, predictions: 0 },
+        labelVersion: 1,
+        inputs: {
+          rowIds: [],
+          labels: new Int32Array(0),
+          probs: new Float32Array(0),
+          k: 4,
+          stored: new Uint8Array(0),
+          predicted: new Int32Array(0),
+          score: new Float64Array(0),
+        },
+      },
+    });
+    expect(lines.filter((l) => l.includes('findings computed')).at(-1)).toContain('"read":"from the tables"');
+    expect((await stored(deps, 'pool-stale')).scores.length).toBe(600);
+  });
 });

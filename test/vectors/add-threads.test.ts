@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import { type BatchMatches, Index, MetricKind, ScalarKind } from 'usearch';
 import { addRows, searchThreads } from '../../src/vectors/add-threads.ts';
 
 const deg = (a: number) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)];
@@ -36,7 +36,11 @@ describe('addRows', () => {
     addRows(index, BigUint64Array.from([1n, 2n, 3n]), new Float32Array([1, 0, 0, 1, 1, 1]), 2);
     expect(searchThreads(index, 2)).toBe(1);
     expect(searchThreads(index, 0)).toBe(1);
-    const hits = index.search(new Float32Array([1, 0, 0, 1]), 2, searchThreads(index, 2));
+    const hits = index.search(
+      new Float32Array([1, 0, 0, 1]),
+      2,
+      searchThreads(index, 2),
+    ) as unknown as BatchMatches;
     expect(Array.from(hits.counts, Number)).toEqual([2, 2]);
     // An index this module never filled (loaded from a file) keeps what it is asked.
     expect(searchThreads(small(), 2)).toBe(2);
