@@ -34,7 +34,7 @@ export function dueMessage(b: DueBatch, today: string, url: string): SlackMessag
 
 /**
  * The job reminding one batch's owner for one due day. Its dedupe key is the batch and due day, so
- * every instance's schedule (and every restart) queueing it while it waits makes one job.
+ * every instance's schedule (and every restart) queueing it while it waits or runs makes one job.
  *
  * @example
  * await enqueueJobs(deps.database, [reminderJob(3, '2026-12-10', '2026-12-10')]);
@@ -45,6 +45,8 @@ export function reminderJob(batchId: number, dueOn: string, day: string): NewJob
     payload: { batchId, day },
     dedupeKey: `${REMINDER_JOB}:${batchId}:${dueOn}`,
     maxAttempts: REMINDER_ATTEMPTS,
+    // Another instance's schedule may queue it while a worker sends it.
+    notWhileRunning: true,
   };
 }
 

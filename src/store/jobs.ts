@@ -19,6 +19,12 @@ export interface NewJob {
   maxAttempts?: number;
   /** The job that fans this one out and waits for it. */
   parentId?: number | null;
+  /**
+   * Not added while a job with the same dedupe key runs: for work that is the same whenever it
+   * runs (a day's reminder), unlike an analysis, which must run again on data newer than the
+   * running one read.
+   */
+  notWhileRunning?: boolean;
 }
 
 /** A job a worker holds: it runs it, then completes or fails it. */
@@ -56,9 +62,9 @@ function queryOf(database: Database): Query {
   return async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows;
 }
 
-/** Rows per INSERT statement (6 parameters each, well under Postgres's 65535). */
+/** Rows per INSERT statement (7 parameters each, well under Postgres's 65535). */
 const INSERT_BATCH = 1000;
-const JOB_PARAMS = 6;
+const JOB_PARAMS = 7;
 
 const insertParams = (job: NewJob) => [
   job.kind,
@@ -67,17 +73,28 @@ const insertParams = (job: NewJob) => [
   job.dedupeKey === undefined ? `${job.kind}:${job.runId ?? ''}` : job.dedupeKey,
   job.maxAttempts ?? 5,
   job.parentId ?? null,
+  job.notWhileRunning === true,
 ];
 
 /** `($1, $2::int, …), (…)`: the VALUES rows of `count` jobs, parameters from `first` on. */
 function jobValues(count: number, first = 1): string {
   return Array.from({ length: count }, (_, i) => {
     const p = (n: number) => `$${first + i * JOB_PARAMS + n}`;
-    return `(${p(0)}, ${p(1)}::int, ${p(2)}::jsonb, ${p(3)}, ${p(4)}::int, ${p(5)}::bigint)`;
+    return `(${p(0)}, ${p(1)}::int, ${p(2)}::jsonb, ${p(3)}, ${p(4)}::int, ${p(5)}::bigint, ${p(6)}::boolean)`;
   }).join(', ');
 }
 
 const JOB_COLUMNS = 'kind, run_id, payload, dedupe_key, max_attempts, parent_id';
+/**
+ * The rows of `count` new jobs (parameters from `first` on) as a SELECT whose WHERE leaves out
+ * a job `notWhileRunning` while one of its key runs; callers may add `and …` conditions.
+ */
+function newJobRows(count: number, first = 1): string {
+  return `select ${JOB_COLUMNS} from (values ${jobValues(count, first)}) as v (${JOB_COLUMNS}, not_while_running)
+    where not (v.not_while_running
+      and exists (select 1 from jobs j where j.dedupe_key = v.dedupe_key and j.state = 'running'))`;
+}
+
 const ON_QUEUED_DUPLICATE = `on conflict (dedupe_key) where state = 'queued' and attempts = 0 do nothing`;
 
 async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
@@ -85,7 +102,7 @@ async function insertJobs(query: Query, jobs: NewJob[]): Promise<number[]> {
   for (let start = 0; start < jobs.length; start += INSERT_BATCH) {
     const batch = jobs.slice(start, start + INSERT_BATCH);
     const rows = await query<{ id: number }>(
-      `insert into jobs (${JOB_COLUMNS}) values ${jobValues(batch.length)}
+      `insert into jobs (${JOB_COLUMNS}) ${newJobRows(batch.length)}
         ${ON_QUEUED_DUPLICATE} returning id::float8 as id`,
       batch.flatMap(insertParams),
     );
@@ -163,8 +180,8 @@ function claimedJob(r: ClaimedRow | undefined): ClaimedJob | null {
 }
 
 /**
- * Add jobs; one already queued and untried with the same dedupe key absorbs the new one.
- * Returns the ids of the jobs added.
+ * Add jobs; one already queued and untried with the same dedupe key absorbs the new one (and
+ * a running one too, for a job `notWhileRunning`). Returns the ids of the jobs added.
  *
  * @example
  * await enqueueJobs(deps.database, [{ kind: 'analyze', runId }]);
@@ -223,9 +240,8 @@ export async function completeJob(
   const params: unknown[] = [id, worker, ...inline.flatMap(insertParams)];
   const added = inline.length
     ? `, added as (
-        insert into jobs (${JOB_COLUMNS})
-        select * from (values ${jobValues(inline.length, 3)}) v (${JOB_COLUMNS})
-         where exists (select 1 from done)
+        insert into jobs (${JOB_COLUMNS}) ${newJobRows(inline.length, 3)}
+          and exists (select 1 from done)
         ${ON_QUEUED_DUPLICATE} returning id)`
     : '';
   const claim = claimNext ? `, ${claimCte(params.length + 1)}` : '';

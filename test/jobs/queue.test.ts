@@ -46,6 +46,21 @@ describeEachDriver('job queue', (ctx) => {
     expect(await enqueueJobs(ctx().database, [{ kind: 'flaky', runId }])).toHaveLength(1);
   });
 
+  it('adds a job while one of its key runs, unless it is the same work whenever it runs', async () => {
+    const { runId } = await seedRun(ctx().database.db, { name: 'q-running', vectors: [] });
+    const again = { kind: 'again', runId };
+    const daily = { kind: 'daily', runId, dedupeKey: `daily:${runId}`, notWhileRunning: true };
+    expect(await enqueueJobs(ctx().database, [again, daily])).toHaveLength(2);
+    const claim = () =>
+      claimJob(ctx().database, { worker: 'w', leaseMs: 60_000, runId, kinds: ['again', 'daily'] });
+    expect((await claim())?.kind).toBe('again');
+    expect((await claim())?.kind).toBe('daily');
+    // An analysis queued while one runs must run again on the newer data; a day's reminder not.
+    expect(await enqueueJobs(ctx().database, [again])).toHaveLength(1);
+    expect(await enqueueJobs(ctx().database, [daily])).toEqual([]);
+    expect((await listJobs(ctx().database)).filter((j) => j.run === 'q-running')).toHaveLength(3);
+  });
+
   it('runs follow-up jobs, records progress, and throws the first failure of a drain', async () => {
     const deps = testDeps(ctx().database);
     const { runId } = await seedRun(ctx().database.db, { name: 'q-chain', vectors: [] });
