@@ -7,7 +7,8 @@
  * prints the floor of the schema (the import's tuples into bare tables, indexes built afterwards),
  * the least an import into these tables over one connection can take. analyzeRun is left out of the import
  * figures (`analyze: false`) and timed on its own when it is implemented.
- * Targets: Postgres ≥ 300k rows/s and ≥ 0.5× raw COPY; PGlite ≥ 80k rows/s; embeddings ≥ 100 MB/s;
+ * Targets: the Postgres import ≥ 0.8× the speed of that floor (issue 14, which replaced the
+ * earlier ≥ 300k rows/s and ≥ 0.5× raw COPY); PGlite ≥ 80k rows/s; embeddings ≥ 100 MB/s;
  * peak RSS ≤ 1.5 GB.
  *
  *   npx tsx test/bench/ingest.ts [--rows 1000000] [--emb-rows 1000000] [--dim 128] [--no-pglite] [--no-analyze]
@@ -262,11 +263,15 @@ export async function main(): Promise<void> {
       const ingS = await importRows(pg);
       console.log(`postgres raw COPY (baseline): ${rawS.toFixed(2)} s, ${rate(rows, rawS)}`);
       console.log(
-        `postgres ingestClassification: ${ingS.toFixed(2)} s, ${rate(rows, ingS)} (target ≥ 300,000), ${(rawS / ingS).toFixed(2)}× raw COPY (target ≥ 0.5×)`,
+        `postgres ingestClassification: ${ingS.toFixed(2)} s, ${rate(rows, ingS)}, ${(rawS / ingS).toFixed(2)}× raw COPY`,
       );
       const floor = await floorCopy(pg, files.labels, files.probs);
+      const floorS = floor.copyS + floor.indexS;
       console.log(
-        `postgres floor of the schema: the import's tuples by COPY into bare copies of its three tables ${floor.copyS.toFixed(2)} s (${(rawS / floor.copyS).toFixed(2)}× raw COPY), then their six indexes built in bulk ${floor.indexS.toFixed(2)} s (together ${(rawS / (floor.copyS + floor.indexS)).toFixed(2)}× raw COPY, ${rate(rows, floor.copyS + floor.indexS)})`,
+        `postgres floor of the schema: the import's tuples by COPY into bare copies of its three tables ${floor.copyS.toFixed(2)} s (${(rawS / floor.copyS).toFixed(2)}× raw COPY), then their six indexes built in bulk ${floor.indexS.toFixed(2)} s (together ${(rawS / floorS).toFixed(2)}× raw COPY, ${rate(rows, floorS)})`,
+      );
+      console.log(
+        `postgres import against that floor: ${(floorS / ingS).toFixed(2)}× the floor's speed (target ≥ 0.8×): ${floorS / ingS >= 0.8 ? 'met' : 'MISSED'}`,
       );
       console.log(`postgres re-import of the same files (no-op): ${(await importRows(pg)).toFixed(2)} s`);
       const embS = await importVectors(pg);
