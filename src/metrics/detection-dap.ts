@@ -39,15 +39,16 @@ interface ClassPoints {
 
 /** COCOeval's 101 interpolated precisions for one class (precision[t, :, k, all, 100]). */
 function classPrecisions(points: ClassPoints, npig: number, recThrs: readonly number[]): number[] {
-  const rc: number[] = [];
-  const pr: number[] = [];
+  const ordered = inTieOrder(points);
+  const rc = new Float64Array(ordered.length);
+  const pr = new Float64Array(ordered.length);
   let tp = 0;
   let fp = 0;
-  for (const isTp of inTieOrder(points)) {
-    if (isTp) tp++;
+  for (let i = 0; i < ordered.length; i++) {
+    if (ordered[i]) tp++;
     else fp++;
-    rc.push(tp / npig);
-    pr.push(tp / (fp + tp + EPS));
+    rc[i] = tp / npig;
+    pr[i] = tp / (fp + tp + EPS);
   }
   for (let i = pr.length - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
   const q = new Array<number>(recThrs.length).fill(0);
@@ -89,7 +90,7 @@ function inTieOrder({ tp, score, group }: ClassPoints): number[] {
  */
 function apTable(
   labels: readonly number[],
-  points: Map<number, ClassPoints>,
+  points: ReadonlyMap<number, ClassPoints>,
   npig: Map<number, number>,
   recThrs: readonly number[],
   baseLabels?: ReadonlySet<number>,
@@ -160,6 +161,8 @@ export function deltaAp(
   });
   counted.sort((a, b) => dets[b].score - dets[a].score || dets[a].imageId - dets[b].imageId || a - b);
 
+  // Each counted detection's code at `t`, read once for the seven computations below.
+  const codeAt = counted.map((j) => detCodes[j][t]);
   const compute = (fix: ErrorType | null) => {
     const points = new Map<number, ClassPoints>();
     const push = (label: number, score: number, group: number, tp: boolean) => {
@@ -172,15 +175,17 @@ export function deltaAp(
       list.score.push(score);
       list.group.push(group);
     };
-    for (const j of counted) {
-      const code = detCodes[j][t];
+    const fixCode = fix === null ? null : OUTCOME_CODE[fix];
+    for (let i = 0; i < counted.length; i++) {
+      const j = counted[i];
+      const code = codeAt[i];
       const d = dets[j];
       const tp = code === OUTCOME_CODE.tp;
       // TIDE rebuilds a fixed set with the errors' points first and the true positives after, and
       // sorts it stably by score: at equal scores false positives then rank above true positives.
       // The base keeps COCOeval's order (image order), so it equals the AP50 shown everywhere.
       const group = fix !== null && tp ? 1 : 0;
-      if (fix === null || tp || OUTCOME_CODE[fix] !== code) {
+      if (fixCode === null || tp || fixCode !== code) {
         push(d.label, d.score, group, tp);
         continue;
       }

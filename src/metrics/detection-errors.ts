@@ -126,16 +126,28 @@ export function classifyObjects(
       let otherIou = 0;
       let any = -1;
       let anyIou = 0;
-      const ious = gtIdx.map((g) => boxIou(det, gts[g]));
-      gtIdx.forEach((g, n) => {
-        const v = ious[n];
+      // Plain loops and no pairs: this runs for every detection of a run (100k at 5k images).
+      const ious = new Float64Array(gtIdx.length);
+      for (let n = 0; n < gtIdx.length; n++) {
+        const g = gtIdx[n];
+        const v = boxIou(det, gts[g]);
+        ious[n] = v;
         if (v > gtBestIou[g]) gtBestIou[g] = v;
         // numpy's argmax: the first of equal maxima.
         if (gts[g].label === det.label) {
-          if (same < 0 || v > sameIou) [same, sameIou] = [g, v];
-        } else if (other < 0 || v > otherIou) [other, otherIou] = [g, v];
-        if (any < 0 || v > anyIou) [any, anyIou] = [g, v];
-      });
+          if (same < 0 || v > sameIou) {
+            same = g;
+            sameIou = v;
+          }
+        } else if (other < 0 || v > otherIou) {
+          other = g;
+          otherIou = v;
+        }
+        if (any < 0 || v > anyIou) {
+          any = g;
+          anyIou = v;
+        }
+      }
       detBestIou[j] = anyIou;
       for (let t = 0; t < T; t++) {
         const bit = 1 << t;
@@ -158,10 +170,14 @@ export function classifyObjects(
         } else {
           let used = -1;
           let usedIou = 0;
-          gtIdx.forEach((g, n) => {
-            if (gts[g].label !== det.label || !(matches.gtTp[g] & bit)) return;
-            if (used < 0 || ious[n] > usedIou) [used, usedIou] = [g, ious[n]];
-          });
+          for (let n = 0; n < gtIdx.length; n++) {
+            const g = gtIdx[n];
+            if (gts[g].label !== det.label || !(matches.gtTp[g] & bit)) continue;
+            if (used < 0 || ious[n] > usedIou) {
+              used = g;
+              usedIou = ious[n];
+            }
+          }
           if (used >= 0 && usedIou >= tf) {
             code = OUTCOME_CODE.dupe;
             involved = used;
