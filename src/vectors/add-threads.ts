@@ -3,14 +3,14 @@ import type { Index } from 'usearch';
 /**
  * Below this many rows an index is filled on one thread. usearch 2.26's concurrent inserts leave
  * a few nodes unreachable from the graph's entry point (measured: 2 threads lost 8 of 20k rows,
- * and at least one row in 13% of 44-row builds; one thread lost none), which a small run feels
+ * and at least one row in 4–13% of 44-row builds; one thread lost none), which a small run feels
  * as a find-similar that misses rows and a placement that changes between runs. Up to here the
  * second thread saves under half a second.
  */
 export const SERIAL_ADD_BELOW = 10_000;
 
 /**
- * Threads each index was last filled with: a batch search may not use more threads than the
+ * The most threads each index was filled with: a batch search may not use more threads than the
  * index reserved when it was filled ("Reserve capacity ahead of searches!").
  */
 const filledWith = new WeakMap<Index, number>();
