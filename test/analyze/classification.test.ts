@@ -1,6 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { rowScoreLines } from '../helpers/builder.ts';
+import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { modelRuns, predictions, rowScores } from '../../db/schema.ts';
+import { modelRuns, predictions } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import type { ClassificationMetricsDoc } from '../../src/metrics/classification-document.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
@@ -35,11 +36,7 @@ describeEachDriver('analyzeRun (classification)', (ctx) => {
     runId = seeded.runId;
     ids = seeded.rowIds;
     await analyzeRun(testDeps(ctx().database), runId);
-    const lines = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const lines = await rowScoreLines(db, runId);
     const byId = new Map([...ids].map(([ext, id]) => [id, ext]));
     const got = Object.fromEntries(
       lines.map((l) => [
@@ -119,18 +116,10 @@ describeEachDriver('analyzeRun (classification)', (ctx) => {
 
   it('re-analysis is idempotent', async () => {
     const { db } = ctx().database;
-    const before = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const before = await rowScoreLines(db, runId);
     const [{ metrics }] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     await analyzeRun(testDeps(ctx().database), runId);
-    const after = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const after = await rowScoreLines(db, runId);
     expect(after).toEqual(before);
     const [again] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     expect(again.metrics).toEqual(metrics);
@@ -138,11 +127,7 @@ describeEachDriver('analyzeRun (classification)', (ctx) => {
 
   it('a failed analysis leaves the previous one in place', async () => {
     const { db } = ctx().database;
-    const before = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const before = await rowScoreLines(db, runId);
     const [{ metrics }] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     // a probability vector of the wrong length: found while streaming top-k, after row_scores were replaced
     await db
@@ -152,11 +137,7 @@ describeEachDriver('analyzeRun (classification)', (ctx) => {
     await expect(analyzeRun(testDeps(ctx().database), runId)).rejects.toThrow(
       /row r2: probs has 2 values, expected 4/,
     );
-    const after = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const after = await rowScoreLines(db, runId);
     expect(after).toEqual(before);
     const [again] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     expect(again.metrics).toEqual(metrics);

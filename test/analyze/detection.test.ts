@@ -1,6 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { rowScoreLines } from '../helpers/builder.ts';
+import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { modelRuns, predictions, rowScores } from '../../db/schema.ts';
+import { modelRuns, predictions } from '../../db/schema.ts';
 import type { DetectionMetricsDoc } from '../../src/analyze/detection-summary.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { listErrors } from '../../src/store/errors.ts';
@@ -59,11 +60,7 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
     runId = seeded.runId;
     ids = seeded.rowIds;
     await analyzeRun(testDeps(ctx().database), runId);
-    const lines = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const lines = await rowScoreLines(db, runId);
     const ext = new Map([...ids].map(([k, v]) => [v, k]));
     const got = Object.fromEntries(
       lines.map((l) => [
@@ -249,8 +246,7 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
 
   it('re-analysis is idempotent', async () => {
     const { db } = ctx().database;
-    const scores = () =>
-      db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId));
+    const scores = () => rowScoreLines(db, runId);
     const [before, beforeObjects] = [await scores(), await objectsAt50()];
     const [{ metrics }] = await db.select().from(modelRuns).where(eq(modelRuns.id, runId));
     await analyzeRun(testDeps(ctx().database), runId);
@@ -262,8 +258,7 @@ describeEachDriver('analyzeRun (detection)', (ctx) => {
 
   it('a prediction without a box is an error naming it, and nothing changes', async () => {
     const { db } = ctx().database;
-    const scores = () =>
-      db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId));
+    const scores = () => rowScoreLines(db, runId);
     const [before, beforeObjects] = [await scores(), await objectsAt50()];
     await db
       .update(predictions)

@@ -1,6 +1,7 @@
+import { rowScoreLines } from '../helpers/builder.ts';
 import { asc, eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { labelFlags, reviews, rowScores } from '../../db/schema.ts';
+import { labelFlags, reviews } from '../../db/schema.ts';
 import { metricsOutput } from '../../src/cli/metrics.ts';
 import { mislabelsLines, mislabelsOutput } from '../../src/cli/mislabels.ts';
 import { uncertainOutput } from '../../src/cli/uncertain.ts';
@@ -67,11 +68,7 @@ describeEachDriver('findings', (ctx) => {
       },
     ]);
 
-    const scores = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const scores = await rowScoreLines(db, runId);
     expect(scores[4].labelQuality).toBeCloseTo(0.45, 6);
     expect(scores[4].neighbourDisagreement).toBe(1);
     expect(scores[9].neighbourDisagreement).toBe(0);
@@ -304,11 +301,7 @@ describeEachDriver('findings', (ctx) => {
       [null, { x: 50, y: 50, w: 10, h: 10 }],
     ]);
 
-    const scores = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const scores = await rowScoreLines(db, runId);
     expect(scores.map((s) => s.labelQuality)).toEqual(
       [0.05, 0.03, 1 / 3, 0.01, 1, null, null].map((v) => (v === null ? null : expect.closeTo(v, 12))),
     );

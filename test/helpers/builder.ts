@@ -1,3 +1,4 @@
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import {
   annotations,
@@ -122,6 +123,11 @@ export async function insertRowScores(
   await inPages(scores, async (page) => {
     await db.insert(rowScores).values(page.map((s) => ({ ...s, runId })));
   });
+}
+
+/** A run's row_scores lines, in row order (what tests compare before and after an analysis). */
+export function rowScoreLines(db: Db, runId: number) {
+  return db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId));
 }
 
 /** float32 little-endian bytes, as the embeddings table stores them. */

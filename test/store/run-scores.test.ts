@@ -1,9 +1,9 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
 import { modelRuns, rowScores } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
-import { insertRowScores } from '../helpers/builder.ts';
+import { insertRowScores, rowScoreLines } from '../helpers/builder.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { seedClassification } from '../analyze/fixtures.ts';
 
@@ -56,11 +56,7 @@ describeEachDriver('row_scores partitioned by run', (ctx) => {
 
   it('a re-analysis replaces the partition, and lines written before it had one move into it', async () => {
     const { db } = ctx().database;
-    const before = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const before = await rowScoreLines(db, runId);
     // A line for the run in the default partition (written while the run had none of its own).
     const [{ maxId }] = await rawRows<{ maxId: number }>(
       db,
@@ -70,16 +66,10 @@ describeEachDriver('row_scores partitioned by run', (ctx) => {
     await db.execute(sql`drop table ${sql.raw(`row_scores_run_${runId}`)}`);
     await insertRowScores(db, runId, [{ rowId: Number(maxId) + 1000, labeled: false, confidence: 0.5 }]);
     await analyzeRun(testDeps(ctx().database), runId);
-    const after = await db
-      .select()
-      .from(rowScores)
-      .where(eq(rowScores.runId, runId))
-      .orderBy(asc(rowScores.rowId));
+    const after = await rowScoreLines(db, runId);
     expect(after).toEqual(before);
     await analyzeRun(testDeps(ctx().database), runId);
-    expect(
-      await db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId)),
-    ).toEqual(before);
+    expect(await rowScoreLines(db, runId)).toEqual(before);
     const names = (await partitions(db))
       .map((p) => p.name)
       .filter((n) => n.startsWith(`row_scores_run_${runId}`));
