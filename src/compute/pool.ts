@@ -19,6 +19,11 @@ export interface ComputePool {
 export interface ComputePoolOptions {
   /** Most threads at once (default: one less than the cores, at least 1; the vector worker has its own). */
   threads?: number;
+  /**
+   * Threads kept from the start (default 0: started on demand). A thread kept loads its code at
+   * once, for a caller that knows its task is coming and has other work meanwhile.
+   */
+  minThreads?: number;
   /** An idle thread exits after this long, so a quiet server holds no extra memory. */
   idleTimeoutMs?: number;
   /** Tasks waiting beyond this are refused at once rather than queued without end. */
@@ -42,6 +47,7 @@ export interface ComputePoolOptions {
  */
 export function createComputePool({
   threads = Math.max(1, availableParallelism() - 1),
+  minThreads = 0,
   idleTimeoutMs = 60_000,
   maxQueue = 256,
   niceIncrement = 10,
@@ -49,7 +55,7 @@ export function createComputePool({
   const pool = new Piscina({
     filename: fileURLToPath(new URL('./boot.mjs', import.meta.url)),
     workerData: { entry: new URL(compiled ? './worker.js' : './worker.ts', import.meta.url).href },
-    minThreads: 0,
+    minThreads,
     maxThreads: threads,
     idleTimeout: idleTimeoutMs,
     maxQueue,

@@ -1,7 +1,7 @@
 import { type BatchExport, formatBatch } from '../export/batch-format.ts';
 import { type CocoAnalysis, cocoAnalysis } from '../analyze/detection-compute.ts';
+import { type DetectionColumns, detectionInputsOf } from '../analyze/detection-columns.ts';
 import { diverseOrder } from '../findings/diverse.ts';
-import type { DetectionInputs } from '../store/analysis.ts';
 import type { CocoInput } from '../metrics/coco-eval.ts';
 import { cocoHeadline } from '../metrics/coco-headline.ts';
 import { type ObjectFilter, passingObjects } from '../store/object-filter.ts';
@@ -34,9 +34,9 @@ export const computeTasks = {
     before: cocoHeadline(p.before),
     after: cocoHeadline(p.after),
   }),
-  /** A detection run's COCO evaluation and its packed per-object outcomes. */
-  cocoAnalysis: (p: { inputs: DetectionInputs; classNames: string[] }): CocoAnalysis =>
-    cocoAnalysis(p.inputs, p.classNames),
+  /** A detection run's COCO evaluation and its packed per-object outcomes, from moved columns. */
+  cocoAnalysis: (p: { columns: DetectionColumns; classNames: string[] }): CocoAnalysis =>
+    cocoAnalysis(detectionInputsOf(p.columns), p.classNames),
   /** A batch as the text a labeling tool takes (CSV, JSON, Label Studio, CVAT, COCO). */
   batchExport: (p: BatchExport): string => formatBatch(p),
   /**

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
-import type { HandedDetection } from '../analyze/detection-compute.ts';
-import { type CocoAnalysisThread, cocoAnalysisInThread } from '../analyze/detection-thread.ts';
+import type { CocoAnalysis, HandedDetection } from '../analyze/detection-compute.ts';
+import { type CocoAnalysisThread, cocoAnalysisThread } from '../analyze/detection-thread.ts';
 import type { DetectionInputs } from '../store/analysis.ts';
 import { DIRECT_TARGET, countImport, reserveIds } from '../store/ingest.ts';
 import {
@@ -105,8 +105,24 @@ function* encodePredictions(preds: CocoPrediction[]): Generator<Buffer[]> {
  * await ingestCoco(deps, { run: 'detector-v3', gt: 'instances.json', pred: 'results.json' });
  */
 export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<IngestResult> {
-  const { run, dataset = run, analyze = true, wait = true } = opts;
+  const { run, analyze = true, wait = true } = opts;
   if (!run) throw new IngestError('--run: missing, expected a run name');
+  // The COCOeval part of a large import's analysis runs beside its writes, in a thread of its own
+  // that starts now and loads its code while the files are parsed.
+  const thread = analyze && wait ? cocoAnalysisThread([opts.gt, opts.pred]) : null;
+  try {
+    return await importCoco(deps, opts, thread);
+  } finally {
+    await thread?.close();
+  }
+}
+
+async function importCoco(
+  deps: Deps,
+  opts: CocoIngestOptions,
+  thread: CocoAnalysisThread | null,
+): Promise<IngestResult> {
+  const { run, dataset = run, analyze = true, wait = true } = opts;
   const gt = readCocoGroundTruth(opts.gt);
   const preds = readCocoResults(opts.pred, gt);
   const warnings = zeroAreaWarnings(gt, preds, fileLabel(opts.gt), fileLabel(opts.pred));
@@ -116,7 +132,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
   const gtFile = fileLabel(opts.gt);
   let runId = 0;
   let handed: HandedDetection | undefined;
-  let thread = null as CocoAnalysisThread | null;
+  let coco: Promise<CocoAnalysis | null> | undefined;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
@@ -136,8 +152,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
         };
         const position = imagePositions(gt);
         inputs = cocoDetectionInputs(gt, preds, blocks, position);
-        // The COCOeval part of their analysis runs beside the writes, in a thread of its own.
-        if (analyze && wait) thread = cocoAnalysisInThread(inputs, gt.classNames);
+        coco = thread?.analyze(inputs, gt.classNames);
         await tx.copyIn(DIRECT_TARGET.imageRows, encodeImageRows(gt, blocks));
         await tx.copyIn(DIRECT_TARGET.boxes, encodeBoxes(gt, blocks, position));
         await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
@@ -147,7 +162,7 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       const counts = await countImport(tx, ids.datasetId, ids.runId);
       // A new dataset is at label version 1.
-      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, coco: thread?.result };
+      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, coco };
       return {
         run,
         dataset,
@@ -165,7 +180,6 @@ export async function ingestCoco(deps: Deps, opts: CocoIngestOptions): Promise<I
       });
     return result;
   } finally {
-    await thread?.close();
     await vectors?.close();
   }
 }

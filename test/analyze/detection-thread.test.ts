@@ -1,9 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { cocoAnalysis, detectionAnalysis } from '../../src/analyze/detection-compute.ts';
-import { cocoAnalysisInThread } from '../../src/analyze/detection-thread.ts';
+import { detectionColumns, detectionInputsOf } from '../../src/analyze/detection-columns.ts';
+import { cocoAnalysisThread } from '../../src/analyze/detection-thread.ts';
 import { syntheticDetections } from '../../src/metrics/detection-synthetic.ts';
 import type { DetectionInputs } from '../../src/store/analysis.ts';
 import type { PackedObjectOutcomes } from '../../src/store/object-pack.ts';
+
+/** A file of a few kilobytes, to stand for a small import's files. */
+const thisFile = fileURLToPath(import.meta.url);
 
 /** A synthetic run as an import hands it over: row ids 1.., the last tenth of the images unlabeled. */
 function inputsOf(images: number): { inputs: DetectionInputs; classNames: string[] } {
@@ -30,9 +35,9 @@ it('the COCOeval part made in a worker thread equals the one made here, and so d
   const { inputs, classNames } = inputsOf(60);
   const here = cocoAnalysis(inputs, classNames);
   expect(here.objects.objects).toBeGreaterThan(0);
-  const thread = cocoAnalysisInThread(inputs, classNames, { minBoxes: 0 });
+  const thread = cocoAnalysisThread([thisFile], { minBytes: 0 });
   try {
-    const there = await thread!.result;
+    const there = await thread!.analyze(inputs, classNames);
     expect(there).not.toBeNull();
     expect({ ...there!, objects: bytes(there!.objects) }).toEqual({ ...here, objects: bytes(here.objects) });
     const whole = await detectionAnalysis(inputs, classNames);
@@ -47,7 +52,18 @@ it('the COCOeval part made in a worker thread equals the one made here, and so d
   }
 });
 
-it('a small import is analysed on its own thread', () => {
-  const { inputs, classNames } = inputsOf(20);
-  expect(cocoAnalysisInThread(inputs, classNames)).toBeNull();
+it('a small import is analysed on its own thread, and so is one whose files are missing', () => {
+  expect(cocoAnalysisThread([thisFile])).toBeNull();
+  expect(cocoAnalysisThread([`${thisFile}.missing`], { minBytes: 0 })).toBeNull();
+});
+
+it('the inputs cross to the thread as columns and come back equal, pool rows and crowds included', () => {
+  const { inputs } = inputsOf(60);
+  expect(inputs.poolDets.length).toBeGreaterThan(0);
+  expect(inputs.gts.some((g) => g.iscrowd)).toBe(true);
+  const { columns, transfer } = detectionColumns(inputs);
+  expect(transfer.reduce((n, b) => n + b.byteLength, 0)).toBe(
+    8 * (60 + inputs.gts.length * 9 + (inputs.dets.length + inputs.poolDets.length) * 8 + 60),
+  );
+  expect(detectionInputsOf(columns)).toEqual(inputs);
 });
