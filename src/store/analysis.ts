@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { recordEvaluation } from './evaluations.ts';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
@@ -39,9 +40,22 @@ export async function loadRunForAnalysis(db: Db, runId: number): Promise<RunForA
  * Refresh planner statistics of the tables an analysis reads. Right after a bulk import they are
  * missing (PGlite has no autovacuum at all; Postgres' comes later), and the planner then takes the
  * joins for tiny tables: a nested loop that made row_scores for 20k rows take 100 s instead of 0.3 s.
+ * Only the columns queries filter, join and group on: the boxes' coordinates and the probability
+ * vectors are never in a condition, and their statistics were half the time of the whole ANALYZE
+ * (0.45 → 0.2 s on the 5k-image COCO set in the embedded database, which waits for it).
  */
 export async function refreshInputStatistics(db: Db): Promise<void> {
-  await db.execute(sql`analyze ${dataRows}, ${annotations}, ${predictions}`);
+  const columns = (list: PgColumn[]) =>
+    sql.join(
+      list.map((c) => sql.identifier(c.name)),
+      sql`, `,
+    );
+  const d = dataRows;
+  const a = annotations;
+  const p = predictions;
+  await db.execute(
+    sql`analyze ${d} (${columns([d.id, d.datasetId, d.externalId, d.labeled])}), ${a} (${columns([a.id, a.rowId, a.annKey, a.label, a.iscrowd])}), ${p} (${columns([p.id, p.runId, p.rowId, p.predKey, p.label, p.score])})`,
+  );
 }
 
 /** Labeled and unlabeled row_scores lines of a run. */
