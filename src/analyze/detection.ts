@@ -2,6 +2,7 @@ import type { Db } from '../store/database.ts';
 import { clearObjectOutcomes, writeObjectOutcomes } from '../store/objects.ts';
 import type { DetectionImage } from '../store/findings-inputs.ts';
 import { type DetectionInputs, type RunForAnalysis, loadDetectionInputs } from '../store/analysis.ts';
+import type { RowFindings } from '../store/findings-save.ts';
 import { insertRowScores } from '../store/row-scores-write.ts';
 import { openRunScores, swapRunScores } from '../store/run-scores.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
@@ -18,12 +19,15 @@ export async function analyzeDetection(
   {
     inputs: given,
     coco,
+    findings,
     ...thresholds
   }: Partial<DetectionThresholds> & {
     /** The inputs as loadDetectionInputs would read them, when the caller already holds them. */
     inputs?: DetectionInputs;
     /** cocoAnalysis of `inputs`, made elsewhere (a worker thread); null when that failed. */
     coco?: Promise<CocoAnalysis | null>;
+    /** The run's per-row findings, computed from `inputs` first: written with the row scores. */
+    findings?: readonly RowFindings[];
   } = {},
 ): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
   const inputs = given ?? (await loadDetectionInputs(db, run));
@@ -32,7 +36,7 @@ export async function analyzeDetection(
     coco: given ? coco : undefined,
   });
   const scores = await openRunScores(db, run.id);
-  await insertRowScores(db, scores, analysis.rowLines);
+  await insertRowScores(db, scores, analysis.rowLines, { findings });
   await swapRunScores(db, scores);
   await clearObjectOutcomes(db, run.id);
   await writeObjectOutcomes(db, run.id, analysis.objects);
@@ -42,8 +46,17 @@ export async function analyzeDetection(
 /**
  * The images the findings read (`loadDetectionImages`), from the inputs the analysis already
  * holds: every row, its non-crowd boxes and its predictions, each in id order.
+ *
+ * @example
+ * const images = detectionImages(inputs);
  */
-function detectionImages({ labeledRows, poolRows, gts, dets, poolDets }: DetectionInputs): DetectionImage[] {
+export function detectionImages({
+  labeledRows,
+  poolRows,
+  gts,
+  dets,
+  poolDets,
+}: DetectionInputs): DetectionImage[] {
   const labeled = new Set(labeledRows);
   const byRow = new Map<number, DetectionImage>();
   for (const rowId of [...labeledRows, ...poolRows].sort((a, b) => a - b))

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/database.ts';
-import { type NeighbourSource, classificationFindings, computeFindings } from '../findings/index.ts';
+import { type NeighbourSource, type RunFindings, computeFindings, earlyFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
   type HandedClassificationRows,
@@ -13,7 +13,7 @@ import {
 import { stageRowFindings, writeFindings } from '../store/findings-save.ts';
 import { bulkOf } from '../store/ingest-tx.ts';
 import { analyzeClassification } from './classification.ts';
-import { analyzeDetection } from './detection.ts';
+import { analyzeDetection, detectionImages } from './detection.ts';
 import type { HandedDetection } from './detection-compute.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
 
@@ -49,16 +49,18 @@ export async function analyzeRun(
   } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();
-  // A classification run's findings come from its predictions and labels, not from the analysis:
-  // computed first, they are stored with the scores in the same transaction (one write per row).
+  // A run's findings come from its predictions and labels (and a detection run's boxes), not from
+  // the analysis: computed first, they are stored with the scores in the same transaction (one
+  // write per row).
   // Statistics before any read of the tables: right after an import the planner has none, and the
   // findings' read of every row then goes row by row (nested loops) instead of merging the tables.
-  // Rows handed by the import are not read: their findings are computed meanwhile.
+  // Inputs handed by the import are not read: their findings are computed meanwhile.
   const statistics = refreshInputStatistics(deps.db);
   statistics.catch(() => {});
-  const early = await classificationFindings(deps, runId, {
+  const early = await earlyFindings(deps, runId, {
     neighbours,
     handed: classificationRows,
+    handedImages: detectionInputs && { ...detectionInputs, inputs: detectionImages(detectionInputs.inputs) },
     tablesReady: statistics,
   });
   await statistics;
@@ -68,34 +70,56 @@ export async function analyzeRun(
     early && classificationRows && early.inputs === classificationRows.inputs
       ? { rows: classificationRows.inputs, findings: early.rows }
       : undefined;
-  const { doc, images } = await deps.db.transaction(async (tx) => {
+  const { doc, images, withFindings } = await deps.db.transaction(async (tx) => {
     const run = await loadRunForAnalysis(tx, runId);
-    if (early && !imported) await stageRowFindings(bulkOf(tx), early.rows);
     const analyzed =
       run.kind === 'detection'
-        ? await analyzeDetectionHanded(tx, run, detectionInputs)
-        : {
-            doc: await analyzeClassification(tx, run, {
-              withFindings: early !== null,
-              rows: early?.inputs,
-              imported,
-            }),
-            images: undefined,
-          };
-    if (early) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
+        ? await analyzeDetectionHanded(tx, run, detectionInputs, early)
+        : await analyzeClassificationEarly(tx, run, early, imported);
+    if (early && analyzed.withFindings) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
     await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());
     return analyzed;
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
-  onProgress(early ? 0.9 : 0.5);
+  onProgress(withFindings ? 0.9 : 0.5);
   // A detection run's findings read the boxes the analysis just read: hand them over.
-  if (!early) await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
+  if (!withFindings) await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
   onProgress(1);
   return doc;
 }
 
-/** A detection run's analysis from what the import handed over while it is current, else the tables. */
-async function analyzeDetectionHanded(tx: Db, run: RunForAnalysis, handed: HandedDetection | undefined) {
+/**
+ * A classification run's analysis with its findings computed first (`early`, always there for a
+ * classification run): staged for its INSERT … SELECT, or written with the imported rows' lines.
+ */
+async function analyzeClassificationEarly(
+  tx: Db,
+  run: RunForAnalysis,
+  early: RunFindings | null,
+  imported: NonNullable<Parameters<typeof analyzeClassification>[2]>['imported'],
+) {
+  if (early && !imported) await stageRowFindings(bulkOf(tx), early.rows);
+  const doc = await analyzeClassification(tx, run, {
+    withFindings: early !== null,
+    rows: early?.inputs,
+    imported,
+  });
+  return { doc, images: undefined, withFindings: early !== null };
+}
+
+/**
+ * A detection run's analysis from what the import handed over while it is current, else the tables.
+ * `early`: the findings computed from the same handed inputs, written with the row scores when the
+ * analysis used those inputs (`withFindings`); from the tables, they are computed afterwards.
+ */
+async function analyzeDetectionHanded(
+  tx: Db,
+  run: RunForAnalysis,
+  handed: HandedDetection | undefined,
+  early: RunFindings | null,
+) {
   const inputs = await currentHandedInputs(tx, run, handed);
-  return analyzeDetection(tx, run, inputs ? { inputs, coco: handed?.coco } : {});
+  const findings = inputs && early ? early.rows : undefined;
+  const analyzed = await analyzeDetection(tx, run, inputs ? { inputs, coco: handed?.coco, findings } : {});
+  return { ...analyzed, withFindings: findings !== undefined };
 }

@@ -10,7 +10,7 @@ import {
   storedFindingsOptions,
 } from '../store/findings-inputs.ts';
 import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
-import { type HandedClassificationRows, currentHandedInputs } from '../store/analysis.ts';
+import { type Handed, type HandedClassificationRows, currentHandedInputs } from '../store/analysis.ts';
 import { knnGraph } from '../vectors/knn.ts';
 import { classifyFindings } from './classification.ts';
 import { detectionEvidence, detectionFlags, imageLabelQuality } from './detection.ts';
@@ -69,31 +69,35 @@ export interface RunFindings {
 }
 
 /**
- * The findings of a classification run, computed without storing them. They come from its
- * predictions and labels alone (not from row_scores), so the analysis can compute them first and
- * write their row values with the row scores: one write of a million lines instead of a write and
- * an update of each. Null for a detection run, whose findings read the analysis' row_scores.
+ * A run's findings computed before its analysis, without storing them, so the analysis writes
+ * their row values with the row scores: one write of each line instead of a write and an update.
+ * A classification run's come from its predictions and labels alone (not from row_scores): the
+ * rows its import handed over while they are current, else the tables. A detection run's come
+ * from the images its import handed over (`handedImages`), and only while they are current: else
+ * null, and they are computed after the analysis from what it stored.
  *
  * @example
- * const early = await classificationFindings(deps, runId);
+ * const early = await earlyFindings(deps, runId);
  */
-export async function classificationFindings(
+export async function earlyFindings(
   deps: Deps,
   runId: number,
   {
     neighbours = { inline: true },
     handed,
+    handedImages,
     tablesReady = Promise.resolve(),
   }: {
     neighbours?: NeighbourSource;
     /** The rows the import that queued the analysis holds (not read again while still current). */
     handed?: HandedClassificationRows;
+    /** A detection import's images, as the findings read them (detectionImages). */
+    handedImages?: Handed<DetectionImage[]>;
     /** Settles when the tables may be read (their statistics are being refreshed meanwhile). */
     tablesReady?: Promise<void>;
   } = {},
 ): Promise<RunFindings | null> {
   const run = await loadFindingsRun(deps.db, runId);
-  if (run.kind !== 'classification') return null;
   const log = (found: RunFindings, read: string) => {
     deps.logger.info('findings computed', {
       runId,
@@ -103,14 +107,19 @@ export async function classificationFindings(
     });
     return found;
   };
-  if (handed && handed.runId === run.id) {
-    // The database counts the tables while this computes: the handed rows are still current
-    // unless something was written since the import, which is rare; then the tables are read.
-    const current = tablesReady.then(() => currentHandedInputs(deps.db, run, handed));
+  const given: Handed<unknown> | undefined = run.kind === 'classification' ? handed : handedImages;
+  if (given && given.runId === run.id) {
+    // The database counts the tables while this computes: the handed inputs are still current
+    // unless something was written since the import, which is rare.
+    const current = tablesReady.then(() => currentHandedInputs(deps.db, run, given));
     current.catch(() => {});
-    const found = await findingsOf(deps, run, {}, neighbours, { rows: handed.inputs });
+    const found = await findingsOf(deps, run, {}, neighbours, {
+      rows: handed?.inputs,
+      detectionImages: handedImages?.inputs,
+    });
     if (await current) return log(found, 'handed by the import');
   }
+  if (run.kind === 'detection') return null;
   await tablesReady;
   return log(await findingsOf(deps, run, {}, neighbours), 'from the tables');
 }

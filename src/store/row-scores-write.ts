@@ -130,19 +130,21 @@ function* copyTuples<T>(
 /**
  * Insert a run's row_scores lines into its new table (openRunScores) by binary COPY, in the
  * transaction `db` belongs to (a detection run writes one per image; drizzle's multi-row inserts
- * cost seconds at 5k images).
+ * cost seconds at 5k images). `findings`: the run's per-row findings computed first, written with
+ * the lines instead of by an update after them; a line without one has none.
  */
 export async function insertRowScores(
   db: Db,
   into: RunScoresTable,
   lines: readonly RowScoreLine[],
-  { batch = 20_000 }: { batch?: number } = {},
+  { batch = 20_000, findings }: { batch?: number; findings?: readonly RowFindings[] } = {},
 ): Promise<void> {
   if (lines.length === 0) return;
+  const found = findings && new Map(findings.map((f) => [f.rowId, f]));
   await bulkOf(db).copyIn(
-    `${into.table} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred)`,
+    `${into.table} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred${found ? ', label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy' : ''})`,
     copyTuples(lines, batch, (w, l) => {
-      w.row(11);
+      w.row(found ? 16 : 11);
       w.int4(into.runId);
       w.int8(l.rowId);
       w.bool(l.labeled);
@@ -154,6 +156,13 @@ export async function insertRowScores(
       w.int4OrNull(l.predicted);
       w.int4(l.numGt);
       w.int4(l.numPred);
+      if (!found) return;
+      const f = found.get(l.rowId);
+      w.float8OrNull(finiteOrNull(f?.labelQuality));
+      w.float8OrNull(finiteOrNull(f?.neighbourDisagreement));
+      w.float8OrNull(finiteOrNull(f?.uncertaintyLeast));
+      w.float8OrNull(finiteOrNull(f?.uncertaintyMargin));
+      w.float8OrNull(finiteOrNull(f?.uncertaintyEntropy));
     }),
   );
 }

@@ -9,6 +9,7 @@ import { ingestClassification } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { createRandom } from '../../src/random.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
+import { storedAnalysis } from '../helpers/builder.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { hasSharedData } from '../helpers/shared-data.ts';
 import { scratch } from '../ingest/fixtures.ts';
@@ -39,21 +40,9 @@ function poolFiles(): { labels: string; probs: string } {
   };
 }
 
+/** What the analysis stored for run `name`. */
 async function stored(deps: Deps, name: string) {
-  const run = (await findRun(deps.db, name))!;
-  return {
-    metrics: run.metrics,
-    scores: await rawRows(
-      deps.db,
-      sql`select row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
-          label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy
-        from row_scores where run_id = ${run.id} order by row_id`,
-    ),
-    flags: await rawRows(
-      deps.db,
-      sql`select row_id, given, suggested, score, rank from label_flags where run_id = ${run.id} order by rank`,
-    ),
-  };
+  return storedAnalysis(deps.db, (await findRun(deps.db, name))!.id);
 }
 
 // The analysis `loupe ingest` runs after importing a new dataset from .npy files takes the rows
@@ -93,8 +82,8 @@ describeEachDriver('classification analysis from the rows the import holds', (ct
     expect(handed.scores.length).toBe(600);
     const unlabeled = handed.scores.filter((s) => !s.labeled);
     expect(unlabeled.length).toBeGreaterThan(100);
-    expect(unlabeled.every((s) => s.iou === null && s.label === null && s.num_gt === 0)).toBe(true);
-    expect(unlabeled.every((s) => s.uncertainty_least !== null)).toBe(true);
+    expect(unlabeled.every((s) => s.iou === null && s.label === null && s.numGt === 0)).toBe(true);
+    expect(unlabeled.every((s) => s.uncertaintyLeast !== null)).toBe(true);
   });
 
   it('reads the tables when the rows changed after the import', async () => {

@@ -5,6 +5,7 @@ import {
   dataRows,
   datasets,
   embeddings,
+  labelFlags,
   modelRuns,
   predictions,
   rowScores,
@@ -128,6 +129,34 @@ export async function insertRowScores(
 /** A run's row_scores lines, in row order (what tests compare before and after an analysis). */
 export function rowScoreLines(db: Db, runId: number) {
   return db.select().from(rowScores).where(eq(rowScores.runId, runId)).orderBy(asc(rowScores.rowId));
+}
+
+/** What an analysis stored for a run: its metrics, row_scores lines and ranked flags. */
+export async function storedAnalysis(db: Db, runId: number) {
+  const [run] = await db
+    .select({ metrics: modelRuns.metrics })
+    .from(modelRuns)
+    .where(eq(modelRuns.id, runId));
+  return {
+    metrics: run?.metrics,
+    scores: await rowScoreLines(db, runId),
+    flags: await db
+      .select({
+        rowId: labelFlags.rowId,
+        kind: labelFlags.kind,
+        annId: labelFlags.annId,
+        predId: labelFlags.predId,
+        given: labelFlags.given,
+        suggested: labelFlags.suggested,
+        score: labelFlags.score,
+        methods: labelFlags.methods,
+        evidence: labelFlags.evidence,
+        rank: labelFlags.rank,
+      })
+      .from(labelFlags)
+      .where(eq(labelFlags.runId, runId))
+      .orderBy(asc(labelFlags.rank)),
+  };
 }
 
 /** float32 little-endian bytes, as the embeddings table stores them. */
