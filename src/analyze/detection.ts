@@ -29,7 +29,7 @@ export async function analyzeDetection(
     /** The run's per-row findings, computed from `inputs` first: written with the row scores. */
     findings?: readonly RowFindings[];
   } = {},
-): Promise<{ doc: DetectionMetricsDoc; images: DetectionImage[] }> {
+): Promise<{ doc: DetectionMetricsDoc; images?: DetectionImage[] }> {
   const inputs = given ?? (await loadDetectionInputs(db, run));
   const analysis = await detectionAnalysis(inputs, run.classNames, {
     ...thresholds,
@@ -40,7 +40,8 @@ export async function analyzeDetection(
   await swapRunScores(db, scores);
   await clearObjectOutcomes(db, run.id);
   await writeObjectOutcomes(db, run.id, analysis.objects);
-  return { doc: analysis.doc, images: detectionImages(inputs) };
+  // The images are for the findings computed next; with `findings` given they are already stored.
+  return { doc: analysis.doc, images: findings ? undefined : detectionImages(inputs) };
 }
 
 /**

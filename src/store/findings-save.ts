@@ -25,8 +25,21 @@ export interface RowFindings {
 }
 
 /** A findings value as stored: non-finite ones (and none) go in as null. */
-export const finiteOrNull = (v: number | null | undefined): number | null =>
+const finiteOrNull = (v: number | null | undefined): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : v;
+
+/** row_scores' findings columns, in the order writeFindingsColumns writes them. */
+export const FINDINGS_COLUMNS =
+  'label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy';
+
+/** A row's five findings values into a COPY tuple (all null for none), as FINDINGS_COLUMNS lists them. */
+export function writeFindingsColumns(w: CopyWriter, f: RowFindings | undefined): void {
+  w.float8OrNull(finiteOrNull(f?.labelQuality));
+  w.float8OrNull(finiteOrNull(f?.neighbourDisagreement));
+  w.float8OrNull(finiteOrNull(f?.uncertaintyLeast));
+  w.float8OrNull(finiteOrNull(f?.uncertaintyMargin));
+  w.float8OrNull(finiteOrNull(f?.uncertaintyEntropy));
+}
 
 /** label_flags tuples, ranked in array order; batches of 20k. */
 function* flagTuples(flags: NewFlag[], runId: number): Generator<Buffer[]> {
@@ -59,11 +72,7 @@ function* rowTuples(rows: RowFindings[]): Generator<Buffer[]> {
     const r = rows[i];
     w.row(6);
     w.int8(r.rowId);
-    w.float8OrNull(finiteOrNull(r.labelQuality));
-    w.float8OrNull(finiteOrNull(r.neighbourDisagreement));
-    w.float8OrNull(finiteOrNull(r.uncertaintyLeast));
-    w.float8OrNull(finiteOrNull(r.uncertaintyMargin));
-    w.float8OrNull(finiteOrNull(r.uncertaintyEntropy));
+    writeFindingsColumns(w, r);
     if ((i + 1) % 20_000 === 0) yield w.take();
   }
   yield w.take();

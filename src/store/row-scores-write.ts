@@ -4,12 +4,16 @@ import { rawRows } from '../../db/raw.ts';
 import { annotations, dataRows, predictions } from '../../db/schema.ts';
 import type { RunForAnalysis } from './analysis.ts';
 import type { ImportedClassificationRows } from './findings-inputs.ts';
-import { type RowFindings, finiteOrNull } from './findings-save.ts';
+import { FINDINGS_COLUMNS, type RowFindings, writeFindingsColumns } from './findings-save.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { CopyWriter } from './pgcopy.ts';
 import type { RunScoresTable } from './run-scores.ts';
 
 // The writers of a run's row_scores lines, each into the run's new table (openRunScores).
+
+/** A line's columns before its findings, as the COPY writers below write them. */
+const LINE_COLUMNS =
+  'run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred';
 
 /**
  * Write one row_scores line per dataset row with a prediction or a label, set-based: the
@@ -31,8 +35,7 @@ export async function writeClassificationRowScores(
   const rows = await rawRows<{ n: number }>(
     db,
     sql`with ins as (
-      insert into ${sql.raw(into.table)} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
-        label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy)
+      insert into ${sql.raw(into.table)} (${sql.raw(LINE_COLUMNS)}, ${sql.raw(FINDINGS_COLUMNS)})
       select ${run.id}::int, r.id, r.labeled,
         case when not r.labeled or a.label is null then null
              when p.label = a.label then 1::float8 else 0::float8 end,
@@ -71,8 +74,7 @@ export async function writeImportedRowScores(
   if (findings.length !== rowIds.length)
     throw new RangeError(`${findings.length} findings rows for ${rowIds.length} imported rows`);
   await bulkOf(db).copyIn(
-    `${into.table} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred,
-      label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy)`,
+    `${into.table} (${LINE_COLUMNS}, ${FINDINGS_COLUMNS})`,
     copyTuples(rowIds, batch, (w, rowId, i) => {
       const f = findings[i];
       if (f.rowId !== rowId) throw new RangeError(`findings row ${f.rowId} where row ${rowId} was imported`);
@@ -89,11 +91,7 @@ export async function writeImportedRowScores(
       w.int4(predicted[i]);
       w.int4(labeled ? 1 : 0);
       w.int4(1);
-      w.float8OrNull(finiteOrNull(f.labelQuality));
-      w.float8OrNull(finiteOrNull(f.neighbourDisagreement));
-      w.float8OrNull(finiteOrNull(f.uncertaintyLeast));
-      w.float8OrNull(finiteOrNull(f.uncertaintyMargin));
-      w.float8OrNull(finiteOrNull(f.uncertaintyEntropy));
+      writeFindingsColumns(w, f);
     }),
   );
   return rowIds.length;
@@ -142,7 +140,7 @@ export async function insertRowScores(
   if (lines.length === 0) return;
   const found = findings && new Map(findings.map((f) => [f.rowId, f]));
   await bulkOf(db).copyIn(
-    `${into.table} (run_id, row_id, labeled, iou, confidence, min_conf, max_conf, label, predicted, num_gt, num_pred${found ? ', label_quality, neighbour_disagreement, uncertainty_least, uncertainty_margin, uncertainty_entropy' : ''})`,
+    `${into.table} (${LINE_COLUMNS}${found ? `, ${FINDINGS_COLUMNS}` : ''})`,
     copyTuples(lines, batch, (w, l) => {
       w.row(found ? 16 : 11);
       w.int4(into.runId);
@@ -156,13 +154,7 @@ export async function insertRowScores(
       w.int4OrNull(l.predicted);
       w.int4(l.numGt);
       w.int4(l.numPred);
-      if (!found) return;
-      const f = found.get(l.rowId);
-      w.float8OrNull(finiteOrNull(f?.labelQuality));
-      w.float8OrNull(finiteOrNull(f?.neighbourDisagreement));
-      w.float8OrNull(finiteOrNull(f?.uncertaintyLeast));
-      w.float8OrNull(finiteOrNull(f?.uncertaintyMargin));
-      w.float8OrNull(finiteOrNull(f?.uncertaintyEntropy));
+      if (found) writeFindingsColumns(w, found.get(l.rowId));
     }),
   );
 }
