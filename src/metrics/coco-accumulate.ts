@@ -21,21 +21,58 @@ export function accumulation({ T, R, K, A, M }: Prepared['dims']): Accumulation 
   };
 }
 
-/** Recall and precision per detection, grown on demand and reused across categories. */
+/**
+ * Buffers of `accumulate`, grown on demand and reused across categories: the category's
+ * detections in score order (their status per area range and threshold, and the first maxDets
+ * index that keeps them), and recall and precision per detection for each maxDets.
+ */
 export interface AccumulateScratch {
-  rc: Float64Array;
-  pr: Float64Array;
+  order: Int32Array;
+  status: Uint8Array;
+  firstM: Uint8Array;
+  /** The tp count at each point: recall is tp / npig, divided only where searchsorted looks. */
+  tps: Int32Array[];
+  pr: Float64Array[];
+  nd: Int32Array;
+  tp: Int32Array;
+  fp: Int32Array;
 }
 
 export const accumulateScratch = (): AccumulateScratch => ({
-  rc: new Float64Array(16),
-  pr: new Float64Array(16),
+  order: new Int32Array(16),
+  status: new Uint8Array(16),
+  firstM: new Uint8Array(16),
+  tps: [],
+  pr: [],
+  nd: new Int32Array(0),
+  tp: new Int32Array(0),
+  fp: new Int32Array(0),
 });
+
+function growAccumulateScratch(s: AccumulateScratch, nk: number, A: number, T: number, M: number): void {
+  if (nk > s.order.length) {
+    s.order = new Int32Array(nk * 2);
+    s.firstM = new Uint8Array(nk * 2);
+  }
+  if (nk * A * T > s.status.length) s.status = new Uint8Array(nk * A * T * 2);
+  if (s.tps.length !== M || nk > s.tps[0].length) {
+    const size = Math.max(16, nk * 2);
+    s.tps = Array.from({ length: M }, () => new Int32Array(size));
+    s.pr = Array.from({ length: M }, () => new Float64Array(size));
+  }
+  if (s.nd.length !== M) {
+    s.nd = new Int32Array(M);
+    s.tp = new Int32Array(M);
+    s.fp = new Int32Array(M);
+  }
+}
 
 /**
  * COCOeval `accumulate` for category k (its outer loop): per area range, maxDets and IoU threshold,
  * the category's detections by score, cumulative tp/fp, precision made monotone from the right
- * and sampled at `recThrs` with `searchsorted(side='left')`.
+ * and sampled at `recThrs` with `searchsorted(side='left')`. One pass over the detections per
+ * area range and threshold serves every maxDets: a detection ranked r within its image counts for
+ * each maxDets above r, and the tp/fp sequence of each is the one pycocotools builds.
  */
 export function accumulate(
   e: Prepared,
@@ -47,70 +84,85 @@ export function accumulate(
   const { p, aAll, t50 } = e;
   const { T, R, K, A, M } = e.dims;
   const { n: nk, scores, ranks, status, npig } = ce;
-  // All of the category's detections by score; equal scores keep image order.
-  const order = Array.from({ length: nk }, (_, j) => j).sort((x, y) => scores[y] - scores[x]);
-  if (nk > s.rc.length) {
-    s.rc = new Float64Array(nk * 2);
-    s.pr = new Float64Array(nk * 2);
-  }
-  const { rc, pr } = s;
-  const { precision, recall, classTp, classFp } = acc;
   const { maxDets, recThrs } = p;
+  growAccumulateScratch(s, nk, A, T, M);
+  // All of the category's detections by score; equal scores keep image order (mergesort's order).
+  const { order, firstM } = s;
+  for (let j = 0; j < nk; j++) order[j] = j;
+  order.subarray(0, nk).sort((x, y) => scores[y] - scores[x] || x - y);
+  // Laid out by (area range, threshold), then score order, so each pass below reads in sequence.
+  const sorted = s.status;
+  const AT = A * T;
+  for (let o = 0; o < nk; o++) {
+    const j = order[o];
+    const rank = ranks[j];
+    let m = 0;
+    while (m < M && rank >= maxDets[m]) m++;
+    firstM[o] = m;
+    const from = j * AT;
+    for (let at = 0; at < AT; at++) sorted[at * nk + o] = status[from + at];
+  }
+  const { tps, pr: prs, nd, tp, fp } = s;
+  const { precision, recall, classTp, classFp } = acc;
   // Imported bindings read once: a loader may turn each read in the loop into a getter call.
   const [tpStatus, ignoredStatus] = [TP, IGNORED];
   for (let a = 0; a < A; a++) {
-    // Without ground truth pycocotools leaves −1; only the per-class tp/fp tally is still wanted.
+    // Without ground truth pycocotools leaves −1; only the per-class tally is still wanted.
     const measured = npig[a] > 0;
-    for (let m = 0; m < M; m++) {
-      const cap = maxDets[m];
-      for (let t = 0; t < T; t++) {
-        const tally = a === aAll && m === M - 1 && t === t50;
-        if (!measured && !tally) continue;
-        // Ignored detections are skipped: they repeat the previous (rc, pr) point, which changes
-        // neither the envelope nor where searchsorted lands.
-        let tp = 0;
-        let fp = 0;
-        let nd = 0;
-        for (let o = 0; o < nk; o++) {
-          const j = order[o];
-          if (ranks[j] >= cap) continue;
-          const st = status[(j * A + a) * T + t];
-          if (st === ignoredStatus) continue;
-          if (st === tpStatus) tp++;
-          else fp++;
-          rc[nd] = tp / npig[a];
-          pr[nd] = tp / (fp + tp + EPS);
-          nd++;
+    const np = npig[a];
+    for (let t = 0; t < T; t++) {
+      const tally = a === aAll && t === t50;
+      if (!measured && !tally) continue;
+      nd.fill(0);
+      tp.fill(0);
+      fp.fill(0);
+      const base = (a * T + t) * nk;
+      // Ignored detections are skipped: they repeat the previous (rc, pr) point, which changes
+      // neither the envelope nor where searchsorted lands.
+      for (let o = 0; o < nk; o++) {
+        const st = sorted[base + o];
+        if (st === ignoredStatus) continue;
+        const hit = st === tpStatus;
+        for (let m = firstM[o]; m < M; m++) {
+          const tpm = hit ? ++tp[m] : tp[m];
+          const fpm = hit ? fp[m] : ++fp[m];
+          const i = nd[m]++;
+          tps[m][i] = tpm;
+          prs[m][i] = tpm / (fpm + tpm + EPS);
         }
-        if (tally) {
-          classTp[k] = tp;
-          classFp[k] = fp;
-        }
-        if (!measured) continue;
-        recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1] : 0;
-        for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+      }
+      if (tally) {
+        classTp[k] = tp[M - 1];
+        classFp[k] = fp[M - 1];
+      }
+      if (!measured) continue;
+      for (let m = 0; m < M; m++) {
+        const tpAt = tps[m];
+        const pr = prs[m];
+        const n = nd[m];
+        recall[((t * K + k) * A + a) * M + m] = n > 0 ? tpAt[n - 1] / np : 0;
+        for (let i = n - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
         for (let r = 0; r < R; r++) {
-          const at = (((t * R + r) * K + k) * A + a) * M + m;
-          const pi = searchsortedLeft(rc, nd, recThrs[r]);
-          if (pi >= nd) {
+          const pi = searchsortedLeft(tpAt, np, n, recThrs[r]);
+          if (pi >= n) {
             // pycocotools fills q[ri] in order and stops at the first index past the end.
             for (let rr = r; rr < R; rr++) precision[(((t * R + rr) * K + k) * A + a) * M + m] = 0;
             break;
           }
-          precision[at] = pr[pi];
+          precision[(((t * R + r) * K + k) * A + a) * M + m] = pr[pi];
         }
       }
     }
   }
 }
 
-/** `np.searchsorted(rc[0:nd], v, side='left')`: the first index with rc[i] >= v. */
-function searchsortedLeft(rc: Float64Array, nd: number, v: number): number {
+/** `np.searchsorted(rc[0:nd], v, side='left')` with `rc = tp / npig`: the first index with rc[i] >= v. */
+function searchsortedLeft(tp: Int32Array, npig: number, nd: number, v: number): number {
   let lo = 0;
   let hi = nd;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rc[mid] < v) lo = mid + 1;
+    if (tp[mid] / npig < v) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -40,6 +40,8 @@ export interface EvalScratch {
   gtIg: Uint8Array;
   gtCrowd: Uint8Array;
   perm: Int32Array;
+  /** Per detection: its status when unmatched in the area range at hand (IGNORED outside it, else 0). */
+  unmatched: Uint8Array;
 }
 
 export function evalScratch(): EvalScratch {
@@ -51,6 +53,7 @@ export function evalScratch(): EvalScratch {
     gtIg: new Uint8Array(16),
     gtCrowd: new Uint8Array(16),
     perm: new Int32Array(16),
+    unmatched: new Uint8Array(16),
   };
 }
 
@@ -65,7 +68,10 @@ function growScratch(s: EvalScratch, D: number, G: number): void {
     s.gtCrowd = new Uint8Array(G * 2);
     s.perm = new Int32Array(G * 2);
   }
-  if (D > s.detMatch.length) s.detMatch = new Int32Array(D * 2);
+  if (D > s.detMatch.length) {
+    s.detMatch = new Int32Array(D * 2);
+    s.unmatched = new Uint8Array(D * 2);
+  }
 }
 
 /**
@@ -161,7 +167,7 @@ export function evaluateImg(
 ): number {
   const { A, T } = e.dims;
   const { gts, dets } = e;
-  const { iou, iouPerm, perm, gtIg, gtCrowd, detMatch, gtTaken } = s;
+  const { iou, iouPerm, perm, gtIg, gtCrowd, detMatch, gtTaken, unmatched } = s;
   const { status, n } = ce;
   const { min, max } = e.p.areaRanges[a];
   const iouThrs = e.p.iouThrs;
@@ -183,18 +189,17 @@ export function evaluateImg(
     if (pass === 0) npig = np;
   }
   for (let d = 0; d < D; d++) for (let g = 0; g < G; g++) iouPerm[d * G + g] = iou[d * G + perm[g]];
+  for (let d = 0; d < D; d++) {
+    const det = dets[dt[d]];
+    const area = det.w * det.h;
+    unmatched[d] = area < min || area > max ? IGNORED : 0;
+  }
   const kept = e.aAll === a ? e.kept : undefined;
   for (let t = 0; t < T; t++) {
     greedyMatch(iouPerm, D, G, gtIg, gtCrowd, iouThrs[t], detMatch, gtTaken);
     for (let d = 0; d < D; d++) {
       const m = detMatch[d];
-      let st: number;
-      if (m > -1) st = gtIg[m] === 1 ? IGNORED : TP;
-      else {
-        const det = dets[dt[d]];
-        const area = det.w * det.h;
-        st = area < min || area > max ? IGNORED : 0;
-      }
+      const st = m > -1 ? (gtIg[m] === 1 ? IGNORED : TP) : unmatched[d];
       status[((n + d) * A + a) * T + t] = st;
       if (kept) keepMatch(kept, T, t, dt[d], m > -1 ? gt[perm[m]] : -1, st);
     }

@@ -28,88 +28,113 @@ export interface DeltaAp {
 }
 
 /**
- * One class's detections as accumulate() reads them, in order: whether each is a tp, and its
- * score and tie group (to put a fixed set's false positives first among equal scores).
+ * The points of one computation, in accumulate()'s order: each counted detection's class (its
+ * index in the evaluation's labels, −1 when it is removed or of a class not evaluated), whether
+ * it is a tp, and its tie group (a fixed set's false positives come first among equal scores).
  */
-interface ClassPoints {
-  tp: number[];
-  score: number[];
-  group: number[];
+interface Points {
+  cls: Int32Array;
+  tp: Uint8Array;
+  group: Uint8Array;
+  score: Float64Array;
 }
 
-/** COCOeval's 101 interpolated precisions for one class (precision[t, :, k, all, 100]). */
-function classPrecisions(points: ClassPoints, npig: number, recThrs: readonly number[]): number[] {
-  const ordered = inTieOrder(points);
-  const rc = new Float64Array(ordered.length);
-  const pr = new Float64Array(ordered.length);
+/** Buffers sized to the counted detections: the points by class, and one class's recall and precision. */
+interface Scratch {
+  order: Int32Array;
+  rc: Float64Array;
+  pr: Float64Array;
+}
+
+/**
+ * COCOeval's 101 interpolated precisions for one class (precision[t, :, k, all, 100]) from its
+ * points `idx` (positions in `points`, in order), put in (score, group, image, detection) order:
+ * within each run of equal scores, group 0 first, each group keeping its order.
+ */
+function classPrecisions(
+  points: Points,
+  idx: Int32Array,
+  from: number,
+  to: number,
+  npig: number,
+  recThrs: readonly number[],
+  s: Scratch,
+): number[] {
+  const { tp: tpOf, group, score } = points;
+  const n = to - from;
+  const { rc, pr } = s;
+  let at = 0;
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < ordered.length; i++) {
-    if (ordered[i]) tp++;
+  const take = (i: number) => {
+    if (tpOf[i]) tp++;
     else fp++;
-    rc[i] = tp / npig;
-    pr[i] = tp / (fp + tp + EPS);
+    rc[at] = tp / npig;
+    pr[at] = tp / (fp + tp + EPS);
+    at++;
+  };
+  for (let start = from; start < to; ) {
+    let end = start + 1;
+    while (end < to && score[idx[end]] === score[idx[start]]) end++;
+    for (let i = start; i < end; i++) if (group[idx[i]] === 0) take(idx[i]);
+    for (let i = start; i < end; i++) if (group[idx[i]] === 1) take(idx[i]);
+    start = end;
   }
-  for (let i = pr.length - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+  for (let i = n - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
   const q = new Array<number>(recThrs.length).fill(0);
   for (let r = 0; r < recThrs.length; r++) {
     let lo = 0;
-    let hi = rc.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (rc[mid] < recThrs[r]) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= rc.length) break;
+    if (lo >= n) break;
     q[r] = pr[lo];
   }
   return q;
 }
 
 /**
- * The tp flags of points listed by score (highest first), then image, then detection order, put
- * in (score, group, image, detection) order: within each run of equal scores, group 0 first,
- * each group keeping its order.
- */
-function inTieOrder({ tp, score, group }: ClassPoints): number[] {
-  if (!group.includes(1)) return tp;
-  const out: number[] = [];
-  for (let start = 0; start < tp.length; ) {
-    let end = start + 1;
-    while (end < tp.length && score[end] === score[start]) end++;
-    for (let i = start; i < end; i++) if (group[i] === 0) out.push(tp[i]);
-    for (let i = start; i < end; i++) if (group[i] === 1) out.push(tp[i]);
-    start = end;
-  }
-  return out;
-}
-
-/**
- * AP per class and overall from per-class points and ground-truth counts; classes are those of
- * `labels` (the evaluation's), counted only with `npig > 0` as COCOeval does.
+ * AP per class and overall from the points and ground-truth counts per class (by index in
+ * `labels`, the evaluation's), counted only with `npig > 0` as COCOeval does.
  */
 function apTable(
   labels: readonly number[],
-  points: ReadonlyMap<number, ClassPoints>,
-  npig: Map<number, number>,
+  points: Points,
+  npig: Float64Array,
   recThrs: readonly number[],
-  baseLabels?: ReadonlySet<number>,
+  hasBase: Uint8Array,
+  s: Scratch,
 ): { overall: number; perClass: Map<number, number> } {
   const R = recThrs.length;
+  const C = labels.length;
+  // The points of each class, in order (a counting sort, stable).
+  const starts = new Int32Array(C + 1);
+  const { cls } = points;
+  for (let i = 0; i < cls.length; i++) if (cls[i] >= 0) starts[cls[i] + 1]++;
+  for (let c = 0; c < C; c++) starts[c + 1] += starts[c];
+  const idx = s.order;
+  const next = starts.slice(0, C);
+  for (let i = 0; i < cls.length; i++) if (cls[i] >= 0) idx[next[cls[i]]++] = i;
+
   const rows: number[][] = [];
   const perClass = new Map<number, number>();
-  for (const k of labels) {
-    const n = npig.get(k) ?? 0;
+  for (let c = 0; c < C; c++) {
+    const k = labels[c];
+    const n = npig[c];
+    const count = starts[c + 1] - starts[c];
     if (n <= 0) {
       // Without ground truth COCOeval leaves a class out. TIDE does too when it has no detections,
       // but counts AP 0 when it has some: that happens here when the missed oracle removes every
       // box of a class that still has false positives.
-      const scored = (points.get(k)?.tp.length ?? 0) > 0 && baseLabels?.has(k);
+      const scored = count > 0 && hasBase[c] === 1;
       rows.push(new Array<number>(R).fill(scored ? 0 : -1));
       if (scored) perClass.set(k, 0);
       continue;
     }
-    const q = classPrecisions(points.get(k) ?? { tp: [], score: [], group: [] }, n, recThrs);
+    const q = classPrecisions(points, idx, starts[c], starts[c + 1], n, recThrs, s);
     rows.push(q);
     perClass.set(k, pairwiseSum(q, 0, R) / R);
   }
@@ -161,48 +186,56 @@ export function deltaAp(
   });
   counted.sort((a, b) => dets[b].score - dets[a].score || dets[a].imageId - dets[b].imageId || a - b);
 
-  // Each counted detection's code at `t`, read once for the seven computations below.
+  // Each counted detection's code at `t`, class and score, read once for the seven computations.
+  const classOf = new Map(labels.map((k, c) => [k, c]));
+  const n = counted.length;
   const codeAt = counted.map((j) => detCodes[j][t]);
+  const classAt = Int32Array.from(counted, (j) => classOf.get(dets[j].label) ?? -1);
+  const points: Points = {
+    cls: new Int32Array(n),
+    tp: new Uint8Array(n),
+    group: new Uint8Array(n),
+    score: Float64Array.from(counted, (j) => dets[j].score),
+  };
+  const scratch: Scratch = { order: new Int32Array(n), rc: new Float64Array(n), pr: new Float64Array(n) };
+  const npigAt = Float64Array.from(labels, (k) => npig.get(k) ?? 0);
+  const hasBase = Uint8Array.from(npigAt, (v) => (v > 0 ? 1 : 0));
   const compute = (fix: ErrorType | null) => {
-    const points = new Map<number, ClassPoints>();
-    const push = (label: number, score: number, group: number, tp: boolean) => {
-      let list = points.get(label);
-      if (!list) {
-        list = { tp: [], score: [], group: [] };
-        points.set(label, list);
-      }
-      list.tp.push(tp ? 1 : 0);
-      list.score.push(score);
-      list.group.push(group);
-    };
     const fixCode = fix === null ? null : OUTCOME_CODE[fix];
-    for (let i = 0; i < counted.length; i++) {
-      const j = counted[i];
+    for (let i = 0; i < n; i++) {
       const code = codeAt[i];
-      const d = dets[j];
       const tp = code === OUTCOME_CODE.tp;
       // TIDE rebuilds a fixed set with the errors' points first and the true positives after, and
       // sorts it stably by score: at equal scores false positives then rank above true positives.
       // The base keeps COCOeval's order (image order), so it equals the AP50 shown everywhere.
-      const group = fix !== null && tp ? 1 : 0;
+      points.group[i] = fix !== null && tp ? 1 : 0;
+      points.tp[i] = tp ? 1 : 0;
       if (fixCode === null || tp || fixCode !== code) {
-        push(d.label, d.score, group, tp);
+        points.cls[i] = classAt[i];
         continue;
       }
-      if (fix === 'cls' || fix === 'loc') {
-        const g = detGt[j * T + t];
-        if (fixer.get(g) === j) push(fix === 'cls' ? gts[g].label : d.label, d.score, group, true);
-      }
       // Fixed dupe, bkg and both detections (and suppressed cls/loc ones) are removed.
+      points.cls[i] = -1;
+      if (fix === 'cls' || fix === 'loc') {
+        const j = counted[i];
+        const g = detGt[j * T + t];
+        if (fixer.get(g) === j) {
+          points.cls[i] = fix === 'cls' ? (classOf.get(gts[g].label) ?? -1) : classAt[i];
+          points.tp[i] = 1;
+        }
+      }
     }
-    const n = new Map(npig);
-    if (fix === 'missed')
+    let npigFixed = npigAt;
+    if (fix === 'missed') {
+      npigFixed = npigAt.slice();
       gtCodes.forEach((c, g) => {
-        if (c !== '' && c[t] === OUTCOME_CODE.missed) n.set(gts[g].label, (n.get(gts[g].label) ?? 0) - 1);
+        if (c === '' || c[t] !== OUTCOME_CODE.missed) return;
+        const k = classOf.get(gts[g].label);
+        if (k !== undefined) npigFixed[k]--;
       });
-    return apTable(labels, points, n, recThrs, baseLabels);
+    }
+    return apTable(labels, points, npigFixed, recThrs, hasBase, scratch);
   };
-  const baseLabels = new Set(labels.filter((k) => (npig.get(k) ?? 0) > 0));
 
   const base = compute(null);
   const overall = {} as Record<ErrorType, number>;

@@ -78,6 +78,27 @@ export interface ObjectOutcomes {
   gtBestIou: Float64Array;
 }
 
+/** Each outcome code's digit in the base-8 key of a code string (see `codeStrings`). */
+const CODE_DIGIT: Record<string, number> = Object.fromEntries(
+  Object.values(OUTCOME_CODE).map((c, i) => [c, i]),
+);
+
+/**
+ * The code strings of a run, one per base-8 key of their characters: a run has few distinct ones
+ * (a box's outcome changes a few times across thresholds), so each is joined once and shared.
+ */
+function codeStrings(): (key: number, codes: string[]) => string {
+  const made = new Map<number, string>();
+  return (key, codes) => {
+    let s = made.get(key);
+    if (s === undefined) {
+      s = codes.join('');
+      made.set(key, s);
+    }
+    return s;
+  };
+}
+
 function groupByImage(items: readonly { imageId: number }[]): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (let i = 0; i < items.length; i++) {
@@ -112,12 +133,15 @@ export function classifyObjects(
   const gtsByImage = groupByImage(gts);
   const detsByImage = groupByImage(dets);
   const codes: string[] = new Array(T);
+  const codeString = codeStrings();
+  let ious = new Float64Array(16);
 
   for (const [imageId, detIdx] of detsByImage) {
     const gtIdx = (gtsByImage.get(imageId) ?? []).filter((g) => matches.gtIgnored[g] === 0);
     // TIDE visits an image's detections highest score first (stable), so the first of equal
     // scores names the box a miss is explained by.
     const ordered = [...detIdx].sort((a, b) => dets[b].score - dets[a].score);
+    if (gtIdx.length > ious.length) ious = new Float64Array(gtIdx.length * 2);
     for (const j of ordered) {
       const det = dets[j];
       let same = -1;
@@ -126,8 +150,7 @@ export function classifyObjects(
       let otherIou = 0;
       let any = -1;
       let anyIou = 0;
-      // Plain loops and no pairs: this runs for every detection of a run (100k at 5k images).
-      const ious = new Float64Array(gtIdx.length);
+      // Plain loops, no pairs and no allocation: this runs for every detection of a run (100k at 5k images).
       for (let n = 0; n < gtIdx.length; n++) {
         const g = gtIdx[n];
         const v = boxIou(det, gts[g]);
@@ -149,6 +172,7 @@ export function classifyObjects(
         }
       }
       detBestIou[j] = anyIou;
+      let key = 0;
       for (let t = 0; t < T; t++) {
         const bit = 1 << t;
         const tf = iouThrs[t];
@@ -189,9 +213,10 @@ export function classifyObjects(
           }
         }
         codes[t] = code;
+        key = key * 8 + CODE_DIGIT[code];
         detGt[j * T + t] = involved;
       }
-      detCodes[j] = codes.join('');
+      detCodes[j] = codeString(key, codes);
     }
   }
 
@@ -211,14 +236,16 @@ export function classifyObjects(
   }
   for (let g = 0; g < gts.length; g++) {
     if (matches.gtIgnored[g] === 1) continue;
+    let key = 0;
     for (let t = 0; t < T; t++) {
       if (matches.gtTp[g] & (1 << t)) codes[t] = OUTCOME_CODE.tp;
       else {
         const j = explainedBy[g * T + t];
         codes[t] = j < 0 ? OUTCOME_CODE.missed : detCodes[j][t];
       }
+      key = key * 8 + CODE_DIGIT[codes[t]];
     }
-    gtCodes[g] = codes.join('');
+    gtCodes[g] = codeString(key, codes);
   }
   return { T, detCodes, detGt, detBestIou, gtCodes, gtBestIou };
 }
@@ -245,8 +272,11 @@ export function outcomeCounts(
 ): Map<number | null, OutcomeCounts> {
   const out = new Map<number | null, OutcomeCounts>();
   const at = (k: number | null) => {
-    const c = out.get(k) ?? { tp: 0, fp: 0, fn: 0 };
-    out.set(k, c);
+    let c = out.get(k);
+    if (c === undefined) {
+      c = { tp: 0, fp: 0, fn: 0 };
+      out.set(k, c);
+    }
     return c;
   };
   o.detCodes.forEach((c, j) => {
