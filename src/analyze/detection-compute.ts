@@ -1,5 +1,5 @@
 import { type CocoEvaluation, evaluateCoco } from '../metrics/coco-eval.ts';
-import { detectionConfusion } from '../metrics/detection-confusion.ts';
+import { type DetectionConfusion, detectionConfusion } from '../metrics/detection-confusion.ts';
 import { matchDetectionRows } from '../metrics/detection-rows.ts';
 import type { DetectionInputs, HandedDetectionInputs } from '../store/analysis.ts';
 import type { RowScoreLine } from '../store/row-scores-write.ts';
@@ -76,25 +76,30 @@ export function cocoAnalysis(inputs: DetectionInputs, classNames: string[]): Coc
 }
 
 /**
- * A detection run's metrics document, row lines and packed per-object outcomes, from its inputs
- * alone: its COCOeval part (`coco`, made here when not given), the greedy match at `iouThreshold`
- * per image, and the class-agnostic confusion matrix of detections scoring at least
- * `scoreThreshold` (0.25, as Ultralytics' confusion matrix, so the flood of low-score detections
- * COCO results files carry does not bury the off-diagonal cells). `coco` may be a promise: the
- * per-image part is made while it is pending.
+ * The per-image part of a detection analysis, which needs no COCOeval: one row_scores line per
+ * image from the greedy match at `iouThreshold`, and the class-agnostic confusion matrix of
+ * detections scoring at least `scoreThreshold` (0.25, as Ultralytics' confusion matrix, so the
+ * flood of low-score detections COCO results files carry does not bury the off-diagonal cells).
+ */
+export interface DetectionImagePart extends DetectionThresholds {
+  rowLines: RowScoreLine[];
+  confusion: DetectionConfusion;
+  labeled: number;
+  unlabeled: number;
+}
+
+/**
+ * The per-image part of a detection analysis (see DetectionImagePart): what can be stored while
+ * its COCOeval part is still being made in a worker thread.
  *
  * @example
- * const { doc, rowLines, objects } = await detectionAnalysis(inputs, ['cat', 'dog']);
+ * const { rowLines } = detectionImagePart(inputs, ['cat', 'dog']);
  */
-export async function detectionAnalysis(
+export function detectionImagePart(
   inputs: DetectionInputs,
   classNames: string[],
-  {
-    iouThreshold = 0.5,
-    scoreThreshold = 0.25,
-    coco,
-  }: Partial<DetectionThresholds> & { coco?: Promise<CocoAnalysis | null> } = {},
-): Promise<DetectionAnalysis> {
+  { iouThreshold = 0.5, scoreThreshold = 0.25 }: Partial<DetectionThresholds> = {},
+): DetectionImagePart {
   const { labeledRows, poolRows, gts, dets, poolDets } = inputs;
   const labels = classNames.map((_, i) => i);
   const rows = matchDetectionRows(gts, dets, { iouThreshold });
@@ -104,18 +109,57 @@ export async function detectionAnalysis(
   const lined = new Set([...matched, ...detected].map((l) => l.rowId));
   const labeledLines = [...matched, ...emptyRowLines(labeledRows, true, lined)];
   const poolLines = [...detected, ...emptyRowLines(poolRows, false, lined)];
+  return {
+    rowLines: [...labeledLines, ...poolLines],
+    confusion,
+    labeled: labeledLines.length,
+    unlabeled: poolLines.length,
+    iouThreshold,
+    scoreThreshold,
+  };
+}
+
+/**
+ * A detection analysis from its per-image part and its COCOeval part: `coco` when given and it
+ * did not fail (null), else made here from the same inputs.
+ *
+ * @example
+ * const { doc, objects } = await withCocoPart(part, inputs, classNames, thread.result);
+ */
+export async function withCocoPart(
+  part: DetectionImagePart,
+  inputs: DetectionInputs,
+  classNames: string[],
+  coco?: Promise<CocoAnalysis | null>,
+): Promise<DetectionAnalysis> {
   const made = (await coco) ?? cocoAnalysis(inputs, classNames);
   const doc = detectionDocument({
     classNames,
     evaluation: made.evaluation,
-    confusion,
-    iouThreshold,
-    scoreThreshold,
-    labeled: labeledLines.length,
-    unlabeled: poolLines.length,
+    confusion: part.confusion,
+    iouThreshold: part.iouThreshold,
+    scoreThreshold: part.scoreThreshold,
+    labeled: part.labeled,
+    unlabeled: part.unlabeled,
     objects: made.objectsDoc,
   });
-  return { doc, rowLines: [...labeledLines, ...poolLines], objects: made.objects };
+  return { doc, rowLines: part.rowLines, objects: made.objects };
+}
+
+/**
+ * A detection run's metrics document, row lines and packed per-object outcomes, from its inputs
+ * alone: the per-image part (detectionImagePart) and the COCOeval part (`coco`, made here when not
+ * given). `coco` may be a promise: the per-image part is made while it is pending.
+ *
+ * @example
+ * const { doc, rowLines, objects } = await detectionAnalysis(inputs, ['cat', 'dog']);
+ */
+export async function detectionAnalysis(
+  inputs: DetectionInputs,
+  classNames: string[],
+  { coco, ...thresholds }: Partial<DetectionThresholds> & { coco?: Promise<CocoAnalysis | null> } = {},
+): Promise<DetectionAnalysis> {
+  return withCocoPart(detectionImagePart(inputs, classNames, thresholds), inputs, classNames, coco);
 }
 
 /**

@@ -2,16 +2,26 @@ import type { Db } from '../store/database.ts';
 import { clearObjectOutcomes, writeObjectOutcomes } from '../store/objects.ts';
 import type { DetectionImage } from '../store/findings-inputs.ts';
 import { type DetectionInputs, type RunForAnalysis, loadDetectionInputs } from '../store/analysis.ts';
-import type { RowFindings } from '../store/findings-save.ts';
+import type { RunFindings } from '../findings/index.ts';
+import { writeFindings } from '../store/findings-save.ts';
+import { bulkOf } from '../store/ingest-tx.ts';
 import { insertRowScores } from '../store/row-scores-write.ts';
 import { openRunScores, swapRunScores } from '../store/run-scores.ts';
 import type { DetectionMetricsDoc } from './detection-summary.ts';
-import { type CocoAnalysis, type DetectionThresholds, detectionAnalysis } from './detection-compute.ts';
+import {
+  type CocoAnalysis,
+  type DetectionThresholds,
+  detectionImagePart,
+  withCocoPart,
+} from './detection-compute.ts';
 
 /**
  * Write a detection run's row_scores and per-object outcomes and compute its metrics document
  * (detectionAnalysis, with the COCOeval part the caller started for the same inputs), replacing
  * what an earlier analysis stored. Call inside the analysis' transaction.
+ *
+ * The per-image part is stored first, with the run's findings when given (they come from the
+ * boxes alone), so on Postgres those writes run while the COCOeval part is still being made.
  */
 export async function analyzeDetection(
   db: Db,
@@ -26,18 +36,20 @@ export async function analyzeDetection(
     inputs?: DetectionInputs;
     /** cocoAnalysis of `inputs`, made elsewhere (a worker thread); null when that failed. */
     coco?: Promise<CocoAnalysis | null>;
-    /** The run's per-row findings, computed from `inputs` first: written with the row scores. */
-    findings?: readonly RowFindings[];
+    /**
+     * The run's findings, computed from `inputs` first: their row values are written with the row
+     * scores, their flags and options right after (writeFindings).
+     */
+    findings?: RunFindings;
   } = {},
 ): Promise<{ doc: DetectionMetricsDoc; images?: DetectionImage[] }> {
   const inputs = given ?? (await loadDetectionInputs(db, run));
-  const analysis = await detectionAnalysis(inputs, run.classNames, {
-    ...thresholds,
-    coco: given ? coco : undefined,
-  });
+  const part = detectionImagePart(inputs, run.classNames, thresholds);
   const scores = await openRunScores(db, run.id);
-  await insertRowScores(db, scores, analysis.rowLines, { findings });
+  await insertRowScores(db, scores, part.rowLines, { findings: findings?.rows });
   await swapRunScores(db, scores);
+  if (findings) await writeFindings(bulkOf(db), run.id, findings, { rowsStaged: true });
+  const analysis = await withCocoPart(part, inputs, run.classNames, given ? coco : undefined);
   await clearObjectOutcomes(db, run.id);
   await writeObjectOutcomes(db, run.id, analysis.objects);
   // The images are for the findings computed next; with `findings` given they are already stored.

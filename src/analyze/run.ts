@@ -76,7 +76,8 @@ export async function analyzeRun(
       run.kind === 'detection'
         ? await analyzeDetectionHanded(tx, run, detectionInputs, early)
         : await analyzeClassificationEarly(tx, run, early, imported);
-    if (early && analyzed.withFindings) await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
+    if (early && analyzed.withFindings && !analyzed.findingsWritten)
+      await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
     await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());
     return analyzed;
   });
@@ -104,13 +105,13 @@ async function analyzeClassificationEarly(
     rows: early?.inputs,
     imported,
   });
-  return { doc, images: undefined, withFindings: early !== null };
+  return { doc, images: undefined, withFindings: early !== null, findingsWritten: false };
 }
 
 /**
  * A detection run's analysis from what the import handed over while it is current, else the tables.
- * `early`: the findings computed from the same handed inputs, written with the row scores when the
- * analysis used those inputs (`withFindings`); from the tables, they are computed afterwards.
+ * `early`: the findings computed from the same handed inputs, written by the analysis with the row
+ * scores when it used those inputs (`withFindings`); from the tables, they are computed afterwards.
  */
 async function analyzeDetectionHanded(
   tx: Db,
@@ -119,7 +120,7 @@ async function analyzeDetectionHanded(
   early: RunFindings | null,
 ) {
   const inputs = await currentHandedInputs(tx, run, handed);
-  const findings = inputs && early ? early.rows : undefined;
+  const findings = inputs && early ? early : undefined;
   const analyzed = await analyzeDetection(tx, run, inputs ? { inputs, coco: handed?.coco, findings } : {});
-  return { ...analyzed, withFindings: findings !== undefined };
+  return { ...analyzed, withFindings: findings !== undefined, findingsWritten: findings !== undefined };
 }
