@@ -29,7 +29,7 @@ export function accumulation({ T, R, K, A, M }: Prepared['dims']): Accumulation 
 export interface AccumulateScratch {
   order: Int32Array;
   status: Uint8Array;
-  firstM: Uint8Array;
+  firstM: Uint16Array;
   /** The tp count at each point: recall is tp / npig, divided only where searchsorted looks. */
   tps: Int32Array[];
   pr: Float64Array[];
@@ -41,7 +41,7 @@ export interface AccumulateScratch {
 export const accumulateScratch = (): AccumulateScratch => ({
   order: new Int32Array(16),
   status: new Uint8Array(16),
-  firstM: new Uint8Array(16),
+  firstM: new Uint16Array(16),
   tps: [],
   pr: [],
   nd: new Int32Array(0),
@@ -52,9 +52,10 @@ export const accumulateScratch = (): AccumulateScratch => ({
 function growAccumulateScratch(s: AccumulateScratch, nk: number, A: number, T: number, M: number): void {
   if (nk > s.order.length) {
     s.order = new Int32Array(nk * 2);
-    s.firstM = new Uint8Array(nk * 2);
+    s.firstM = new Uint16Array(nk * 2);
   }
-  if (nk * A * T > s.status.length) s.status = new Uint8Array(nk * A * T * 2);
+  // Exactly the size asked: one class of a large run holds millions of statuses.
+  if (nk * A * T > s.status.length) s.status = new Uint8Array(nk * A * T);
   if (s.tps.length !== M || nk > s.tps[0].length) {
     const size = Math.max(16, nk * 2);
     s.tps = Array.from({ length: M }, () => new Int32Array(size));
