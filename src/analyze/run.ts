@@ -76,8 +76,6 @@ export async function analyzeRun(
       run.kind === 'detection'
         ? await analyzeDetectionHanded(tx, run, detectionInputs, early)
         : await analyzeClassificationEarly(tx, run, early, imported);
-    if (early && analyzed.withFindings && !analyzed.findingsWritten)
-      await writeFindings(bulkOf(tx), runId, early, { rowsStaged: true });
     await saveRunMetrics(tx, runId, analyzed.doc as unknown as Record<string, unknown>, deps.clock.now());
     return analyzed;
   });
@@ -91,7 +89,8 @@ export async function analyzeRun(
 
 /**
  * A classification run's analysis with its findings computed first (`early`, always there for a
- * classification run): staged for its INSERT … SELECT, or written with the imported rows' lines.
+ * classification run): staged for its INSERT … SELECT, or written with the imported rows' lines;
+ * their flags and options after.
  */
 async function analyzeClassificationEarly(
   tx: Db,
@@ -105,7 +104,8 @@ async function analyzeClassificationEarly(
     rows: early?.inputs,
     imported,
   });
-  return { doc, images: undefined, withFindings: early !== null, findingsWritten: false };
+  if (early) await writeFindings(bulkOf(tx), run.id, early, { rowsStaged: true });
+  return { doc, images: undefined, withFindings: early !== null };
 }
 
 /**
@@ -122,5 +122,5 @@ async function analyzeDetectionHanded(
   const inputs = await currentHandedInputs(tx, run, handed);
   const findings = inputs && early ? early : undefined;
   const analyzed = await analyzeDetection(tx, run, inputs ? { inputs, coco: handed?.coco, findings } : {});
-  return { ...analyzed, withFindings: findings !== undefined, findingsWritten: findings !== undefined };
+  return { ...analyzed, withFindings: findings !== undefined };
 }
