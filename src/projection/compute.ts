@@ -98,7 +98,7 @@ export async function computeProjection(
   const tKnn = since(t);
   onProgress(0.15);
 
-  const umap = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url)));
+  const umap = workerClient(() => spawnTsWorker(new URL('./worker.ts', import.meta.url)));
   try {
     t = performance.now();
     // Transferred: the worker keeps the fitted vectors to place the rest against; this thread has no use for them.

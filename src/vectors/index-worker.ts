@@ -64,7 +64,7 @@ export function createIndexWorker({
   expansionAdd,
   expansionSearch,
 }: HnswParams & { threads: number }): IndexWorker {
-  const client = workerClient(spawnTsWorker(new URL('./worker.ts', import.meta.url), { threads }));
+  const client = workerClient(() => spawnTsWorker(new URL('./worker.ts', import.meta.url), { threads }));
   const params = (dim: number, q: Quantization) => ({
     dim,
     quantization: q,

@@ -13,53 +13,61 @@ export interface WorkerClient {
 }
 
 /**
- * Request/response over a worker's message port. The worker is referenced only while a call is
- * pending, so an idle service never keeps a CLI process alive.
+ * Request/response over a worker's message port. The worker starts on the first call, so a service
+ * that is never asked anything (an import without embeddings) costs no thread; it is referenced
+ * only while a call is pending, so an idle service never keeps a CLI process alive.
  *
  * @example
- * const client = workerClient(spawnTsWorker(url));
+ * const client = workerClient(() => spawnTsWorker(url));
  * const { size } = await client.call<{ size: number }>('size', { run: 1 });
  */
-export function workerClient(worker: Worker): WorkerClient {
+export function workerClient(spawn: () => Worker): WorkerClient {
   let nextId = 1;
   let closed = false;
+  let worker: Worker | null = null;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const settle = () => (pending.size ? worker.ref() : worker.unref());
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  worker.unref();
-  worker.on('message', (msg: Reply) => {
-    const p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    settle();
-    if (msg.ok) p.resolve(msg.result);
-    else p.reject(new Error(msg.error));
-  });
-  worker.on('error', (err) => {
-    closed = true;
-    failAll(err);
-  });
-  worker.on('exit', (code) => {
-    closed = true;
-    failAll(new Error(`worker thread exited (code ${code})`));
-  });
+  const start = (): Worker => {
+    const w = spawn();
+    w.unref();
+    w.on('message', (msg: Reply) => {
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (pending.size) w.ref();
+      else w.unref();
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new Error(msg.error));
+    });
+    w.on('error', (err) => {
+      closed = true;
+      failAll(err);
+    });
+    w.on('exit', (code) => {
+      closed = true;
+      failAll(new Error(`worker thread exited (code ${code})`));
+    });
+    return w;
+  };
   return {
     call<T>(op: string, payload: Record<string, unknown> = {}, transfer: ArrayBufferLike[] = []) {
       if (closed) return Promise.reject(new Error('worker thread is closed'));
+      worker ??= start();
+      const w = worker;
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        worker.ref();
-        worker.postMessage({ id, op, payload }, transfer as Transferable[]);
+        w.ref();
+        w.postMessage({ id, op, payload }, transfer as Transferable[]);
       });
     },
     async close() {
       if (closed) return;
       closed = true;
-      await worker.terminate();
+      await worker?.terminate();
     },
   };
 }

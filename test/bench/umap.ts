@@ -45,7 +45,7 @@ export async function runCase({
   console.log(`\n== fit ${fit.toLocaleString('en')} × ${dim}, place ${place.toLocaleString('en')} ==`);
   const data = clusteredData(fit + place, dim, 50, seed);
   const vectors = createVectorService({ dataDir: null, logger: createLogger({ level: 'warn' }), threads: 2 });
-  const umap = workerClient(spawnTsWorker(new URL('../../src/projection/worker.ts', import.meta.url)));
+  const umap = workerClient(() => spawnTsWorker(new URL('../../src/projection/worker.ts', import.meta.url)));
   try {
     const fitData = data.subarray(0, fit * dim);
     const cpu0 = process.cpuUsage();
