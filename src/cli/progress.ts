@@ -82,10 +82,14 @@ export function cliProgressFor(
       done = 0;
       lastTenth = -1;
       if (timer) clearTimeout(timer);
-      // A step with no updates (a server working) still shows once the quiet time is over.
-      timer = setTimeout(() => show(true), Math.max(0, quietMs - (now() - started)));
-      timer.unref();
-      show(true);
+      timer = null;
+      if (visible()) show(true);
+      else {
+        // A step with no updates (a server working) still shows once the quiet time is over; a
+        // step begun after it shows at once, and only once.
+        timer = setTimeout(() => show(true), quietMs - (now() - started));
+        timer.unref();
+      }
     },
     update(n) {
       done = n;

@@ -49,6 +49,21 @@ it('prints plain lines on stderr, one per tenth, when stderr is not a terminal; 
   expect(err.at(-1)).toBe('loupe: importing on the server…\n');
 });
 
+it('shows a step still running at the end of the quiet time once, and a step begun after it once', async () => {
+  const { io, err } = lines();
+  const wait = () => new Promise((r) => setTimeout(r, 150));
+  const p = cliProgressFor(io, { quietMs: 100, lineEveryMs: 60_000 });
+  p.step('importing on the server');
+  expect(err).toEqual([]);
+  await wait();
+  expect(err).toEqual(['loupe: importing on the server…\n']);
+  p.step('analysis', 100);
+  p.update(0);
+  await wait();
+  p.stop();
+  expect(err).toEqual(['loupe: importing on the server…\n', 'loupe: analysis 0% (0/100)\n']);
+});
+
 describeEachDriver('ingest progress', (ctx) => {
   it('reports every pass over the rows of a classification import', async () => {
     const n = 3000;
