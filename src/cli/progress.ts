@@ -33,7 +33,12 @@ export function cliProgressFor(
   let lastTenth = -1;
   let timer: NodeJS.Timeout | null = null;
 
-  const visible = () => now() - started >= quietMs;
+  // Set by the quiet-time timer too: a timer may fire a millisecond before the clock says so.
+  let quietOver = false;
+  const visible = () => {
+    if (!quietOver && now() - started >= quietMs) quietOver = true;
+    return quietOver;
+  };
   const describe = () =>
     total
       ? `${name} ${Math.floor((100 * done) / total)}% (${done}/${total})`
@@ -87,7 +92,13 @@ export function cliProgressFor(
       else {
         // A step with no updates (a server working) still shows once the quiet time is over; a
         // step begun after it shows at once, and only once.
-        timer = setTimeout(() => show(true), quietMs - (now() - started));
+        timer = setTimeout(
+          () => {
+            quietOver = true;
+            show(true);
+          },
+          quietMs - (now() - started),
+        );
         timer.unref();
       }
     },

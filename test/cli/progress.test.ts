@@ -51,8 +51,8 @@ it('prints plain lines on stderr, one per tenth, when stderr is not a terminal; 
 
 it('shows a step still running at the end of the quiet time once, and a step begun after it once', async () => {
   const { io, err } = lines();
-  const wait = () => new Promise((r) => setTimeout(r, 150));
-  const p = cliProgressFor(io, { quietMs: 100, lineEveryMs: 60_000 });
+  const wait = () => new Promise((r) => setTimeout(r, 300));
+  const p = cliProgressFor(io, { quietMs: 250, lineEveryMs: 60_000 });
   p.step('importing on the server');
   expect(err).toEqual([]);
   await wait();
