@@ -55,7 +55,12 @@ export function workerClient(spawn: () => Worker): WorkerClient {
   return {
     call<T>(op: string, payload: Record<string, unknown> = {}, transfer: ArrayBufferLike[] = []) {
       if (closed) return Promise.reject(new Error('worker thread is closed'));
-      worker ??= start();
+      try {
+        worker ??= start();
+      } catch (err) {
+        // The call's promise carries a thread that could not start, as it carries any failure.
+        return Promise.reject(err);
+      }
       const w = worker;
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {

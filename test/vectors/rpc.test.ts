@@ -33,6 +33,21 @@ describe('workerClient', () => {
     expect(spawned).toHaveLength(1);
   });
 
+  it('rejects a call whose thread cannot start, and starts one on a later call', async () => {
+    const { spawned, spawn } = counted();
+    let fails = true;
+    const client = workerClient(() => {
+      if (fails) throw new Error('no thread to spare');
+      return spawn();
+    });
+    const call = client.call('echo', { n: 1 });
+    await expect(call).rejects.toThrow('no thread to spare');
+    fails = false;
+    expect(await client.call('echo', { n: 2 })).toEqual({ n: 2 });
+    expect(spawned).toHaveLength(1);
+    await client.close();
+  });
+
   it('never starts a thread when nothing is asked before it closes', async () => {
     const { spawned, spawn } = counted();
     const client = workerClient(spawn);
