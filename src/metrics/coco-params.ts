@@ -106,7 +106,8 @@ export function pairwiseSum(a: ArrayLike<number>, start: number, n: number): num
  * meanOfValid([-1, 0.5, 1]); // 0.75
  */
 export function meanOfValid(values: ArrayLike<number>): number {
-  const kept: number[] = [];
-  for (let i = 0; i < values.length; i++) if (values[i] > -1) kept.push(values[i]);
-  return kept.length === 0 ? -1 : pairwiseSum(kept, 0, kept.length) / kept.length;
+  const kept = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > -1) kept[n++] = values[i];
+  return n === 0 ? -1 : pairwiseSum(kept, 0, n) / n;
 }
