@@ -2,7 +2,8 @@ import type { Deps } from '../deps.ts';
 import { computeFindings, runFindingsOptions } from '../findings/index.ts';
 import { type NewJob, childJobs, enqueueJobs } from '../store/jobs.ts';
 import { deleteKnnParts, readKnnGraph, saveKnnPart } from '../store/knn-parts.ts';
-import { embeddedRowRanges, readEmbeddingChunks } from '../store/vectors.ts';
+import { type EmbeddingFingerprint, embeddedRowRanges, readEmbeddingChunks } from '../store/vectors.ts';
+import { sameFingerprint } from '../vectors/index-files.ts';
 import { withVectorService } from '../vectors/with-service.ts';
 import type { JobHandlers } from './runner.ts';
 
@@ -11,7 +12,10 @@ export const KNN_PASS = 'knn';
 /** One chunk of a pass: the neighbours of a range of rows, stored as a part of the pass. */
 export const KNN_CHUNK = 'knn-chunk';
 
-/** What a chunk job carries: its pass (the parent job), its part number and its row range. */
+/**
+ * What a chunk job carries: its pass (the parent job), its part number, its row range, and the
+ * embeddings the pass's index holds (absent in chunks queued before it was carried).
+ */
 interface ChunkPayload {
   pass: number;
   part: number;
@@ -19,7 +23,14 @@ interface ChunkPayload {
   last: number;
   rows: number;
   k: number;
+  fingerprint?: EmbeddingFingerprint;
 }
+
+/** A chunk cannot search the embeddings its pass was split for: they changed since. */
+const changedSince = (part: number, what: string) =>
+  new Error(
+    `kNN chunk ${part}: ${what} (the embeddings changed since its pass began; the pass runs again after the next import)`,
+  );
 
 /**
  * The kNN pass of a run, to enqueue after its analysis stored the findings without neighbour
@@ -64,9 +75,17 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
       if (options.fusion === 'confident_learning_only') return [];
       let chunks = await childJobs(deps.database, job.id);
       if (chunks.total === 0) {
-        // The index of a split run is built here, not before its analysis (see pipeline.ts): checked
-        // against the current embeddings once, so a chunk taken here never searches a stale one.
-        await withVectorService(deps, (v) => v.ensureIndex(deps.db, runId, { recheck: true }));
+        // The index of a split run is built here, not before its analysis (see pipeline.ts), checked
+        // against the current embeddings once. Its chunks carry what it holds: a process that
+        // opened the run's index before a re-import (a server that answered a find-similar)
+        // must not search that one for them.
+        const { fingerprint } = await withVectorService(deps, (v) =>
+          v.ensureIndex(deps.db, runId, { recheck: true }),
+        );
+        if (!fingerprint)
+          throw new Error(
+            'kNN pass: the embeddings changed while their index was built; it runs again after the import',
+          );
         const ranges = await embeddedRowRanges(deps.db, runId, deps.config.LOUPE_KNN_CHUNK_ROWS);
         if (ranges.length === 0) return [];
         await enqueueJobs(
@@ -76,7 +95,7 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
             runId,
             parentId: job.id,
             dedupeKey: `${KNN_CHUNK}:${job.id}:${part}`,
-            payload: { pass: job.id, part, ...r, k: options.k } satisfies ChunkPayload,
+            payload: { pass: job.id, part, ...r, k: options.k, fingerprint } satisfies ChunkPayload,
           })),
         );
         chunks = await childJobs(deps.database, job.id);
@@ -105,7 +124,9 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
       if (runId === null) throw new Error('kNN chunk without a run');
       const p = job.payload as unknown as ChunkPayload;
       await withVectorService(deps, async (vectors) => {
-        const info = await vectors.ensureIndex(deps.db, runId);
+        const info = await vectors.ensureIndex(deps.db, runId, { expect: p.fingerprint });
+        if (p.fingerprint && !(info.fingerprint && sameFingerprint(info.fingerprint, p.fingerprint)))
+          throw changedSince(p.part, 'its index holds other embeddings than its pass');
         progress(0.05);
         const found = await vectors.knnRows(
           runId,
@@ -113,9 +134,7 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
           p.k,
         );
         if (found.rowIds.length !== p.rows)
-          throw new Error(
-            `kNN chunk ${p.part}: ${found.rowIds.length} embedded rows in its range, expected ${p.rows} (the embeddings changed; the pass runs again after the next import)`,
-          );
+          throw changedSince(p.part, `${found.rowIds.length} embedded rows in its range, expected ${p.rows}`);
         progress(0.95);
         await saveKnnPart(deps.db, { passId: p.pass, part: p.part, runId }, found);
       });

@@ -11,7 +11,7 @@ import {
 import { sameFingerprint } from './index-files.ts';
 import type { IndexWorker } from './index-worker.ts';
 import { createSavedIndexes } from './saved-index.ts';
-import type { IndexInfo, Quantization } from './service.ts';
+import type { EnsureIndexOptions, IndexInfo, Quantization } from './service.ts';
 
 /** Similarity search on a run without embeddings: the caller's request, not our failure. */
 export class NoEmbeddingsError extends Error {
@@ -35,11 +35,6 @@ export function estimateIndexBytes(count: number, dim: number, connectivity: num
   return count * (dim * 4 + 2 * connectivity * 4 + 16);
 }
 
-interface OpenIndex {
-  info: IndexInfo;
-  fingerprint: EmbeddingFingerprint | null;
-}
-
 export interface IndexCacheOptions {
   worker: IndexWorker;
   /** Indexes are saved in `<dataDir>/indexes`; null keeps them in memory only. */
@@ -54,7 +49,7 @@ export interface IndexCacheOptions {
 
 export interface IndexCache {
   /** Open the run's index: loaded from disk when its sidecar matches the embeddings, else rebuilt. */
-  ensureIndex(db: Db, runId: number, opts?: { recheck?: boolean }): Promise<IndexInfo>;
+  ensureIndex(db: Db, runId: number, opts?: EnsureIndexOptions): Promise<IndexInfo>;
   /** The run's open index, if any. */
   opened(runId: number): IndexInfo | undefined;
   /** Build a run's index from chunks in the worker, without saving (benchmarks, tests). */
@@ -86,14 +81,16 @@ export function createIndexCache({
   pageSize,
   shareIndexes,
 }: IndexCacheOptions): IndexCache {
-  const open = new Map<number, OpenIndex>();
+  const open = new Map<number, IndexInfo>();
   const inFlight = new Map<number, Promise<IndexInfo>>();
   const indexDir = dataDir ? join(dataDir, 'indexes') : null;
   const saved = createSavedIndexes({ worker, logger, connectivity, shareIndexes });
-  const remember = (info: IndexInfo, fingerprint: EmbeddingFingerprint) => {
-    open.set(info.runId, { info, fingerprint });
+  const remember = (info: IndexInfo) => {
+    open.set(info.runId, info);
     return info;
   };
+  const holds = (info: IndexInfo, fp: EmbeddingFingerprint) =>
+    info.fingerprint !== null && sameFingerprint(info.fingerprint, fp);
 
   const chooseQuantization = (count: number, dim: number): Quantization =>
     quantization !== 'auto'
@@ -102,35 +99,46 @@ export function createIndexCache({
         ? 'f16'
         : 'f32';
 
-  async function openOrBuild(db: Db, runId: number, recheck: boolean): Promise<IndexInfo> {
+  async function openOrBuild(
+    db: Db,
+    runId: number,
+    { recheck = false, expect }: EnsureIndexOptions,
+  ): Promise<IndexInfo> {
     const current = open.get(runId);
-    if (current && !recheck) return { ...current.info, built: false };
+    if (current && !recheck && (!expect || holds(current, expect))) return { ...current, built: false };
     const fp = await embeddingFingerprint(db, runId);
     if (fp.count === 0)
       throw new NoEmbeddingsError(`run ${runId} has no embeddings: import them to search by similarity`);
-    if (current?.fingerprint && sameFingerprint(current.fingerprint, fp))
-      return { ...current.info, built: false };
+    if (current && holds(current, fp)) return { ...current, built: false };
     const path = indexDir ? join(indexDir, `run-${runId}.usearch`) : null;
     const sidecarPath = indexDir ? join(indexDir, `run-${runId}.json`) : null;
 
     if (path && sidecarPath && existsSync(path)) {
       const loaded = await saved.load(runId, fp, path, sidecarPath);
-      if (loaded) return remember(loaded, fp);
+      if (loaded) return remember(loaded);
     }
     if (shareIndexes && path && sidecarPath) {
       const copied = await saved.copyShared(db, runId, fp, path, sidecarPath);
-      if (copied) return remember(copied, fp);
+      if (copied) return remember(copied);
     }
 
     const q = chooseQuantization(fp.count, fp.dim);
     const started = Date.now();
     const chunks = readEmbeddingChunks(db, runId, { dim: fp.dim, pageSize });
     const size = await worker.build(runId, chunks, fp.dim, q);
-    const info: IndexInfo = { runId, count: size, dim: fp.dim, quantization: q, built: true, path };
     // Embeddings changed while we read them: keep the index for now, but never save it as current.
     const consistent = size === fp.count;
+    const info: IndexInfo = {
+      runId,
+      count: size,
+      dim: fp.dim,
+      quantization: q,
+      built: true,
+      path,
+      fingerprint: consistent ? fp : null,
+    };
     if (path && sidecarPath && consistent) await saved.save(db, runId, fp, q, path, sidecarPath);
-    open.set(runId, { info, fingerprint: consistent ? fp : null });
+    open.set(runId, info);
     logger.info('vector index built', {
       runId,
       count: size,
@@ -142,27 +150,25 @@ export function createIndexCache({
   }
 
   return {
-    ensureIndex(db, runId, { recheck = false } = {}) {
+    ensureIndex(db, runId, opts = {}) {
       const running = inFlight.get(runId);
       if (running) return running;
-      const p = openOrBuild(db, runId, recheck).finally(() => inFlight.delete(runId));
+      const p = openOrBuild(db, runId, opts).finally(() => inFlight.delete(runId));
       inFlight.set(runId, p);
       return p;
     },
 
-    opened: (runId) => open.get(runId)?.info,
+    opened: (runId) => open.get(runId),
 
     async buildFrom(runId, chunks, { dim, count, quantization: q }) {
       const size = await worker.build(runId, chunks, dim, q ?? chooseQuantization(count, dim));
       open.set(runId, {
-        info: {
-          runId,
-          count: size,
-          dim,
-          quantization: q ?? chooseQuantization(count, dim),
-          built: true,
-          path: null,
-        },
+        runId,
+        count: size,
+        dim,
+        quantization: q ?? chooseQuantization(count, dim),
+        built: true,
+        path: null,
         fingerprint: null,
       });
     },

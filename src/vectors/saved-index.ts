@@ -62,6 +62,7 @@ export function createSavedIndexes({
             quantization: side.quantization,
             built: false,
             path,
+            fingerprint: fp,
           };
           logger.info('vector index loaded', { runId, count: size, path });
           return info;

@@ -1,7 +1,7 @@
 import type { Logger } from '../deps.ts';
 import type { Db } from '../store/database.ts';
 import type { KnnPart } from '../store/knn-parts.ts';
-import type { EmbeddingChunk } from '../store/vectors.ts';
+import type { EmbeddingChunk, EmbeddingFingerprint } from '../store/vectors.ts';
 import { createIndexCache } from './index-cache.ts';
 import { createIndexWorker } from './index-worker.ts';
 import { createSearch } from './search.ts';
@@ -17,6 +17,19 @@ export interface IndexInfo {
   built: boolean;
   /** Where it is saved, or null when the service keeps indexes in memory only. */
   path: string | null;
+  /** The embeddings it holds, or null when they changed while it was built (it is never saved then). */
+  fingerprint: EmbeddingFingerprint | null;
+}
+
+/**
+ * How `ensureIndex` checks an index already open in this process. `recheck`: against the
+ * embeddings table (one scan of the run's embeddings). `expect`: the embeddings the caller needs
+ * (a kNN pass's, for its chunks), so an index this process opened before a re-import is not
+ * searched in their place; one that holds them is taken without the scan.
+ */
+export interface EnsureIndexOptions {
+  recheck?: boolean;
+  expect?: EmbeddingFingerprint;
 }
 
 /** Neighbours as rows of k positions into `rowIds`; -1 (and distance Infinity) pads missing ones. */
@@ -37,7 +50,7 @@ export interface SearchHits {
 
 export interface VectorService {
   /** Open the run's index: loaded from disk when its sidecar matches the embeddings, else rebuilt. */
-  ensureIndex(db: Db, runId: number, opts?: { recheck?: boolean }): Promise<IndexInfo>;
+  ensureIndex(db: Db, runId: number, opts?: EnsureIndexOptions): Promise<IndexInfo>;
   /**
    * kNN search of n flat query vectors in an open index. `breadth` overrides the service's
    * `searchBreadth` for this call (candidates explored per query; never fewer than k).

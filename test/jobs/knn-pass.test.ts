@@ -1,7 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
-import { labelFlags, rowScores } from '../../db/schema.ts';
+import { embeddings, labelFlags, rowScores } from '../../db/schema.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
 import { computeFindings } from '../../src/findings/index.ts';
@@ -12,6 +12,7 @@ import { createRandom } from '../../src/random.ts';
 import { claimJob, enqueueJobs, listJobs } from '../../src/store/jobs.ts';
 import { type VectorService, createVectorService } from '../../src/vectors/service.ts';
 import { insertClassification } from '../findings/fixtures.ts';
+import { insertEmbeddings } from '../helpers/builder.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 
 /** Three clusters of 16-d points, labels by cluster with every 23rd row given a wrong one. */
@@ -132,6 +133,61 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     expect(opened.length).toBeGreaterThan(0);
     expect(opened.every((id) => id === runId)).toBe(true);
     expect((await findingsOf(runId)).scores.every((s) => s.nd !== null)).toBe(true);
+  });
+
+  it('has its chunks search the embeddings the pass split, not an index opened before a re-import', async () => {
+    const deps = chunkedDeps();
+    const run = clusteredRun(150);
+    const { runId, rowIds } = await insertClassification(deps.db, { name: 're-imported', ...run });
+    // Another process (a server that answered a find-similar) opened the run's index, then the
+    // embeddings were imported again: each row now sits in the next row's cluster.
+    const server = createVectorService({ dataDir: null, logger: deps.logger });
+    try {
+      await server.ensureIndex(deps.db, runId);
+      await deps.db.delete(embeddings).where(eq(embeddings.runId, runId));
+      await insertEmbeddings(
+        deps.db,
+        runId,
+        rowIds,
+        run.vectors.map((_, i) => run.vectors[(i + 1) % run.vectors.length]),
+      );
+      await computeFindings(deps, runId);
+      const whole = await findingsOf(runId);
+      await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
+
+      // The pass runs here; its chunks run on the server.
+      const [pass] = await enqueueJobs(deps.database, [knnPassJob(runId)]);
+      const onServer = pipelineHandlers({ ...deps, vectors: server });
+      const runner = createJobRunner(deps, {
+        handlers: { ...pipelineHandlers(deps), [KNN_CHUNK]: onServer[KNN_CHUNK] },
+        pollMs: 20,
+      });
+      expect(await runner.drain({ runId })).toEqual({ ran: 4, failed: 0 });
+      expect(await findingsOf(runId)).toEqual(whole);
+
+      // A chunk of a pass split before the embeddings changed again fails, and says why.
+      const [{ payload }] = await rawRows<{ payload: { fingerprint: Record<string, unknown> } }>(
+        deps.db,
+        sql`select payload from jobs where parent_id = ${pass} order by id limit 1`,
+      );
+      expect(payload.fingerprint).toMatchObject({ count: 150, dim: 16 });
+      const [orphan] = await enqueueJobs(deps.database, [
+        {
+          kind: KNN_CHUNK,
+          runId,
+          payload: { ...payload, fingerprint: { ...payload.fingerprint, hash: '1' } },
+          maxAttempts: 1,
+        },
+      ]);
+      const lone = createJobRunner(deps, { handlers: { [KNN_CHUNK]: onServer[KNN_CHUNK] }, pollMs: 20 });
+      const why =
+        /its index holds other embeddings than its pass .*the embeddings changed since its pass began/;
+      await expect(lone.drain({ runId })).rejects.toThrow(why);
+      const failed = (await listJobs(deps.database)).find((j) => j.id === orphan);
+      expect(failed).toMatchObject({ state: 'failed', error: expect.stringMatching(why) });
+    } finally {
+      await server.close();
+    }
   });
 
   it('retries a chunk that failed and one whose worker died holding it', async () => {
