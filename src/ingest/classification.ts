@@ -2,7 +2,7 @@ import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import { noProgress } from '../progress.ts';
-import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
+import { DIRECT_TARGET, countEmbeddings, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
   STAGE_TARGET,
   createStage,
@@ -164,7 +164,10 @@ export async function ingestClassification(
       });
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
-      if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
+      if (analyze) {
+        const embeddings = vectors !== null || (ids.runExisted && (await countEmbeddings(tx, ids.runId)) > 0);
+        await enqueueJobsIn(tx, pipelineStart(ids.runId, { embeddings }));
+      }
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       let counts: Awaited<ReturnType<typeof writeStaged>>;

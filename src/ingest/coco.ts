@@ -4,7 +4,7 @@ import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import type { CocoAnalysis, HandedDetection } from '../analyze/detection-compute.ts';
 import { type CocoAnalysisThread, cocoAnalysisThread } from '../analyze/detection-thread.ts';
 import type { DetectionInputs } from '../store/analysis.ts';
-import { DIRECT_TARGET, countImport, reserveIds } from '../store/ingest.ts';
+import { DIRECT_TARGET, countEmbeddings, countImport, reserveIds } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
   STAGE_TARGET,
@@ -138,7 +138,10 @@ async function importCoco(
       const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
-      if (analyze) await enqueueJobsIn(tx, pipelineStart(ids.runId));
+      if (analyze) {
+        const embeddings = vectors !== null || (ids.runExisted && (await countEmbeddings(tx, ids.runId)) > 0);
+        await enqueueJobsIn(tx, pipelineStart(ids.runId, { embeddings }));
+      }
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       let inputs: DetectionInputs | null = null;

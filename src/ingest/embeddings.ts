@@ -35,7 +35,7 @@ export async function ingestEmbeddings(
         );
       await prepareBulkSession(tx, { datasetId: found.datasetId, runId: found.id });
       const embeddings = await writeVectors(tx, source, { datasetId: found.datasetId, runId: found.id });
-      if (analyze) await enqueueJobsIn(tx, pipelineStart(found.id));
+      if (analyze) await enqueueJobsIn(tx, pipelineStart(found.id, { embeddings: true }));
       return { runId: found.id, embeddings };
     });
     if (analyze && wait) await runPipelineNow(deps, runId, { progress });

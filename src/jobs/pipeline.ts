@@ -29,13 +29,15 @@ export type PipelineKind = (typeof PIPELINE)[number];
 export const ANALYSIS_KINDS: PipelineKind[] = ['index', 'analyze', KNN_PASS, KNN_CHUNK];
 
 /**
- * The first job of a run's pipeline, to enqueue in the import's transaction.
+ * The first job of a run's pipeline, to enqueue in the import's transaction: its vector index when
+ * the run has embeddings (or the import brings them), else straight its analysis, so a run without
+ * embeddings shows no index step in `loupe ingest`, `loupe jobs` or the board.
  *
  * @example
- * await enqueueJobsIn(tx, pipelineStart(runId));
+ * await enqueueJobsIn(tx, pipelineStart(runId, { embeddings: true }));
  */
-export function pipelineStart(runId: number): NewJob[] {
-  return [{ kind: 'index', runId }];
+export function pipelineStart(runId: number, { embeddings }: { embeddings: boolean }): NewJob[] {
+  return [{ kind: embeddings ? 'index' : 'analyze', runId }];
 }
 
 /**
