@@ -2,6 +2,7 @@ import type { Deps } from '../deps.ts';
 import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import { noProgress } from '../progress.ts';
+import { deferIndexes } from '../store/deferred-indexes.ts';
 import { DIRECT_TARGET, countEmbeddings, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
 import {
   STAGE_TARGET,
@@ -93,6 +94,11 @@ async function writeFresh(
     for (let j = 0; j < b.n * k; j++) kept.probs[b.start * k + j] = b.probs[j];
   }
   if (kept) for (let i = 0; i < rows; i++) kept.rowIds.push(base + i);
+  const restoreIndexes = await deferIndexes(tx, [
+    { table: 'data_rows', lines: rows },
+    { table: 'annotations', lines: rows },
+    { table: 'predictions', lines: rows },
+  ]);
   await tx.copyIn(DIRECT_TARGET.rows, encodeIndexRows(labeledRows, { datasetId: ids.datasetId, base }));
   // Ids for every row reserved up front; unlabeled rows leave a gap in the annotation ids.
   const firstAnn = await reserveIds(tx, 'annotations', rows);
@@ -103,6 +109,7 @@ async function writeFresh(
     DIRECT_TARGET.predictions,
     encodePredictions(source.batches(), source.k, { runId: ids.runId, base, firstId: firstPred }),
   );
+  await restoreIndexes();
   const embeddings = vectors ? await writeVectors(tx, vectors, ids, { base, rows }) : 0;
   return { counts: { rows, annotations: labeled.labels, predictions: rows, embeddings }, kept };
 }

@@ -4,6 +4,7 @@ import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import type { CocoAnalysis, HandedDetection } from '../analyze/detection-compute.ts';
 import { type CocoAnalysisThread, cocoAnalysisThread } from '../analyze/detection-thread.ts';
 import type { DetectionInputs } from '../store/analysis.ts';
+import { deferIndexes } from '../store/deferred-indexes.ts';
 import { DIRECT_TARGET, countEmbeddings, countImport, reserveIds } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
@@ -156,9 +157,15 @@ async function importCoco(
         const position = imagePositions(gt);
         inputs = cocoDetectionInputs(gt, preds, blocks, position);
         coco = thread?.analyze(inputs, gt.classNames);
+        const restoreIndexes = await deferIndexes(tx, [
+          { table: 'data_rows', lines: gt.images.length },
+          { table: 'annotations', lines: gt.annotations.length },
+          { table: 'predictions', lines: preds.length },
+        ]);
         await tx.copyIn(DIRECT_TARGET.imageRows, encodeImageRows(gt, blocks));
         await tx.copyIn(DIRECT_TARGET.boxes, encodeBoxes(gt, blocks, position));
         await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
+        await restoreIndexes();
       } else await stageAndMerge(tx, gt, preds, ids, { dataset, gtFile });
       if (vectors) await writeVectors(tx, vectors, ids);
       const media = await planCocoMedia(tx, gt.images, opts);

@@ -18,6 +18,7 @@ import {
   findUnknownVectorId,
   mergeEmbeddings,
 } from '../store/ingest-stage.ts';
+import { deferIndexes } from '../store/deferred-indexes.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { recordIngestVersion } from '../store/label-versions.ts';
 import type { VectorSource } from './embeddings-file.ts';
@@ -99,10 +100,12 @@ export async function writeVectors(
         throw new IngestError(
           `${source.locate(block.rows)}: id ${show(String(block.rows))} is not a row of the dataset, expected the id of an imported row`,
         );
+      const restoreIndexes = await deferIndexes(tx, [{ table: 'embeddings', lines: source.rows }]);
       await tx.copyIn(
         DIRECT_TARGET.embeddings,
         encodeEmbeddings(source.batches(), source.dim, { runId, base: block.base }),
       );
+      await restoreIndexes();
       return source.rows;
     }
   }
