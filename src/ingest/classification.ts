@@ -3,7 +3,7 @@ import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import { noProgress } from '../progress.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
-import { DIRECT_TARGET, countEmbeddings, countImport, reserveIds, reserveRowIds } from '../store/ingest.ts';
+import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds, runHasEmbeddings } from '../store/ingest.ts';
 import {
   STAGE_TARGET,
   createStage,
@@ -172,7 +172,7 @@ export async function ingestClassification(
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) {
-        const embeddings = vectors !== null || (ids.runExisted && (await countEmbeddings(tx, ids.runId)) > 0);
+        const embeddings = vectors !== null || (ids.runExisted && (await runHasEmbeddings(tx, ids.runId)));
         await enqueueJobsIn(tx, pipelineStart(ids.runId, { embeddings }));
       }
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);

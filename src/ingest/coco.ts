@@ -5,7 +5,7 @@ import type { CocoAnalysis, HandedDetection } from '../analyze/detection-compute
 import { type CocoAnalysisThread, cocoAnalysisThread } from '../analyze/detection-thread.ts';
 import type { DetectionInputs } from '../store/analysis.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
-import { DIRECT_TARGET, countEmbeddings, countImport, reserveIds } from '../store/ingest.ts';
+import { DIRECT_TARGET, countImport, reserveIds, runHasEmbeddings } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
   STAGE_TARGET,
@@ -140,7 +140,7 @@ async function importCoco(
       runId = ids.runId;
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) {
-        const embeddings = vectors !== null || (ids.runExisted && (await countEmbeddings(tx, ids.runId)) > 0);
+        const embeddings = vectors !== null || (ids.runExisted && (await runHasEmbeddings(tx, ids.runId)));
         await enqueueJobsIn(tx, pipelineStart(ids.runId, { embeddings }));
       }
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
