@@ -24,8 +24,8 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * Only on the embedded database, where every other statement waits for an open import's
  * transaction anyway (one session), so dropping an index there makes nobody wait longer. On
  * Postgres it would lock the table against every reader until the import commits. Only for a
- * table that holds fewer lines than the import brings (its index is built over both), and only
- * for imports of at least 20,000 lines. An index a foreign key checks through stays. The indexes
+ * table whose pages could not hold as many lines as the import brings (its index is built over
+ * both), and only for imports of at least 20,000 lines. An index a foreign key checks through stays. The indexes
  * are the catalog's own definitions, so schema.ts stays their one home; a failed import rolls the
  * drops back with everything else.
  *
@@ -43,11 +43,14 @@ export async function deferIndexes(
   if (tx.driver !== 'pglite') return async () => {};
   for (const { table, lines } of tables) {
     if (lines < minLines) continue;
-    const [held] = await tx.query<{ n: number }>(
-      `select count(*)::int as n from (select 1 from ${table} limit $1) s`,
-      [lines],
+    // The most lines the table's pages can hold (Postgres' MaxHeapTuplesPerPage per page): read
+    // from its size, where counting them would scan a million wide lines.
+    const [room] = await tx.query<{ most: number }>(
+      `select (pg_relation_size($1::regclass) / s.bs) * ((s.bs - 24) / 28) as most
+         from (select current_setting('block_size')::int8 as bs) s`,
+      [table],
     );
-    if (held.n >= lines) continue;
+    if (Number(room.most) >= lines) continue;
     const indexes = await tx.query<{
       name: string;
       def: string;

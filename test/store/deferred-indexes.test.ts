@@ -82,7 +82,7 @@ describeEachDriver('indexes deferred for a new dataset', (ctx) => {
     ).toMatch(/duplicate key value violates unique constraint "annotations_row_key_uq"/);
   });
 
-  it('leaves the indexes of a table holding as many lines as the import brings, or of a small import', async () => {
+  it('leaves the indexes of a table whose pages could hold as many lines as the import brings, or of a small import', async () => {
     const { database } = ctx();
     const seen = await withBulkTransaction(database, async (tx) => {
       await tx.query(
