@@ -18,10 +18,9 @@ import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runn
  * The work after an import, as jobs chained one after the other (each adds the next when it is
  * done, in the same transaction): the vector index (a run without embeddings starts with its
  * analysis), then the analysis (metrics, row scores, and the findings with their kNN pass over the
- * index), then the 2-D projection. A run with more
- * embedded rows than LOUPE_KNN_CHUNK_ROWS gets its metrics and findings without neighbour
- * evidence first, before its index is built; a kNN pass split into chunk jobs (see knn-pass.ts)
- * builds the index and folds the evidence in.
+ * index), then the 2-D projection. A run with more embedded rows than LOUPE_KNN_CHUNK_ROWS gets its
+ * metrics and findings without neighbour evidence first, before its index is built; a kNN pass
+ * split into chunk jobs (see knn-pass.ts) builds the index and folds the evidence in.
  */
 export const PIPELINE = ['index', 'analyze', KNN_PASS, KNN_CHUNK, 'projection'] as const;
 export type PipelineKind = (typeof PIPELINE)[number];

@@ -39,8 +39,8 @@ export async function deferIndexes(
   tables: { table: BulkTable; lines: number }[],
   { minLines = MIN_LINES }: { minLines?: number } = {},
 ): Promise<() => Promise<void>> {
-  const dropped: Dropped[] = [];
   if (tx.driver !== 'pglite') return async () => {};
+  const dropped: Dropped[] = [];
   for (const { table, lines } of tables) {
     if (lines < minLines) continue;
     // The most lines the table's pages can hold (Postgres' MaxHeapTuplesPerPage per page): read
