@@ -62,8 +62,8 @@ const schema = z.object({
   /** Seconds a worker holds a job without a heartbeat before another worker takes it over. */
   LOUPE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /**
-   * Rows per chunk job of a kNN pass: a run with more embedded rows than this has its kNN pass
-   * split into chunk jobs that any worker takes, and its neighbour evidence folded in at the end.
+   * Rows searched per chunk job of a kNN pass: a run with more embedded rows than this has its kNN
+   * pass split into chunk jobs that any worker takes, and its neighbour evidence folded in at the end.
    */
   LOUPE_KNN_CHUNK_ROWS: z.coerce.number().int().positive().default(50_000),
   /** usearch threads of a process's vector service (index builds, kNN passes, searches). */

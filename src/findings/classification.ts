@@ -77,11 +77,57 @@ export function fuseScores(labelQuality: Float64Array, disagreement: Float64Arra
 }
 
 /**
+ * The labeled rows (positions, labels, probabilities) and what confident learning finds in them;
+ * null when no row is labeled.
+ */
+function confidentLearning(labels: Int32Array, probs: Probs, k: number, minExamplesPerClass: number) {
+  const labeledIdx: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= 0) labeledIdx.push(i);
+  const m = labeledIdx.length;
+  if (m === 0) return null;
+  const subLabels = Int32Array.from(labeledIdx, (i) => labels[i]);
+  const subProbs = probs instanceof Float32Array ? new Float32Array(m * k) : new Float64Array(m * k);
+  labeledIdx.forEach((i, s) => {
+    subProbs.set(probs.subarray(i * k, i * k + k), s * k);
+  });
+  const issues = findLabelIssues(subLabels, subProbs, k, { minExamplesPerClass });
+  const thresholds = confidentThresholds(subLabels, subProbs, k);
+  /** Labeled row `s` is one whose neighbours can change the findings (see `neighbourCandidates`). */
+  const candidate = (s: number) =>
+    issues.mask[s] === 1 || subProbs[s * k + subLabels[s]] < thresholds[subLabels[s]];
+  return { labeledIdx, subLabels, subProbs, issues, thresholds, candidate };
+}
+
+/**
+ * The rows whose neighbours can change the findings, ascending: every row confident learning flags
+ * (its neighbours join its score and evidence), and every labeled row whose probability for its
+ * given label is below that class's confident threshold (the only rows an island can flag). Only
+ * their neighbour disagreement is kept, and ranked among them, so a kNN pass that searches these
+ * rows alone finds what a search of every row finds.
+ *
+ * @example
+ * const rows = neighbourCandidates({ labels, probs, k: 10 }); // positions into labels
+ */
+export function neighbourCandidates({
+  labels,
+  probs,
+  k,
+  minExamplesPerClass = 1,
+}: Pick<ClassificationInput, 'labels' | 'probs' | 'k' | 'minExamplesPerClass'>): Int32Array {
+  const cl = confidentLearning(labels, probs, k, minExamplesPerClass);
+  if (!cl) return new Int32Array(0);
+  const out: number[] = [];
+  for (let s = 0; s < cl.labeledIdx.length; s++) if (cl.candidate(s)) out.push(cl.labeledIdx[s]);
+  return Int32Array.from(out);
+}
+
+/**
  * Confident learning plus the embedding neighbourhood for a classification run.
  *
  * Flagged rows: every row confident learning flags (prune by noise rate), plus every island (one other
  * label holds ≥ `islandShare` of the neighbour weight) whose model probability for its given label is
  * below that class's confident threshold t_given, i.e. the model does not vouch for the label either.
+ * Neighbour disagreement is kept for the rows `neighbourCandidates` names, NaN elsewhere.
  *
  * @example
  * const { flags } = classifyFindings({ labels, probs, k: 10, classNames, graph: null });
@@ -98,21 +144,13 @@ export function classifyFindings({
   fusion = 'rank_average',
 }: ClassificationInput): ClassificationFindings {
   const n = labels.length;
-  const labeledIdx: number[] = [];
-  for (let i = 0; i < n; i++) if (labels[i] >= 0) labeledIdx.push(i);
-  const m = labeledIdx.length;
-  const subLabels = Int32Array.from(labeledIdx, (i) => labels[i]);
-  const subProbs = probs instanceof Float32Array ? new Float32Array(m * k) : new Float64Array(m * k);
-  labeledIdx.forEach((i, s) => {
-    subProbs.set(probs.subarray(i * k, i * k + k), s * k);
-  });
-
   const labelQuality = new Float64Array(n).fill(Number.NaN);
   const disagreement = new Float64Array(n).fill(Number.NaN);
-  if (m === 0) return { flags: [], labelQuality, neighbourDisagreement: disagreement };
+  const cl = confidentLearning(labels, probs, k, minExamplesPerClass);
+  if (!cl) return { flags: [], labelQuality, neighbourDisagreement: disagreement };
+  const { labeledIdx, subLabels, subProbs, issues, thresholds, candidate } = cl;
+  const m = labeledIdx.length;
 
-  const issues = findLabelIssues(subLabels, subProbs, k, { minExamplesPerClass });
-  const thresholds = confidentThresholds(subLabels, subProbs, k);
   const quality = labelQualityScores(subLabels, subProbs, k, rankBy);
   labeledIdx.forEach((i, s) => {
     labelQuality[i] = quality[s];
@@ -121,7 +159,11 @@ export function classifyFindings({
   let nb: Neighbourhood | null = null;
   if (graph && fusion !== 'confident_learning_only') {
     nb = neighbourDisagreement(labels, graph, { islandShare });
-    disagreement.set(nb.disagreement);
+    // Kept for the candidates alone: a kNN pass that searched only them ranks them the same.
+    for (let s = 0; s < m; s++) {
+      const i = labeledIdx[s];
+      if (candidate(s)) disagreement[i] = nb.disagreement[i];
+    }
   }
   const subDis = Float64Array.from(labeledIdx, (i) => disagreement[i]);
   const fused = nb ? fuseScores(quality, subDis) : quality;

@@ -11,8 +11,9 @@ import {
 } from '../store/findings-inputs.ts';
 import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
 import { type Handed, type HandedClassificationRows, currentHandedInputs } from '../store/analysis.ts';
+import type { KnnPart } from '../store/knn-parts.ts';
 import { knnGraph } from '../vectors/knn.ts';
-import { classifyFindings } from './classification.ts';
+import { classifyFindings, neighbourCandidates } from './classification.ts';
 import { detectionEvidence, detectionFlags, imageLabelQuality } from './detection.ts';
 import type { KnnGraph } from './neighbours.ts';
 import { type FindingsOptions, type FindingsOptionsInput, parseFindingsOptions } from './options.ts';
@@ -23,11 +24,11 @@ export { type FindingsOptions, findingsOptionsSchema, parseFindingsOptions } fro
 type RunKnnGraph = Awaited<ReturnType<typeof knnGraph>>;
 
 /**
- * Where the neighbour evidence comes from: the run's kNN graph searched now (`inline`), a graph a
- * kNN pass already found (`graph`), or none yet (`deferred`: a pass split into chunk jobs folds
- * it in when it ends).
+ * Where the neighbour evidence comes from: the run's kNN graph searched now (`inline`), the
+ * neighbours a kNN pass found for the rows it searched (`graph`), or none yet (`deferred`: a pass
+ * split into chunk jobs folds it in when it ends).
  */
-export type NeighbourSource = { inline: true } | { graph: RunKnnGraph } | { deferred: true };
+export type NeighbourSource = { inline: true } | { graph: RunKnnGraph | KnnPart } | { deferred: true };
 
 /** The findings options stored on a run, defaults filled in. */
 export async function runFindingsOptions(deps: Deps, runId: number): Promise<FindingsOptions> {
@@ -56,6 +57,26 @@ export async function computeFindings(
   const found = await findingsOf(deps, run, overrides, neighbours, { detectionImages });
   await saveFindings(deps.database, runId, found);
   deps.logger.info('findings computed', { runId, flags: found.flags.length, rows: found.rows.length });
+}
+
+/**
+ * The rows of a classification run whose neighbours its findings keep (see `neighbourCandidates`),
+ * as row ids, ascending: what a kNN pass searches instead of every embedded row.
+ *
+ * @example
+ * const rowIds = await neighbourCandidateRows(deps, runId);
+ */
+export async function neighbourCandidateRows(deps: Deps, runId: number): Promise<number[]> {
+  const run = await loadFindingsRun(deps.db, runId);
+  const options = await runFindingsOptions(deps, runId);
+  const data = await loadClassificationRows(deps.db, runId, run.classNames.length);
+  const at = neighbourCandidates({
+    labels: data.labels,
+    probs: data.probs,
+    k: data.k,
+    minExamplesPerClass: options.minExamplesPerClass,
+  });
+  return Array.from(at, (i) => data.rowIds[i]).sort((a, b) => a - b);
 }
 
 /** A run's findings as computed, before they are stored: what saveFindings takes. */
@@ -148,7 +169,7 @@ async function neighbourGraph(
   source: NeighbourSource,
 ): Promise<KnnGraph | null> {
   if (options.fusion === 'confident_learning_only' || 'deferred' in source) return null;
-  let graph: RunKnnGraph;
+  let graph: RunKnnGraph | KnnPart;
   if ('graph' in source) graph = source.graph;
   else if ((await countEmbeddings(deps.db, runId)) === 0) return null;
   else
@@ -165,14 +186,19 @@ async function neighbourGraph(
   const position = new Map<number, number>();
   for (const [i, id] of rowIds.entries()) position.set(id, i);
   const k = graph.k;
+  const found = graph;
+  // A graph names neighbours by position among its rows; a pass's parts by row id.
+  const neighbourId =
+    'indices' in found
+      ? (at: number) => (found.indices[at] >= 0 ? found.rowIds[found.indices[at]] : -1)
+      : (at: number) => found.neighbours[at];
   const indices = new Int32Array(rowIds.length * k).fill(-1);
   const distances = new Float32Array(rowIds.length * k).fill(Number.POSITIVE_INFINITY);
   for (let p = 0; p < graph.rowIds.length; p++) {
     const i = position.get(graph.rowIds[p]);
     if (i === undefined) continue;
     for (let t = 0; t < k; t++) {
-      const q = graph.indices[p * k + t];
-      const j = q >= 0 ? position.get(graph.rowIds[q]) : undefined;
+      const j = position.get(neighbourId(p * k + t));
       if (j === undefined) continue;
       indices[i * k + t] = j;
       distances[i * k + t] = graph.distances[p * k + t];

@@ -1,8 +1,14 @@
 import type { Deps } from '../deps.ts';
-import { computeFindings, runFindingsOptions } from '../findings/index.ts';
+import { computeFindings, neighbourCandidateRows, runFindingsOptions } from '../findings/index.ts';
 import { type NewJob, childJobs, enqueueJobs } from '../store/jobs.ts';
 import { deleteKnnParts, readKnnGraph, saveKnnPart } from '../store/knn-parts.ts';
-import { type EmbeddingFingerprint, embeddedRowRanges, readEmbeddingChunks } from '../store/vectors.ts';
+import {
+  type EmbeddingChunk,
+  type EmbeddingFingerprint,
+  embeddedRowIds,
+  readEmbeddingChunks,
+  readEmbeddings,
+} from '../store/vectors.ts';
 import { sameFingerprint } from '../vectors/index-files.ts';
 import { withVectorService } from '../vectors/with-service.ts';
 import type { JobHandlers } from './runner.ts';
@@ -13,17 +19,38 @@ export const KNN_PASS = 'knn';
 export const KNN_CHUNK = 'knn-chunk';
 
 /**
- * What a chunk job carries: its pass (the parent job), its part number, its row range, and the
- * embeddings the pass's index holds (absent in chunks queued before it was carried).
+ * What a chunk job carries: its pass (the parent job), its part number, the rows it searches, and
+ * the embeddings the pass's index holds. Chunks queued by an earlier version carry a row range
+ * (`after`, `last`, `rows`) instead of `rowIds`, and may lack the fingerprint.
  */
-interface ChunkPayload {
+type ChunkPayload = {
   pass: number;
   part: number;
-  after: number;
-  last: number;
-  rows: number;
   k: number;
   fingerprint?: EmbeddingFingerprint;
+} & ({ rowIds: number[] } | { after: number; last: number; rows: number });
+
+/** The vectors of `rowIds`, a page at a time. */
+async function* embeddingsOf(
+  deps: Deps,
+  runId: number,
+  rowIds: number[],
+  dim: number,
+  pageSize = 5000,
+): AsyncGenerator<EmbeddingChunk> {
+  for (let at = 0; at < rowIds.length; at += pageSize)
+    yield readEmbeddings(deps.db, runId, rowIds.slice(at, at + pageSize), dim);
+}
+
+/** The ascending `wanted` ids that are also in the ascending `present` ones. */
+function presentOf(wanted: number[], present: Float64Array): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (const id of wanted) {
+    while (j < present.length && present[j] < id) j++;
+    if (present[j] === id) out.push(id);
+  }
+  return out;
 }
 
 /** A chunk cannot search the embeddings its pass was split for: they changed since. */
@@ -53,15 +80,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The handlers of a split kNN pass.
  *
- * `knn` (the pass): builds or checks the run's vector index, splits the run's embedded rows into
- * ranges of LOUPE_KNN_CHUNK_ROWS, enqueues a `knn-chunk` job per range (children of the pass,
- * once: a retried pass finds them and waits), then runs due chunks itself while other workers (serve or `loupe worker`, any process on
- * Postgres) take the rest. Its progress is the share of chunks done. When every chunk is done it
+ * `knn` (the pass): builds or checks the run's vector index, takes the embedded rows whose
+ * neighbours the findings keep (`neighbourCandidateRows`: the rows confident learning flags and
+ * those the model does not vouch for, a fifth of a typical run), splits them into chunks of
+ * LOUPE_KNN_CHUNK_ROWS, enqueues a `knn-chunk` job per chunk (children of the pass, once: a
+ * retried pass finds them and waits), then runs due chunks itself while other workers (serve or
+ * `loupe worker`, any process on Postgres) take the rest. Its progress is the share of chunks done. When every chunk is done it
  * joins their parts into the run's kNN graph and recomputes the findings with it. A failed chunk
  * is retried as any job; one that fails for good fails the pass.
  *
  * `knn-chunk`: searches its rows in the run's vector index (built once, loaded or copied by each
- * process) and stores their neighbours as a part of the pass, replacing an earlier attempt's.
+ * process) and stores their neighbours as a part of the pass, replacing an earlier attempt's. A
+ * row whose embedding is gone fails the chunk: the embeddings changed since the pass began.
  *
  * @example
  * const runner = createJobRunner(deps, { handlers: { ...knnPassHandlers(deps) } });
@@ -86,16 +116,24 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
           throw new Error(
             'kNN pass: the embeddings changed while their index was built; it runs again after the import',
           );
-        const ranges = await embeddedRowRanges(deps.db, runId, deps.config.LOUPE_KNN_CHUNK_ROWS);
-        if (ranges.length === 0) return [];
+        const searched = presentOf(
+          await neighbourCandidateRows(deps, runId),
+          await embeddedRowIds(deps.db, runId),
+        );
+        const size = deps.config.LOUPE_KNN_CHUNK_ROWS;
+        const parts = Array.from({ length: Math.ceil(searched.length / size) }, (_, part) =>
+          searched.slice(part * size, (part + 1) * size),
+        );
+        // No row the neighbours could change: the findings stored by the analysis stand.
+        if (parts.length === 0) return [];
         await enqueueJobs(
           deps.database,
-          ranges.map((r, part) => ({
+          parts.map((rowIds, part) => ({
             kind: KNN_CHUNK,
             runId,
             parentId: job.id,
             dedupeKey: `${KNN_CHUNK}:${job.id}:${part}`,
-            payload: { pass: job.id, part, ...r, k: options.k, fingerprint } satisfies ChunkPayload,
+            payload: { pass: job.id, part, rowIds, k: options.k, fingerprint } satisfies ChunkPayload,
           })),
         );
         chunks = await childJobs(deps.database, job.id);
@@ -128,13 +166,16 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
         if (p.fingerprint && !(info.fingerprint && sameFingerprint(info.fingerprint, p.fingerprint)))
           throw changedSince(p.part, 'its index holds other embeddings than its pass');
         progress(0.05);
-        const found = await vectors.knnRows(
-          runId,
-          readEmbeddingChunks(deps.db, runId, { dim: info.dim, after: p.after, last: p.last }),
-          p.k,
-        );
-        if (found.rowIds.length !== p.rows)
-          throw changedSince(p.part, `${found.rowIds.length} embedded rows in its range, expected ${p.rows}`);
+        const rows =
+          'rowIds' in p
+            ? embeddingsOf(deps, runId, p.rowIds, info.dim)
+            : readEmbeddingChunks(deps.db, runId, { dim: info.dim, after: p.after, last: p.last });
+        const found = await vectors.knnRows(runId, rows, p.k).catch((err: Error) => {
+          throw /no embedding for row/.test(err.message) ? changedSince(p.part, err.message) : err;
+        });
+        const expected = 'rowIds' in p ? p.rowIds.length : p.rows;
+        if (found.rowIds.length !== expected)
+          throw changedSince(p.part, `${found.rowIds.length} embedded rows searched, expected ${expected}`);
         progress(0.95);
         await saveKnnPart(deps.db, { passId: p.pass, part: p.part, runId }, found);
       });

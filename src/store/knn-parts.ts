@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { knnParts } from '../../db/schema.ts';
 
-/** The neighbours of a range of rows, as a chunk job found them: row ids, not positions. */
+/** The neighbours of some rows, as a chunk job found them: row ids, not positions. */
 export interface KnnPart {
   /** The rows searched, ascending. */
   rowIds: Float64Array;
@@ -10,14 +10,6 @@ export interface KnnPart {
   /** rows × k neighbour row ids, nearest first, −1 where fewer than k were found. */
   neighbours: Float64Array;
   /** rows × k cosine distances, Infinity where fewer than k were found. */
-  distances: Float32Array;
-}
-
-/** A kNN graph over the rows of every part: row i's neighbours are positions into `rowIds`. */
-export interface StoredKnnGraph {
-  rowIds: Float64Array;
-  k: number;
-  indices: Int32Array;
   distances: Float32Array;
 }
 
@@ -67,13 +59,13 @@ export async function storedKnnParts(db: Db, passId: number): Promise<Set<number
 }
 
 /**
- * Every part of a pass joined into one graph (parts in order; their row ranges are ascending and
- * disjoint), neighbour row ids turned into positions. Throws when a part is missing.
+ * Every part of a pass joined into one (parts in order; their rows are ascending and disjoint).
+ * Throws when a part is missing.
  *
  * @example
- * const graph = await readKnnGraph(db, passId, 20);
+ * const searched = await readKnnGraph(db, passId, 20);
  */
-export async function readKnnGraph(db: Db, passId: number, parts: number): Promise<StoredKnnGraph> {
+export async function readKnnGraph(db: Db, passId: number, parts: number): Promise<KnnPart> {
   const found: KnnPart[] = [];
   for (let part = 0; part < parts; part++) {
     // One part per query: a million rows' neighbours never sit in one result.
@@ -92,24 +84,21 @@ export async function readKnnGraph(db: Db, passId: number, parts: number): Promi
   }
   const k = found[0]?.k ?? 0;
   const n = found.reduce((s, p) => s + p.rowIds.length, 0);
-  const rowIds = new Float64Array(n);
-  const indices = new Int32Array(n * k);
-  const distances = new Float32Array(n * k);
+  const out: KnnPart = {
+    rowIds: new Float64Array(n),
+    k,
+    neighbours: new Float64Array(n * k),
+    distances: new Float32Array(n * k),
+  };
   let at = 0;
   for (const p of found) {
     if (p.k !== k) throw new Error(`kNN pass ${passId}: parts disagree on k (${p.k} and ${k})`);
-    rowIds.set(p.rowIds, at);
-    distances.set(p.distances, at * k);
+    out.rowIds.set(p.rowIds, at);
+    out.neighbours.set(p.neighbours, at * k);
+    out.distances.set(p.distances, at * k);
     at += p.rowIds.length;
   }
-  const position = new Map<number, number>();
-  for (let i = 0; i < n; i++) position.set(rowIds[i], i);
-  at = 0;
-  for (const p of found) {
-    for (let j = 0; j < p.neighbours.length; j++) indices[at * k + j] = position.get(p.neighbours[j]) ?? -1;
-    at += p.rowIds.length;
-  }
-  return { rowIds, k, indices, distances };
+  return out;
 }
 
 /** Forget a pass's parts once they are folded in. */

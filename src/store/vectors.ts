@@ -226,41 +226,6 @@ export async function embeddedRowIds(db: Db, runId: number): Promise<Float64Arra
   return Float64Array.from(rows, (r) => Number(r.rowId));
 }
 
-/** A contiguous range of a run's embedded rows: those after `after`, up to and including `last`. */
-export interface RowRange {
-  after: number;
-  last: number;
-  rows: number;
-}
-
-/**
- * Split a run's embedded rows, in row id order, into ranges of at most `size` rows (the chunks of
- * a kNN pass), computed in the database from every size-th row id.
- *
- * @example
- * const ranges = await embeddedRowRanges(db, runId, 50_000); // [{ after: -1, last: 50_117, rows: 50000 }, …]
- */
-export async function embeddedRowRanges(db: Db, runId: number, size: number): Promise<RowRange[]> {
-  const rows = await rawRows<{ last: string; n: number }>(
-    db,
-    sql`select row_id::text as last, n::int as n from (
-          select row_id, row_number() over (order by row_id) as n, count(*) over () as total
-            from embeddings where run_id = ${runId}) t
-         where n % ${size} = 0 or n = total
-         order by n`,
-  );
-  const ranges: RowRange[] = [];
-  let after = -1;
-  let before = 0;
-  for (const r of rows) {
-    const last = Number(r.last);
-    ranges.push({ after, last, rows: Number(r.n) - before });
-    after = last;
-    before = Number(r.n);
-  }
-  return ranges;
-}
-
 /** Runs that have embeddings, with their counts. */
 export async function runsWithEmbeddings(db: Db): Promise<{ runId: number; count: number }[]> {
   const rows = await db

@@ -50,7 +50,9 @@ describeEachDriver('findings', (ctx) => {
         id: 'r4',
         given: 'dog',
         suggested: 'cat',
-        score: 0.05,
+        // Ranks ½ of 10 on label quality and ½ of 3 on agreement, among rows 2, 3 and 4: those under
+        // their class's threshold (see neighbours.test.ts; stored as float32, row 6's 0.8 is dog's mean).
+        score: (0.05 + 1 / 6) / 2,
         methods: ['neighbours'],
         evidence:
           "model 0.55 sure: cat; labeled dog (0.45); suggested cat: the model's top class; 4 of 4 nearest neighbours are cat",
@@ -71,7 +73,12 @@ describeEachDriver('findings', (ctx) => {
     const scores = await rowScoreLines(db, runId);
     expect(scores[4].labelQuality).toBeCloseTo(0.45, 6);
     expect(scores[4].neighbourDisagreement).toBe(1);
-    expect(scores[9].neighbourDisagreement).toBe(0);
+    // Kept only where the neighbours can change the findings: row 9's model vouches for its label.
+    expect(scores[9].neighbourDisagreement).toBeNull();
+    // Row 3 (6°, cat, 0.85 under cat's 0.8625): of its neighbours at 4°, 8° (the dog), 2° and 0°,
+    // the dog holds its weight 1 / (1 + cosine distance).
+    const w = (a: number) => 1 / (2 - Math.cos((a * Math.PI) / 180));
+    expect(scores[3].neighbourDisagreement).toBeCloseTo(w(2) / (w(2) + w(2) + w(4) + w(6)), 6);
     expect(scores[0].uncertaintyLeast).toBeNull();
     expect(scores[10].labelQuality).toBeNull();
     expect(scores[10].uncertaintyLeast).toBeCloseTo(0.4, 6);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFindings, fuseScores, midRanks } from '../../src/findings/classification.ts';
+import {
+  classifyFindings,
+  fuseScores,
+  midRanks,
+  neighbourCandidates,
+} from '../../src/findings/classification.ts';
 import { exactKnn } from '../../src/findings/knn.ts';
 import { neighbourDisagreement } from '../../src/findings/neighbours.ts';
 
@@ -109,8 +114,23 @@ describe('fusion', () => {
     expect(flag.evidence).toBe(
       "model 0.55 sure: cat; labeled dog (0.45); suggested cat: the model's top class; 4 of 4 nearest neighbours are cat",
     );
-    // Lowest label quality (0.45) and lowest agreement (0): rank 1/10 on both → 0.05.
-    expect(flag.score).toBeCloseTo(0.05, 12);
+    // Lowest label quality (0.45): rank ½ of 10 → 0.05. Lowest agreement (0) among the rows whose
+    // neighbours count, those under their class's threshold: rows 2 and 3 under cat's 0.8625, rows
+    // 4 and 6 under dog's 0.8000000000000002 (the float mean of six probabilities): rank ½ of 4.
+    expect(flag.score).toBeCloseTo((0.05 + 0.125) / 2, 12);
+    expect(Array.from(withNb.neighbourDisagreement, (d) => !Number.isNaN(d))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(Array.from(neighbourCandidates({ labels, probs, k: 2 }))).toEqual([2, 3, 4, 6]);
   });
 
   it("states the model's top class when the neighbours suggest another (digits rows 1149, 1658)", () => {

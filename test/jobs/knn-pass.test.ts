@@ -64,13 +64,23 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     return { scores, flags };
   }
 
+  /** The rows a pass searches (those the findings keep neighbour evidence for), and its chunks of 70. */
+  const searchedIn = (found: Awaited<ReturnType<typeof findingsOf>>) => {
+    const rows = found.scores.filter((s) => s.nd !== null).map((s) => s.rowId);
+    return { rows, chunks: Math.ceil(rows.length / 70) };
+  };
+
   it('folds the same neighbour evidence into the findings as one kNN pass, with progress on the pass', async () => {
     const deps = chunkedDeps();
     const { runId } = await insertClassification(deps.db, { name: 'chunked', ...clusteredRun(400) });
     // The reference: the whole pass at once.
     await computeFindings(deps, runId);
     const whole = await findingsOf(runId);
-    expect(whole.scores.filter((s) => s.nd !== null)).toHaveLength(400);
+    // Neighbour evidence is kept for the rows it can change, fewer than the run has.
+    const searched = searchedIn(whole);
+    expect(searched.rows.length).toBeGreaterThan(70);
+    expect(searched.rows.length).toBeLessThan(400);
+    expect(whole.flags.every((f) => searched.rows.includes(f.rowId))).toBe(true);
     expect(whole.flags.some((f) => f.evidence.includes('nearest neighbours'))).toBe(true);
 
     // What the analysis of a large run stores first: no neighbour evidence yet.
@@ -79,21 +89,27 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
 
     const [pass] = await enqueueJobs(deps.database, [knnPassJob(runId)]);
     const runner = createJobRunner(deps, { handlers: pipelineHandlers(deps), pollMs: 20 });
-    expect(await runner.drain({ runId })).toEqual({ ran: 7, failed: 0 });
+    expect(await runner.drain({ runId })).toEqual({ ran: 1 + searched.chunks, failed: 0 });
     expect(await findingsOf(runId)).toEqual(whole);
 
     const jobs = (await listJobs(deps.database)).filter((j) => j.run === 'chunked');
     expect(jobs.map((j) => [j.kind, j.state, j.progress])).toEqual([
       ['knn', 'done', 1],
-      ...Array.from({ length: 6 }, () => ['knn-chunk', 'done', 1]),
+      ...Array.from({ length: searched.chunks }, () => ['knn-chunk', 'done', 1]),
     ]);
+    // The chunks searched those rows and no other.
+    const payloads = await rawRows<{ rowIds: number[] }>(
+      deps.db,
+      sql`select payload->'rowIds' as "rowIds" from jobs where parent_id = ${pass} order by id`,
+    );
+    expect(payloads.flatMap((p) => p.rowIds)).toEqual(searched.rows);
     const [children] = await rawRows<{ n: number; parts: number }>(
       deps.db,
       sql`select (select count(*)::int from jobs where parent_id = ${pass}) as n,
                  (select count(*)::int from knn_parts) as parts`,
     );
-    // Six chunks of at most 70 rows; their parts are gone once folded in.
-    expect(children).toEqual({ n: 6, parts: 0 });
+    // Chunks of at most 70 rows; their parts are gone once folded in.
+    expect(children).toEqual({ n: searched.chunks, parts: 0 });
   });
 
   it('gives a split run its metrics and findings before its index, which the pass then builds', async () => {
@@ -132,7 +148,11 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     await rest.drain({ runId });
     expect(opened.length).toBeGreaterThan(0);
     expect(opened.every((id) => id === runId)).toBe(true);
-    expect((await findingsOf(runId)).scores.every((s) => s.nd !== null)).toBe(true);
+    // The evidence the pass folded in is what a search of every row gives.
+    const folded = await findingsOf(runId);
+    expect(folded.scores.some((s) => s.nd !== null)).toBe(true);
+    await computeFindings(deps, runId);
+    expect(await findingsOf(runId)).toEqual(folded);
   });
 
   it('has its chunks search the embeddings the pass split, not an index opened before a re-import', async () => {
@@ -162,7 +182,7 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
         handlers: { ...pipelineHandlers(deps), [KNN_CHUNK]: onServer[KNN_CHUNK] },
         pollMs: 20,
       });
-      expect(await runner.drain({ runId })).toEqual({ ran: 4, failed: 0 });
+      expect(await runner.drain({ runId })).toEqual({ ran: 1 + searchedIn(whole).chunks, failed: 0 });
       expect(await findingsOf(runId)).toEqual(whole);
 
       // A chunk of a pass split before the embeddings changed again fails, and says why.
@@ -192,7 +212,7 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
 
   it('retries a chunk that failed and one whose worker died holding it', async () => {
     const deps = chunkedDeps();
-    const { runId } = await insertClassification(deps.db, { name: 'crashy', ...clusteredRun(200) });
+    const { runId } = await insertClassification(deps.db, { name: 'crashy', ...clusteredRun(450) });
     await computeFindings(deps, runId);
     const whole = await findingsOf(runId);
     await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
@@ -235,10 +255,12 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     expect(abandoned && broke).toBe(true);
     expect(await findingsOf(runId)).toEqual(whole);
     const chunks = (await listJobs(deps.database)).filter((j) => j.kind === KNN_CHUNK && j.run === 'crashy');
-    expect(chunks).toHaveLength(3);
+    const { chunks: parts } = searchedIn(whole);
+    expect(parts).toBeGreaterThanOrEqual(3);
+    expect(chunks).toHaveLength(parts);
     expect(chunks.every((c) => c.state === 'done')).toBe(true);
     // The abandoned chunk and the broken one each ran twice.
-    expect(chunks.map((c) => c.attempts).sort()).toEqual([1, 2, 2]);
+    expect(chunks.map((c) => c.attempts).sort()).toEqual([...Array(parts - 2).fill(1), 2, 2]);
     expect((await listJobs(deps.database)).find((j) => j.id === pass)).toMatchObject({
       state: 'done',
       attempts: 1,
