@@ -100,6 +100,12 @@ export interface VectorServiceOptions {
   threads?: number;
   /** 'auto' = f32, or f16 when an f32 index would pass `f16AboveBytes`. */
   quantization?: Quantization | 'auto';
+  /**
+   * Default 256 MiB (about 400k × 128). Measured with cosine, connectivity 16, on clustered 128-d
+   * vectors: f16 found the same share of the exact neighbours as f32 (0.852 / 0.848 at 100k,
+   * 0.664 / 0.666 at 300k), built 1.2–1.5× faster, searched 1.5–1.7× faster, in half the memory.
+   * Small indexes stay f32: their distances are shown to the digit.
+   */
   f16AboveBytes?: number;
   connectivity?: number;
   expansionAdd?: number;
@@ -140,7 +146,7 @@ export function createVectorService({
   logger,
   threads = 2,
   quantization = 'auto',
-  f16AboveBytes = 1 << 30,
+  f16AboveBytes = 256 << 20,
   connectivity = 16,
   expansionAdd = 64,
   expansionSearch = 64,
