@@ -107,26 +107,28 @@ export async function writeFindings(
   { rowsStaged = false }: { rowsStaged?: boolean } = {},
 ): Promise<void> {
   await tx.query('delete from label_flags where run_id = $1', [runId]);
-  if (!rowsStaged)
-    // Only lines that hold findings: right after analyzeRun none do, and rewriting a million
-    // untouched lines (and their index entries) would double the cost of saving.
-    await tx.query(
-      `update row_scores set label_quality = null, neighbour_disagreement = null, uncertainty_least = null,
-         uncertainty_margin = null, uncertainty_entropy = null
-       where run_id = $1 and (label_quality is not null or neighbour_disagreement is not null
-         or uncertainty_least is not null or uncertainty_margin is not null or uncertainty_entropy is not null)`,
-      [runId],
-    );
   await tx.copyIn(
     'label_flags (run_id, row_id, kind, ann_id, pred_id, given, suggested, score, methods, evidence, rank)',
     flagTuples(flags, runId),
   );
   if (!rowsStaged) {
     await stageRowFindings(tx, rows);
+    // Only the lines whose values change. A kNN pass's fold changes the neighbour column of a
+    // fifth of a run; rewriting every line of a million-row run (each with its seven index
+    // entries) took most of the fold.
     await tx.query(
       `update row_scores r set label_quality = v.lq, neighbour_disagreement = v.nd, uncertainty_least = v.ul,
          uncertainty_margin = v.um, uncertainty_entropy = v.ue
-       from findings_rows v where r.run_id = $1 and r.row_id = v.row_id`,
+       from findings_rows v where r.run_id = $1 and r.row_id = v.row_id
+         and (${FINDINGS_COLUMNS}) is distinct from (v.lq, v.nd, v.ul, v.um, v.ue)`,
+      [runId],
+    );
+    // Lines the findings no longer cover lose their values.
+    await tx.query(
+      `update row_scores r set label_quality = null, neighbour_disagreement = null, uncertainty_least = null,
+         uncertainty_margin = null, uncertainty_entropy = null
+       where r.run_id = $1 and (${FINDINGS_COLUMNS}) is distinct from (null, null, null, null, null)
+         and not exists (select 1 from findings_rows v where v.row_id = r.row_id)`,
       [runId],
     );
   }
