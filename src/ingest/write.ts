@@ -8,6 +8,7 @@ import {
   insertRun,
   lockImports,
   prepareBulkSession,
+  refreshEmbeddingStatistics,
   rowIndexBlock,
   runHasEmbeddings,
 } from '../store/ingest.ts';
@@ -106,6 +107,7 @@ export async function writeVectors(
         encodeEmbeddings(source.batches(), source.dim, { runId, base: block.base }),
       );
       await restoreIndexes();
+      await refreshEmbeddingStatistics(tx);
       return source.rows;
     }
   }
@@ -124,6 +126,7 @@ export async function writeVectors(
       `${source.locate(unknown.ord)}: id ${show(unknown.externalId)} is not a row of the dataset, expected the id of an imported row`,
     );
   await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
+  await refreshEmbeddingStatistics(tx);
   return countEmbeddings(tx, runId);
 }
 

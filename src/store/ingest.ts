@@ -178,6 +178,17 @@ export async function countEmbeddings(tx: BulkTx, runId: number): Promise<number
   return r.n;
 }
 
+/**
+ * Refresh the planner statistics of the embeddings table after a bulk write. Without them (PGlite
+ * has no autovacuum; Postgres' comes minutes later, or never where it is off) the planner took a
+ * million fresh lines for a few thousand, and every page an index build or a kNN chunk read
+ * bitmap-scanned and sorted all the run's lines after it on disk: 3 s a page, 200 pages a build.
+ * Only the key columns: the vectors are never in a condition.
+ */
+export async function refreshEmbeddingStatistics(tx: BulkTx): Promise<void> {
+  await tx.query('analyze embeddings (run_id, row_id)');
+}
+
 /** What the dataset and run hold after an import. */
 export async function countImport(
   tx: BulkTx,
