@@ -152,8 +152,16 @@ export function createIndexCache({
   return {
     ensureIndex(db, runId, opts = {}) {
       const running = inFlight.get(runId);
-      if (running) return running;
-      const p = openOrBuild(db, runId, opts).finally(() => inFlight.delete(runId));
+      // A plain call shares the open or build under way. One that asks for a check (`recheck`,
+      // `expect`) makes it after that one ends, on what it left: the one under way may have
+      // returned an index opened before the embeddings changed.
+      if (running && !opts.recheck && !opts.expect) return running;
+      const p: Promise<IndexInfo> = (running ?? Promise.resolve())
+        .catch(() => {})
+        .then(() => openOrBuild(db, runId, opts))
+        .finally(() => {
+          if (inFlight.get(runId) === p) inFlight.delete(runId);
+        });
       inFlight.set(runId, p);
       return p;
     },

@@ -91,6 +91,37 @@ describeEachDriver('vector index', (ctx) => {
     await d.close();
   });
 
+  it('makes a check asked for while another open is under way after it, on the current embeddings', async () => {
+    const { db } = ctx().database;
+    const { runId, rowIds } = await seedRun(db, {
+      name: 'in-flight',
+      vectors: clusters(
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        10,
+        0.2,
+        3,
+      ),
+    });
+    const v = createVectorService({ dataDir: null, logger: createLogger({ level: 'silent' }) });
+    try {
+      expect((await v.ensureIndex(db, runId)).count).toBe(20);
+      // Another process drops a row's embedding; this one does not know yet.
+      await db.delete(embeddings).where(and(eq(embeddings.runId, runId), eq(embeddings.rowId, rowIds[0])));
+      const [plain, checked] = await Promise.all([
+        v.ensureIndex(db, runId),
+        v.ensureIndex(db, runId, { recheck: true }),
+      ]);
+      expect(plain).toMatchObject({ count: 20, built: false });
+      expect(checked).toMatchObject({ count: 19, built: true });
+      expect(checked.fingerprint?.count).toBe(19);
+    } finally {
+      await v.close();
+    }
+  });
+
   it('kNN graph matches brute force', async () => {
     const { database } = ctx();
     let s = 12345;
