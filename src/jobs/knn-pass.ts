@@ -3,11 +3,10 @@ import { computeFindings, neighbourCandidateRows, runFindingsOptions } from '../
 import { type NewJob, childJobs, enqueueJobs } from '../store/jobs.ts';
 import { deleteKnnParts, readKnnGraph, saveKnnPart } from '../store/knn-parts.ts';
 import {
-  type EmbeddingChunk,
   type EmbeddingFingerprint,
   embeddedRowIds,
   readEmbeddingChunks,
-  readEmbeddings,
+  readEmbeddingPages,
 } from '../store/vectors.ts';
 import { sameFingerprint } from '../vectors/index-files.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -29,18 +28,6 @@ type ChunkPayload = {
   k: number;
   fingerprint?: EmbeddingFingerprint;
 } & ({ rowIds: number[] } | { after: number; last: number; rows: number });
-
-/** The vectors of `rowIds`, a page at a time. */
-async function* embeddingsOf(
-  deps: Deps,
-  runId: number,
-  rowIds: number[],
-  dim: number,
-  pageSize = 5000,
-): AsyncGenerator<EmbeddingChunk> {
-  for (let at = 0; at < rowIds.length; at += pageSize)
-    yield readEmbeddings(deps.db, runId, rowIds.slice(at, at + pageSize), dim);
-}
 
 /** The ascending `wanted` ids that are also in the ascending `present` ones. */
 function presentOf(wanted: number[], present: Float64Array): number[] {
@@ -85,9 +72,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * those the model does not vouch for, a fifth of a typical run), splits them into chunks of
  * LOUPE_KNN_CHUNK_ROWS, enqueues a `knn-chunk` job per chunk (children of the pass, once: a
  * retried pass finds them and waits), then runs due chunks itself while other workers (serve or
- * `loupe worker`, any process on Postgres) take the rest. Its progress is the share of chunks done. When every chunk is done it
- * joins their parts into the run's kNN graph and recomputes the findings with it. A failed chunk
- * is retried as any job; one that fails for good fails the pass.
+ * `loupe worker`, any process on Postgres) take the rest. Its progress is the share of chunks
+ * done. When every chunk is done it joins their parts into the run's kNN graph and recomputes the
+ * findings with it. A failed chunk is retried as any job; one that fails for good fails the pass.
  *
  * `knn-chunk`: searches its rows in the run's vector index (built once, loaded or copied by each
  * process) and stores their neighbours as a part of the pass, replacing an earlier attempt's. A
@@ -168,7 +155,7 @@ export function knnPassHandlers(deps: Deps, { pollMs = 250 }: { pollMs?: number 
         progress(0.05);
         const rows =
           'rowIds' in p
-            ? embeddingsOf(deps, runId, p.rowIds, info.dim)
+            ? readEmbeddingPages(deps.db, runId, p.rowIds, { dim: info.dim })
             : readEmbeddingChunks(deps.db, runId, { dim: info.dim, after: p.after, last: p.last });
         const found = await vectors.knnRows(runId, rows, p.k).catch((err: Error) => {
           throw /no embedding for row/.test(err.message) ? changedSince(p.part, err.message) : err;

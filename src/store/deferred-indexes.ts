@@ -25,9 +25,9 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * transaction anyway (one session), so dropping an index there makes nobody wait longer. On
  * Postgres it would lock the table against every reader until the import commits. Only for a
  * table whose pages could not hold as many lines as the import brings (its index is built over
- * both), and only for imports of at least 20,000 lines. An index a foreign key checks through stays. The indexes
- * are the catalog's own definitions, so schema.ts stays their one home; a failed import rolls the
- * drops back with everything else.
+ * both), and only for imports of at least 20,000 lines. An index a foreign key checks through
+ * stays. The indexes are the catalog's own definitions, so schema.ts stays their one home; a
+ * failed import rolls the drops back with everything else.
  *
  * @example
  * const restore = await deferIndexes(tx, [{ table: 'annotations', lines: boxes.length }]);

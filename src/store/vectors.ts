@@ -171,6 +171,23 @@ export async function readEmbeddings(
 }
 
 /**
+ * The vectors of some rows of a run, in the order asked, a page at a time (a kNN chunk's tens of
+ * thousands of rows never sit in one result); throws as readEmbeddings does.
+ *
+ * @example
+ * for await (const chunk of readEmbeddingPages(db, runId, rowIds, { dim: 128 })) search(chunk);
+ */
+export async function* readEmbeddingPages(
+  db: Db,
+  runId: number,
+  rowIds: number[],
+  { dim, pageSize = 5000 }: { dim: number; pageSize?: number },
+): AsyncGenerator<EmbeddingChunk> {
+  for (let at = 0; at < rowIds.length; at += pageSize)
+    yield readEmbeddings(db, runId, rowIds.slice(at, at + pageSize), dim);
+}
+
+/**
  * Every embedded row of a run in row id order, with its given label (null when unlabeled or not
  * scored yet): what the projection stratifies its sample by.
  */
