@@ -1,6 +1,7 @@
 import { type BatchExport, formatBatch } from '../export/batch-format.ts';
 import { type CocoAnalysis, cocoAnalysis } from '../analyze/detection-compute.ts';
 import { type DetectionColumns, detectionInputsOf } from '../analyze/detection-columns.ts';
+import { neighbourCandidates } from '../findings/classification.ts';
 import { diverseOrder } from '../findings/diverse.ts';
 import type { CocoInput } from '../metrics/coco-eval.ts';
 import { cocoHeadline } from '../metrics/coco-headline.ts';
@@ -18,6 +19,8 @@ export const computeTasks = {
   /** Greedy k-center picks (positions) over flat vectors sorted most uncertain first. */
   diverse: (p: { data: Float32Array; dim: number; n: number }): Int32Array =>
     diverseOrder({ data: p.data, dim: p.dim }, p.n),
+  /** The rows a kNN pass searches (positions): confident learning over every labeled row. */
+  neighbourCandidates,
   /** A Vega-Lite spec as PNG bytes (vega's SVG renderer, then resvg). */
   chartPng: async (p: { spec: Record<string, unknown> }): Promise<Uint8Array> => {
     // Loaded on first use: vega and resvg are large, and most pool threads never draw.

@@ -1,3 +1,4 @@
+import { runCompute } from '../compute/pool.ts';
 import type { Deps } from '../deps.ts';
 import {
   type ClassificationRows,
@@ -13,7 +14,7 @@ import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-
 import { type Handed, type HandedClassificationRows, currentHandedInputs } from '../store/analysis.ts';
 import type { KnnPart } from '../store/knn-parts.ts';
 import { knnGraph } from '../vectors/knn.ts';
-import { classifyFindings, neighbourCandidates } from './classification.ts';
+import { classifyFindings } from './classification.ts';
 import { detectionEvidence, detectionFlags, imageLabelQuality } from './detection.ts';
 import type { KnnGraph } from './neighbours.ts';
 import { type FindingsOptions, type FindingsOptionsInput, parseFindingsOptions } from './options.ts';
@@ -70,12 +71,13 @@ export async function neighbourCandidateRows(deps: Deps, runId: number): Promise
   const run = await loadFindingsRun(deps.db, runId);
   const options = await runFindingsOptions(deps, runId);
   const data = await loadClassificationRows(deps.db, runId, run.classNames.length);
-  const at = neighbourCandidates({
-    labels: data.labels,
-    probs: data.probs,
-    k: data.k,
-    minExamplesPerClass: options.minExamplesPerClass,
-  });
+  // Confident learning over a million rows: in a pool thread where the process serves requests.
+  const at = await runCompute(
+    deps,
+    'neighbourCandidates',
+    { labels: data.labels, probs: data.probs, k: data.k, minExamplesPerClass: options.minExamplesPerClass },
+    { transfer: [data.labels.buffer as ArrayBuffer, data.probs.buffer as ArrayBuffer] },
+  );
   return Array.from(at, (i) => data.rowIds[i]).sort((a, b) => a - b);
 }
 

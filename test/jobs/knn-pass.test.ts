@@ -2,6 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
 import { embeddings, labelFlags, rowScores } from '../../db/schema.ts';
+import { type ComputePool, createComputePool } from '../../src/compute/pool.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
 import { computeFindings } from '../../src/findings/index.ts';
@@ -37,11 +38,13 @@ function clusteredRun(rows: number) {
 
 describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
   let vectors: VectorService;
+  const pool = createComputePool({ threads: 1, idleTimeoutMs: 1000 });
   beforeAll(() => {
     vectors = createVectorService({ dataDir: null, logger: testDeps(ctx().database).logger });
   });
   afterAll(async () => {
     await vectors?.close();
+    await pool.close();
   });
   const chunkedDeps = (): Deps =>
     testDeps(ctx().database, {
@@ -71,7 +74,16 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
   };
 
   it('folds the same neighbour evidence into the findings as one kNN pass, with progress on the pass', async () => {
-    const deps = chunkedDeps();
+    // As in serve: the pass's confident learning over every row runs in a pool thread.
+    const tasks: string[] = [];
+    const compute: ComputePool = {
+      ...pool,
+      run: (name, input, transfer) => {
+        tasks.push(name);
+        return pool.run(name, input, transfer);
+      },
+    };
+    const deps = { ...chunkedDeps(), compute };
     const { runId } = await insertClassification(deps.db, { name: 'chunked', ...clusteredRun(400) });
     // The reference: the whole pass at once.
     await computeFindings(deps, runId);
@@ -110,6 +122,7 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     );
     // Chunks of at most 70 rows; their parts are gone once folded in.
     expect(children).toEqual({ n: searched.chunks, parts: 0 });
+    expect(tasks).toEqual(['neighbourCandidates']);
   });
 
   it('gives a split run its metrics and findings before its index, which the pass then builds', async () => {
