@@ -121,6 +121,8 @@ async function ingestHereOrThere<T>(
   try {
     if (!target) {
       progress.step('importing');
+      const loading = importers();
+      loading.catch(() => {});
       return await ctx.withDeps(
         async (deps) => {
           const result = await here(deps, progress);

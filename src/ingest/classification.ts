@@ -19,7 +19,6 @@ import type { HandedClassificationRows } from '../store/analysis.ts';
 import type { ImportedClassificationRows } from '../store/findings-inputs.ts';
 import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
-import { openTableSource } from './classification-table.ts';
 import { type VectorSource, openVectorSource } from './embeddings-file.ts';
 import { encodeIndexRows, encodeLabels, encodePredictions } from './direct-encode.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
@@ -139,7 +138,8 @@ export async function ingestClassification(
   const source: ClassSource = trackPasses(
     noteMediaColumns(
       opts.table
-        ? await openTableSource({ table: opts.table, classNames })
+        ? // The CSV reader loads only for a table: an .npy import (or a COCO one) never needs it.
+          await (await import('./classification-table.ts')).openTableSource({ table: opts.table, classNames })
         : await openNpySource({ probs: opts.probs!, labels: opts.labels, ids: opts.ids, classNames }),
       columns,
     ),
