@@ -7,6 +7,7 @@ import {
   insertDataset,
   insertRun,
   lockImports,
+  outdateAnalysis,
   prepareBulkSession,
   refreshEmbeddingStatistics,
   rowIndexBlock,
@@ -78,6 +79,7 @@ export async function ensureDatasetAndRun(
   if (run && run.kind !== d.kind)
     throw new IngestError(`run "${d.run}" already exists as a ${run.kind} run, this import is ${d.kind}`);
   const runId = run?.id ?? (await insertRun(tx, { name: d.run, datasetId, kind: d.kind, source: d.source }));
+  if (run) await outdateAnalysis(tx, runId);
   await prepareBulkSession(tx, { datasetId, runId });
   return { datasetId, runId, datasetExisted: !!existing, runExisted: !!run };
 }

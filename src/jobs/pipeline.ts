@@ -5,7 +5,7 @@ import { type ProjectionOptions, computeProjection } from '../projection/compute
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
 import type { HandedDetection } from '../analyze/detection-compute.ts';
-import type { HandedClassificationRows } from '../store/analysis.ts';
+import { type HandedClassificationRows, currentAnalysis } from '../store/analysis.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';
@@ -20,7 +20,8 @@ import { type JobHandlers, type JobRunnerOptions, createJobRunner } from './runn
  * analysis), then the analysis (metrics, row scores, and the findings with their kNN pass over the
  * index), then the 2-D projection. A run with more embedded rows than LOUPE_KNN_CHUNK_ROWS gets its
  * metrics and findings without neighbour evidence first, before its index is built; a kNN pass
- * split into chunk jobs (see knn-pass.ts) builds the index and folds the evidence in.
+ * split into chunk jobs (see knn-pass.ts) builds the index and folds the evidence in; when only its
+ * embeddings are new and its analysis still holds, the pass follows the index job directly.
  */
 export const PIPELINE = ['index', 'analyze', KNN_PASS, KNN_CHUNK, 'projection'] as const;
 export type PipelineKind = (typeof PIPELINE)[number];
@@ -132,10 +133,19 @@ export function pipelineHandlers(
       // search it (the neighbour evidence is deferred to the pass), and the pass's chunks build
       // it once, whichever takes the first. Building a million vectors first held the answers
       // back by minutes.
-      if (embedded > 0 && !splitsKnnPass(deps, embedded)) {
+      const split = splitsKnnPass(deps, embedded);
+      if (embedded > 0 && !split) {
         await withVectorService(deps, (v) => v.ensureIndex(deps.db, runId, { recheck: true }));
         progress(1);
       }
+      // Only the embeddings are new (their import onto an analysed run): a split run's analysis
+      // does not read them, so it would give the answers it gave (12–28 s at 1M rows); the pass
+      // folds their evidence in. An unsplit run's analysis searches them, so it runs.
+      const analysis = split ? await currentAnalysis(deps.db, runId) : null;
+      if (analysis)
+        return analysis.kind === 'classification'
+          ? [knnPassJob(runId), projectionJob(runId)]
+          : [projectionJob(runId)];
       return [{ kind: 'analyze', runId }];
     },
     async analyze({ job, progress }) {

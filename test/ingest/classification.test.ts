@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
 import { IngestError, ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
+import { currentAnalysis } from '../../src/store/analysis.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { SHARED, hasShared, scratch, snapshot } from './fixtures.ts';
 
@@ -103,6 +104,32 @@ describeEachDriver('ingest classification', (ctx) => {
       unchanged: true,
     });
     expect(await snapshot(ctx().database.db)).toEqual(first);
+  });
+
+  it('outdates the analysis of a run its predictions are imported into again, and only when the import holds', async () => {
+    await ingestClassification(deps(), { run: 'outdated-5', labels: labelsPath, probs: probsPath });
+    const { db } = ctx().database;
+    const runId = async () =>
+      (await rawRows<{ id: number }>(db, sql`select id from model_runs where name = 'outdated-5'`))[0].id;
+    expect(await currentAnalysis(db, await runId())).toEqual({ kind: 'classification' });
+    // A failed import changes nothing, its analysis neither.
+    const bad = files.write('probs5-bad.npy', encodeNpy(new Float32Array(15).fill(Number.NaN), [5, 3]));
+    await expect(
+      ingestClassification(deps(), { run: 'outdated-5', labels: labelsPath, probs: bad, analyze: false }),
+    ).rejects.toThrow(IngestError);
+    expect(await currentAnalysis(db, await runId())).toEqual({ kind: 'classification' });
+    await ingestClassification(deps(), {
+      run: 'outdated-5',
+      labels: labelsPath,
+      probs: probsPath,
+      analyze: false,
+    });
+    expect(await currentAnalysis(db, await runId())).toBeNull();
+    // Embeddings alone do not outdate it; the analysis run again makes it hold.
+    await ingestClassification(deps(), { run: 'outdated-5', labels: labelsPath, probs: probsPath });
+    const emb = files.write('emb5.npy', encodeNpy(new Float32Array(10).fill(1), [5, 2]));
+    await ingestEmbeddings(deps(), { run: 'outdated-5', path: emb, analyze: false });
+    expect(await currentAnalysis(db, await runId())).toEqual({ kind: 'classification' });
   });
 
   it('takes ids and class names from text files, and a second run shares the dataset rows', async () => {

@@ -11,6 +11,7 @@ import { pipelineHandlers } from '../../src/jobs/pipeline.ts';
 import { createJobRunner } from '../../src/jobs/runner.ts';
 import { createRandom } from '../../src/random.ts';
 import { claimJob, enqueueJobs, listJobs } from '../../src/store/jobs.ts';
+import { createLabelVersion } from '../../src/store/label-versions.ts';
 import { type VectorService, createVectorService } from '../../src/vectors/service.ts';
 import { insertClassification } from '../findings/fixtures.ts';
 import { insertEmbeddings } from '../helpers/builder.ts';
@@ -166,6 +167,56 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     expect(folded.scores.some((s) => s.nd !== null)).toBe(true);
     await computeFindings(deps, runId);
     expect(await findingsOf(runId)).toEqual(folded);
+  });
+
+  it('goes from the index job to the pass when only the embeddings are new, and analyses again after a label change', async () => {
+    const deps = chunkedDeps();
+    const run = clusteredRun(150);
+    const { runId, rowIds } = await insertClassification(deps.db, { name: 'embeddings-later', ...run });
+    const { projection: _, ...handlers } = pipelineHandlers(deps);
+    const runner = createJobRunner(deps, { handlers, pollMs: 20 });
+    const ran = async () => {
+      const jobs = (await listJobs(deps.database)).filter((j) => j.run === 'embeddings-later');
+      return {
+        analyses: jobs.filter((j) => j.kind === 'analyze').length,
+        passes: jobs.filter((j) => j.kind === 'knn').length,
+      };
+    };
+    await enqueueJobs(deps.database, [{ kind: 'index', runId }]);
+    await runner.drain({ runId });
+    expect(await ran()).toEqual({ analyses: 1, passes: 1 });
+
+    // New embeddings (each row now in the next row's cluster), queued as their import queues them.
+    await deps.db.delete(embeddings).where(eq(embeddings.runId, runId));
+    await insertEmbeddings(
+      deps.db,
+      runId,
+      rowIds,
+      run.vectors.map((_, i) => run.vectors[(i + 1) % run.vectors.length]),
+    );
+    await enqueueJobs(deps.database, [{ kind: 'index', runId }]);
+    await runner.drain({ runId });
+    expect(await ran()).toEqual({ analyses: 1, passes: 2 });
+    const folded = await findingsOf(runId);
+    await computeFindings(deps, runId);
+    expect(await findingsOf(runId)).toEqual(folded);
+    // The pass came after the index job, with the projection the analysis would have queued (one
+    // waiting projection per run: the first one's is still queued).
+    const queued = (await listJobs(deps.database)).filter(
+      (j) => j.run === 'embeddings-later' && j.state === 'queued',
+    );
+    expect(queued.map((j) => j.kind)).toEqual(['projection']);
+
+    // Labels changed since the analysis: the next index job is followed by the analysis again.
+    await createLabelVersion(deps.db, {
+      dataset: 'embeddings-later',
+      source: 'correction',
+      actor: 'U1',
+      changes: [{ op: 'relabel', externalId: 'r1', label: 'c' }],
+    });
+    await enqueueJobs(deps.database, [{ kind: 'index', runId }]);
+    await runner.drain({ runId });
+    expect(await ran()).toEqual({ analyses: 2, passes: 3 });
   });
 
   it('has its chunks search the embeddings the pass split, not an index opened before a re-import', async () => {
