@@ -75,7 +75,8 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
   };
 
   it('folds the same neighbour evidence into the findings as one kNN pass, with progress on the pass', async () => {
-    // As in serve: the pass's confident learning over every row runs in a pool thread.
+    // As in serve: the pass's confident learning over every row, and each computation of the
+    // findings, run in a pool thread.
     const tasks: string[] = [];
     const compute: ComputePool = {
       ...pool,
@@ -123,7 +124,12 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     );
     // Chunks of at most 70 rows; their parts are gone once folded in.
     expect(children).toEqual({ n: searched.chunks, parts: 0 });
-    expect(tasks).toEqual(['neighbourCandidates']);
+    expect(tasks).toEqual([
+      'classifyFindings', // the whole pass at once
+      'classifyFindings', // deferred
+      'neighbourCandidates',
+      'classifyFindings', // the fold
+    ]);
   });
 
   it('gives a split run its metrics and findings before its index, which the pass then builds', async () => {
