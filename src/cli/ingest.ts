@@ -121,6 +121,8 @@ async function ingestHereOrThere<T>(
   try {
     if (!target) {
       progress.step('importing');
+      // Loaded while the embedded engine compiles on background threads (withDeps starts it),
+      // instead of after the database opened; a failure surfaces where `here` imports them.
       const loading = importers();
       loading.catch(() => {});
       return await ctx.withDeps(
