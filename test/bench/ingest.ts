@@ -11,7 +11,10 @@
  * earlier ≥ 300k rows/s and ≥ 0.5× raw COPY); PGlite ≥ 80k rows/s; embeddings ≥ 100 MB/s;
  * peak RSS ≤ 1.5 GB.
  *
- *   npx tsx test/bench/ingest.ts [--rows 1000000] [--emb-rows 1000000] [--dim 128] [--no-pglite] [--no-analyze]
+ * The import and the floor are each the median of `--repeat` attempts (3), taken in turn, each after
+ * a checkpoint, each import into a new database.
+ *
+ *   npx tsx test/bench/ingest.ts [--rows 1000000] [--emb-rows 1000000] [--dim 128] [--repeat 3] [--no-pglite] [--no-analyze]
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -216,6 +219,12 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** The middle value (the lower middle one of an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en')} rows/s`;
 
 export async function main(): Promise<void> {
@@ -223,6 +232,7 @@ export async function main(): Promise<void> {
   const embRows = arg('emb-rows', rows);
   const dim = arg('dim', 128);
   const withPglite = !process.argv.includes('--no-pglite');
+  const repeat = arg('repeat', 3);
   const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-ingest-'));
   const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const dbName = `loupe_bench_${randomBytes(5).toString('hex')}`;
@@ -238,7 +248,10 @@ export async function main(): Promise<void> {
     // An interrupted run still drops its database.
     const onSignal = () => {
       rmSync(dir, { recursive: true, force: true });
-      void admin.unsafe(`drop database if exists ${dbName} with (force)`).finally(() => process.exit(130));
+      const names = [dbName, ...Array.from({ length: repeat }, (_, i) => `${dbName}_${i}`)];
+      void Promise.allSettled(
+        names.map((name) => admin.unsafe(`drop database if exists ${name} with (force)`)),
+      ).finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -260,19 +273,44 @@ export async function main(): Promise<void> {
         timed(() => ingestEmbeddings(depsFor(db), { run: 'bench', path: files.emb, analyze: false }));
 
       const rawS = await rawCopy(pg, files.labels, files.probs);
-      const ingS = await importRows(pg);
       console.log(`postgres raw COPY (baseline): ${rawS.toFixed(2)} s, ${rate(rows, rawS)}`);
+      // The import and the floor, in turn, each after a checkpoint and each import into a new
+      // database: measured once, the ratio moved from 0.60 to 0.86 between two runs on an idle
+      // machine, as the WAL of one phase was written out during the next.
+      const attempts: { ingS: number; copyS: number; indexS: number }[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const name = `${dbName}_${i}`;
+        await admin.unsafe(`create database ${name}`);
+        const at = new URL(baseUrl);
+        at.pathname = `/${name}`;
+        const fresh = await createDb({ url: at.toString(), max: 4 });
+        try {
+          await admin.unsafe('checkpoint');
+          const ingS = await importRows(fresh);
+          await admin.unsafe('checkpoint');
+          attempts.push({ ingS, ...(await floorCopy(fresh, files.labels, files.probs)) });
+        } finally {
+          await fresh.close();
+          await admin.unsafe(`drop database if exists ${name} with (force)`);
+        }
+      }
+      const ingS = median(attempts.map((a) => a.ingS));
+      const copyS = median(attempts.map((a) => a.copyS));
+      const indexS = median(attempts.map((a) => a.indexS));
+      const floorS = median(attempts.map((a) => a.copyS + a.indexS));
+      const each = (f: (a: (typeof attempts)[number]) => number) =>
+        attempts.length > 1 ? ` (median of ${attempts.map((a) => f(a).toFixed(2)).join(' / ')})` : '';
       console.log(
-        `postgres ingestClassification: ${ingS.toFixed(2)} s, ${rate(rows, ingS)}, ${(rawS / ingS).toFixed(2)}× raw COPY`,
-      );
-      const floor = await floorCopy(pg, files.labels, files.probs);
-      const floorS = floor.copyS + floor.indexS;
-      console.log(
-        `postgres floor of the schema: the import's tuples by COPY into bare copies of its three tables ${floor.copyS.toFixed(2)} s (${(rawS / floor.copyS).toFixed(2)}× raw COPY), then their six indexes built in bulk ${floor.indexS.toFixed(2)} s (together ${(rawS / floorS).toFixed(2)}× raw COPY, ${rate(rows, floorS)})`,
+        `postgres ingestClassification: ${ingS.toFixed(2)} s${each((a) => a.ingS)}, ${rate(rows, ingS)}, ${(rawS / ingS).toFixed(2)}× raw COPY`,
       );
       console.log(
-        `postgres import against that floor: ${(floorS / ingS).toFixed(2)}× the floor's speed (target ≥ 0.8×): ${floorS / ingS >= 0.8 ? 'met' : 'MISSED'}`,
+        `postgres floor of the schema: the import's tuples by COPY into bare copies of its three tables ${copyS.toFixed(2)} s (${(rawS / copyS).toFixed(2)}× raw COPY), then their six indexes built in bulk ${indexS.toFixed(2)} s (together ${floorS.toFixed(2)} s${each((a) => a.copyS + a.indexS)}, ${(rawS / floorS).toFixed(2)}× raw COPY, ${rate(rows, floorS)})`,
       );
+      console.log(
+        `postgres import against that floor: ${(floorS / ingS).toFixed(2)}× the floor's speed, medians (target ≥ 0.8×): ${floorS / ingS >= 0.8 ? 'met' : 'MISSED'}`,
+      );
+      // The run the re-import and the embeddings go to.
+      await importRows(pg);
       console.log(`postgres re-import of the same files (no-op): ${(await importRows(pg)).toFixed(2)} s`);
       const embS = await importVectors(pg);
       console.log(
