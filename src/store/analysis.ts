@@ -170,6 +170,10 @@ export async function* labeledProbabilityChunks(
           eq(predictions.runId, runId),
           eq(predictions.predKey, 0),
           gt(predictions.rowId, after),
+          // Implied by the joins, but Postgres does not carry a range across one (see
+          // loadClassificationRows): without them each chunk read the other indexes from the start.
+          gt(dataRows.id, after),
+          gt(annotations.rowId, after),
           isNotNull(predictions.probs),
           eq(dataRows.labeled, true),
         ),
