@@ -4,7 +4,7 @@ import type { Deps } from '../src/deps.ts';
 import { mediaThumbPath } from '../src/media/urls.ts';
 import { listMislabels } from '../src/store/findings.ts';
 import { listUncertain } from '../src/store/uncertain.ts';
-import { listProjection } from '../src/store/projections.ts';
+import { listProjection, projectionVersion } from '../src/store/projections.ts';
 import { latestDecisions } from '../src/store/reviews.ts';
 import { getRowDetail } from '../src/store/rows.ts';
 import { findRun } from '../src/store/run-lookup.ts';
@@ -127,7 +127,8 @@ export function createApiRoutes(deps: Deps) {
   app.get('/runs/:run/projection', async (c) => {
     const run = await loadRun(deps, c.req.param('run'));
     const stored = await findRun(deps.db, run.name);
-    const key = `${run.id}:${stored?.analyzedAt?.toISOString() ?? 'never'}`;
+    // Its points change with a new projection, their colours with a new analysis.
+    const key = `${run.id}:${stored?.analyzedAt?.toISOString() ?? 'never'}:${await projectionVersion(deps.db, run.id)}`;
     const columns = await projections.get(key, deps.clock.now().getTime(), async () =>
       projectionColumns(run.name, run.classNames, (await listProjection(deps.db, run.id)).points),
     );

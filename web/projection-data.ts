@@ -57,8 +57,8 @@ export function projectionColumns(
 }
 
 /**
- * A small cache of serialised projections: a projection only changes when its run is analysed
- * again, so the key carries the analysis time; entries also expire after `ttlMs`.
+ * A small cache of serialised projections: a projection changes when it is made again or its run
+ * is analysed again, so the key carries both; entries also expire after `ttlMs`.
  */
 export function createProjectionCache({
   maxRuns = 4,

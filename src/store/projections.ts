@@ -67,6 +67,21 @@ export async function saveProjection(
 }
 
 /**
+ * Which save of a run's projection is stored, null when none is: the transaction that wrote it.
+ * saveProjection replaces every point in one transaction, so any one point tells (one index read).
+ *
+ * @example
+ * const key = `${runId}:${await projectionVersion(db, runId)}`;
+ */
+export async function projectionVersion(db: Db, runId: number): Promise<string | null> {
+  const [row] = await rawRows<{ v: string }>(
+    db,
+    sql`select xmin::text as v from ${projections} where run_id = ${runId} order by row_id limit 1`,
+  );
+  return row?.v ?? null;
+}
+
+/**
  * A run's 2-D projection with what the scatter plot colours by: given and predicted class, and
  * whether the prediction was right.
  *

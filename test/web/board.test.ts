@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from '../../web/app.ts';
+import { saveProjection } from '../../src/store/projections.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { type BoardFixture, EVIL_CLASS, insertBoardFixture, insertDetectionFixture } from './fixtures.ts';
 
@@ -232,6 +233,15 @@ describeEachDriver('board pages and API', (ctx) => {
       expect(p.predicted).toEqual([0, 1, 1, 0, 2, 0, 1, 0]);
       expect(p.correct).toEqual([1, 0, 1, 0, 1, 0, -1, -1]);
       expect(p.x).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      // A new projection (a projection job, `loupe project`) is served at once, not after the cache expires.
+      await saveProjection(ctx().database.db, fx.runId, {
+        rowIds: fx.rowIds,
+        coords: new Float32Array(fx.rowIds.flatMap((_, i) => [10 + i, 0])),
+        fitted: fx.rowIds.map(() => true),
+      });
+      expect((await (await get('/api/runs/cls-run/projection')).json()).x).toEqual([
+        10, 11, 12, 13, 14, 15, 16, 17,
+      ]);
     });
 
     it('serves a row and refuses ids that are not numbers', async () => {
