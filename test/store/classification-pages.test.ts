@@ -4,7 +4,7 @@ import { loadClassificationRows } from '../../src/store/findings-inputs.ts';
 import { insertClassification } from '../findings/fixtures.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 
-/** Seven rows × 3 classes: labeled, unlabeled (null) rows, one class each. */
+/** Seven rows × 3 classes, two of them unlabeled (null). */
 const run = {
   classNames: ['a', 'b', 'c'],
   labels: [0, null, 2, 1, null, 0, 2],
