@@ -37,6 +37,17 @@ function clusteredRun(rows: number) {
   return { classNames: ['a', 'b', 'c'], labels, probs, vectors };
 }
 
+/** The run's embeddings imported again, each row now in the next row's cluster. */
+async function shiftEmbeddings(db: Deps['db'], runId: number, rowIds: number[], vectors: number[][]) {
+  await db.delete(embeddings).where(eq(embeddings.runId, runId));
+  await insertEmbeddings(
+    db,
+    runId,
+    rowIds,
+    vectors.map((_, i) => vectors[(i + 1) % vectors.length]),
+  );
+}
+
 describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
   let vectors: VectorService;
   const pool = createComputePool({ threads: 1, idleTimeoutMs: 1000 });
@@ -193,13 +204,7 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     expect(await ran()).toEqual({ analyses: 1, passes: 1 });
 
     // New embeddings (each row now in the next row's cluster), queued as their import queues them.
-    await deps.db.delete(embeddings).where(eq(embeddings.runId, runId));
-    await insertEmbeddings(
-      deps.db,
-      runId,
-      rowIds,
-      run.vectors.map((_, i) => run.vectors[(i + 1) % run.vectors.length]),
-    );
+    await shiftEmbeddings(deps.db, runId, rowIds, run.vectors);
     await enqueueJobs(deps.database, [{ kind: 'index', runId }]);
     await runner.drain({ runId });
     expect(await ran()).toEqual({ analyses: 1, passes: 2 });
@@ -234,13 +239,7 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
     const server = createVectorService({ dataDir: null, logger: deps.logger });
     try {
       await server.ensureIndex(deps.db, runId);
-      await deps.db.delete(embeddings).where(eq(embeddings.runId, runId));
-      await insertEmbeddings(
-        deps.db,
-        runId,
-        rowIds,
-        run.vectors.map((_, i) => run.vectors[(i + 1) % run.vectors.length]),
-      );
+      await shiftEmbeddings(deps.db, runId, rowIds, run.vectors);
       await computeFindings(deps, runId);
       const whole = await findingsOf(runId);
       await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
