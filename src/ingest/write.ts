@@ -7,7 +7,6 @@ import {
   insertDataset,
   insertRun,
   lockImports,
-  outdateAnalysis,
   prepareBulkSession,
   refreshEmbeddingStatistics,
   rowIndexBlock,
@@ -20,6 +19,7 @@ import {
   findUnknownVectorId,
   mergeEmbeddings,
 } from '../store/ingest-stage.ts';
+import { outdateAnalysis } from '../store/analysis-state.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { recordIngestVersion } from '../store/label-versions.ts';

@@ -5,7 +5,8 @@ import { type ProjectionOptions, computeProjection } from '../projection/compute
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
 import type { HandedDetection } from '../analyze/detection-compute.ts';
-import { type HandedClassificationRows, currentAnalysis } from '../store/analysis.ts';
+import type { HandedClassificationRows } from '../store/analysis.ts';
+import { currentAnalysis } from '../store/analysis-state.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
 import { withVectorService } from '../vectors/with-service.ts';

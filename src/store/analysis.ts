@@ -8,15 +8,7 @@ import { countImport } from './ingest.ts';
 import { currentLabelVersions } from './label-versions.ts';
 import type { ImportedClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
-import {
-  type TaskKind,
-  annotations,
-  dataRows,
-  datasets,
-  modelRuns,
-  predictions,
-  rowScores,
-} from '../../db/schema.ts';
+import { annotations, dataRows, datasets, modelRuns, predictions, rowScores } from '../../db/schema.ts';
 
 /** A run and the dataset facts its analysis needs. */
 export interface RunForAnalysis {
@@ -196,29 +188,6 @@ export async function* labeledProbabilityChunks(
     after = rows[rows.length - 1].rowId;
     if (rows.length < chunk) return;
   }
-}
-
-/**
- * The kind of a run whose stored analysis still holds, null when it must be made again: it was never
- * made, predictions were imported into the run since (see outdateAnalysis), or the dataset's labels
- * changed since (a correction, a label import).
- *
- * @example
- * if (await currentAnalysis(db, runId)) return [knnPassJob(runId)]; // only the embeddings are new
- */
-export async function currentAnalysis(db: Db, runId: number): Promise<{ kind: TaskKind } | null> {
-  const [run] = await db
-    .select({
-      kind: modelRuns.kind,
-      datasetId: modelRuns.datasetId,
-      at: modelRuns.analyzedAt,
-      labelVersion: modelRuns.labelVersion,
-    })
-    .from(modelRuns)
-    .where(eq(modelRuns.id, runId));
-  if (!run?.at || run.labelVersion === null) return null;
-  const labels = await currentLabelVersions(db, [run.datasetId]);
-  return labels.get(run.datasetId) === run.labelVersion ? { kind: run.kind } : null;
 }
 
 /** Store the metrics document, when it was computed, and the label version it was computed against. */

@@ -121,14 +121,6 @@ export async function insertRun(
 }
 
 /**
- * An import wrote predictions into an existing run: its stored analysis no longer describes it
- * until the analysis runs again (currentAnalysis reads this). Its metrics stay readable meanwhile.
- */
-export async function outdateAnalysis(tx: BulkTx, runId: number): Promise<void> {
-  await tx.query('update model_runs set analyzed_at = null where id = $1', [runId]);
-}
-
-/**
  * Reserve `n` consecutive ids of a bigserial table: data_rows ids for a new dataset, so labels and
  * predictions can name their row as `base + seq` instead of joining back on the external id, or
  * annotation/prediction ids written by a COPY that would otherwise call nextval once per row.

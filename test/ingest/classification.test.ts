@@ -5,7 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
 import { IngestError, ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
-import { currentAnalysis } from '../../src/store/analysis.ts';
+import { currentAnalysis } from '../../src/store/analysis-state.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { SHARED, hasShared, scratch, snapshot } from './fixtures.ts';
 
