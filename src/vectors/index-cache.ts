@@ -41,7 +41,7 @@ export interface IndexCacheOptions {
   dataDir: string | null;
   logger: Logger;
   quantization: Quantization | 'auto';
-  f16AboveBytes: number;
+  compactAboveBytes: number;
   connectivity: number;
   pageSize: number;
   shareIndexes: boolean;
@@ -76,7 +76,7 @@ export function createIndexCache({
   dataDir,
   logger,
   quantization,
-  f16AboveBytes,
+  compactAboveBytes,
   connectivity,
   pageSize,
   shareIndexes,
@@ -95,8 +95,8 @@ export function createIndexCache({
   const chooseQuantization = (count: number, dim: number): Quantization =>
     quantization !== 'auto'
       ? quantization
-      : estimateIndexBytes(count, dim, connectivity) > f16AboveBytes
-        ? 'f16'
+      : estimateIndexBytes(count, dim, connectivity) > compactAboveBytes
+        ? 'bf16'
         : 'f32';
 
   async function openOrBuild(

@@ -6,7 +6,11 @@ import { createIndexCache } from './index-cache.ts';
 import { createIndexWorker } from './index-worker.ts';
 import { createSearch } from './search.ts';
 
-export type Quantization = 'f32' | 'f16';
+/**
+ * How an index stores its vectors: f32, or two bytes per number (half the memory). New large
+ * indexes take bf16; f16 is what earlier versions built, and their saved indexes still load as it.
+ */
+export type Quantization = 'f32' | 'f16' | 'bf16';
 
 export interface IndexInfo {
   runId: number;
@@ -98,15 +102,19 @@ export interface VectorServiceOptions {
   logger: Logger;
   /** usearch threads for add and batch search (0 = all cores). */
   threads?: number;
-  /** 'auto' = f32, or f16 when an f32 index would pass `f16AboveBytes`. */
+  /** 'auto' = f32, or bf16 when an f32 index would pass `compactAboveBytes`. */
   quantization?: Quantization | 'auto';
   /**
    * Default 256 MiB (about 400k × 128). Measured with cosine, connectivity 16, on clustered 128-d
    * vectors: f16 found the same share of the exact neighbours as f32 (0.852 / 0.848 at 100k,
    * 0.664 / 0.666 at 300k), built 1.2–1.5× faster, searched 1.5–1.7× faster, in half the memory.
-   * Small indexes stay f32: their distances are shown to the digit.
+   * bf16 (the same memory; a number converts by a shift where f16 needs a conversion) against f16,
+   * side by side on 300k × 128 Gaussian clusters (the vectors bench): built 1.27× faster, kNN
+   * self-queries 1.45× faster, recall@10 0.963 / 0.960 at breadth 64 and 0.983 / 0.990 at 512; at
+   * 1M × 128 in the answers bench the index 280 s instead of 366 s. Small indexes stay f32: their
+   * distances are shown to the digit.
    */
-  f16AboveBytes?: number;
+  compactAboveBytes?: number;
   connectivity?: number;
   expansionAdd?: number;
   /**
@@ -146,7 +154,7 @@ export function createVectorService({
   logger,
   threads = 2,
   quantization = 'auto',
-  f16AboveBytes = 256 << 20,
+  compactAboveBytes = 256 << 20,
   connectivity = 16,
   expansionAdd = 64,
   expansionSearch = 64,
@@ -160,7 +168,7 @@ export function createVectorService({
     dataDir,
     logger,
     quantization,
-    f16AboveBytes,
+    compactAboveBytes,
     connectivity,
     pageSize,
     shareIndexes,

@@ -4,8 +4,7 @@ import { workerData } from 'node:worker_threads';
 import { BatchMatches, Index, MetricKind, ScalarKind } from 'usearch';
 import { addRows, searchThreads } from './add-threads.ts';
 import { type Handler, serveRequests } from './rpc.ts';
-
-type Quantization = 'f32' | 'f16';
+import type { Quantization } from './service.ts';
 
 interface IndexParams {
   dim: number;
@@ -15,6 +14,12 @@ interface IndexParams {
   expansionSearch: number;
 }
 
+const SCALAR: Record<Quantization, ScalarKind> = {
+  f32: ScalarKind.F32,
+  f16: ScalarKind.F16,
+  bf16: ScalarKind.BF16,
+};
+
 const threads: number = workerData.threads ?? 2;
 const indexes = new Map<number, Index>();
 const positions = new Map<number, Map<number, number>>();
@@ -23,7 +28,7 @@ function newIndex(p: IndexParams): Index {
   return new Index({
     dimensions: p.dim,
     metric: MetricKind.Cos,
-    quantization: p.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32,
+    quantization: SCALAR[p.quantization],
     connectivity: p.connectivity,
     expansion_add: p.expansionAdd,
     expansion_search: p.expansionSearch,

@@ -1,7 +1,7 @@
 // Vector index benchmark: build time, event-loop lag while building, single-query latency through
 // the worker, recall@10 and speed against usearch's exact search, kNN self-queries per second.
 // Synthetic clustered data from a seeded generator.
-//   npx tsx test/bench/vectors.ts                 # 1M × 128 f16, then 100k × 512 f32
+//   npx tsx test/bench/vectors.ts                 # 1M × 128 bf16 (a large run's index), then 100k × 512 f32
 //   npx tsx test/bench/vectors.ts --n 100000 --dim 128 --quantization f16
 import { pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
@@ -181,11 +181,11 @@ export async function main() {
         {
           n: Number(n),
           dim: Number(arg('dim') ?? 128),
-          quantization: (arg('quantization') ?? 'f16') as Quantization,
+          quantization: (arg('quantization') ?? 'bf16') as Quantization,
         },
       ]
     : [
-        { n: 1_000_000, dim: 128, quantization: 'f16' },
+        { n: 1_000_000, dim: 128, quantization: 'bf16' },
         { n: 100_000, dim: 512, quantization: 'f32' },
       ];
   const results = [];

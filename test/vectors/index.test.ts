@@ -91,6 +91,44 @@ describeEachDriver('vector index', (ctx) => {
     await d.close();
   });
 
+  it('stores a large index in bf16, saved and loaded as such, and still loads the f16 ones saved before', async () => {
+    const { db } = ctx().database;
+    const dataDir = mkdtempSync(join(tmpdir(), 'loupe-vec-'));
+    dirs.push(dataDir);
+    const centres = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
+    const { runId, rowIds } = await seedRun(db, { name: 'compact', vectors: clusters(centres, 30, 0.2, 11) });
+    const silent = createLogger({ level: 'silent' });
+    // Every index counts as large here.
+    const large = { dataDir, logger: silent, compactAboveBytes: 0 };
+
+    const a = createVectorService(large);
+    expect(await a.ensureIndex(db, runId)).toMatchObject({ count: 90, built: true, quantization: 'bf16' });
+    const hits = await a.search(runId, Float32Array.from(centres[1]), 10);
+    await a.close();
+    // The ten nearest of a centre are rows of its cluster (the second 30).
+    const ofSecondCluster = (keys: ArrayLike<number>) =>
+      Array.from(keys).every((id) => rowIds.indexOf(id) >= 30 && rowIds.indexOf(id) < 60);
+    expect(hits.keys).toHaveLength(10);
+    expect(ofSecondCluster(hits.keys)).toBe(true);
+    const b = createVectorService(large);
+    expect(await b.ensureIndex(db, runId)).toMatchObject({ built: false, quantization: 'bf16' });
+    expect([...(await b.search(runId, Float32Array.from(centres[1]), 10)).keys]).toEqual([...hits.keys]);
+    await b.close();
+
+    unlinkSync(join(dataDir, 'indexes', `run-${runId}.usearch`));
+    const older = createVectorService({ ...large, quantization: 'f16' });
+    expect(await older.ensureIndex(db, runId)).toMatchObject({ built: true, quantization: 'f16' });
+    await older.close();
+    const c = createVectorService(large);
+    expect(await c.ensureIndex(db, runId)).toMatchObject({ built: false, quantization: 'f16' });
+    expect(ofSecondCluster((await c.search(runId, Float32Array.from(centres[1]), 10)).keys)).toBe(true);
+    await c.close();
+  });
+
   it('makes a check asked for while another open is under way after it, on the current embeddings', async () => {
     const { db } = ctx().database;
     const { runId, rowIds } = await seedRun(db, {
