@@ -129,6 +129,11 @@ export const modelRuns = pgTable(
     analyzedAt: timestamp('analyzed_at', { withTimezone: true }),
     /** The dataset's label version the stored analysis was computed against (see label_versions). */
     labelVersion: integer('label_version'),
+    /**
+     * Counts the imports that wrote the run's embeddings: a process holding the run's vector index
+     * compares it, one lookup, to know when another process changed them (see index-cache.ts).
+     */
+    embeddingsVersion: integer('embeddings_version').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [index('model_runs_dataset_idx').on(t.datasetId, t.createdAt)],

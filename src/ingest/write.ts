@@ -23,6 +23,7 @@ import { outdateAnalysis } from '../store/analysis-state.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { recordIngestVersion } from '../store/label-versions.ts';
+import { markEmbeddingsWritten } from '../store/vectors.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';
 import { encodeEmbeddings } from './direct-encode.ts';
@@ -110,6 +111,7 @@ export async function writeVectors(
       );
       await restoreIndexes();
       await refreshEmbeddingStatistics(tx);
+      await markEmbeddingsWritten(tx, runId);
       return source.rows;
     }
   }
@@ -129,6 +131,7 @@ export async function writeVectors(
     );
   await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
   await refreshEmbeddingStatistics(tx);
+  await markEmbeddingsWritten(tx, runId);
   return countEmbeddings(tx, runId);
 }
 

@@ -6,6 +6,7 @@ import {
   type EmbeddingChunk,
   type EmbeddingFingerprint,
   embeddingFingerprint,
+  embeddingsVersion,
   readEmbeddingChunks,
 } from '../store/vectors.ts';
 import { sameFingerprint } from './index-files.ts';
@@ -99,27 +100,45 @@ export function createIndexCache({
         ? 'bf16'
         : 'f32';
 
+  /** The run's embeddings version (see embeddingsVersion) each open index was last checked at. */
+  const checkedAt = new Map<number, number>();
+
+  /** An open index a plain call may take: unless another import wrote the run's embeddings since. */
+  async function stillCurrent(db: Db, runId: number): Promise<boolean> {
+    const at = checkedAt.get(runId);
+    return at === undefined || at === (await embeddingsVersion(db, runId));
+  }
+
   async function openOrBuild(
     db: Db,
     runId: number,
     { recheck = false, expect }: EnsureIndexOptions,
   ): Promise<IndexInfo> {
     const current = open.get(runId);
-    if (current && !recheck && (!expect || holds(current, expect))) return { ...current, built: false };
+    // A call that names the embeddings it needs takes an index holding them; a plain one (a
+    // find-similar, a small run's analysis) checks that no process wrote them since, in one lookup.
+    if (current && !recheck && (expect ? holds(current, expect) : await stillCurrent(db, runId)))
+      return { ...current, built: false };
+    // Read before the fingerprint: an import committing in between makes the next call check again.
+    const version = await embeddingsVersion(db, runId);
+    const checked = (info: IndexInfo) => {
+      checkedAt.set(runId, version);
+      return info;
+    };
     const fp = await embeddingFingerprint(db, runId);
     if (fp.count === 0)
       throw new NoEmbeddingsError(`run ${runId} has no embeddings: import them to search by similarity`);
-    if (current && holds(current, fp)) return { ...current, built: false };
+    if (current && holds(current, fp)) return checked({ ...current, built: false });
     const path = indexDir ? join(indexDir, `run-${runId}.usearch`) : null;
     const sidecarPath = indexDir ? join(indexDir, `run-${runId}.json`) : null;
 
     if (path && sidecarPath && existsSync(path)) {
       const loaded = await saved.load(runId, fp, path, sidecarPath);
-      if (loaded) return remember(loaded);
+      if (loaded) return checked(remember(loaded));
     }
     if (shareIndexes && path && sidecarPath) {
       const copied = await saved.copyShared(db, runId, fp, path, sidecarPath);
-      if (copied) return remember(copied);
+      if (copied) return checked(remember(copied));
     }
 
     const q = chooseQuantization(fp.count, fp.dim);
@@ -139,6 +158,7 @@ export function createIndexCache({
     };
     if (path && sidecarPath && consistent) await saved.save(db, runId, fp, q, path, sidecarPath);
     open.set(runId, info);
+    checkedAt.set(runId, version);
     logger.info('vector index built', {
       runId,
       count: size,
@@ -170,6 +190,7 @@ export function createIndexCache({
 
     async buildFrom(runId, chunks, { dim, count, quantization: q }) {
       const size = await worker.build(runId, chunks, dim, q ?? chooseQuantization(count, dim));
+      checkedAt.delete(runId);
       open.set(runId, {
         runId,
         count: size,
@@ -181,6 +202,9 @@ export function createIndexCache({
       });
     },
 
-    clear: () => open.clear(),
+    clear: () => {
+      open.clear();
+      checkedAt.clear();
+    },
   };
 }

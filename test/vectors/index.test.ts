@@ -1,15 +1,19 @@
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rawRows } from '../../db/raw.ts';
 import { embeddings } from '../../db/schema.ts';
 import { createLogger } from '../../src/deps.ts';
+import { ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
+import { encodeNpy } from '../../src/ingest/npy.ts';
 import { knnGraph } from '../../src/vectors/knn.ts';
 import { type VectorService, createVectorService } from '../../src/vectors/service.ts';
 import { findSimilar } from '../../src/vectors/similar.ts';
 import { resolveExternalIds } from '../../src/store/vectors.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
+import { scratch } from '../ingest/fixtures.ts';
 import { clusters, seedRun } from './seed.ts';
 
 const dirs: string[] = [];
@@ -127,6 +131,50 @@ describeEachDriver('vector index', (ctx) => {
     expect(await c.ensureIndex(db, runId)).toMatchObject({ built: false, quantization: 'f16' });
     expect(ofSecondCluster((await c.search(runId, Float32Array.from(centres[1]), 10)).keys)).toBe(true);
     await c.close();
+  });
+
+  it('takes the embeddings another process imported since it opened the index', async () => {
+    const { database } = ctx();
+    const files = scratch();
+    try {
+      const importer = testDeps(database);
+      const probs = new Float32Array([0.8, 0.2, 0.3, 0.7, 0.6, 0.4, 0.1, 0.9, 0.5, 0.5]);
+      await ingestClassification(importer, {
+        run: 'later-vectors',
+        probs: files.write('probs.npy', encodeNpy(probs, [5, 2])),
+        labels: files.write('labels.npy', encodeNpy(new BigInt64Array([0n, 1n, 0n, 1n, 0n]), [5])),
+        analyze: false,
+      });
+      const jsonl = (ids: string[]) =>
+        ids.map((id) => JSON.stringify({ id, embedding: deg(Number(id) * 10) })).join('\n');
+      const embed = (name: string, ids: string[]) =>
+        ingestEmbeddings(importer, {
+          run: 'later-vectors',
+          path: files.write(name, jsonl(ids)),
+          analyze: false,
+        });
+      await embed('first.jsonl', ['0', '1', '2']);
+      const [run] = await rawRows<{ id: number }>(
+        database.db,
+        sql`select id from model_runs where name = 'later-vectors'`,
+      );
+      const searching = createVectorService({ dataDir: null, logger: createLogger({ level: 'silent' }) });
+      try {
+        expect(await searching.ensureIndex(database.db, run.id)).toMatchObject({ count: 3, built: true });
+        // Unchanged: the open index is taken as it is.
+        expect(await searching.ensureIndex(database.db, run.id)).toMatchObject({ count: 3, built: false });
+        // The importer has no vector service of its own here: it is another process.
+        await embed('second.jsonl', ['3', '4']);
+        expect(await searching.ensureIndex(database.db, run.id)).toMatchObject({ count: 5, built: true });
+        const ids = await resolveExternalIds(database.db, run.id, ['4']);
+        const hits = await searching.search(run.id, Float32Array.from(deg(40)), 1);
+        expect(hits.keys[0]).toBe(ids.get('4'));
+      } finally {
+        await searching.close();
+      }
+    } finally {
+      files.cleanup();
+    }
   });
 
   it('makes a check asked for while another open is under way after it, on the current embeddings', async () => {
