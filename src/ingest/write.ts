@@ -23,7 +23,7 @@ import { outdateAnalysis } from '../store/analysis-state.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { recordIngestVersion } from '../store/label-versions.ts';
-import { markEmbeddingsWritten } from '../store/vectors.ts';
+import { markEmbeddingsWritten } from '../store/embeddings-version.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';
 import { encodeEmbeddings } from './direct-encode.ts';

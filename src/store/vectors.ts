@@ -2,7 +2,6 @@ import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { dataRows, embeddings, modelRuns, rowScores } from '../../db/schema.ts';
-import type { BulkTx } from './ingest-tx.ts';
 
 /**
  * What identifies the content of a run's embeddings: a saved index whose sidecar carries the
@@ -62,31 +61,6 @@ export async function embeddingFingerprint(db: Db, runId: number): Promise<Embed
     sumRowId: row.sum_row,
     hash: row.hash,
   };
-}
-
-/**
- * How many imports wrote the run's embeddings (0 for a run without): one primary-key lookup, where
- * the fingerprint reads every line of the run.
- *
- * @example
- * if ((await embeddingsVersion(db, runId)) !== seen) await vectors.ensureIndex(db, runId, { recheck: true });
- */
-export async function embeddingsVersion(db: Db, runId: number): Promise<number> {
-  const [row] = await db
-    .select({ version: modelRuns.embeddingsVersion })
-    .from(modelRuns)
-    .where(eq(modelRuns.id, runId));
-  return row?.version ?? 0;
-}
-
-/**
- * Count one more write of the run's embeddings, in the import's transaction (see embeddingsVersion).
- *
- * @example
- * await markEmbeddingsWritten(tx, runId);
- */
-export async function markEmbeddingsWritten(tx: BulkTx, runId: number): Promise<void> {
-  await tx.query('update model_runs set embeddings_version = embeddings_version + 1 where id = $1', [runId]);
 }
 
 function decodeInto(

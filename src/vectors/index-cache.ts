@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../deps.ts';
 import type { Db } from '../store/database.ts';
+import { embeddingsVersion } from '../store/embeddings-version.ts';
 import {
   type EmbeddingChunk,
   type EmbeddingFingerprint,
   embeddingFingerprint,
-  embeddingsVersion,
   readEmbeddingChunks,
 } from '../store/vectors.ts';
 import { sameFingerprint } from './index-files.ts';
