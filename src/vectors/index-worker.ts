@@ -3,10 +3,15 @@ import { workerClient } from './rpc.ts';
 import type { Quantization, SearchHits } from './service.ts';
 import { spawnTsWorker } from './ts-worker.ts';
 
+/** Rows a build inserts per call to the worker: about a second at 1M × 128. */
+const INSERT_BATCH = 5_000;
+
 /** The HNSW parameters every index of a service is created with. */
 export interface HnswParams {
   connectivity: number;
   expansionAdd: number;
+  /** The insertion breadth of a build of ORDERED_FROM rows or more, whose rows are reordered. */
+  orderedExpansionAdd: number;
   expansionSearch: number;
 }
 
@@ -21,7 +26,10 @@ export interface KnnRows {
  * Index slots are keyed by run id; a build fills the slot `-runId` and promotes it when complete.
  */
 export interface IndexWorker {
-  /** Build a run's index from chunks; returns its size. Searches keep the old index meanwhile. */
+  /**
+   * Build a run's index from chunks; returns its size. Searches keep the old index meanwhile. The
+   * rows are staged in the worker, then inserted in the order insertionOrder chooses.
+   */
   build(
     runId: number,
     chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
@@ -55,13 +63,14 @@ export interface IndexWorker {
  * Spawn the usearch worker thread and speak its protocol (src/vectors/worker.ts).
  *
  * @example
- * const worker = createIndexWorker({ threads: 2, connectivity: 16, expansionAdd: 64, expansionSearch: 64 });
+ * const worker = createIndexWorker({ threads: 2, connectivity: 16, expansionAdd: 64, orderedExpansionAdd: 80, expansionSearch: 64 });
  * const size = await worker.build(runId, chunks, 128, 'f32');
  */
 export function createIndexWorker({
   threads,
   connectivity,
   expansionAdd,
+  orderedExpansionAdd,
   expansionSearch,
 }: HnswParams & { threads: number }): IndexWorker {
   const client = workerClient(() => spawnTsWorker(new URL('./worker.ts', import.meta.url), { threads }));
@@ -70,32 +79,38 @@ export function createIndexWorker({
     quantization: q,
     connectivity,
     expansionAdd,
+    orderedExpansionAdd,
     expansionSearch,
   });
 
   return {
     async build(runId, chunks, dim, q) {
       // Built under a staging slot and promoted when complete, so searches keep the old index meanwhile.
-      const staging = -runId;
-      await client.call('create', { run: staging, ...params(dim, q) });
+      const slot = -runId;
+      await client.call('create', { run: slot, ...params(dim, q) });
       try {
-        // One chunk in flight: the next page is read from the database while the worker adds this one.
-        let adding: Promise<{ size: number }> = Promise.resolve({ size: 0 });
+        // One page in flight: the next is read from the database while the worker stages this one.
+        let staged: Promise<unknown> = Promise.resolve();
         for await (const chunk of chunks) {
-          await adding;
-          adding = client.call<{ size: number }>(
-            'add',
-            { run: staging, keys: chunk.rowIds, vectors: chunk.vectors },
-            [chunk.rowIds.buffer, chunk.vectors.buffer],
-          );
+          await staged;
+          staged = client.call('stage', { run: slot, keys: chunk.rowIds, vectors: chunk.vectors }, [
+            chunk.rowIds.buffer,
+            chunk.vectors.buffer,
+          ]);
           // Handled here so a failing read of the next page cannot leave it an unhandled rejection.
-          adding.catch(() => {});
+          staged.catch(() => {});
         }
-        const { size } = await adding;
-        await client.call('promote', { from: staging, to: runId });
+        await staged;
+        await client.call('order', { run: slot });
+        // Inserted a batch a call, so that searches of other runs are answered in between.
+        let step: { size: number; left: number };
+        do step = await client.call('insert', { run: slot, rows: INSERT_BATCH });
+        while (step.left > 0);
+        const { size } = step;
+        await client.call('promote', { from: slot, to: runId });
         return size;
       } catch (err) {
-        await client.call('drop', { run: staging }).catch(() => {});
+        await client.call('drop', { run: slot }).catch(() => {});
         throw err;
       }
     },

@@ -1,16 +1,22 @@
 // The usearch worker thread: every usearch call blocks, so indexes live here, never on the
 // thread that serves requests. One Index per run; keys are data row ids.
 import { workerData } from 'node:worker_threads';
-import { BatchMatches, Index, MetricKind, ScalarKind } from 'usearch';
+import { BatchMatches, Index, MetricKind, ScalarKind, exactSearch } from 'usearch';
+import { createRandom } from '../random.ts';
 import { addRows, searchThreads } from './add-threads.ts';
+import { collectGarbage } from './collect-garbage.ts';
+import { ORDERED_FROM, insertionOrder } from './insertion-order.ts';
 import { type Handler, serveRequests } from './rpc.ts';
 import type { Quantization } from './service.ts';
+import { type Staging, createStaging } from './staging.ts';
 
 interface IndexParams {
   dim: number;
   quantization: Quantization;
   connectivity: number;
   expansionAdd: number;
+  /** The insertion breadth of a build whose rows were reordered (see insertionOrder). */
+  orderedExpansionAdd: number;
   expansionSearch: number;
 }
 
@@ -23,6 +29,11 @@ const SCALAR: Record<Quantization, ScalarKind> = {
 const threads: number = workerData.threads ?? 2;
 const indexes = new Map<number, Index>();
 const positions = new Map<number, Map<number, number>>();
+/** Builds under way: their rows staged, then (once ordered) inserted from `next` on. */
+const builds = new Map<
+  number,
+  { params: IndexParams; staging: Staging; order?: Uint32Array; next: number }
+>();
 
 function newIndex(p: IndexParams): Index {
   return new Index({
@@ -34,6 +45,22 @@ function newIndex(p: IndexParams): Index {
     expansion_search: p.expansionSearch,
     multi: false,
   });
+}
+
+/** Nearest centroid of each vector, by usearch's exact search (cosine). */
+const nearestOf =
+  (dim: number) =>
+  (centroids: Float32Array, vectors: Float32Array): Int32Array => {
+    const hits = exactSearch(centroids, vectors, dim, 1, MetricKind.Cos, threads) as unknown as
+      | BatchMatches
+      | { keys: BigUint64Array };
+    return Int32Array.from(hits.keys, (k) => Number(k));
+  };
+
+function buildOf(run: number) {
+  const build = builds.get(run);
+  if (!build) throw new Error(`no build under way for run ${run}`);
+  return build;
 }
 
 function indexOf(run: number): Index {
@@ -106,14 +133,47 @@ function selfKnn(
 }
 
 const handlers: Record<string, Handler> = {
+  /** Begin a build: a staging for its rows (the index is made once they are ordered). */
   create: (p: IndexParams & { run: number }) => {
-    indexes.set(p.run, newIndex(p));
+    indexes.delete(p.run);
+    builds.set(p.run, {
+      params: p,
+      staging: createStaging(p.dim, { bf16: p.quantization === 'bf16' }),
+      next: 0,
+    });
     return undefined;
   },
-  add: (p: { run: number; keys: Float64Array; vectors: Float32Array }) => {
-    const keys = BigUint64Array.from(p.keys, (k) => BigInt(k));
-    addRows(indexOf(p.run), keys, p.vectors, threads);
-    return { result: { size: indexOf(p.run).size() } };
+  stage: (p: { run: number; keys: Float64Array; vectors: Float32Array }) => {
+    buildOf(p.run).staging.push(p.keys, p.vectors);
+    return undefined;
+  },
+  /** Every row is staged: choose their insertion order (seeded, so the same rows make the same index). */
+  order: (p: { run: number }) => {
+    const build = buildOf(p.run);
+    build.order = insertionOrder(build.staging, {
+      random: createRandom(1),
+      nearest: nearestOf(build.staging.dim),
+    });
+    const { params } = build;
+    const ordered = build.order.length >= ORDERED_FROM;
+    indexes.set(p.run, newIndex(ordered ? { ...params, expansionAdd: params.orderedExpansionAdd } : params));
+    return { result: { count: build.order.length } };
+  },
+  /** Insert the next `rows` staged rows in their order (a call at a time, so searches interleave). */
+  insert: (p: { run: number; rows: number }) => {
+    const build = buildOf(p.run);
+    if (!build.order) throw new Error(`build of run ${p.run} not ordered`);
+    const ids = build.order.subarray(build.next, build.next + p.rows);
+    if (ids.length > 0)
+      addRows(indexOf(p.run), build.staging.keysOf(ids), build.staging.gather(ids), threads);
+    build.next += ids.length;
+    const left = build.order.length - build.next;
+    if (left === 0) {
+      builds.delete(p.run);
+      // Once this call returned: its frame still holds the staging.
+      setImmediate(collectGarbage);
+    }
+    return { result: { size: indexOf(p.run).size(), left } };
   },
   /** Make a finished staging index the live one (searches never see a half-built index). */
   promote: (p: { from: number; to: number }) => {
@@ -135,6 +195,7 @@ const handlers: Record<string, Handler> = {
   },
   drop: (p: { run: number }) => {
     indexes.delete(p.run);
+    if (builds.delete(p.run)) setImmediate(collectGarbage);
     positions.delete(p.run);
     return undefined;
   },

@@ -37,7 +37,11 @@
  * dimensions: 300k of the 1,000-centre Gaussian vectors of the vectors bench build in 20 s, these
  * in 42–65 s), choosing the rows 5 s, four chunks 44 s, the fold 12 s. Large indexes then went
  * from f16 to bf16; side by side on a slower day (answers at 16.5–23.6 s): the index 366 → 280 s,
- * the chunks 67 → 55 s, the neighbour evidence in the ranking 495 → 390 s.
+ * the chunks 67 → 55 s, the neighbour evidence in the ranking 495 → 390 s. Then a large build
+ * inserted its rows in a chosen order (a random fifth, then grouped by nearest centroid; see
+ * insertionOrder), side by side on a busy day: the index 311 → 198–245 s, the chunks 90 → 52–64 s
+ * (a graph that keeps its neighbours in cache), the neighbour evidence 477.5 → 307–375 s, peak RSS
+ * 1,169 → 1,231 MB (the staged rows, 256 MB, are freed when the build ends).
  *
  *   npx tsx test/bench/answers.ts [--rows 1000000] [--dim 128] [--no-pglite] [--no-neighbours]
  */

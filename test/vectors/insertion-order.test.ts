@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../src/random.ts';
+import { insertionOrder } from '../../src/vectors/insertion-order.ts';
+import { createStaging } from '../../src/vectors/staging.ts';
+
+const dim = 8;
+
+/** Brute-force nearest centroid by cosine: the reference for the worker's exact search. */
+function nearest(centroids: Float32Array, vectors: Float32Array): Int32Array {
+  const k = centroids.length / dim;
+  const out = new Int32Array(vectors.length / dim);
+  for (let i = 0; i < out.length; i++) {
+    let best = -1;
+    let bestSim = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      let a = 0;
+      let b = 0;
+      for (let j = 0; j < dim; j++) {
+        dot += vectors[i * dim + j] * centroids[c * dim + j];
+        a += vectors[i * dim + j] ** 2;
+        b += centroids[c * dim + j] ** 2;
+      }
+      const sim = dot / Math.sqrt(a * b);
+      if (sim > bestSim) [best, bestSim] = [c, sim];
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** `perClass` rows around each of `dim` axes, class after class: a file sorted by class. */
+function sortedByClass(perClass: number, seed = 3) {
+  const random = createRandom(seed);
+  const staging = createStaging(dim);
+  const classOf: number[] = [];
+  for (let c = 0; c < dim; c++) {
+    const vectors = new Float32Array(perClass * dim);
+    for (let i = 0; i < perClass; i++) {
+      for (let j = 0; j < dim; j++) vectors[i * dim + j] = (j === c ? 1 : 0) + 0.1 * (random() - 0.5);
+      classOf.push(c);
+    }
+    staging.push(
+      Float64Array.from({ length: perClass }, (_, i) => 1000 * c + i),
+      vectors,
+    );
+  }
+  return { staging, classOf };
+}
+
+describe('insertionOrder', () => {
+  it('keeps the arrival order of a small build', () => {
+    const { staging } = sortedByClass(10);
+    expect(Array.from(insertionOrder(staging, { random: createRandom(1), nearest }))).toEqual(
+      Array.from({ length: 80 }, (_, i) => i),
+    );
+  });
+
+  it('puts a random head of every class first, then the rest a class at a time, the same each time', () => {
+    const { staging, classOf } = sortedByClass(250);
+    const options = { from: 1000, head: 0.2, fanout: 8, sample: 1000 };
+    const order = insertionOrder(staging, { random: createRandom(1), nearest }, options);
+    expect(Array.from(order).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    // The head (400 rows) mixes the classes about evenly where the file had none but the first two.
+    const headCounts = new Array(dim).fill(0);
+    for (const i of order.subarray(0, 400)) headCounts[classOf[i]]++;
+    for (const count of headCounts) expect(count).toBeGreaterThan(25);
+    // The rest: each class in one run, its rows in no particular (random) order.
+    const runs = Array.from(order.subarray(400), (i) => classOf[i]).filter(
+      (c, i, all) => i === 0 || c !== all[i - 1],
+    );
+    expect(new Set(runs).size).toBe(dim);
+    expect(runs).toHaveLength(dim);
+    const firstRun = Array.from(order.subarray(400, 420));
+    expect(firstRun).not.toEqual([...firstRun].sort((a, b) => a - b));
+    // Seeded: the same rows, the same order (the same index).
+    expect(insertionOrder(staging, { random: createRandom(1), nearest }, options)).toEqual(order);
+  });
+});
