@@ -71,20 +71,25 @@ export function insertionOrder(
   // Two levels of centroids: each row is compared with 2 × fanout of them, not fanout².
   const sample = rows.gather(order.subarray(0, Math.min(sampleSize, n)));
   const coarse = fitCentroids(sample, rows.dim, Math.min(fanout, h), iterations, nearest);
-  const fine = subsets(sample, rows.dim, nearest(coarse, sample), coarse.length / rows.dim).map((members) =>
-    fitCentroids(members, rows.dim, Math.min(fanout, members.length / rows.dim), iterations, nearest),
+  const fine = subsets(sample, rows.dim, groupBy(nearest(coarse, sample), coarse.length / rows.dim)).map(
+    (members) =>
+      fitCentroids(members, rows.dim, Math.min(fanout, members.length / rows.dim), iterations, nearest),
   );
   const rest = order.subarray(h);
   const k = (coarse.length / rows.dim) * fanout;
   const cell = new Int32Array(rest.length);
   for (let i = 0; i < rest.length; i += batch) {
     const vectors = rows.gather(rest.subarray(i, i + batch));
-    const top = nearest(coarse, vectors);
-    const positions = groupBy(top, fine.length);
-    subsets(vectors, rows.dim, top, fine.length).forEach((members, c) => {
+    const positions = groupBy(nearest(coarse, vectors), fine.length);
+    subsets(vectors, rows.dim, positions).forEach((members, c) => {
       if (positions[c].length === 0) return;
       const within = fine[c].length > 0 ? nearest(fine[c], members) : new Int32Array(positions[c].length);
-      for (let m = 0; m < within.length; m++) cell[i + positions[c][m]] = c * fanout + within[m];
+      for (let m = 0; m < within.length; m++) {
+        // A row outside every cell would be left out of the order, so out of the index.
+        if (!(within[m] >= 0 && within[m] < fanout))
+          throw new Error(`nearest centroid ${within[m]} out of range`);
+        cell[i + positions[c][m]] = c * fanout + within[m];
+      }
     });
   }
   // Counting sort by cell: stable, so a cell's rows keep their random order.
@@ -100,13 +105,17 @@ export function insertionOrder(
 /** Positions of each group's members, in order. */
 function groupBy(groupOf: Int32Array, groups: number): number[][] {
   const out: number[][] = Array.from({ length: groups }, () => []);
-  for (let i = 0; i < groupOf.length; i++) out[groupOf[i]].push(i);
+  for (let i = 0; i < groupOf.length; i++) {
+    if (!(groupOf[i] >= 0 && groupOf[i] < groups))
+      throw new Error(`nearest centroid ${groupOf[i]} out of range`);
+    out[groupOf[i]].push(i);
+  }
   return out;
 }
 
 /** The rows of `vectors` in each group, one flat array a group. */
-function subsets(vectors: Float32Array, dim: number, groupOf: Int32Array, groups: number): Float32Array[] {
-  return groupBy(groupOf, groups).map((members) => {
+function subsets(vectors: Float32Array, dim: number, groups: number[][]): Float32Array[] {
+  return groups.map((members) => {
     const out = new Float32Array(members.length * dim);
     for (const [m, i] of members.entries()) out.set(vectors.subarray(i * dim, (i + 1) * dim), m * dim);
     return out;

@@ -77,3 +77,16 @@ describe('insertionOrder', () => {
     expect(insertionOrder(staging, { random: createRandom(1), nearest }, options)).toEqual(order);
   });
 });
+
+it('refuses a nearest centroid outside the cells rather than leave a row out of the index', () => {
+  const { staging } = sortedByClass(250);
+  const broken = (centroids: Float32Array, vectors: Float32Array) =>
+    nearest(centroids, vectors).map(() => 99);
+  expect(() =>
+    insertionOrder(
+      staging,
+      { random: createRandom(1), nearest: broken },
+      { from: 1000, fanout: 8, sample: 1000 },
+    ),
+  ).toThrow(/nearest centroid 99 out of range/);
+});
