@@ -1,3 +1,4 @@
+import { type Nearest, fitCentroids } from './spherical-kmeans.ts';
 import type { Staging } from './staging.ts';
 
 /** Below this many rows an index is filled in the order its rows came: see insertionOrder. */
@@ -6,8 +7,7 @@ export const ORDERED_FROM = 10_000;
 export interface InsertionOrderDeps {
   /** Seeded: the same rows give the same order, so the same index. */
   random: () => number;
-  /** For each of `vectors`, the position of its nearest of `centroids` (cosine), flat f32 both. */
-  nearest(centroids: Float32Array, vectors: Float32Array): Int32Array;
+  nearest: Nearest;
 }
 
 export interface InsertionOrderOptions {
@@ -42,7 +42,7 @@ export interface InsertionOrderOptions {
  * `orderedExpansionAdd`).
  *
  * @example
- * const order = insertionOrder(staging, { random: createRandom(1), nearest });
+ * const { order, reordered } = insertionOrder(staging, { random: createRandom(1), nearest });
  * for (let i = 0; i < order.length; i += 10_000) index.add(staging.keysOf(order.subarray(i, i + 10_000)), …);
  */
 export function insertionOrder(
@@ -56,11 +56,11 @@ export function insertionOrder(
     iterations = 5,
     batch = 10_000,
   }: InsertionOrderOptions = {},
-): Uint32Array {
+): { order: Uint32Array; reordered: boolean } {
   const n = rows.count;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  if (n < from) return order;
+  if (n < from) return { order, reordered: false };
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const t = order[i];
@@ -99,7 +99,7 @@ export function insertionOrder(
   const grouped = new Uint32Array(rest.length);
   for (let i = 0; i < rest.length; i++) grouped[starts[cell[i]]++] = rest[i];
   rest.set(grouped);
-  return order;
+  return { order, reordered: true };
 }
 
 /** Positions of each group's members, in order. */
@@ -120,48 +120,4 @@ function subsets(vectors: Float32Array, dim: number, groups: number[][]): Float3
     for (const [m, i] of members.entries()) out.set(vectors.subarray(i * dim, (i + 1) * dim), m * dim);
     return out;
   });
-}
-
-/** Spherical k-means: `k` unit centroids of the (already shuffled) sample, seeded by its first rows. */
-function fitCentroids(
-  sample: Float32Array,
-  dim: number,
-  k: number,
-  iterations: number,
-  nearest: InsertionOrderDeps['nearest'],
-): Float32Array {
-  const m = sample.length / dim;
-  const centroids = sample.slice(0, k * dim);
-  if (k === 0) return centroids;
-  normalizeRows(centroids, dim);
-  const sums = new Float64Array(k * dim);
-  for (let it = 0; it < iterations; it++) {
-    const assigned = nearest(centroids, sample);
-    sums.fill(0);
-    const counts = new Uint32Array(k);
-    for (let i = 0; i < m; i++) {
-      const c = assigned[i];
-      counts[c]++;
-      // Unit rows, so that a long vector does not pull its centroid: the metric is cosine.
-      let norm = 0;
-      for (let j = 0; j < dim; j++) norm += sample[i * dim + j] ** 2;
-      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      for (let j = 0; j < dim; j++) sums[c * dim + j] += sample[i * dim + j] * scale;
-    }
-    // An empty cell keeps its centroid.
-    for (let c = 0; c < k; c++)
-      if (counts[c] > 0) for (let j = 0; j < dim; j++) centroids[c * dim + j] = sums[c * dim + j];
-    normalizeRows(centroids, dim);
-  }
-  return centroids;
-}
-
-function normalizeRows(rows: Float32Array, dim: number): void {
-  for (let i = 0; i < rows.length; i += dim) {
-    let norm = 0;
-    for (let j = i; j < i + dim; j++) norm += rows[j] ** 2;
-    if (norm === 0) continue;
-    const scale = 1 / Math.sqrt(norm);
-    for (let j = i; j < i + dim; j++) rows[j] *= scale;
-  }
 }

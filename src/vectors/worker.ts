@@ -1,67 +1,16 @@
 // The usearch worker thread: every usearch call blocks, so indexes live here, never on the
 // thread that serves requests. One Index per run; keys are data row ids.
 import { workerData } from 'node:worker_threads';
-import { BatchMatches, Index, MetricKind, ScalarKind, exactSearch } from 'usearch';
-import { createRandom } from '../random.ts';
+import { BatchMatches, type Index } from 'usearch';
 import { addRows, searchThreads } from './add-threads.ts';
-import { collectGarbage } from './collect-garbage.ts';
-import { ORDERED_FROM, insertionOrder } from './insertion-order.ts';
 import { type Handler, serveRequests } from './rpc.ts';
-import type { Quantization } from './service.ts';
-import { type Staging, createStaging } from './staging.ts';
-
-interface IndexParams {
-  dim: number;
-  quantization: Quantization;
-  connectivity: number;
-  expansionAdd: number;
-  /** The insertion breadth of a build whose rows were reordered (see insertionOrder). */
-  orderedExpansionAdd: number;
-  expansionSearch: number;
-}
-
-const SCALAR: Record<Quantization, ScalarKind> = {
-  f32: ScalarKind.F32,
-  f16: ScalarKind.F16,
-  bf16: ScalarKind.BF16,
-};
+import { type IndexParams, newIndex } from './usearch-index.ts';
+import { buildHandlers } from './worker-builds.ts';
 
 const threads: number = workerData.threads ?? 2;
 const indexes = new Map<number, Index>();
 const positions = new Map<number, Map<number, number>>();
-/** Builds under way: their rows staged, then (once ordered) inserted from `next` on. */
-const builds = new Map<
-  number,
-  { params: IndexParams; staging: Staging; order?: Uint32Array; next: number }
->();
-
-function newIndex(p: IndexParams): Index {
-  return new Index({
-    dimensions: p.dim,
-    metric: MetricKind.Cos,
-    quantization: SCALAR[p.quantization],
-    connectivity: p.connectivity,
-    expansion_add: p.expansionAdd,
-    expansion_search: p.expansionSearch,
-    multi: false,
-  });
-}
-
-/** Nearest centroid of each vector, by usearch's exact search (cosine). */
-const nearestOf =
-  (dim: number) =>
-  (centroids: Float32Array, vectors: Float32Array): Int32Array => {
-    const hits = exactSearch(centroids, vectors, dim, 1, MetricKind.Cos, threads) as unknown as
-      | BatchMatches
-      | { keys: BigUint64Array };
-    return Int32Array.from(hits.keys, (k) => Number(k));
-  };
-
-function buildOf(run: number) {
-  const build = builds.get(run);
-  if (!build) throw new Error(`no build under way for run ${run}`);
-  return build;
-}
+const builds = buildHandlers({ indexes, threads });
 
 function indexOf(run: number): Index {
   const index = indexes.get(run);
@@ -133,54 +82,7 @@ function selfKnn(
 }
 
 const handlers: Record<string, Handler> = {
-  /** Begin a build: a staging for its rows (the index is made once they are ordered). */
-  create: (p: IndexParams & { run: number }) => {
-    indexes.delete(p.run);
-    builds.set(p.run, {
-      params: p,
-      staging: createStaging(p.dim, { bf16: p.quantization === 'bf16' }),
-      next: 0,
-    });
-    return undefined;
-  },
-  stage: (p: { run: number; keys: Float64Array; vectors: Float32Array }) => {
-    buildOf(p.run).staging.push(p.keys, p.vectors);
-    return undefined;
-  },
-  /** Every row is staged: choose their insertion order (seeded, so the same rows make the same index). */
-  order: (p: { run: number }) => {
-    const build = buildOf(p.run);
-    build.order = insertionOrder(build.staging, {
-      random: createRandom(1),
-      nearest: nearestOf(build.staging.dim),
-    });
-    const { params } = build;
-    const ordered = build.order.length >= ORDERED_FROM;
-    indexes.set(p.run, newIndex(ordered ? { ...params, expansionAdd: params.orderedExpansionAdd } : params));
-    return { result: { count: build.order.length } };
-  },
-  /** Insert the next `rows` staged rows in their order (a call at a time, so searches interleave). */
-  insert: (p: { run: number; rows: number }) => {
-    const build = buildOf(p.run);
-    if (!build.order) throw new Error(`build of run ${p.run} not ordered`);
-    const ids = build.order.subarray(build.next, build.next + p.rows);
-    if (ids.length > 0)
-      addRows(indexOf(p.run), build.staging.keysOf(ids), build.staging.gather(ids), threads);
-    build.next += ids.length;
-    const left = build.order.length - build.next;
-    if (left === 0) {
-      builds.delete(p.run);
-      // Once this call returned: its frame still holds the staging.
-      setImmediate(collectGarbage);
-    }
-    return { result: { size: indexOf(p.run).size(), left } };
-  },
-  /** Make a finished staging index the live one (searches never see a half-built index). */
-  promote: (p: { from: number; to: number }) => {
-    indexes.set(p.to, indexOf(p.from));
-    indexes.delete(p.from);
-    return undefined;
-  },
+  ...builds.handlers,
   save: (p: { run: number; path: string }) => {
     indexOf(p.run).save(p.path);
     return undefined;
@@ -195,7 +97,7 @@ const handlers: Record<string, Handler> = {
   },
   drop: (p: { run: number }) => {
     indexes.delete(p.run);
-    if (builds.delete(p.run)) setImmediate(collectGarbage);
+    builds.drop(p.run);
     positions.delete(p.run);
     return undefined;
   },

@@ -4,26 +4,16 @@ import { createRandom } from '../../src/random.ts';
 import { fastOptimizeLayout } from '../../src/projection/umap-optimize.ts';
 import { smoothKnnDistance } from '../../src/projection/umap-smooth.ts';
 import { fitUmap } from '../../src/projection/umap.ts';
+import { cosineDistance } from '../helpers/cosine.ts';
 import { clusters } from '../vectors/seed.ts';
 
 /** Exact cosine kNN (self excluded), flat, as the vector worker hands it to fitUmap. */
 function bruteKnn(vectors: Float32Array, dim: number, k: number) {
   const n = vectors.length / dim;
-  const cos = (a: number, b: number) => {
-    let d = 0;
-    let na = 0;
-    let nb = 0;
-    for (let j = 0; j < dim; j++) {
-      d += vectors[a * dim + j] * vectors[b * dim + j];
-      na += vectors[a * dim + j] ** 2;
-      nb += vectors[b * dim + j] ** 2;
-    }
-    return 1 - d / Math.sqrt(na * nb);
-  };
   const indices = new Int32Array(n * k);
   const distances = new Float32Array(n * k);
   for (let i = 0; i < n; i++) {
-    const near = Array.from({ length: n }, (_, j) => ({ j, d: cos(i, j) }))
+    const near = Array.from({ length: n }, (_, j) => ({ j, d: cosineDistance(vectors, i, vectors, j, dim) }))
       .filter((x) => x.j !== i)
       .sort((a, b) => a.d - b.d)
       .slice(0, k);

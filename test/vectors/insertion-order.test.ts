@@ -2,32 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/random.ts';
 import { insertionOrder } from '../../src/vectors/insertion-order.ts';
 import { createStaging } from '../../src/vectors/staging.ts';
+import { nearestCentroids } from '../helpers/cosine.ts';
 
 const dim = 8;
 
 /** Brute-force nearest centroid by cosine: the reference for the worker's exact search. */
-function nearest(centroids: Float32Array, vectors: Float32Array): Int32Array {
-  const k = centroids.length / dim;
-  const out = new Int32Array(vectors.length / dim);
-  for (let i = 0; i < out.length; i++) {
-    let best = -1;
-    let bestSim = Number.NEGATIVE_INFINITY;
-    for (let c = 0; c < k; c++) {
-      let dot = 0;
-      let a = 0;
-      let b = 0;
-      for (let j = 0; j < dim; j++) {
-        dot += vectors[i * dim + j] * centroids[c * dim + j];
-        a += vectors[i * dim + j] ** 2;
-        b += centroids[c * dim + j] ** 2;
-      }
-      const sim = dot / Math.sqrt(a * b);
-      if (sim > bestSim) [best, bestSim] = [c, sim];
-    }
-    out[i] = best;
-  }
-  return out;
-}
+const nearest = (centroids: Float32Array, vectors: Float32Array) => nearestCentroids(centroids, vectors, dim);
 
 /** `perClass` rows around each of `dim` axes, class after class: a file sorted by class. */
 function sortedByClass(perClass: number, seed = 3) {
@@ -51,15 +31,16 @@ function sortedByClass(perClass: number, seed = 3) {
 describe('insertionOrder', () => {
   it('keeps the arrival order of a small build', () => {
     const { staging } = sortedByClass(10);
-    expect(Array.from(insertionOrder(staging, { random: createRandom(1), nearest }))).toEqual(
-      Array.from({ length: 80 }, (_, i) => i),
-    );
+    const { order, reordered } = insertionOrder(staging, { random: createRandom(1), nearest });
+    expect(reordered).toBe(false);
+    expect(Array.from(order)).toEqual(Array.from({ length: 80 }, (_, i) => i));
   });
 
   it('puts a random head of every class first, then the rest a class at a time, the same each time', () => {
     const { staging, classOf } = sortedByClass(250);
     const options = { from: 1000, head: 0.2, fanout: 8, sample: 1000 };
-    const order = insertionOrder(staging, { random: createRandom(1), nearest }, options);
+    const { order, reordered } = insertionOrder(staging, { random: createRandom(1), nearest }, options);
+    expect(reordered).toBe(true);
     expect(Array.from(order).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     // The head (400 rows) mixes the classes about evenly where the file had none but the first two.
     const headCounts = new Array(dim).fill(0);
@@ -74,14 +55,15 @@ describe('insertionOrder', () => {
     const firstRun = Array.from(order.subarray(400, 420));
     expect(firstRun).not.toEqual([...firstRun].sort((a, b) => a - b));
     // Seeded: the same rows, the same order (the same index).
-    expect(insertionOrder(staging, { random: createRandom(1), nearest }, options)).toEqual(order);
+    expect(insertionOrder(staging, { random: createRandom(1), nearest }, options).order).toEqual(order);
   });
 });
 
 it('refuses a nearest centroid outside the cells rather than leave a row out of the index', () => {
   const { staging } = sortedByClass(250);
+  // Right while the centroids are fitted on the 1,000-row sample, wrong for the 1,600 other rows.
   const broken = (centroids: Float32Array, vectors: Float32Array) =>
-    nearest(centroids, vectors).map(() => 99);
+    nearest(centroids, vectors).map((c) => (vectors.length / dim > 1000 ? 99 : c));
   expect(() =>
     insertionOrder(
       staging,
