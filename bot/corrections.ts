@@ -7,7 +7,7 @@ import {
   undoCorrection,
 } from '../src/store/corrections.ts';
 import { claimDelivery, releaseDelivery } from '../src/store/deliveries.ts';
-import { LabelChangeError, LabelVersionError } from '../src/store/label-versions.ts';
+import { LabelChangeError, LabelVersionError } from '../src/store/label-version-types.ts';
 import type { ActionContext, BlockActionsBody } from './actions.ts';
 import { notice } from './blocks/notices.ts';
 import {

@@ -14,7 +14,7 @@ import {
   recordCorrection,
   undoCorrection,
 } from '../src/store/corrections.ts';
-import { LabelChangeError, LabelVersionError } from '../src/store/label-versions.ts';
+import { LabelChangeError, LabelVersionError } from '../src/store/label-version-types.ts';
 import { RowNotFoundError } from '../src/store/reviews.ts';
 import { requireWriter } from './actions.ts';
 import type { BoardEnv } from './env.ts';
@@ -26,7 +26,7 @@ import { reevaluationJob } from '../src/jobs/pipeline.ts';
 import { enqueueJobs } from '../src/store/jobs.ts';
 import { retrainEffect } from '../src/analyze/retrain-effect.ts';
 import { labelNoise } from '../src/store/label-effects.ts';
-import { currentLabelVersions } from '../src/store/label-versions.ts';
+import { currentLabelVersions } from '../src/store/label-version-reads.ts';
 import { lookupRunById } from '../src/store/run-lookup.ts';
 
 async function jsonObject(c: { req: { json: () => Promise<unknown> } }): Promise<Record<string, unknown>> {

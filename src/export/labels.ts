@@ -2,17 +2,13 @@ import type { Db } from '../store/database.ts';
 import { type NpyArray, encodeNpy } from '../ingest/npy.ts';
 import {
   type DatasetLabels,
-  type ExportRow,
   type LabelDelta,
   type LabelState,
-  currentLabelVersion,
-  datasetRowsInOrder,
-  findLabelDataset,
   DatasetNotFoundError,
-  firstLabelVersion,
-  labelDiff,
-  labelsAt,
-} from '../store/label-versions.ts';
+} from '../store/label-version-types.ts';
+import { type ExportRow, datasetRowsInOrder } from '../store/rows.ts';
+import { currentLabelVersion, findLabelDataset, firstLabelVersion } from '../store/label-version-reads.ts';
+import { labelDiff, labelsAt } from '../store/label-history.ts';
 import { toCsv } from '../text/csv.ts';
 
 import type { LabelExportFormat } from './label-formats.ts';

@@ -5,7 +5,8 @@ import {
   applyLabelImport,
   importCandidates,
 } from '../store/label-import.ts';
-import { LabelChangeError, findLabelDataset } from '../store/label-versions.ts';
+import { LabelChangeError } from '../store/label-version-types.ts';
+import { findLabelDataset } from '../store/label-version-reads.ts';
 import { parseCocoLabels } from './coco.ts';
 import { parseCvatXml } from './cvat.ts';
 import type { ImportedLabels, ImportedRow, LabelTool } from './labels-file.ts';

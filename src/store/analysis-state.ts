@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { type TaskKind, modelRuns } from '../../db/schema.ts';
 import type { BulkTx } from './ingest-tx.ts';
-import { currentLabelVersions } from './label-versions.ts';
+import { currentLabelVersions } from './label-version-reads.ts';
 
 // Whether a run's stored analysis still describes it. saveRunMetrics (analysis.ts) stamps
 // `analyzed_at` when an analysis is stored; an import into the run clears it.

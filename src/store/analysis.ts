@@ -5,7 +5,7 @@ import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { bulkOf } from './ingest-tx.ts';
 import { countImport } from './ingest.ts';
-import { currentLabelVersions } from './label-versions.ts';
+import { currentLabelVersions } from './label-version-reads.ts';
 import type { ImportedClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
 import { annotations, dataRows, datasets, modelRuns, predictions, rowScores } from '../../db/schema.ts';

@@ -11,16 +11,10 @@ import {
   reviews,
   tags,
 } from '../../db/schema.ts';
-import {
-  type ClassRef,
-  type LabelChange,
-  type LabelDelta,
-  type LabelVersionSummary,
-  createLabelVersion,
-  currentLabelVersion,
-  revertLabelVersion,
-  versionDeltas,
-} from './label-versions.ts';
+import type { ClassRef, LabelChange, LabelDelta, LabelVersionSummary } from './label-version-types.ts';
+import { createLabelVersion, revertLabelVersion } from './label-versions.ts';
+import { currentLabelVersion } from './label-version-reads.ts';
+import { versionDeltas } from './label-history.ts';
 import { type DecisionRecord, REWORK_TAG, RowNotFoundError, decisionColumns } from './reviews.ts';
 
 /**

@@ -2,7 +2,8 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { modelRuns, runEvaluations } from '../../db/schema.ts';
-import { changedRowIds, currentLabelVersions } from './label-versions.ts';
+import { changedRowIds } from './label-history.ts';
+import { currentLabelVersions } from './label-version-reads.ts';
 import { type RunRef, previousRun } from './run-lookup.ts';
 
 /** The headline of a metrics document: accuracy (classification) or AP@[.5:.95] (detection). */

@@ -4,7 +4,8 @@ import { rawRows } from '../../db/raw.ts';
 import { annotations, dataRows, reviews, tags } from '../../db/schema.ts';
 import type { CurrentRow, ImportPlan } from '../import/plan.ts';
 import { markBatchRowsDone } from './batch-work.ts';
-import { type LabelVersionResult, createLabelVersion } from './label-versions.ts';
+import type { LabelVersionResult } from './label-version-types.ts';
+import { createLabelVersion } from './label-versions.ts';
 import { REWORK_TAG } from './reviews.ts';
 
 const CHUNK = 5000;

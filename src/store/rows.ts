@@ -151,3 +151,27 @@ export async function resolveRowIds(db: Db, { runId, ids }: { runId: number; ids
   for (const r of rows) out.set(r.id, r.rowId);
   return out;
 }
+
+export interface ExportRow {
+  rowId: number;
+  externalId: string;
+  width: number | null;
+  height: number | null;
+  /** COCO `file_name` and other image fields kept at ingest. */
+  metadata: Record<string, unknown> | null;
+}
+
+/** A dataset's rows in input order (ingest gives rows consecutive ids in the order they came in). */
+export async function datasetRowsInOrder(db: Db, datasetId: number): Promise<ExportRow[]> {
+  return db
+    .select({
+      rowId: dataRows.id,
+      externalId: dataRows.externalId,
+      width: dataRows.width,
+      height: dataRows.height,
+      metadata: dataRows.metadata,
+    })
+    .from(dataRows)
+    .where(eq(dataRows.datasetId, datasetId))
+    .orderBy(asc(dataRows.id));
+}

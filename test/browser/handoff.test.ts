@@ -10,7 +10,7 @@ import { annotations, dataRows } from '../../db/schema.ts';
 import { analyzeRun } from '../../src/analyze/run.ts';
 import { signLink } from '../../src/links.ts';
 import { createBatch } from '../../src/store/batches.ts';
-import { currentLabelVersion } from '../../src/store/label-versions.ts';
+import { currentLabelVersion } from '../../src/store/label-version-reads.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 import { browserDeps, errorWatcher, launchChromium } from './harness.ts';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { registerBatch } from '../../src/cli/batch.ts';
 import { processIo, serverCliContext } from '../../src/cli/context.ts';
 import { registerImport } from '../../src/cli/import.ts';
-import { currentLabelVersion } from '../../src/store/label-versions.ts';
+import { currentLabelVersion } from '../../src/store/label-version-reads.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 

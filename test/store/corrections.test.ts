@@ -7,7 +7,7 @@ import {
   recordCorrection,
   undoCorrection,
 } from '../../src/store/corrections.ts';
-import { labelDiff, labelsAt } from '../../src/store/label-versions.ts';
+import { labelDiff, labelsAt } from '../../src/store/label-history.ts';
 import { decisionHistory, latestDecisions, recordDecision } from '../../src/store/reviews.ts';
 import { describeEachDriver } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';

@@ -2,16 +2,10 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Db } from '../../db/index.ts';
 import { annotations, dataRows, datasets, labelVersions } from '../../db/schema.ts';
-import {
-  LabelChangeError,
-  LabelVersionError,
-  createLabelVersion,
-  currentLabelVersion,
-  labelDiff,
-  labelsAt,
-  listLabelVersions,
-  revertLabelVersion,
-} from '../../src/store/label-versions.ts';
+import { LabelChangeError, LabelVersionError } from '../../src/store/label-version-types.ts';
+import { createLabelVersion, revertLabelVersion } from '../../src/store/label-versions.ts';
+import { currentLabelVersion, listLabelVersions } from '../../src/store/label-version-reads.ts';
+import { labelDiff, labelsAt } from '../../src/store/label-history.ts';
 import { describeEachDriver } from '../helpers/db.ts';
 import { insertClassificationRun } from '../helpers/fixtures.ts';
 
