@@ -173,6 +173,88 @@ describeEachDriver('ingest classification', (ctx) => {
     expect(ds.class_names).toEqual(['cat', 'dog', 'bird']);
   });
 
+  it("adds only what is not stored: the rows a dataset lacks, a run's missing predictions and embeddings", async () => {
+    const idsAtoE = files.write('grow-ids1.txt', 'a\nb\nc\nd\ne\n');
+    await ingestClassification(deps(), {
+      run: 'grow-1',
+      labels: labelsPath,
+      probs: probsPath,
+      ids: idsAtoE,
+      analyze: false,
+    });
+    // c, d, e again (the same labels: unlabeled, 0, 2) with other probabilities, then f and g.
+    const idsCtoG = files.write('grow-ids2.txt', 'c\nd\ne\nf\ng\n');
+    const labelsCtoG = files.write(
+      'grow-labels2.npy',
+      encodeNpy(new BigInt64Array([-1n, 0n, 2n, 1n, -1n]), [5]),
+    );
+    const probsCtoG = files.write('grow-probs2.npy', encodeNpy(new Float32Array(15).fill(1 / 3), [5, 3]));
+    const r = await ingestClassification(deps(), {
+      run: 'grow-1',
+      labels: labelsCtoG,
+      probs: probsCtoG,
+      ids: idsCtoG,
+      analyze: false,
+    });
+    expect(r).toEqual({
+      run: 'grow-1',
+      dataset: 'grow-1',
+      rows: 7,
+      annotations: 5,
+      predictions: 7,
+      embeddings: 0,
+      unchanged: false,
+    });
+    const rows = await rowsOf(ctx().database.db, 'grow-1', 'grow-1');
+    expect(rows.map((x) => [x.external_id, x.ann, x.labeled])).toEqual([
+      ['a', 0, true],
+      ['b', 1, true],
+      ['c', null, false],
+      ['d', 0, true],
+      ['e', 2, true],
+      ['f', 1, true],
+      ['g', null, false],
+    ]);
+    // The stored predictions stand; the new rows have the new file's.
+    expect(rows.map((x) => x.pred)).toEqual([0, 1, 2, 2, 2, 0, 0]);
+    expect(rows.map((x) => x.probs[0].toFixed(4))).toEqual([
+      '0.7000',
+      '0.1000',
+      '0.3000',
+      '0.2500',
+      '0.0500',
+      '0.3333',
+      '0.3333',
+    ]);
+    // Embeddings by id: a and b first, then a to c; a and b keep their first vectors.
+    const emb1 = files.write(
+      'grow-emb1.jsonl',
+      '{"id": "a", "embedding": [1, 0]}\n{"id": "b", "embedding": [0, 1]}\n',
+    );
+    const emb2 = files.write(
+      'grow-emb2.jsonl',
+      '{"id": "a", "embedding": [5, 5]}\n{"id": "b", "embedding": [5, 5]}\n{"id": "c", "embedding": [1, 1]}\n',
+    );
+    expect(await ingestEmbeddings(deps(), { run: 'grow-1', path: emb1, analyze: false })).toEqual({
+      embeddings: 2,
+    });
+    expect(await ingestEmbeddings(deps(), { run: 'grow-1', path: emb2, analyze: false })).toEqual({
+      embeddings: 3,
+    });
+    const vectors = await rawRows<{ external_id: string; vector: Uint8Array }>(
+      ctx().database.db,
+      sql`select r.external_id, e.vector from embeddings e join data_rows r on r.id = e.row_id
+          where e.run_id = (select id from model_runs where name = 'grow-1') order by r.external_id`,
+    );
+    expect(
+      vectors.map((v) => [v.external_id, ...new Float32Array(Uint8Array.from(v.vector).buffer)]),
+    ).toEqual([
+      ['a', 1, 0],
+      ['b', 0, 1],
+      ['c', 1, 1],
+    ]);
+  });
+
   it('imports a CSV table with names, empty labels, image urls and extra columns', async () => {
     const csv = files.write(
       'preds.csv',

@@ -148,6 +148,46 @@ describeEachDriver('ingest coco', (ctx) => {
     expect(after.predictions.n).toBe(6);
   });
 
+  it('adds only what is not stored: a new image with its box, and its prediction into the same run', async () => {
+    await ingestCoco(deps(), { run: 'grow', gt: gtPath, pred: predPath, analyze: false });
+    const before = await snapshot(db());
+    const grown = {
+      ...gt,
+      images: [...gt.images, { id: 13, width: 50, height: 50, file_name: 'd.jpg' }],
+      annotations: [
+        ...gt.annotations,
+        { id: 103, image_id: 13, category_id: 1, bbox: [5, 5, 10, 10], area: 100, iscrowd: 0 },
+      ],
+    };
+    const r = await ingestCoco(deps(), {
+      run: 'grow',
+      gt: files.write('instances-grown.json', JSON.stringify(grown)),
+      pred: files.write(
+        'results-grown.json',
+        JSON.stringify([...results, { image_id: 13, category_id: 1, bbox: [6, 5, 10, 10], score: 0.7 }]),
+      ),
+      analyze: false,
+    });
+    expect(r).toEqual({
+      run: 'grow',
+      dataset: 'grow',
+      rows: 4,
+      annotations: 4,
+      predictions: 4,
+      embeddings: 0,
+      unchanged: false,
+    });
+    const added = await rawRows<{ ann_key: string; label: number; x: number; pred: number; px: number }>(
+      db(),
+      sql`select a.ann_key, a.label, a.x, p.label as pred, p.x as px from data_rows r
+          join annotations a on a.row_id = r.id join predictions p on p.row_id = r.id
+          where r.external_id = '13' and r.dataset_id = (select id from datasets where name = 'grow')`,
+    );
+    // Category 1 is class 0: classes follow the sorted category ids.
+    expect(added).toEqual([{ ann_key: '103', label: 0, x: 5, pred: 0, px: 6 }]);
+    expect((await snapshot(db())).predictions.n).toBe(before.predictions.n + 1);
+  });
+
   const variants: [string, (g: typeof gt, p: typeof results) => void, string, boolean?][] = [
     [
       'an unknown image_id in the results',
