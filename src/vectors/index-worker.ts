@@ -101,8 +101,10 @@ export function createIndexWorker({
           staged.catch(() => {});
         }
         await staged;
-        await client.call('order', { run: slot });
-        // Inserted a batch a call, so that searches of other runs are answered in between.
+        // Ordered, then inserted, a batch a call, so that searches of other runs are answered in between.
+        let ordered: { done: boolean };
+        do ordered = await client.call('order', { run: slot });
+        while (!ordered.done);
         let step: { size: number; left: number };
         do step = await client.call('insert', { run: slot, rows: INSERT_BATCH });
         while (step.left > 0);

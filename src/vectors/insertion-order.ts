@@ -47,6 +47,29 @@ export interface InsertionOrderOptions {
  */
 export function insertionOrder(
   rows: Staging,
+  deps: InsertionOrderDeps,
+  options: InsertionOrderOptions = {},
+): { order: Uint32Array; reordered: boolean } {
+  const steps = insertionOrderSteps(rows, deps, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * insertionOrder a batch of rows at a time: each `next()` places `batch` more rows in their cells
+ * (and yields how many are placed), the last one answers the order. The vector worker takes one
+ * step per call, so searches of other runs are answered between them (at 1M × 128 the whole order
+ * took 2.7 s of one call; a step takes tens of milliseconds).
+ *
+ * @example
+ * const steps = insertionOrderSteps(staging, { random: createRandom(1), nearest });
+ * let step = steps.next();
+ * while (!step.done) step = steps.next(); // step.value: { order, reordered }
+ */
+export function* insertionOrderSteps(
+  rows: Staging,
   { random, nearest }: InsertionOrderDeps,
   {
     from = ORDERED_FROM,
@@ -56,7 +79,7 @@ export function insertionOrder(
     iterations = 5,
     batch = 10_000,
   }: InsertionOrderOptions = {},
-): { order: Uint32Array; reordered: boolean } {
+): Generator<number, { order: Uint32Array; reordered: boolean }, void> {
   const n = rows.count;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -91,6 +114,7 @@ export function insertionOrder(
         cell[i + positions[c][m]] = c * fanout + within[m];
       }
     });
+    yield Math.min(i + batch, rest.length);
   }
   // Counting sort by cell: stable, so a cell's rows keep their random order.
   const starts = new Uint32Array(k + 1);

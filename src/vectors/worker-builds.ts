@@ -2,7 +2,7 @@ import { type BatchMatches, type Index, MetricKind, exactSearch } from 'usearch'
 import { createRandom } from '../random.ts';
 import { addRows } from './add-threads.ts';
 import { collectGarbage } from './collect-garbage.ts';
-import { insertionOrder } from './insertion-order.ts';
+import { insertionOrderSteps } from './insertion-order.ts';
 import type { Handler } from './rpc.ts';
 import { type Staging, createStaging } from './staging.ts';
 import { type IndexParams, newIndex } from './usearch-index.ts';
@@ -18,9 +18,9 @@ const nearestOf =
   };
 
 /**
- * The worker's index builds, a call at a time: `create` a staging, `stage` rows into it, `order`
- * them (which makes the index), `insert` a batch per call (so searches interleave), `promote` the
- * finished index to the live slot. `drop` forgets a build under way.
+ * The worker's index builds, a call at a time so that searches interleave: `create` a staging,
+ * `stage` rows into it, `order` them a step a call (the last step makes the index), `insert` a
+ * batch a call, `promote` the finished index to the live slot. `drop` forgets a build under way.
  *
  * @example
  * const builds = buildHandlers({ indexes, threads: 2 });
@@ -30,7 +30,14 @@ export function buildHandlers({ indexes, threads }: { indexes: Map<number, Index
   /** Builds under way: their rows staged, then (once ordered) inserted from `next` on. */
   const builds = new Map<
     number,
-    { params: IndexParams; staging: Staging; order?: Uint32Array; next: number }
+    {
+      params: IndexParams;
+      staging: Staging;
+      /** The order being chosen, a step a call. */
+      ordering?: ReturnType<typeof insertionOrderSteps>;
+      order?: Uint32Array;
+      next: number;
+    }
   >();
 
   function buildOf(run: number) {
@@ -60,20 +67,27 @@ export function buildHandlers({ indexes, threads }: { indexes: Map<number, Index
       buildOf(p.run).staging.push(p.keys, p.vectors);
       return undefined;
     },
-    /** Every row is staged: choose their insertion order (seeded, so the same rows make the same index). */
+    /**
+     * Every row is staged: choose their insertion order (seeded, so the same rows make the same
+     * index), a step a call (see insertionOrderSteps); the last step makes the index.
+     */
     order: (p: { run: number }) => {
       const build = buildOf(p.run);
-      const { order, reordered } = insertionOrder(build.staging, {
+      build.ordering ??= insertionOrderSteps(build.staging, {
         random: createRandom(1),
         nearest: nearestOf(build.staging.dim, threads),
       });
+      const step = build.ordering.next();
+      if (!step.done) return { result: { done: false, placed: step.value } };
+      const { order, reordered } = step.value;
       build.order = order;
+      build.ordering = undefined;
       const { params } = build;
       indexes.set(
         p.run,
         newIndex(reordered ? { ...params, expansionAdd: params.orderedExpansionAdd } : params),
       );
-      return { result: { count: order.length } };
+      return { result: { done: true, count: order.length } };
     },
     /** Insert the next `rows` staged rows in their order (a call at a time, so searches interleave). */
     insert: (p: { run: number; rows: number }) => {

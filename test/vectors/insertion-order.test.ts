@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/random.ts';
-import { insertionOrder } from '../../src/vectors/insertion-order.ts';
+import { insertionOrder, insertionOrderSteps } from '../../src/vectors/insertion-order.ts';
 import { createStaging } from '../../src/vectors/staging.ts';
 import { nearestCentroids } from '../helpers/cosine.ts';
 
@@ -57,6 +57,18 @@ describe('insertionOrder', () => {
     // Seeded: the same rows, the same order (the same index).
     expect(insertionOrder(staging, { random: createRandom(1), nearest }, options).order).toEqual(order);
   });
+});
+
+it('takes its steps a batch of rows at a time, to the order insertionOrder answers', () => {
+  const { staging } = sortedByClass(250);
+  const options = { from: 1000, head: 0.2, fanout: 8, sample: 1000, batch: 500 };
+  const steps = insertionOrderSteps(staging, { random: createRandom(1), nearest }, options);
+  const placed: number[] = [];
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) placed.push(step.value);
+  // 2,000 rows: a head of 400, then the other 1,600 placed 500 at a time.
+  expect(placed).toEqual([500, 1000, 1500, 1600]);
+  expect(step.value).toEqual(insertionOrder(staging, { random: createRandom(1), nearest }, options));
 });
 
 it('refuses a nearest centroid outside the cells rather than leave a row out of the index', () => {
