@@ -61,7 +61,8 @@ export function insertionOrder(
  * insertionOrder a batch of rows at a time: each `next()` places `batch` more rows in their cells
  * (and yields how many are placed), the last one answers the order. The vector worker takes one
  * step per call, so searches of other runs are answered between them (at 1M × 128 the whole order
- * took 2.7 s of one call; a step takes tens of milliseconds).
+ * took 1.9–2.7 s of one call; now the first step, which fits the centroids, takes 0.26 s and each
+ * later one about 20 ms).
  *
  * @example
  * const steps = insertionOrderSteps(staging, { random: createRandom(1), nearest });

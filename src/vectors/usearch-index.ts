@@ -31,3 +31,10 @@ export function newIndex(p: IndexParams): Index {
     multi: false,
   });
 }
+
+/** The open index of a run (or a build's slot), or an error naming the run. */
+export function openIndex(indexes: Map<number, Index>, run: number): Index {
+  const index = indexes.get(run);
+  if (!index) throw new Error(`no index open for run ${run}`);
+  return index;
+}

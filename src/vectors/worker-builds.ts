@@ -5,7 +5,7 @@ import { collectGarbage } from './collect-garbage.ts';
 import { insertionOrderSteps } from './insertion-order.ts';
 import type { Handler } from './rpc.ts';
 import { type Staging, createStaging } from './staging.ts';
-import { type IndexParams, newIndex } from './usearch-index.ts';
+import { type IndexParams, newIndex, openIndex } from './usearch-index.ts';
 
 /** Nearest centroid of each vector, by usearch's exact search (cosine). */
 const nearestOf =
@@ -46,11 +46,7 @@ export function buildHandlers({ indexes, threads }: { indexes: Map<number, Index
     return build;
   }
 
-  function indexOf(run: number): Index {
-    const index = indexes.get(run);
-    if (!index) throw new Error(`no index open for run ${run}`);
-    return index;
-  }
+  const indexOf = (run: number) => openIndex(indexes, run);
 
   const handlers: Record<string, Handler> = {
     /** Begin a build: a staging for its rows (the index is made once they are ordered). */

@@ -4,7 +4,7 @@ import { workerData } from 'node:worker_threads';
 import { BatchMatches, type Index } from 'usearch';
 import { addRows, searchThreads } from './add-threads.ts';
 import { type Handler, serveRequests } from './rpc.ts';
-import { type IndexParams, newIndex } from './usearch-index.ts';
+import { type IndexParams, newIndex, openIndex } from './usearch-index.ts';
 import { buildHandlers } from './worker-builds.ts';
 
 const threads: number = workerData.threads ?? 2;
@@ -12,11 +12,7 @@ const indexes = new Map<number, Index>();
 const positions = new Map<number, Map<number, number>>();
 const builds = buildHandlers({ indexes, threads });
 
-function indexOf(run: number): Index {
-  const index = indexes.get(run);
-  if (!index) throw new Error(`no index open for run ${run}`);
-  return index;
-}
+const indexOf = (run: number) => openIndex(indexes, run);
 
 /**
  * usearch answers one query with Matches and several with BatchMatches; make both one shape.
