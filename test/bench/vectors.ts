@@ -1,5 +1,6 @@
-// Vector index benchmark: build time, event-loop lag while building, single-query latency through
-// the worker, recall@10 and speed against usearch's exact search, kNN self-queries per second.
+// Vector index benchmark: build time, event-loop lag and another run's search wait while building,
+// single-query latency through the worker, recall@10 and speed against usearch's exact search, kNN
+// self-queries per second.
 // Synthetic clustered data from a seeded generator.
 //   npx tsx test/bench/vectors.ts                 # 1M × 128 bf16 (a large run's index), then 100k × 512 f32
 //   npx tsx test/bench/vectors.ts --n 100000 --dim 128 --quantization f16
@@ -78,13 +79,32 @@ export async function runCase({
     idle.enable();
     await new Promise((r) => setTimeout(r, 1000));
     idle.disable();
+    await service.buildFrom(2, chunksOf(data.subarray(0, 1000 * dim), dim, 1000), {
+      dim,
+      count: 1000,
+      quantization: 'f32',
+    });
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     t = performance.now();
     const cpu0 = process.cpuUsage();
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
+    // Another run's find-similar while this index builds: every call to the worker blocks it, so a
+    // search waits for the build's call under way (an order step, an insert batch).
+    const waits: number[] = [];
+    let building = true;
+    const searching = (async () => {
+      while (building) {
+        const s = performance.now();
+        await service.search(2, q.slice(0, dim), 10);
+        waits.push(performance.now() - s);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     await service.buildFrom(1, chunksOf(data, dim, 10_000), { dim, count: n, quantization });
+    building = false;
+    await searching;
     const buildS = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpu0);
     // CPU seconds of this process (worker threads included): on a shared, loaded machine, cpu/2 is
@@ -99,6 +119,12 @@ export async function runCase({
     console.log(
       `event-loop lag during build: p50 ${fmt(lag.percentile(50) / 1e6)} ms, p99 ${fmt(lag.percentile(99) / 1e6)} ms, max ${fmt(lag.max / 1e6)} ms ` +
         `(idle baseline p99 ${fmt(idle.percentile(99) / 1e6)} ms; ${ticks} 10-ms timer ticks fired)`,
+    );
+
+    waits.sort((a, b) => a - b);
+    const waitAt = (p: number) => waits[Math.min(waits.length - 1, Math.floor(p * waits.length))];
+    console.log(
+      `another run's search during the build: p50 ${fmt(waitAt(0.5))} ms, p99 ${fmt(waitAt(0.99))} ms, max ${fmt(waits[waits.length - 1])} ms (${waits.length} searches)`,
     );
 
     // Single-query latency, as find-similar issues it: one message round trip per query.
@@ -158,6 +184,7 @@ export async function runCase({
       buildS,
       buildCpuS,
       lagP99Ms: lag.percentile(99) / 1e6,
+      searchWaitMaxMs: waits[waits.length - 1],
       p50Ms: pct(lat, 50),
       p99Ms: pct(lat, 99),
       recall,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BatchMatches, Index, MetricKind, ScalarKind } from 'usearch';
+import { createRandom } from '../../src/random.ts';
 import { addRows, searchThreads } from '../../src/vectors/add-threads.ts';
 
 const deg = (a: number) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)];
@@ -44,5 +45,20 @@ describe('addRows', () => {
     expect(Array.from(hits.counts, Number)).toEqual([2, 2]);
     // An index this module never filled (loaded from a file) keeps what it is asked.
     expect(searchThreads(small(), 2)).toBe(2);
+  });
+
+  it('crosses SERIAL_ADD_BELOW in batches that do not grow the capacity, on the thread it has contexts for', () => {
+    const index = small();
+    const random = createRandom(7);
+    // 1,250 a batch: at 8,750 rows (capacity 16,384, reserved for one thread) the next batch
+    // reaches 10,000 and asks for two threads, which usearch refused before it grew again.
+    for (let b = 0; b < 16; b++) {
+      const keys = BigUint64Array.from({ length: 1250 }, (_, i) => BigInt(b * 1250 + i + 1));
+      const vectors = Float32Array.from({ length: 2500 }, () => random() - 0.5);
+      addRows(index, keys, vectors, 2);
+    }
+    expect(index.size()).toBe(20_000);
+    // Past 16,384 the capacity grew for two threads: a two-thread search is allowed again.
+    expect(searchThreads(index, 2)).toBe(2);
   });
 });
