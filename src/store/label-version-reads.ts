@@ -24,6 +24,7 @@ export async function findLabelDataset(db: Db, dataset: string | number): Promis
   return d ?? null;
 }
 
+/** A dataset's id, kind and classes, or DatasetNotFoundError. */
 export async function requireDataset(db: Db, dataset: string | number): Promise<DatasetLabels> {
   const d = await findLabelDataset(db, dataset);
   if (!d) throw new DatasetNotFoundError(dataset);
@@ -41,6 +42,7 @@ export async function currentLabelVersion(db: Db, dataset: string | number): Pro
   return currentVersionOf(db, d.id);
 }
 
+/** The newest label version of a dataset by id (1 when none was recorded). */
 export async function currentVersionOf(db: Db, datasetId: number): Promise<number> {
   const [r] = await db
     .select({ v: sql<number>`coalesce(max(${labelVersions.version}), 1)::int` })
