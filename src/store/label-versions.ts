@@ -36,6 +36,7 @@ import { rawRows } from '../../db/raw.ts';
 import { labelChanges, labelVersions } from '../../db/schema.ts';
 import type { BulkTx } from './ingest-tx.ts';
 import { applyDeltas } from './label-apply.ts';
+import { checkAnnKey, checkBox, classIndex, emptySummary, keyOf, rowText } from './label-change-checks.ts';
 import {
   LABELS_PER_STATEMENT,
   keyUsed,
@@ -46,17 +47,13 @@ import {
 import { versionDeltas } from './label-history.ts';
 import { currentVersionOf, requireDataset } from './label-version-reads.ts';
 import {
-  type BoxXywh,
-  type ClassRef,
   type DatasetLabels,
-  type LabelChange,
   LabelChangeError,
   type LabelDelta,
   type LabelVersionInput,
   LabelVersionError,
   type LabelVersionResult,
   type LabelVersionSummary,
-  type RowRef,
   type StoredBox,
 } from './label-version-types.ts';
 
@@ -90,38 +87,6 @@ async function ensureFirstVersion(db: Db, datasetId: number): Promise<void> {
     .values({ datasetId, version: 1, source: 'ingest', summary: {} })
     .onConflictDoNothing();
 }
-
-function classIndex(d: DatasetLabels, ref: ClassRef, index: number): number {
-  if (typeof ref === 'number') {
-    if (Number.isInteger(ref) && ref >= 0 && ref < d.classNames.length) return ref;
-    throw new LabelChangeError(
-      index,
-      `class ${ref} is not a class of dataset "${d.name}", expected an index in [0, ${d.classNames.length})`,
-    );
-  }
-  const i = d.classNames.indexOf(ref);
-  if (i >= 0) return i;
-  const shown = d.classNames.slice(0, 12).join(', ') + (d.classNames.length > 12 ? ', …' : '');
-  throw new LabelChangeError(
-    index,
-    `class "${ref.slice(0, 60)}" is not a class of dataset "${d.name}", expected one of: ${shown}`,
-  );
-}
-
-function checkBox(box: BoxXywh, index: number): void {
-  const ok =
-    box &&
-    [box.x, box.y, box.w, box.h].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
-    box.w >= 0 &&
-    box.h >= 0;
-  if (!ok)
-    throw new LabelChangeError(
-      index,
-      `box ${JSON.stringify(box)} is not a box, expected { x, y, w, h } with finite numbers and w, h ≥ 0`,
-    );
-}
-
-const rowText = (c: RowRef) => (c.rowId !== undefined ? `row id ${c.rowId}` : `row "${c.externalId}"`);
 
 /**
  * Make the next label version of a dataset from a list of changes, all or nothing: an unknown
@@ -269,32 +234,6 @@ export async function revertLabelVersion(
       emptySummary(),
     );
   });
-}
-
-function emptySummary(): LabelVersionSummary {
-  return {
-    rows: 0,
-    relabeled: 0,
-    labeled: 0,
-    unlabeled: 0,
-    boxClass: 0,
-    boxDeleted: 0,
-    boxAdded: 0,
-    unchanged: 0,
-  };
-}
-
-function keyOf(c: LabelChange): string {
-  if (c.op === 'relabel') return 'label';
-  if (c.op === 'box-add') return c.annKey ?? '';
-  return String(c.annKey);
-}
-
-function checkAnnKey(key: unknown, index: number): string {
-  const s = String(key);
-  if (!/^\d{1,15}$/.test(s))
-    throw new LabelChangeError(index, `annotation id ${JSON.stringify(key)} is not a whole number`);
-  return s;
 }
 
 async function lockDataset(tx: Db, dataset: string | number): Promise<DatasetLabels> {
