@@ -27,7 +27,7 @@ import { openNpy } from './npy.ts';
 import { checkClassNames } from './validate.ts';
 import type { ClassificationIngestOptions, IngestResult } from './index.ts';
 import { encodeClassRows } from './stage-encode.ts';
-import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
+import { ensureDatasetAndRun, writeVectors } from './write.ts';
 import { type RowMediaColumns, planClassificationMedia } from '../media/ingest.ts';
 import { datasetExternalIds, writeRowMedia } from '../store/media.ts';
 
@@ -109,7 +109,7 @@ async function writeFresh(
     encodePredictions(source.batches(), source.k, { runId: ids.runId, base, firstId: firstPred }),
   );
   await restoreIndexes();
-  const embeddings = vectors ? await writeVectors(tx, vectors, ids, { base, rows }) : 0;
+  const embeddings = vectors ? (await writeVectors(tx, vectors, ids, { base, rows })).held : 0;
   return { counts: { rows, annotations: labeled.labels, predictions: rows, embeddings }, kept };
 }
 
@@ -176,14 +176,15 @@ export async function ingestClassification(
         await enqueueJobsIn(tx, pipelineStart(ids.runId, { embeddings }));
       }
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
-      const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
-      let counts: Awaited<ReturnType<typeof writeStaged>>;
+      let written: Awaited<ReturnType<typeof writeStaged>>;
       if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows) {
         const fresh = await writeFresh(tx, source, vectors, ids, { keep: analyze && wait });
-        counts = fresh.counts;
+        const { rows, annotations, predictions, embeddings } = fresh.counts;
+        written = { counts: fresh.counts, added: rows + annotations + predictions + embeddings };
         // A new dataset is at label version 1.
-        if (fresh.kept) handed = { runId: ids.runId, inputs: fresh.kept, counts, labelVersion: 1 };
-      } else counts = await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
+        if (fresh.kept)
+          handed = { runId: ids.runId, inputs: fresh.kept, counts: fresh.counts, labelVersion: 1 };
+      } else written = await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
       const wantsMedia = opts.images || opts.texts || columns.size > 0;
       const media = wantsMedia
         ? await planClassificationMedia(tx, await datasetExternalIds(tx, ids.datasetId), columns, opts)
@@ -192,8 +193,8 @@ export async function ingestClassification(
       return {
         run,
         dataset,
-        ...counts,
-        unchanged: sameCounts(before, counts),
+        ...written.counts,
+        unchanged: ids.runExisted && written.added === 0,
         ...(media ? { media: media.report } : {}),
       };
     });
@@ -219,7 +220,10 @@ function labelOrigin(opts: ClassificationIngestOptions): Record<string, unknown>
   }
 }
 
-/** Rows through the staging tables: checks for repeated ids and conflicts with stored labels. */
+/**
+ * Rows through the staging tables: checks for repeated ids and conflicts with stored labels.
+ * Answers what the dataset and run hold after it, and how many lines it added to them.
+ */
 async function writeStaged(
   tx: BulkTx,
   source: ClassSource,
@@ -252,9 +256,10 @@ async function writeStaged(
   // A new dataset gets a block of row ids, so labels and predictions need no join back.
   const base = ids.datasetExisted ? undefined : await reserveRowIds(tx, staged.rows);
   const fresh = !ids.datasetExisted;
-  await mergeRows(tx, ids.datasetId, { fresh, base });
-  await mergeLabels(tx, ids.datasetId, { fresh, base });
-  await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base });
-  if (vectors) await writeVectors(tx, vectors, ids);
-  return countImport(tx, ids.datasetId, ids.runId);
+  const added =
+    (await mergeRows(tx, ids.datasetId, { fresh, base })) +
+    (await mergeLabels(tx, ids.datasetId, { fresh, base })) +
+    (await mergeClassPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted, base })) +
+    (vectors ? (await writeVectors(tx, vectors, ids)).added : 0);
+  return { counts: await countImport(tx, ids.datasetId, ids.runId), added };
 }

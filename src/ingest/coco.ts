@@ -35,7 +35,7 @@ import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
 import { CopyWriter } from '../store/pgcopy.ts';
-import { ensureDatasetAndRun, sameCounts, writeVectors } from './write.ts';
+import { ensureDatasetAndRun, writeVectors } from './write.ts';
 import { planCocoMedia } from '../media/ingest.ts';
 import { writeRowMedia } from '../store/media.ts';
 
@@ -144,8 +144,9 @@ async function importCoco(
         await enqueueJobsIn(tx, pipelineStart(ids.runId, { embeddings }));
       }
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
-      const before = ids.runExisted ? await countImport(tx, ids.datasetId, ids.runId) : null;
       let inputs: DetectionInputs | null = null;
+      // Lines the import inserted: none into a run that existed means the same files again.
+      let added = 0;
       if (!ids.datasetExisted) {
         // A new dataset (and so a new run): nothing to compare or join, straight into the tables.
         const blocks = {
@@ -166,18 +167,27 @@ async function importCoco(
         await tx.copyIn(DIRECT_TARGET.boxes, encodeBoxes(gt, blocks, position));
         await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
         await restoreIndexes();
-      } else await stageAndMerge(tx, gt, preds, ids, { dataset, gtFile });
-      if (vectors) await writeVectors(tx, vectors, ids);
+      } else added = await stageAndMerge(tx, gt, preds, ids, { dataset, gtFile });
+      const held = vectors ? await writeVectors(tx, vectors, ids) : { held: 0, added: 0 };
+      added += held.added;
       const media = await planCocoMedia(tx, gt.images, opts);
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
-      const counts = await countImport(tx, ids.datasetId, ids.runId);
+      // A new dataset holds what the files hold, a table line for each COPY line: no count needed.
+      const counts = inputs
+        ? {
+            rows: gt.images.length,
+            annotations: gt.annotations.length,
+            predictions: preds.length,
+            embeddings: held.held,
+          }
+        : await countImport(tx, ids.datasetId, ids.runId);
       // A new dataset is at label version 1.
       if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, coco };
       return {
         run,
         dataset,
         ...counts,
-        unchanged: sameCounts(before, counts),
+        unchanged: ids.runExisted && added === 0,
         ...(media ? { media: media.report } : {}),
         ...(warnings.length ? { warnings } : {}),
       };
@@ -197,7 +207,7 @@ async function importCoco(
 /**
  * Stage the files and merge them into a dataset that exists: its stored boxes must be those of
  * the files (the same ground truth for every run of a dataset); rows and boxes already stored are
- * kept, and the run's detections added.
+ * kept, and the run's detections added. Answers how many lines it inserted.
  */
 async function stageAndMerge(
   tx: BulkTx,
@@ -205,7 +215,7 @@ async function stageAndMerge(
   preds: CocoPrediction[],
   ids: { datasetId: number; runId: number; runExisted: boolean },
   { dataset, gtFile }: { dataset: string; gtFile: string },
-): Promise<void> {
+): Promise<number> {
   await createStage(tx, 'rows');
   await createStage(tx, 'anns');
   await createStage(tx, 'preds');
@@ -224,9 +234,11 @@ async function stageAndMerge(
       `${gtFile}: image ${show(c.externalId)} ${what}; expected the same ground truth for every run of a dataset`,
     );
   }
-  await mergeRows(tx, ids.datasetId);
-  await mergeAnnotations(tx, ids.datasetId);
-  await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted });
+  return (
+    (await mergeRows(tx, ids.datasetId)) +
+    (await mergeAnnotations(tx, ids.datasetId)) +
+    (await mergeBoxPredictions(tx, ids.datasetId, ids.runId, { fresh: !ids.runExisted }))
+  );
 }
 
 function ensureDatasetAndRunFor(

@@ -34,7 +34,10 @@ export async function ingestEmbeddings(
           `run "${run}" not found, expected an imported run (import its predictions first)`,
         );
       await prepareBulkSession(tx, { datasetId: found.datasetId, runId: found.id });
-      const embeddings = await writeVectors(tx, source, { datasetId: found.datasetId, runId: found.id });
+      const { held: embeddings } = await writeVectors(tx, source, {
+        datasetId: found.datasetId,
+        runId: found.id,
+      });
       if (analyze) await enqueueJobsIn(tx, pipelineStart(found.id, { embeddings: true }));
       return { runId: found.id, embeddings };
     });

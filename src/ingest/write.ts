@@ -86,7 +86,8 @@ export async function ensureDatasetAndRun(
 }
 
 /**
- * Embeddings for rows already in the dataset (same transaction); returns how many the run holds.
+ * Embeddings for rows already in the dataset (same transaction); answers how many the run holds
+ * and how many of them this import added.
  * Vectors in row-index order for a dataset whose rows are one id block (`knownBlock`, or found by
  * rowIndexBlock) go straight into the table; anything else is staged and joined on the id.
  */
@@ -95,7 +96,7 @@ export async function writeVectors(
   source: VectorSource,
   { datasetId, runId }: { datasetId: number; runId: number },
   knownBlock?: { base: number; rows: number },
-): Promise<number> {
+): Promise<{ held: number; added: number }> {
   const fresh = !(await runHasEmbeddings(tx, runId));
   if (fresh && source.idsAreIndices && source.rows) {
     const block = knownBlock ?? (await rowIndexBlock(tx, datasetId));
@@ -112,7 +113,7 @@ export async function writeVectors(
       await restoreIndexes();
       await refreshEmbeddingStatistics(tx);
       await markEmbeddingsWritten(tx, runId);
-      return source.rows;
+      return { held: source.rows, added: source.rows };
     }
   }
   await createStage(tx, 'vectors');
@@ -129,24 +130,8 @@ export async function writeVectors(
     throw new IngestError(
       `${source.locate(unknown.ord)}: id ${show(unknown.externalId)} is not a row of the dataset, expected the id of an imported row`,
     );
-  await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
+  const added = await mergeEmbeddings(tx, datasetId, runId, source.dim, { fresh });
   await refreshEmbeddingStatistics(tx);
   await markEmbeddingsWritten(tx, runId);
-  return countEmbeddings(tx, runId);
-}
-
-type ImportCounts = { rows: number; annotations: number; predictions: number; embeddings: number };
-
-/**
- * Imports only insert (`on conflict do nothing`), so a run whose counts did not move was left as it
- * was: the same files again.
- */
-export function sameCounts(before: ImportCounts | null, after: ImportCounts): boolean {
-  return (
-    before !== null &&
-    before.rows === after.rows &&
-    before.annotations === after.annotations &&
-    before.predictions === after.predictions &&
-    before.embeddings === after.embeddings
-  );
+  return { held: await countEmbeddings(tx, runId), added };
 }

@@ -130,21 +130,24 @@ export async function findBoxConflict(
 const unlessStored = (where: 'where' | 'and', stored: string, key: string) =>
   `${where} not exists (${stored}) on conflict (${key}) do nothing`;
 
-/** Row ids follow file order: the stage is filled in file order and read back by one seq scan. */
+/**
+ * Row ids follow file order: the stage is filled in file order and read back by one seq scan.
+ * This merge and the others answer how many lines they inserted: an import into a run that inserts
+ * none left it as it was (the same files again), with no count of the tables before it.
+ */
 export async function mergeRows(
   tx: BulkTx,
   datasetId: number,
   { fresh = false, base }: Fresh & { base?: number } = {},
-): Promise<void> {
+): Promise<number> {
   if (base !== undefined) {
-    await tx.query(
+    return tx.write(
       `insert into data_rows (id, dataset_id, external_id, labeled, image_url, width, height, metadata)
        select $2::int8 + seq, $1, external_id, labeled, image_url, width, height, metadata from ingest_rows`,
       [datasetId, base],
     );
-    return;
   }
-  await tx.query(
+  return tx.write(
     `insert into data_rows (dataset_id, external_id, labeled, image_url, width, height, metadata)
      select $1, s.external_id, s.labeled, s.image_url, s.width, s.height, s.metadata from ingest_rows s
      ${fresh ? '' : unlessStored('where', 'select 1 from data_rows d where d.dataset_id = $1 and d.external_id = s.external_id', 'dataset_id, external_id')}`,
@@ -171,9 +174,9 @@ export async function mergeLabels(
   tx: BulkTx,
   datasetId: number,
   { fresh = false, base }: Fresh & { base?: number } = {},
-): Promise<void> {
+): Promise<number> {
   const rows = stagedRowIds('$1', base);
-  await tx.query(
+  return tx.write(
     `insert into annotations (row_id, ann_key, label)
      select ${rows.id}, 'label', s.label from ${rows.from}
      where s.label is not null
@@ -187,9 +190,9 @@ export async function mergeClassPredictions(
   datasetId: number,
   runId: number,
   { fresh = false, base }: Fresh & { base?: number } = {},
-): Promise<void> {
+): Promise<number> {
   const rows = stagedRowIds('$2', base);
-  await tx.query(
+  return tx.write(
     `insert into predictions (run_id, row_id, pred_key, label, score, probs)
      select $1, ${rows.id}, 0, s.pred, s.score, s.probs from ${rows.from}
      where s.pred is not null
@@ -202,8 +205,8 @@ export async function mergeAnnotations(
   tx: BulkTx,
   datasetId: number,
   { fresh = false }: Fresh = {},
-): Promise<void> {
-  await tx.query(
+): Promise<number> {
+  return tx.write(
     `insert into annotations (row_id, ann_key, label, x, y, w, h, area, iscrowd)
      select r.id, s.ann_key, s.label, s.x, s.y, s.w, s.h, s.area, s.iscrowd from ingest_anns s
      join data_rows r on r.dataset_id = $1 and r.external_id = s.external_id
@@ -219,8 +222,8 @@ export async function mergeBoxPredictions(
   datasetId: number,
   runId: number,
   { fresh = false }: Fresh = {},
-): Promise<void> {
-  await tx.query(
+): Promise<number> {
+  return tx.write(
     `insert into predictions (run_id, row_id, pred_key, label, score, x, y, w, h)
      select $2, r.id, s.pred_key, s.label, s.score, s.x, s.y, s.w, s.h from ingest_preds s
      join data_rows r on r.dataset_id = $1 and r.external_id = s.external_id
@@ -251,8 +254,8 @@ export async function mergeEmbeddings(
   runId: number,
   dim: number,
   { fresh = false }: Fresh = {},
-): Promise<void> {
-  await tx.query(
+): Promise<number> {
+  return tx.write(
     `insert into embeddings (run_id, row_id, dim, vector)
      select $2, r.id, $3, s.vector from ingest_vectors s
      join data_rows r on r.dataset_id = $1 and r.external_id = s.external_id

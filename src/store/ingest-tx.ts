@@ -9,6 +9,8 @@ import { COPY_HEADER, COPY_TRAILER } from './pgcopy.ts';
 export interface BulkTx {
   driver: Database['driver'];
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Run a statement that writes and answer how many lines it wrote (the command's row count). */
+  write(text: string, params?: unknown[]): Promise<number>;
   /**
    * Binary COPY into `target` (`table (col, …)`): each batch is a list of buffers holding whole
    * tuples (no header/trailer). Postgres gets one streamed COPY; PGlite one COPY per batch.
@@ -93,6 +95,7 @@ function postgresBulk(tx: PgTx): BulkTx {
     driver: 'postgres',
     query: async <R>(text: string, params: unknown[] = []) =>
       (await tx.unsafe(text, params as never[])) as unknown as R[],
+    write: async (text, params = []) => (await tx.unsafe(text, params as never[])).count,
     copyIn: (target, batches) => copyPostgres(tx, target, batches),
   };
 }
@@ -104,6 +107,7 @@ function pgliteBulk(tx: PgliteTx): BulkTx {
   return {
     driver: 'pglite',
     query: async <R>(text: string, params: unknown[] = []) => (await tx.query<R>(text, params)).rows,
+    write: async (text, params = []) => (await tx.query(text, params)).affectedRows ?? 0,
     async copyIn(target, batches) {
       let bytes = 0;
       for await (const batch of batches) {

@@ -253,6 +253,26 @@ describeEachDriver('ingest classification', (ctx) => {
       ['b', 0, 1],
       ['c', 1, 1],
     ]);
+    // The same files again with an embedding for d: only the vector is new, so the run changed;
+    // then the same once more, which adds nothing.
+    const again = { run: 'grow-1', labels: labelsCtoG, probs: probsCtoG, ids: idsCtoG, analyze: false };
+    const emb3 = files.write('grow-emb3.jsonl', '{"id": "d", "embedding": [0, 2]}\n');
+    const counts = {
+      run: 'grow-1',
+      dataset: 'grow-1',
+      rows: 7,
+      annotations: 5,
+      predictions: 7,
+      embeddings: 4,
+    };
+    expect(await ingestClassification(deps(), { ...again, embeddings: emb3 })).toEqual({
+      ...counts,
+      unchanged: false,
+    });
+    expect(await ingestClassification(deps(), { ...again, embeddings: emb3 })).toEqual({
+      ...counts,
+      unchanged: true,
+    });
   });
 
   it('imports a CSV table with names, empty labels, image urls and extra columns', async () => {

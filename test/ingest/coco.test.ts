@@ -39,18 +39,12 @@ const predPath = files.write('results.json', JSON.stringify(results));
 describeEachDriver('ingest coco', (ctx) => {
   const deps = () => testDeps(ctx().database);
   const db = () => ctx().database.db;
+  /** What the hand-made pair's import answers: 3 images, 3 boxes, 3 detections. */
+  const tiny = { run: 'tiny', dataset: 'tiny', rows: 3, annotations: 3, predictions: 3, embeddings: 0 };
 
   it('imports a hand-made pair: class index by sorted category id, per-image prediction ordinals', async () => {
     const r = await ingestCoco(deps(), { run: 'tiny', gt: gtPath, pred: predPath, analyze: false });
-    expect(r).toEqual({
-      run: 'tiny',
-      dataset: 'tiny',
-      rows: 3,
-      annotations: 3,
-      predictions: 3,
-      embeddings: 0,
-      unchanged: false,
-    });
+    expect(r).toEqual({ ...tiny, unchanged: false });
     const [ds] = await rawRows<{ kind: string; class_names: unknown; source_class_ids: unknown }>(
       db(),
       sql`select kind, class_names, source_class_ids from datasets where name = 'tiny'`,
@@ -124,7 +118,10 @@ describeEachDriver('ingest coco', (ctx) => {
 
   it('is idempotent, and a second run on the same dataset adds only its predictions', async () => {
     const before = await snapshot(db());
-    await ingestCoco(deps(), { run: 'tiny', gt: gtPath, pred: predPath, analyze: false });
+    expect(await ingestCoco(deps(), { run: 'tiny', gt: gtPath, pred: predPath, analyze: false })).toEqual({
+      ...tiny,
+      unchanged: true,
+    });
     expect(await snapshot(db())).toEqual(before);
     const r = await ingestCoco(deps(), {
       run: 'tiny-2',
@@ -133,15 +130,7 @@ describeEachDriver('ingest coco', (ctx) => {
       pred: predPath,
       analyze: false,
     });
-    expect(r).toEqual({
-      run: 'tiny-2',
-      dataset: 'tiny',
-      rows: 3,
-      annotations: 3,
-      predictions: 3,
-      embeddings: 0,
-      unchanged: false,
-    });
+    expect(r).toEqual({ ...tiny, run: 'tiny-2', unchanged: false });
     const after = await snapshot(db());
     expect(after.data_rows).toEqual(before.data_rows);
     expect(after.annotations).toEqual(before.annotations);
@@ -287,6 +276,17 @@ describeEachDriver('ingest coco', (ctx) => {
         sql`select jsonb_array_length(class_names) as n, class_names->0 as first, source_class_ids as ids
           from datasets where name = 'fakebbox100'`,
       );
+      // The counts it answers are what the tables hold.
+      const [held] = await rawRows<{ rows: number; annotations: number; predictions: number }>(
+        db(),
+        sql`select (select count(*)::int from data_rows r join datasets d on d.id = r.dataset_id
+                      where d.name = 'fakebbox100') as rows,
+                   (select count(*)::int from annotations a join data_rows r on r.id = a.row_id
+                      join datasets d on d.id = r.dataset_id where d.name = 'fakebbox100') as annotations,
+                   (select count(*)::int from predictions p join model_runs m on m.id = p.run_id
+                      where m.name = 'fakebbox100') as predictions`,
+      );
+      expect(held).toEqual({ rows: 100, annotations: 830, predictions: 734 });
       expect(ds.n).toBe(80);
       expect(ds.first).toBe('person');
       expect(ds.ids[79]).toBe(90);
