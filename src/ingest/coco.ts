@@ -168,8 +168,8 @@ async function importCoco(
         await tx.copyIn(DIRECT_TARGET.boxPredictions, encodeBoxPredictions(preds, blocks, position));
         await restoreIndexes();
       } else added = await stageAndMerge(tx, gt, preds, ids, { dataset, gtFile });
-      const held = vectors ? await writeVectors(tx, vectors, ids) : { held: 0, added: 0 };
-      added += held.added;
+      const embedded = vectors ? await writeVectors(tx, vectors, ids) : { held: 0, added: 0 };
+      added += embedded.added;
       const media = await planCocoMedia(tx, gt.images, opts);
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       // A new dataset holds what the files hold, a table line for each COPY line: no count needed.
@@ -178,7 +178,7 @@ async function importCoco(
             rows: gt.images.length,
             annotations: gt.annotations.length,
             predictions: preds.length,
-            embeddings: held.held,
+            embeddings: embedded.held,
           }
         : await countImport(tx, ids.datasetId, ids.runId);
       // A new dataset is at label version 1.

@@ -137,6 +137,33 @@ describeEachDriver('ingest coco', (ctx) => {
     expect(after.predictions.n).toBe(6);
   });
 
+  it("answers a new dataset's embeddings as the table holds them, and the same files again as unchanged", async () => {
+    const emb = files.write(
+      'coco-emb.jsonl',
+      '{"id": "7", "embedding": [1, 0]}\n{"id": "9", "embedding": [0, 1]}\n{"id": "11", "embedding": [1, 1]}\n',
+    );
+    const opts = { run: 'emb', gt: gtPath, pred: predPath, embeddings: emb, analyze: false };
+    expect(await ingestCoco(deps(), opts)).toEqual({
+      ...tiny,
+      run: 'emb',
+      dataset: 'emb',
+      embeddings: 3,
+      unchanged: false,
+    });
+    const [held] = await rawRows<{ n: number }>(
+      db(),
+      sql`select count(*)::int as n from embeddings where run_id = (select id from model_runs where name = 'emb')`,
+    );
+    expect(held.n).toBe(3);
+    expect(await ingestCoco(deps(), opts)).toEqual({
+      ...tiny,
+      run: 'emb',
+      dataset: 'emb',
+      embeddings: 3,
+      unchanged: true,
+    });
+  });
+
   it('adds only what is not stored: a new image with its box, and its prediction into the same run', async () => {
     await ingestCoco(deps(), { run: 'grow', gt: gtPath, pred: predPath, analyze: false });
     const before = await snapshot(db());
