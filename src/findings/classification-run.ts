@@ -104,23 +104,25 @@ export async function classificationRun(
     },
     { transfer: graph ? [graph.indices.buffer as ArrayBuffer, graph.distances.buffer as ArrayBuffer] : [] },
   );
-  const unlabeled: number[] = [];
-  data.labels.forEach((l, i) => {
-    if (l < 0) unlabeled.push(i);
-  });
-  const pool = new Float32Array(unlabeled.length * k);
-  unlabeled.forEach((i, s) => {
-    pool.set(data.probs.subarray(i * k, i * k + k), s * k);
-  });
+  // Typed loops, not a callback and a subarray per row: at a million rows those were garbage to
+  // collect on the main thread.
+  const n = data.rowIds.length;
+  let pooled = 0;
+  for (let i = 0; i < n; i++) if (data.labels[i] < 0) pooled++;
+  const unlabeled = new Int32Array(pooled);
+  for (let i = 0, s = 0; i < n; i++) if (data.labels[i] < 0) unlabeled[s++] = i;
+  const pool = new Float32Array(pooled * k);
+  for (let s = 0; s < pooled; s++)
+    for (let c = 0; c < k; c++) pool[s * k + c] = data.probs[unlabeled[s] * k + c];
   const unc = classificationUncertainty(pool, k);
-  const rows: RowFindings[] = new Array(data.rowIds.length);
-  for (let i = 0; i < rows.length; i++) {
+  const rows: RowFindings[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const quality = found.labelQuality[i];
+    const disagreement = found.neighbourDisagreement[i];
     rows[i] = {
       rowId: data.rowIds[i],
-      labelQuality: Number.isNaN(found.labelQuality[i]) ? null : found.labelQuality[i],
-      neighbourDisagreement: Number.isNaN(found.neighbourDisagreement[i])
-        ? null
-        : found.neighbourDisagreement[i],
+      labelQuality: Number.isNaN(quality) ? null : quality,
+      neighbourDisagreement: Number.isNaN(disagreement) ? null : disagreement,
       uncertaintyLeast: null,
       uncertaintyMargin: null,
       uncertaintyEntropy: null,
@@ -128,11 +130,12 @@ export async function classificationRun(
     // A million lines held the event loop ~200 ms in one stretch: a turn every 100k.
     if (i % 100_000 === 99_999) await turn();
   }
-  unlabeled.forEach((i, s) => {
-    rows[i].uncertaintyLeast = unc.least[s];
-    rows[i].uncertaintyMargin = unc.margin[s];
-    rows[i].uncertaintyEntropy = unc.entropy[s];
-  });
+  for (let s = 0; s < pooled; s++) {
+    const row = rows[unlabeled[s]];
+    row.uncertaintyLeast = unc.least[s];
+    row.uncertaintyMargin = unc.margin[s];
+    row.uncertaintyEntropy = unc.entropy[s];
+  }
   const flags: NewFlag[] = found.flags.map((f) => ({
     rowId: data.rowIds[f.index],
     kind: 'label',

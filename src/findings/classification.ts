@@ -1,7 +1,6 @@
 import {
   argmaxRow,
   bestOther,
-  confidentThresholds,
   findLabelIssues,
   labelQualityScores,
   type Probs,
@@ -78,20 +77,39 @@ export function fuseScores(labelQuality: Float64Array, disagreement: Float64Arra
 
 /**
  * The labeled rows (positions, labels, probabilities) and what confident learning finds in them;
- * null when no row is labeled.
+ * null when no row is labeled. When every row is labeled, the inputs are used as they are.
  */
 function confidentLearning(labels: Int32Array, probs: Probs, k: number, minExamplesPerClass: number) {
-  const labeledIdx: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (labels[i] >= 0) labeledIdx.push(i);
-  const m = labeledIdx.length;
+  const n = labels.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) if (labels[i] >= 0) m++;
   if (m === 0) return null;
-  const subLabels = Int32Array.from(labeledIdx, (i) => labels[i]);
-  const subProbs = probs instanceof Float32Array ? new Float32Array(m * k) : new Float64Array(m * k);
-  labeledIdx.forEach((i, s) => {
-    subProbs.set(probs.subarray(i * k, i * k + k), s * k);
-  });
+  const labeledIdx = new Int32Array(m);
+  let subLabels = labels;
+  let subProbs = probs;
+  if (m === n) {
+    for (let i = 0; i < n; i++) labeledIdx[i] = i;
+  } else {
+    // Typed loops and one copy per stretch of labeled rows, not a callback and a subarray per row:
+    // at a million rows those were garbage to collect.
+    subLabels = new Int32Array(m);
+    subProbs = probs instanceof Float32Array ? new Float32Array(m * k) : new Float64Array(m * k);
+    for (let i = 0, s = 0; i < n; ) {
+      if (labels[i] < 0) {
+        i++;
+        continue;
+      }
+      // A stretch of labeled rows goes over in one copy.
+      const from = i;
+      for (; i < n && labels[i] >= 0; i++, s++) {
+        labeledIdx[s] = i;
+        subLabels[s] = labels[i];
+      }
+      subProbs.set(probs.subarray(from * k, i * k), (s - (i - from)) * k);
+    }
+  }
   const issues = findLabelIssues(subLabels, subProbs, k, { minExamplesPerClass });
-  const thresholds = confidentThresholds(subLabels, subProbs, k);
+  const { thresholds } = issues;
   /** Labeled row `s` is one whose neighbours can change the findings (see `neighbourCandidates`). */
   const candidate = (s: number) =>
     issues.mask[s] === 1 || subProbs[s * k + subLabels[s]] < thresholds[subLabels[s]];
@@ -152,9 +170,7 @@ export function classifyFindings({
   const m = labeledIdx.length;
 
   const quality = labelQualityScores(subLabels, subProbs, k, rankBy);
-  labeledIdx.forEach((i, s) => {
-    labelQuality[i] = quality[s];
-  });
+  for (let s = 0; s < m; s++) labelQuality[labeledIdx[s]] = quality[s];
 
   let nb: Neighbourhood | null = null;
   if (graph && fusion !== 'confident_learning_only') {
@@ -165,23 +181,40 @@ export function classifyFindings({
       if (candidate(s)) disagreement[i] = nb.disagreement[i];
     }
   }
-  const subDis = Float64Array.from(labeledIdx, (i) => disagreement[i]);
-  const fused = nb ? fuseScores(quality, subDis) : quality;
+  let fused = quality;
+  if (nb) {
+    const subDis = new Float64Array(m);
+    for (let s = 0; s < m; s++) subDis[s] = disagreement[labeledIdx[s]];
+    fused = fuseScores(quality, subDis);
+  }
 
-  const flags: ClassificationFlag[] = [];
+  // The flagged rows are ranked by position against their scores, then their flags are made in
+  // rank order: no sort over the flag objects, no closures per flag.
+  const score = new Float64Array(m);
+  const picked: number[] = [];
   for (let s = 0; s < m; s++) {
+    const given = subLabels[s];
+    const byCl = issues.mask[s] === 1;
+    const byNb = nb !== null && nb.island[labeledIdx[s]] >= 0 && subProbs[s * k + given] < thresholds[given];
+    if (!byCl && !byNb) continue;
+    score[s] = Math.min(1, Math.max(0, fused[s]));
+    picked.push(s);
+  }
+  // Positions ascend with the rows' indices, so ties fall to the lower index.
+  picked.sort((a, b) => score[a] - score[b] || a - b);
+  const name = (c: number) => classNames[c] ?? String(c);
+  const p = (s: number, c: number) => subProbs[s * k + c].toFixed(2);
+  const flags: ClassificationFlag[] = new Array(picked.length);
+  for (let f = 0; f < picked.length; f++) {
+    const s = picked[f];
     const i = labeledIdx[s];
     const given = subLabels[s];
     const byCl = issues.mask[s] === 1;
     const isIsland = nb !== null && nb.island[i] >= 0;
-    const byNb = isIsland && subProbs[s * k + given] < thresholds[given];
-    if (!byCl && !byNb) continue;
     const suggested = byCl || !nb ? bestOther(subProbs, s, k, given) : nb.island[i];
     const methods: ClassificationFlag['methods'] = [];
     if (byCl) methods.push('confident_learning');
     if (isIsland) methods.push('neighbours');
-    const name = (c: number) => classNames[c] ?? String(c);
-    const p = (c: number) => subProbs[s * k + c].toFixed(2);
     const top = argmaxRow(subProbs, s, k);
     // The model's own answer first, then what we suggest and why: they differ when the model
     // agrees with the label (confident learning) or the neighbours outvote it.
@@ -189,30 +222,17 @@ export function classifyFindings({
       suggested === top
         ? "the model's top class"
         : byCl || !nb
-          ? `the likeliest class besides the label (${p(suggested)})`
+          ? `the likeliest class besides the label (${p(s, suggested)})`
           : 'the class of its nearest neighbours';
-    const parts = [
-      `model ${p(top)} sure: ${name(top)}`,
-      `labeled ${name(given)} (${p(given)})`,
-      `suggested ${name(suggested)}: ${why}`,
-    ];
+    let evidence = `model ${p(s, top)} sure: ${name(top)}; labeled ${name(given)} (${p(s, given)}); suggested ${name(suggested)}: ${why}`;
     if (nb && nb.labeledCount[i] > 0) {
       const other = nb.topOther[i];
-      parts.push(
+      evidence +=
         other >= 0
-          ? `${nb.topOtherCount[i]} of ${nb.labeledCount[i]} nearest neighbours are ${name(other)}`
-          : `all ${nb.labeledCount[i]} nearest neighbours are ${name(given)}`,
-      );
+          ? `; ${nb.topOtherCount[i]} of ${nb.labeledCount[i]} nearest neighbours are ${name(other)}`
+          : `; all ${nb.labeledCount[i]} nearest neighbours are ${name(given)}`;
     }
-    flags.push({
-      index: i,
-      given,
-      suggested,
-      score: Math.min(1, Math.max(0, fused[s])),
-      methods,
-      evidence: parts.join('; '),
-    });
+    flags[f] = { index: i, given, suggested, score: score[s], methods, evidence };
   }
-  flags.sort((a, b) => a.score - b.score || a.index - b.index);
   return { flags, labelQuality, neighbourDisagreement: disagreement };
 }

@@ -7,6 +7,7 @@ import {
 } from '../../src/findings/classification.ts';
 import { exactKnn } from '../../src/findings/knn.ts';
 import { neighbourDisagreement } from '../../src/findings/neighbours.ts';
+import { createRandom } from '../../src/random.ts';
 
 /** Points on a circle at the given angles (degrees): cosine distance depends on the angle only. */
 function circle(angles: number[]): Float32Array {
@@ -150,5 +151,60 @@ describe('fusion', () => {
     expect(flag.evidence).toBe(
       'model 0.46 sure: cat; labeled dog (0.42); suggested bird: the class of its nearest neighbours; 4 of 4 nearest neighbours are bird',
     );
+  });
+});
+
+describe('classification findings', () => {
+  it('finds the same in the labeled rows whatever unlabeled rows lie between them', () => {
+    // 400 labeled rows of 4 classes, a tenth of their labels flipped; then the same rows with
+    // unlabeled ones first, last and in stretches between them (the findings copy the labeled rows
+    // out of the run one stretch at a time).
+    const random = createRandom(7);
+    const k = 4;
+    const labeledProbs: number[][] = [];
+    const labeledLabels: number[] = [];
+    for (let r = 0; r < 400; r++) {
+      const truth = r % k;
+      const raw = Array.from({ length: k }, (_, c) => random() ** 2 + (c === truth ? 1.2 : 0));
+      const sum = raw.reduce((a, b) => a + b, 0);
+      labeledProbs.push(raw.map((v) => v / sum));
+      labeledLabels.push(random() < 0.1 ? (truth + 1 + random.int(k - 1)) % k : truth);
+    }
+    const unlabeledRow = () => Array.from({ length: k }, () => 1 / k);
+    const position: number[] = [];
+    const labels: number[] = [];
+    const probs: number[][] = [];
+    for (let r = 0; r < 400; r++) {
+      const gap = r === 0 ? 3 : r % 37 === 0 ? 1 + random.int(4) : 0;
+      for (let g = 0; g < gap; g++) {
+        labels.push(-1);
+        probs.push(unlabeledRow());
+      }
+      position.push(labels.length);
+      labels.push(labeledLabels[r]);
+      probs.push(labeledProbs[r]);
+    }
+    labels.push(-1, -1);
+    probs.push(unlabeledRow(), unlabeledRow());
+    const classNames = ['a', 'b', 'c', 'd'];
+    const alone = classifyFindings({
+      labels: Int32Array.from(labeledLabels),
+      probs: Float32Array.from(labeledProbs.flat()),
+      k,
+      classNames,
+      graph: null,
+    });
+    const mixed = classifyFindings({
+      labels: Int32Array.from(labels),
+      probs: Float32Array.from(probs.flat()),
+      k,
+      classNames,
+      graph: null,
+    });
+    expect(alone.flags.length).toBeGreaterThan(20);
+    expect(mixed.flags).toEqual(alone.flags.map((f) => ({ ...f, index: position[f.index] })));
+    const quality = Array.from(mixed.labelQuality);
+    expect(position.map((at) => quality[at])).toEqual(Array.from(alone.labelQuality));
+    expect(quality.filter((_, at) => labels[at] < 0).every(Number.isNaN)).toBe(true);
   });
 });
