@@ -101,11 +101,12 @@ function confidentLearning(labels: Int32Array, probs: Probs, k: number, minExamp
       }
       // A stretch of labeled rows goes over in one copy.
       const from = i;
+      const to = s;
       for (; i < n && labels[i] >= 0; i++, s++) {
         labeledIdx[s] = i;
         subLabels[s] = labels[i];
       }
-      subProbs.set(probs.subarray(from * k, i * k), (s - (i - from)) * k);
+      subProbs.set(probs.subarray(from * k, i * k), to * k);
     }
   }
   const issues = findLabelIssues(subLabels, subProbs, k, { minExamplesPerClass });
