@@ -250,7 +250,7 @@ describe.runIf(process.env.DATABASE_URL)('Slack jobs with serve --no-worker and 
     expect(json.jobs.find((j) => j.kind === 'regression-alert')?.note).toContain('SLACK_BOT_TOKEN');
     await stop(blind);
 
-    // Two workers with the token start at once: each queues the day's reminders, one job results.
+    // Two workers with the token start at once: each queues the day's reminders, one DM results.
     const w1 = start(['worker'], 'w1');
     const w2 = start(['worker'], 'w2');
     await until(async () => alerts().length > 0 && reminders().length > 0, 120_000);
@@ -276,7 +276,11 @@ describe.runIf(process.env.DATABASE_URL)('Slack jobs with serve --no-worker and 
     expect(slack.uploads, chartLog.join('\n')).toHaveLength(1);
     expect(reminders()).toHaveLength(1);
     expect(reminders()[0].body.text).toBe('Batch week-48 is due today: 3 rows to go');
-    expect(await jobsOf('batch-reminder')).toMatchObject([{ state: 'done' }]);
+    // A worker whose start read the batch as owed just before the other's job sent it queues one
+    // more job; the batch's claim makes that one end without a DM.
+    const reminderJobs = await jobsOf('batch-reminder');
+    expect(reminderJobs.length).toBeGreaterThan(0);
+    for (const j of reminderJobs) expect(j).toMatchObject({ state: 'done', attempts: 1, error: null });
     // The workers posted them; the server only queued.
     expect(linesOf(w1, 'regression alert posted') + linesOf(w2, 'regression alert posted')).toBe(1);
     expect(linesOf(w1, 'batch reminder sent') + linesOf(w2, 'batch reminder sent')).toBe(1);
