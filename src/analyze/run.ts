@@ -60,7 +60,10 @@ export async function analyzeRun(
   const early = await earlyFindings(deps, runId, {
     neighbours,
     handed: classificationRows,
-    handedImages: detectionInputs && { ...detectionInputs, inputs: detectionImages(detectionInputs.inputs) },
+    handedImages: detectionInputs && {
+      ...detectionInputs,
+      inputs: () => detectionImages(detectionInputs.inputs),
+    },
     tablesReady: statistics,
   });
   await statistics;
@@ -80,6 +83,8 @@ export async function analyzeRun(
     return analyzed;
   });
   deps.logger.info('run analyzed', { runId, kind: doc.kind, ms: Date.now() - started });
+  if (early && !withFindings)
+    deps.logger.info('findings of the import dropped: its boxes changed since', { runId });
   onProgress(withFindings ? 0.9 : 0.5);
   // A detection run's findings read the boxes the analysis just read: hand them over.
   if (!withFindings) await computeFindings(deps, runId, {}, { neighbours, detectionImages: images });
