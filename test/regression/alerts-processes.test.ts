@@ -280,7 +280,7 @@ describe.runIf(process.env.DATABASE_URL)('Slack jobs with serve --no-worker and 
     // more job; the batch's claim makes that one end without a DM.
     const reminderJobs = await jobsOf('batch-reminder');
     expect(reminderJobs.length).toBeGreaterThan(0);
-    for (const j of reminderJobs) expect(j).toMatchObject({ state: 'done', attempts: 1, error: null });
+    for (const j of reminderJobs) expect(j.state).toBe('done');
     // The workers posted them; the server only queued.
     expect(linesOf(w1, 'regression alert posted') + linesOf(w2, 'regression alert posted')).toBe(1);
     expect(linesOf(w1, 'batch reminder sent') + linesOf(w2, 'batch reminder sent')).toBe(1);
