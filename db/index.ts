@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import { acquireDataLock } from './lock.ts';
 import { runMigrations } from './migrate.ts';
+import { byteaCodec } from './pglite-bytea.ts';
 import { compilePgliteWasm } from './pglite-wasm.ts';
 import * as schema from './schema.ts';
 
@@ -100,6 +101,7 @@ export async function createDb({
     ]);
     const pgliteWasmModule = await wasm?.catch(() => undefined);
     const options = {
+      ...byteaCodec,
       ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
       ...(brief ? { startParams: [...YieldingPGlite.defaultStartParams, ...BRIEF_START_PARAMS] } : {}),
     };
