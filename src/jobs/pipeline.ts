@@ -123,7 +123,13 @@ export function pipelineHandlers(
   {
     detectionInputs,
     classificationRows,
-  }: { detectionInputs?: HandedDetection; classificationRows?: HandedClassificationRows } = {},
+    releaseIndexes = false,
+  }: {
+    detectionInputs?: HandedDetection;
+    classificationRows?: HandedClassificationRows;
+    /** The process's vector service is the drain's own: a kNN pass frees its index before the fold. */
+    releaseIndexes?: boolean;
+  } = {},
 ): JobHandlers {
   return {
     ...regressionHandlers(deps),
@@ -174,7 +180,7 @@ export function pipelineHandlers(
       });
       return split && doc.kind === 'classification' ? [knnPassJob(runId)] : [];
     },
-    ...knnPassHandlers(deps),
+    ...knnPassHandlers(deps, { releaseIndexes }),
     async projection({ job, progress }) {
       const runId = runOf(job.runId, job.kind);
       const options = job.payload as ProjectionOptions;
@@ -232,9 +238,16 @@ export async function runPipelineNow(
     }
     progress.update(Math.floor(fraction * 100));
   };
+  // A service made for this drain serves nothing else, so a kNN pass may end it before its fold:
+  // at a million rows the index is ~600 MB the fold does not need.
+  const ownService = !deps.vectors;
   return withVectorService(deps, async (vectors) => {
     const withVectors = { ...deps, vectors };
-    const all = pipelineHandlers(withVectors, { detectionInputs, classificationRows });
+    const all = pipelineHandlers(withVectors, {
+      detectionInputs,
+      classificationRows,
+      releaseIndexes: ownService,
+    });
     const handlers = Object.fromEntries(kinds.map((k) => [k, all[k]]));
     const runner = createJobRunner(withVectors, {
       ...configuredRunner(deps.config),

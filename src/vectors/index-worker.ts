@@ -61,6 +61,8 @@ export interface IndexWorker {
    * vectors' buffer is transferred: the caller no longer has them.
    */
   knnOf(vectors: Float32Array, dim: number, k: number): Promise<KnnRows>;
+  /** End the thread and every index in it now; the next call starts an empty one. */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,6 +164,7 @@ export function createIndexWorker({
       return client.call('knnOf', { vectors, k, ...params(dim, 'f32') }, [vectors.buffer]);
     },
 
+    stop: () => client.stop(),
     close: () => client.close(),
   };
 }

@@ -9,6 +9,11 @@ interface Reply {
 
 export interface WorkerClient {
   call<T>(op: string, payload?: Record<string, unknown>, transfer?: ArrayBufferLike[]): Promise<T>;
+  /**
+   * End the thread, and with it all it holds, at once (native memory is otherwise freed only when
+   * the thread's heap is collected); the next call starts a new one. Calls under way fail.
+   */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +31,8 @@ export function workerClient(spawn: () => Worker): WorkerClient {
   let closed = false;
   let worker: Worker | null = null;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Threads ended by stop(): their exit does not close the client. */
+  const stopping = new Set<Worker>();
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
@@ -43,10 +50,12 @@ export function workerClient(spawn: () => Worker): WorkerClient {
       else p.reject(new Error(msg.error));
     });
     w.on('error', (err) => {
+      if (stopping.has(w)) return;
       closed = true;
       failAll(err);
     });
     w.on('exit', (code) => {
+      if (stopping.delete(w)) return;
       closed = true;
       failAll(new Error(`worker thread exited (code ${code})`));
     });
@@ -68,6 +77,14 @@ export function workerClient(spawn: () => Worker): WorkerClient {
         w.ref();
         w.postMessage({ id, op, payload }, transfer as Transferable[]);
       });
+    },
+    async stop() {
+      const w = worker;
+      if (closed || !w) return;
+      worker = null;
+      stopping.add(w);
+      failAll(new Error('worker thread stopped'));
+      await w.terminate();
     },
     async close() {
       if (closed) return;

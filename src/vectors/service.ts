@@ -93,6 +93,12 @@ export interface VectorService {
     chunks: AsyncIterable<EmbeddingChunk> | Iterable<EmbeddingChunk>,
     opts: { dim: number; count: number; quantization?: Quantization },
   ): Promise<void>;
+  /**
+   * Close every open index and end the worker thread now, so their memory (hundreds of MB at a
+   * million rows) is back before the caller's next step; the next call starts a new thread and
+   * loads what it needs. For a process whose remaining work needs no index: never a server's.
+   */
+  releaseIndexes(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -193,6 +199,10 @@ export function createVectorService({
     ensureIndex: cache.ensureIndex,
     ...createSearch({ worker, cache, searchBreadth, pageSize }),
     buildFrom: cache.buildFrom,
+    async releaseIndexes() {
+      cache.clear();
+      await worker.stop();
+    },
     async close() {
       cache.clear();
       await worker.close();

@@ -4,10 +4,10 @@ import { rawRows } from '../../db/raw.ts';
 import { embeddings, labelFlags, rowScores } from '../../db/schema.ts';
 import { type ComputePool, createComputePool } from '../../src/compute/pool.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Deps } from '../../src/deps.ts';
+import { type Deps, createLogger } from '../../src/deps.ts';
 import { computeFindings } from '../../src/findings/index.ts';
-import { KNN_CHUNK, knnPassJob } from '../../src/jobs/knn-pass.ts';
-import { pipelineHandlers } from '../../src/jobs/pipeline.ts';
+import { KNN_CHUNK, KNN_PASS, knnPassJob } from '../../src/jobs/knn-pass.ts';
+import { pipelineHandlers, runPipelineNow } from '../../src/jobs/pipeline.ts';
 import { createJobRunner } from '../../src/jobs/runner.ts';
 import { createRandom } from '../../src/random.ts';
 import { claimJob, enqueueJobs, listJobs } from '../../src/store/jobs.ts';
@@ -141,6 +141,40 @@ describeEachDriver('kNN pass split into chunk jobs', (ctx) => {
       'neighbourCandidates',
       'classifyFindings', // the fold
     ]);
+  });
+
+  it('frees the index before the fold when its drain has a vector service of its own (loupe ingest)', async () => {
+    const lines: string[] = [];
+    // No vector service given: runPipelineNow makes one for the drain, as the CLI's ingest does.
+    const deps: Deps = {
+      ...chunkedDeps(),
+      vectors: undefined,
+      logger: createLogger({ level: 'info', write: (line) => lines.push(line) }),
+    };
+    const { runId } = await insertClassification(deps.db, { name: 'own-service', ...clusteredRun(300) });
+    await computeFindings({ ...deps, vectors }, runId);
+    const whole = await findingsOf(runId);
+    await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
+    await enqueueJobs(deps.database, [knnPassJob(runId)]);
+    const { chunks } = searchedIn(whole);
+    expect(await runPipelineNow(deps, runId, { kinds: [KNN_PASS, KNN_CHUNK] })).toEqual({
+      ran: 1 + chunks,
+      failed: 0,
+    });
+    expect(await findingsOf(runId)).toEqual(whole);
+    const released = lines.findIndex((l) => l.includes('vector indexes released before the fold'));
+    const folded = lines.map((l) => l.includes('findings computed')).lastIndexOf(true);
+    expect(released).toBeGreaterThan(-1);
+    expect(folded).toBeGreaterThan(released);
+
+    // A service that also answers searches (serve's) keeps its index through the fold.
+    lines.length = 0;
+    await computeFindings(deps, runId, {}, { neighbours: { deferred: true } });
+    await enqueueJobs(deps.database, [knnPassJob(runId)]);
+    await runPipelineNow({ ...deps, vectors }, runId, { kinds: [KNN_PASS, KNN_CHUNK] });
+    expect(await findingsOf(runId)).toEqual(whole);
+    expect(lines.some((l) => l.includes('released'))).toBe(false);
+    expect((await vectors.ensureIndex(deps.db, runId)).built).toBe(false);
   });
 
   it('gives a split run its metrics and findings before its index, which the pass then builds', async () => {

@@ -48,6 +48,23 @@ describe('workerClient', () => {
     await client.close();
   });
 
+  it('ends its thread on stop, failing calls under way, and starts a new one on the next call', async () => {
+    const { spawned, spawn } = counted();
+    const client = workerClient(spawn);
+    await client.stop();
+    expect(spawned).toHaveLength(0);
+    expect(await client.call('echo', { n: 1 })).toEqual({ n: 1 });
+    const exited = new Promise((resolve) => spawned[0].once('exit', resolve));
+    const underWay = client.call('echo', { n: 2 });
+    await client.stop();
+    await expect(underWay).rejects.toThrow('worker thread stopped');
+    await exited;
+    expect(await client.call('echo', { n: 3 })).toEqual({ n: 3 });
+    expect(spawned).toHaveLength(2);
+    await client.close();
+    await expect(client.call('echo')).rejects.toThrow('worker thread is closed');
+  });
+
   it('never starts a thread when nothing is asked before it closes', async () => {
     const { spawned, spawn } = counted();
     const client = workerClient(spawn);
