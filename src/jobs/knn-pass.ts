@@ -105,9 +105,8 @@ export function knnPassHandlers(
       if (options.fusion === 'confident_learning_only') return [];
       let chunks = await childJobs(deps.database, job.id);
       if (chunks.total === 0) {
-        // Chosen from the labels and predictions before the index is built or loaded: what reading
-        // a million rows leaves for the collector then goes while the index is made, instead of
-        // sitting beside it through the first chunk (1.42 GB at 1M rows, since 1.1 GB).
+        // Chosen from the labels and predictions before the index is built: what reading a million
+        // rows leaves for the collector then goes during the build, not beside the finished index.
         const candidates = await neighbourCandidateRows(deps, runId);
         // The index of a split run is built here, not before its analysis (see pipeline.ts), checked
         // against the current embeddings once. Its chunks carry what it holds: a process that

@@ -55,9 +55,10 @@ describe('workerClient', () => {
     expect(spawned).toHaveLength(0);
     expect(await client.call('echo', { n: 1 })).toEqual({ n: 1 });
     const exited = new Promise((resolve) => spawned[0].once('exit', resolve));
-    const underWay = client.call('echo', { n: 2 });
+    // Its rejection is awaited from the start: stop() rejects it before the thread has ended.
+    const underWay = expect(client.call('echo', { n: 2 })).rejects.toThrow('worker thread stopped');
     await client.stop();
-    await expect(underWay).rejects.toThrow('worker thread stopped');
+    await underWay;
     await exited;
     expect(await client.call('echo', { n: 3 })).toEqual({ n: 3 });
     expect(spawned).toHaveLength(2);
