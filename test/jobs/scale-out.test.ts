@@ -105,7 +105,16 @@ describe.runIf(process.env.DATABASE_URL)('scale-out on Postgres', () => {
       .map((log) => log.split('\n').filter((l) => l.includes('vector index built')).length)
       .reduce((x, y) => x + y);
     expect(built).toBeLessThanOrEqual(1);
-    for (const p of [a, b]) expect(p.stderr()).toContain('vector index copied from the database');
+    // Each serve answered from that one index: the serve that took the index job, if one did (its
+    // poll can claim the job before the ingest's own drain does), from its build; any other from
+    // the database's copy.
+    for (const p of [a, b]) {
+      const log = p.stderr();
+      expect(
+        log.includes('vector index built') || log.includes('vector index copied from the database'),
+        log,
+      ).toBe(true);
+    }
 
     // A worker killed in the middle of a job: after its lease, a new worker completes it.
     await Promise.all([stop(a), stop(b), stop(w)]);
