@@ -3,7 +3,14 @@ import { pipelineStart, runPipelineNow } from '../jobs/pipeline.ts';
 import { enqueueRegressionCheckIn } from '../jobs/regression.ts';
 import { noProgress } from '../progress.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
-import { DIRECT_TARGET, countImport, reserveIds, reserveRowIds, runHasEmbeddings } from '../store/ingest.ts';
+import {
+  DIRECT_TARGET,
+  countImport,
+  importMarks,
+  reserveIds,
+  reserveRowIds,
+  runHasEmbeddings,
+} from '../store/ingest.ts';
 import {
   STAGE_TARGET,
   createStage,
@@ -183,7 +190,13 @@ export async function ingestClassification(
         written = { counts: fresh.counts, added: rows + annotations + predictions + embeddings };
         // A new dataset is at label version 1.
         if (fresh.kept)
-          handed = { runId: ids.runId, inputs: fresh.kept, counts: fresh.counts, labelVersion: 1 };
+          handed = {
+            runId: ids.runId,
+            inputs: fresh.kept,
+            counts: fresh.counts,
+            marks: await importMarks(tx),
+            labelVersion: 1,
+          };
       } else written = await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
       const wantsMedia = opts.images || opts.texts || columns.size > 0;
       const media = wantsMedia

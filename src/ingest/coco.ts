@@ -5,7 +5,7 @@ import type { CocoAnalysis, HandedDetection } from '../analyze/detection-compute
 import { type CocoAnalysisThread, cocoAnalysisThread } from '../analyze/detection-thread.ts';
 import type { DetectionInputs } from '../store/analysis.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
-import { DIRECT_TARGET, countImport, reserveIds, runHasEmbeddings } from '../store/ingest.ts';
+import { DIRECT_TARGET, countImport, importMarks, reserveIds, runHasEmbeddings } from '../store/ingest.ts';
 import {
   STAGE_FIELDS,
   STAGE_TARGET,
@@ -182,7 +182,8 @@ async function importCoco(
           }
         : await countImport(tx, ids.datasetId, ids.runId);
       // A new dataset is at label version 1.
-      if (inputs) handed = { runId: ids.runId, inputs, counts, labelVersion: 1, coco };
+      if (inputs)
+        handed = { runId: ids.runId, inputs, counts, marks: await importMarks(tx), labelVersion: 1, coco };
       return {
         run,
         dataset,

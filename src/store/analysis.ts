@@ -4,7 +4,7 @@ import { recordEvaluation } from './evaluations.ts';
 import type { Db } from '../../db/index.ts';
 import { rawRows } from '../../db/raw.ts';
 import { bulkOf } from './ingest-tx.ts';
-import { countImport } from './ingest.ts';
+import { countImport, importMarks } from './ingest.ts';
 import { currentLabelVersions } from './label-version-reads.ts';
 import type { ImportedClassificationRows } from './findings-inputs.ts';
 import type { DetBox, GtBox } from '../metrics/detection-types.ts';
@@ -235,6 +235,8 @@ export interface Handed<T> {
   runId: number;
   inputs: T;
   counts: { rows: number; annotations: number; predictions: number };
+  /** importMarks at the end of the import: while they stand, `counts` do too. Absent: counted. */
+  marks?: string;
   labelVersion: number;
 }
 
@@ -244,8 +246,9 @@ export type HandedDetectionInputs = Handed<DetectionInputs>;
 export type HandedClassificationRows = Handed<ImportedClassificationRows>;
 
 /**
- * The handed inputs when the dataset and run are as the import left them (same counts, no label
- * version since), else null: the analysis then reads the tables.
+ * The handed inputs when the dataset and run are as the import left them (no label version since,
+ * and no line added: the same import marks, else the same counts), else null: the analysis then
+ * reads the tables.
  */
 export async function currentHandedInputs<T>(
   db: Db,
@@ -253,15 +256,17 @@ export async function currentHandedInputs<T>(
   handed: Handed<T> | undefined,
 ): Promise<T | null> {
   if (!handed || handed.runId !== run.id) return null;
-  const [now, versions] = await Promise.all([
-    countImport(bulkOf(db), run.datasetId, run.id),
+  const [marks, versions] = await Promise.all([
+    importMarks(bulkOf(db)),
     currentLabelVersions(db, [run.datasetId]),
   ]);
+  if (versions.get(run.datasetId) !== handed.labelVersion) return null;
+  if (handed.marks !== undefined && marks === handed.marks) return handed.inputs;
+  const now = await countImport(bulkOf(db), run.datasetId, run.id);
   const same =
     now.rows === handed.counts.rows &&
     now.annotations === handed.counts.annotations &&
-    now.predictions === handed.counts.predictions &&
-    versions.get(run.datasetId) === handed.labelVersion;
+    now.predictions === handed.counts.predictions;
   return same ? handed.inputs : null;
 }
 

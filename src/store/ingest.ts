@@ -189,6 +189,26 @@ export async function refreshEmbeddingStatistics(tx: BulkTx): Promise<void> {
   await tx.query('analyze embeddings (run_id, row_id)');
 }
 
+/**
+ * Where the id sequences of the imported tables stand, as one string. Imports run one at a time
+ * (lockImports) and every line they add to these tables takes its id from them, as do the label
+ * writes, which a label version records as well. So marks read at the end of an import and again
+ * later are the same only if no line was added since: an analysis then knows the import's counts
+ * still hold without counting the tables (a second at a million rows on Postgres). A sequence
+ * also moves for a line written elsewhere, or for one rolled back: the caller then counts.
+ *
+ * @example
+ * const marks = await importMarks(tx); // '1000000:949507:1000000'
+ */
+export async function importMarks(tx: BulkTx): Promise<string> {
+  const last = (table: string) =>
+    `coalesce(pg_sequence_last_value(pg_get_serial_sequence('${table}', 'id')::regclass), 0)`;
+  const [r] = await tx.query<{ marks: string }>(
+    `select concat_ws(':', ${last('data_rows')}, ${last('annotations')}, ${last('predictions')}) as marks`,
+  );
+  return r.marks;
+}
+
 /** What the dataset and run hold after an import. */
 export async function countImport(
   tx: BulkTx,

@@ -8,6 +8,9 @@ import { createLogger } from '../../src/deps.ts';
 import { ingestClassification } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { createRandom } from '../../src/random.ts';
+import { type Handed, currentHandedInputs } from '../../src/store/analysis.ts';
+import { countImport, importMarks } from '../../src/store/ingest.ts';
+import { bulkOf } from '../../src/store/ingest-tx.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
 import { storedAnalysis } from '../helpers/builder.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
@@ -117,5 +120,47 @@ describeEachDriver('classification analysis from the rows the import holds', (ct
     });
     expect(lines.filter((l) => l.includes('findings computed')).at(-1)).toContain('"read":"from the tables"');
     expect((await stored(deps, 'pool-stale')).scores.length).toBe(600);
+  });
+
+  it('trusts what the import handed while its marks stand, else counts the tables', async () => {
+    const deps = testDeps(ctx().database);
+    const input = poolFiles();
+    await ingestClassification(deps, { run: 'pool-marks', ...input, analyze: false });
+    const run = (await findRun(deps.db, 'pool-marks'))!;
+    const bulk = bulkOf(deps.db);
+    const marks = await importMarks(bulk);
+    const counts = await countImport(bulk, run.datasetId, run.id);
+    expect(counts.rows).toBe(600);
+    const inputs = { rows: 'as the import read them' };
+    const handed = (over: Partial<Handed<typeof inputs>> = {}): Handed<typeof inputs> => ({
+      runId: run.id,
+      inputs,
+      counts,
+      marks,
+      labelVersion: 1,
+      ...over,
+    });
+    const wrong = { rows: 1, annotations: 1, predictions: 1 };
+    // Nothing added since: the marks decide, the counts are not read.
+    expect(await currentHandedInputs(deps.db, run, handed({ counts: wrong }))).toBe(inputs);
+    // A label version since: stale, whatever the marks.
+    expect(await currentHandedInputs(deps.db, run, handed({ labelVersion: 2 }))).toBeNull();
+    // Another dataset's import moves the marks: the counts decide, and this dataset's still hold.
+    await ingestClassification(deps, { run: 'pool-marks-other', ...input, analyze: false });
+    expect(await importMarks(bulk)).not.toBe(marks);
+    expect(await currentHandedInputs(deps.db, run, handed())).toBe(inputs);
+    expect(await currentHandedInputs(deps.db, run, handed({ counts: wrong }))).toBeNull();
+    // A row added to this dataset: marks and counts both tell.
+    const now = await importMarks(bulk);
+    await rawRows(
+      deps.db,
+      sql`insert into data_rows (dataset_id, external_id) values (${run.datasetId}, 'added later')`,
+    );
+    expect(await importMarks(bulk)).not.toBe(now);
+    expect(await currentHandedInputs(deps.db, run, handed({ marks: now }))).toBeNull();
+    // Without marks (an import that read none), the counts alone decide.
+    expect(await currentHandedInputs(deps.db, run, handed({ marks: undefined }))).toBeNull();
+    const added = { ...counts, rows: counts.rows + 1 };
+    expect(await currentHandedInputs(deps.db, run, handed({ marks: undefined, counts: added }))).toBe(inputs);
   });
 });
