@@ -3,7 +3,6 @@ import type { Db } from '../store/database.ts';
 import { type NeighbourSource, type RunFindings, computeFindings, earlyFindings } from '../findings/index.ts';
 import type { ClassificationMetricsDoc } from '../metrics/classification-document.ts';
 import {
-  type HandedClassificationRows,
   type RunForAnalysis,
   currentHandedInputs,
   loadRunForAnalysis,
@@ -12,6 +11,7 @@ import {
 } from '../store/analysis.ts';
 import { stageRowFindings, writeFindings } from '../store/findings-save.ts';
 import { bulkOf } from '../store/ingest-tx.ts';
+import type { HandedClassification } from '../findings/classification-ahead.ts';
 import { analyzeClassification } from './classification.ts';
 import { analyzeDetection, detectionImages } from './detection.ts';
 import type { HandedDetection } from './detection-compute.ts';
@@ -45,7 +45,7 @@ export async function analyzeRun(
      */
     detectionInputs?: HandedDetection;
     /** A classification run's rows handed over by the import that just wrote them. */
-    classificationRows?: HandedClassificationRows;
+    classificationRows?: HandedClassification;
   } = {},
 ): Promise<RunMetricsDoc> {
   const started = Date.now();

@@ -14,6 +14,8 @@ export interface ComputePool {
   /** Threads busy or starting, tasks waiting: what /healthz-style probes and benches report. */
   stats(): { threads: number; queued: number; completed: number };
   close(): Promise<void>;
+  /** Ends the threads now, failing the tasks they run: for results nobody will read. */
+  destroy(): Promise<void>;
 }
 
 export interface ComputePoolOptions {
@@ -65,6 +67,7 @@ export function createComputePool({
     run: (name, input, transfer = []) => pool.run({ name, input }, { transferList: transfer }),
     stats: () => ({ threads: pool.threads.length, queued: pool.queueSize, completed: pool.completed }),
     close: () => pool.close(),
+    destroy: () => pool.destroy(),
   };
 }
 

@@ -10,6 +10,8 @@ import {
 import type { NewFlag, RowFindings } from '../store/findings-save.ts';
 import type { KnnPart } from '../store/knn-parts.ts';
 import { knnGraph } from '../vectors/knn.ts';
+import { type ClassificationAhead, aheadFor } from './classification-ahead.ts';
+import type { ClassificationInput } from './classification.ts';
 import type { KnnGraph } from './neighbours.ts';
 import type { FindingsOptions } from './options.ts';
 import { classificationUncertainty } from './uncertainty.ts';
@@ -82,28 +84,30 @@ export async function classificationRun(
   options: FindingsOptions,
   neighbours: NeighbourSource,
   loaded?: ClassificationRows,
+  /** The findings of `loaded`, started by its import (used when they are this computation's). */
+  ahead?: ClassificationAhead | null,
 ): Promise<{ flags: NewFlag[]; rows: RowFindings[]; inputs: ClassificationRows }> {
   const k = run.classNames.length;
   const data = loaded ?? (await loadClassificationRows(deps.db, run.id, k));
   const graph = await neighbourGraph(deps, run.id, data.rowIds, options, neighbours);
   // In a pool thread where the process serves requests: over a million rows it held the event loop
   // for 0.6 s. The rows are copied there (the caller keeps reading them); the graph is handed over.
-  const found = await runCompute(
-    deps,
-    'classifyFindings',
-    {
-      labels: data.labels,
-      probs: data.probs,
-      k,
-      classNames: run.classNames,
-      graph,
-      rankBy: options.rankBy,
-      minExamplesPerClass: options.minExamplesPerClass,
-      islandShare: options.islandShare,
-      fusion: options.fusion,
-    },
-    { transfer: graph ? [graph.indices.buffer as ArrayBuffer, graph.distances.buffer as ArrayBuffer] : [] },
-  );
+  const input: ClassificationInput = {
+    labels: data.labels,
+    probs: data.probs,
+    k,
+    classNames: run.classNames,
+    graph,
+    rankBy: options.rankBy,
+    minExamplesPerClass: options.minExamplesPerClass,
+    islandShare: options.islandShare,
+    fusion: options.fusion,
+  };
+  const found =
+    (await aheadFor(ahead, data, input)) ??
+    (await runCompute(deps, 'classifyFindings', input, {
+      transfer: graph ? [graph.indices.buffer as ArrayBuffer, graph.distances.buffer as ArrayBuffer] : [],
+    }));
   // Typed loops, not a callback and a subarray per row: at a million rows those were garbage to
   // collect on the main thread.
   const n = data.rowIds.length;

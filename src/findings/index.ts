@@ -9,7 +9,8 @@ import {
   storedFindingsOptions,
 } from '../store/findings-inputs.ts';
 import { type NewFlag, type RowFindings, saveFindings } from '../store/findings-save.ts';
-import { type Handed, type HandedClassificationRows, currentHandedInputs } from '../store/analysis.ts';
+import { type Handed, currentHandedInputs } from '../store/analysis.ts';
+import type { ClassificationAhead, HandedClassification } from './classification-ahead.ts';
 import { type NeighbourSource, classificationRun } from './classification-run.ts';
 import { detectionRun } from './detection-run.ts';
 import { type FindingsOptions, type FindingsOptionsInput, parseFindingsOptions } from './options.ts';
@@ -100,7 +101,7 @@ export async function earlyFindings(
   }: {
     neighbours?: NeighbourSource;
     /** The rows the import that queued the analysis holds (not read again while still current). */
-    handed?: HandedClassificationRows;
+    handed?: HandedClassification;
     /**
      * A detection import's images, as the findings read them (detectionImages): made only once this
      * has read the run, so the statements its caller just started go out first.
@@ -135,7 +136,7 @@ export async function earlyFindings(
     // unless something was written since the import, which is rare.
     const current = tablesReady.then(() => currentHandedInputs(deps.db, run, handed));
     current.catch(() => {});
-    const found = await findingsOf(deps, run, {}, neighbours, { rows: handed.inputs });
+    const found = await findingsOf(deps, run, {}, neighbours, { rows: handed.inputs, ahead: handed.ahead });
     if (await current) return log(found, 'handed by the import');
   }
   await tablesReady;
@@ -147,13 +148,21 @@ async function findingsOf(
   run: FindingsRun,
   overrides: FindingsOptionsInput,
   neighbours: NeighbourSource,
-  { detectionImages, rows }: { detectionImages?: DetectionImage[]; rows?: ClassificationRows } = {},
+  {
+    detectionImages,
+    rows,
+    ahead,
+  }: {
+    detectionImages?: DetectionImage[];
+    rows?: ClassificationRows;
+    ahead?: ClassificationAhead | null;
+  } = {},
 ): Promise<RunFindings> {
   const stored = await storedFindingsOptions(deps.db, run.id);
   const options = parseFindingsOptions({ ...stored, ...overrides });
   const result =
     run.kind === 'classification'
-      ? await classificationRun(deps, run, options, neighbours, rows)
+      ? await classificationRun(deps, run, options, neighbours, rows, ahead)
       : await detectionRun(deps, run, options, detectionImages);
   return { ...result, options: { ...options } };
 }

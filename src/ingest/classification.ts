@@ -22,7 +22,7 @@ import {
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
-import type { HandedClassificationRows } from '../store/analysis.ts';
+import { type HandedClassification, classificationAhead } from '../findings/classification-ahead.ts';
 import type { ImportedClassificationRows } from '../store/findings-inputs.ts';
 import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
@@ -67,7 +67,14 @@ async function writeFresh(
   source: ClassSource,
   vectors: VectorSource | null,
   ids: { datasetId: number; runId: number },
-  { keep = false }: { keep?: boolean } = {},
+  {
+    keep = false,
+    onKept = () => {},
+  }: {
+    keep?: boolean;
+    /** Called with the kept rows once they are read, before the tables are written. */
+    onKept?: (kept: ImportedClassificationRows) => void;
+  } = {},
 ): Promise<{
   counts: { rows: number; annotations: number; predictions: number; embeddings: number };
   kept: ImportedClassificationRows | null;
@@ -99,7 +106,10 @@ async function writeFresh(
     kept.score.set(b.score.subarray(0, b.n), b.start);
     for (let j = 0; j < b.n * k; j++) kept.probs[b.start * k + j] = b.probs[j];
   }
-  if (kept) for (let i = 0; i < rows; i++) kept.rowIds.push(base + i);
+  if (kept) {
+    for (let i = 0; i < rows; i++) kept.rowIds.push(base + i);
+    onKept(kept);
+  }
   const restoreIndexes = await deferIndexes(tx, [
     { table: 'data_rows', lines: rows },
     { table: 'annotations', lines: rows },
@@ -164,7 +174,8 @@ export async function ingestClassification(
       .map((key) => [key, opts[key]]),
   );
   let runId = 0;
-  let handed: HandedClassificationRows | undefined;
+  let handed: HandedClassification | undefined;
+  let ahead: HandedClassification['ahead'];
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRun(tx, {
@@ -185,7 +196,14 @@ export async function ingestClassification(
       if (analyze) await enqueueRegressionCheckIn(tx, ids.runId);
       let written: Awaited<ReturnType<typeof writeStaged>>;
       if (!ids.datasetExisted && source.rereadable && source.idsAreIndices && source.rows) {
-        const fresh = await writeFresh(tx, source, vectors, ids, { keep: analyze && wait });
+        const fresh = await writeFresh(tx, source, vectors, ids, {
+          keep: analyze && wait,
+          // Without embeddings the findings need nothing the tables add: started now, they are
+          // made while the rows are written.
+          onKept: (kept) => {
+            if (!vectors) ahead = classificationAhead(kept, source.classNames);
+          },
+        });
         const { rows, annotations, predictions, embeddings } = fresh.counts;
         written = { counts: fresh.counts, added: rows + annotations + predictions + embeddings };
         // A new dataset is at label version 1.
@@ -196,6 +214,7 @@ export async function ingestClassification(
             counts: fresh.counts,
             marks: await importMarks(tx),
             labelVersion: 1,
+            ahead,
           };
       } else written = await writeStaged(tx, source, vectors, ids, dataset, opts.table ?? opts.probs!);
       const wantsMedia = opts.images || opts.texts || columns.size > 0;
@@ -215,6 +234,7 @@ export async function ingestClassification(
       await runPipelineNow(deps, runId, { progress: opts.progress, classificationRows: handed });
     return result;
   } finally {
+    await ahead?.close();
     await source.close();
     await vectors?.close();
   }

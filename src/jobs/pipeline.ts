@@ -5,7 +5,7 @@ import { type ProjectionOptions, computeProjection } from '../projection/compute
 import { countEmbeddings } from '../store/findings-inputs.ts';
 import { type Progress, noProgress } from '../progress.ts';
 import type { HandedDetection } from '../analyze/detection-compute.ts';
-import type { HandedClassificationRows } from '../store/analysis.ts';
+import type { HandedClassification } from '../findings/classification-ahead.ts';
 import { currentAnalysis } from '../store/analysis-state.ts';
 import type { NewJob } from '../store/jobs.ts';
 import { embeddingFingerprint } from '../store/vectors.ts';
@@ -126,7 +126,7 @@ export function pipelineHandlers(
     releaseIndexes = false,
   }: {
     detectionInputs?: HandedDetection;
-    classificationRows?: HandedClassificationRows;
+    classificationRows?: HandedClassification;
     /** The process's vector service is the drain's own: a kNN pass frees its index before the fold. */
     releaseIndexes?: boolean;
   } = {},
@@ -225,7 +225,7 @@ export async function runPipelineNow(
     /** What the import that queued the jobs holds of a detection run (see analyzeRun). */
     detectionInputs?: HandedDetection;
     /** What the import that queued the jobs holds of a classification run (see analyzeRun). */
-    classificationRows?: HandedClassificationRows;
+    classificationRows?: HandedClassification;
   } & Partial<JobRunnerOptions> = {},
 ): Promise<{ ran: number; failed: number }> {
   let shown: number | null = null;

@@ -8,7 +8,11 @@ import { createLogger } from '../../src/deps.ts';
 import { ingestClassification } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { createRandom } from '../../src/random.ts';
+import { classificationAhead } from '../../src/findings/classification-ahead.ts';
+import { classificationRun } from '../../src/findings/classification-run.ts';
+import { parseFindingsOptions } from '../../src/findings/options.ts';
 import { type Handed, currentHandedInputs } from '../../src/store/analysis.ts';
+import { loadClassificationRows, loadFindingsRun } from '../../src/store/findings-inputs.ts';
 import { countImport, importMarks } from '../../src/store/ingest.ts';
 import { bulkOf } from '../../src/store/ingest-tx.ts';
 import { findRun } from '../../src/store/run-lookup.ts';
@@ -162,5 +166,31 @@ describeEachDriver('classification analysis from the rows the import holds', (ct
     expect(await currentHandedInputs(deps.db, run, handed({ marks: undefined }))).toBeNull();
     const added = { ...counts, rows: counts.rows + 1 };
     expect(await currentHandedInputs(deps.db, run, handed({ marks: undefined, counts: added }))).toBe(inputs);
+  });
+
+  it('takes the confident learning its import started in a thread for the same rows', async () => {
+    const deps = testDeps(ctx().database);
+    await ingestClassification(deps, { run: 'pool-ahead', ...poolFiles(), analyze: false });
+    const run = await loadFindingsRun(deps.db, (await findRun(deps.db, 'pool-ahead'))!.id);
+    const rows = await loadClassificationRows(deps.db, run.id, 4);
+    const options = parseFindingsOptions({});
+    const here = await classificationRun(deps, run, options, { inline: true }, rows);
+    expect(here.flags.length).toBeGreaterThan(0);
+    const ahead = classificationAhead(rows, run.classNames, { minRows: 0 })!;
+    try {
+      expect(await classificationRun(deps, run, options, { inline: true }, rows, ahead)).toEqual(here);
+      // What the thread made is what is used: one flag taken out of it is missing from the findings.
+      const fewer = { ...ahead, result: ahead.result.then((f) => f && { ...f, flags: f.flags.slice(1) }) };
+      const used = await classificationRun(deps, run, options, { inline: true }, rows, fewer);
+      expect(used.flags).toEqual(here.flags.slice(1));
+      // Read again, the rows are not the ones the thread had: computed here.
+      const again = await loadClassificationRows(deps.db, run.id, 4);
+      expect(await classificationRun(deps, run, options, { inline: true }, again, fewer)).toEqual({
+        ...here,
+        inputs: again,
+      });
+    } finally {
+      await ahead.close();
+    }
   });
 });
