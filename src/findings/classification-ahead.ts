@@ -32,8 +32,8 @@ export interface HandedClassification extends HandedClassificationRows {
 
 /**
  * Start confident learning on a new dataset's rows (as the import read them) in a worker thread,
- * so it runs while the import writes them to the tables: for a million rows the import's own
- * thread then mostly waits on the database, for seconds. The analysis run next takes the result
+ * so it runs while the import writes them to the tables: on Postgres the import's own thread then
+ * mostly waits on the database, for seconds at a million rows. The analysis run next takes the result
  * (`aheadFor`) when it runs on these very rows with the same options and no neighbours; else it
  * computes its own. Null for small runs, and for very large ones (the thread holds a copy).
  *
