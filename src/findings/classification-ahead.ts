@@ -21,7 +21,7 @@ export interface ClassificationAhead {
   classNames: string[];
   options: Options;
   result: Promise<Found | null>;
-  /** Ends the thread: at once when nothing waits for its result any more. */
+  /** Ends the thread at once (a result not yet made becomes null). */
   close(): Promise<void>;
 }
 
@@ -61,18 +61,9 @@ export function classificationAhead(
     ...options,
   };
   const result = pool.run('classifyFindings', input).catch(() => null) as Promise<Found | null>;
-  let settled = false;
-  void result.then(() => {
-    settled = true;
-  });
-  return {
-    rows,
-    classNames,
-    options,
-    result,
-    // A failed import never asks for the result: end the thread instead of waiting for it.
-    close: () => (settled ? pool.close() : pool.destroy()),
-  };
+  // Once the analysis has the result the thread is idle; a failed import never asks for it. Either
+  // way nothing waits for the thread: end it at once.
+  return { rows, classNames, options, result, close: () => pool.destroy() };
 }
 
 /**
@@ -88,14 +79,10 @@ export async function aheadFor(
   input: ClassificationInput,
 ): Promise<Found | null> {
   if (!ahead || ahead.rows !== rows || input.graph !== null) return null;
-  const o = ahead.options;
   const same =
     input.k === rows.k &&
     input.classNames.length === ahead.classNames.length &&
     input.classNames.every((name, i) => name === ahead.classNames[i]) &&
-    input.rankBy === o.rankBy &&
-    input.minExamplesPerClass === o.minExamplesPerClass &&
-    input.islandShare === o.islandShare &&
-    input.fusion === o.fusion;
+    Object.entries(ahead.options).every(([key, value]) => input[key as keyof Options] === value);
   return same ? ahead.result : null;
 }
