@@ -134,6 +134,11 @@ export const modelRuns = pgTable(
      * compares it, one lookup, to know when another process changed them (see index-cache.ts).
      */
     embeddingsVersion: integer('embeddings_version').notNull().default(0),
+    /**
+     * What the run's last import left (see store/last-import.ts): the digest of its files, with
+     * the tables' marks and the versions then, so the same files again answer without a pass.
+     */
+    lastImport: jsonb('last_import').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
   (t) => [index('model_runs_dataset_idx').on(t.datasetId, t.createdAt)],

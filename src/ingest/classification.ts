@@ -5,6 +5,7 @@ import { noProgress } from '../progress.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
 import {
   DIRECT_TARGET,
+  type ImportCounts,
   countImport,
   importMarks,
   reserveIds,
@@ -22,12 +23,14 @@ import {
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
+import { recordLastImport } from '../store/last-import.ts';
 import { type HandedClassification, classificationAhead } from '../findings/classification-ahead.ts';
 import type { ImportedClassificationRows } from '../store/findings-inputs.ts';
 import { type ClassSource, trackPasses } from './classification-batch.ts';
 import { openNpySource } from './classification-npy.ts';
 import { type VectorSource, openVectorSource } from './embeddings-file.ts';
 import { encodeIndexRows, encodeLabels, encodePredictions } from './direct-encode.ts';
+import { filesDigest } from './files-digest.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
 import { readAllLines } from './lines.ts';
 import { openNpy } from './npy.ts';
@@ -76,7 +79,7 @@ async function writeFresh(
     onKept?: (kept: ImportedClassificationRows) => void;
   } = {},
 ): Promise<{
-  counts: { rows: number; annotations: number; predictions: number; embeddings: number };
+  counts: ImportCounts;
   kept: ImportedClassificationRows | null;
 }> {
   const rows = source.rows ?? 0;
@@ -173,9 +176,16 @@ export async function ingestClassification(
       .filter((key) => opts[key])
       .map((key) => [key, opts[key]]),
   );
+  // Files alone decide what the import writes, unless media are looked up in folders or a table's
+  // columns: then the same files again are imported again. Hashed while the import reads them.
+  const digest =
+    opts.table || opts.images || opts.texts
+      ? Promise.resolve(null)
+      : filesDigest('classification', files as Record<string, string>).catch(() => null);
   let runId = 0;
   let handed: HandedClassification | undefined;
   let ahead: HandedClassification['ahead'];
+  let unchanged = false;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
       const ids = await ensureDatasetAndRun(tx, {
@@ -186,8 +196,14 @@ export async function ingestClassification(
         sourceClassIds: null,
         source: { kind: 'classification', files },
         labelOrigin: labelOrigin(opts),
+        same: { digest, analyzed: analyze },
       });
       runId = ids.runId;
+      // The same files again, nothing changed since: nothing to write, and its analysis stands.
+      if (ids.unchanged) {
+        unchanged = true;
+        return { run, dataset, ...ids.unchanged, unchanged: true };
+      }
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) {
         const embeddings = vectors !== null || (ids.runExisted && (await runHasEmbeddings(tx, ids.runId)));
@@ -224,6 +240,8 @@ export async function ingestClassification(
         ? await planClassificationMedia(tx, await datasetExternalIds(tx, ids.datasetId), columns, opts)
         : null;
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
+      const digested = await digest;
+      if (digested) await recordLastImport(tx, ids.runId, { digest: digested, counts: written.counts });
       return {
         run,
         dataset,
@@ -232,7 +250,7 @@ export async function ingestClassification(
         ...(media ? { media: media.report } : {}),
       };
     });
-    if (analyze && wait)
+    if (analyze && wait && !unchanged)
       await runPipelineNow(deps, runId, { progress: opts.progress, classificationRows: handed });
     return result;
   } finally {

@@ -17,6 +17,7 @@ import {
 } from '../store/ingest-stage.ts';
 import { type BulkTx, withBulkTransaction } from '../store/ingest-tx.ts';
 import { enqueueJobsIn } from '../store/jobs.ts';
+import { recordLastImport } from '../store/last-import.ts';
 import {
   type CocoGroundTruth,
   type CocoPrediction,
@@ -33,6 +34,7 @@ import {
 } from './coco-direct.ts';
 import { openVectorSource } from './embeddings-file.ts';
 import { IngestError, fileLabel, show } from './errors.ts';
+import { filesDigest } from './files-digest.ts';
 import type { CocoIngestOptions, IngestResult } from './index.ts';
 import { CopyWriter } from '../store/pgcopy.ts';
 import { ensureDatasetAndRun, writeVectors } from './write.ts';
@@ -131,13 +133,32 @@ async function importCoco(
     ? await openVectorSource(opts.embeddings, { idList: gt.images.map((i) => i.externalId) })
     : null;
   const gtFile = fileLabel(opts.gt);
+  // The files alone decide what the import writes, unless media are looked up in a folder.
+  const digest = opts.images
+    ? Promise.resolve(null)
+    : filesDigest('detection', {
+        gt: opts.gt,
+        pred: opts.pred,
+        ...(opts.embeddings ? { embeddings: opts.embeddings } : {}),
+      }).catch(() => null);
   let runId = 0;
   let handed: HandedDetection | undefined;
   let coco: Promise<CocoAnalysis | null> | undefined;
+  let unchanged = false;
   try {
     const result = await withBulkTransaction(deps.database, async (tx) => {
-      const ids = await ensureDatasetAndRunFor(tx, gt, { dataset, run, opts });
+      const ids = await ensureDatasetAndRunFor(tx, gt, {
+        dataset,
+        run,
+        opts,
+        same: { digest, analyzed: analyze },
+      });
       runId = ids.runId;
+      // The same files again, nothing changed since: nothing to write, and its analysis stands.
+      if (ids.unchanged) {
+        unchanged = true;
+        return { run, dataset, ...ids.unchanged, unchanged: true, ...(warnings.length ? { warnings } : {}) };
+      }
       // The analysis is queued with the import: a crash after the commit leaves it to be run.
       if (analyze) {
         const embeddings = vectors !== null || (ids.runExisted && (await runHasEmbeddings(tx, ids.runId)));
@@ -184,6 +205,8 @@ async function importCoco(
       // A new dataset is at label version 1.
       if (inputs)
         handed = { runId: ids.runId, inputs, counts, marks: await importMarks(tx), labelVersion: 1, coco };
+      const digested = await digest;
+      if (digested) await recordLastImport(tx, ids.runId, { digest: digested, counts });
       return {
         run,
         dataset,
@@ -193,7 +216,7 @@ async function importCoco(
         ...(warnings.length ? { warnings } : {}),
       };
     });
-    if (analyze && wait)
+    if (analyze && wait && !unchanged)
       await runPipelineNow(deps, runId, {
         progress: opts.progress,
         // The analysis of a new dataset's import reads nothing back: it gets what was just written.
@@ -245,9 +268,20 @@ async function stageAndMerge(
 function ensureDatasetAndRunFor(
   tx: BulkTx,
   gt: CocoGroundTruth,
-  { dataset, run, opts }: { dataset: string; run: string; opts: CocoIngestOptions },
+  {
+    dataset,
+    run,
+    opts,
+    same,
+  }: {
+    dataset: string;
+    run: string;
+    opts: CocoIngestOptions;
+    same?: { digest: Promise<string | null>; analyzed: boolean };
+  },
 ) {
   return ensureDatasetAndRun(tx, {
+    same,
     dataset,
     run,
     kind: 'detection',

@@ -1,6 +1,7 @@
 import type { TaskKind } from '../store/database.ts';
 import {
   DIRECT_TARGET,
+  type ImportCounts,
   countEmbeddings,
   findDataset,
   findRunByName,
@@ -23,6 +24,7 @@ import { outdateAnalysis } from '../store/analysis-state.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { recordIngestVersion } from '../store/label-versions.ts';
+import { sameImport } from '../store/last-import.ts';
 import { markEmbeddingsWritten } from '../store/embeddings-version.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';
@@ -47,8 +49,20 @@ export async function ensureDatasetAndRun(
     source: Record<string, unknown>;
     /** How the labels came in (format, dtype), kept with label version 1 of a new dataset. */
     labelOrigin?: Record<string, unknown>;
+    /**
+     * The digest of the import's files (null: none), and whether it analyses: an existing run whose
+     * last import had the same files, with nothing changed since, is left as it is (sameImport).
+     */
+    same?: { digest: Promise<string | null>; analyzed: boolean };
   },
-): Promise<{ datasetId: number; runId: number; datasetExisted: boolean; runExisted: boolean }> {
+): Promise<{
+  datasetId: number;
+  runId: number;
+  datasetExisted: boolean;
+  runExisted: boolean;
+  /** The run's counts when the same files are already imported and nothing was written; else null. */
+  unchanged: ImportCounts | null;
+}> {
   await lockImports(tx);
   const existing = await findDataset(tx, d.dataset);
   if (existing) {
@@ -80,9 +94,13 @@ export async function ensureDatasetAndRun(
   if (run && run.kind !== d.kind)
     throw new IngestError(`run "${d.run}" already exists as a ${run.kind} run, this import is ${d.kind}`);
   const runId = run?.id ?? (await insertRun(tx, { name: d.run, datasetId, kind: d.kind, source: d.source }));
+  const digest = run && d.same ? await d.same.digest : null;
+  const unchanged = digest ? await sameImport(tx, runId, digest, { analyzed: d.same!.analyzed }) : null;
+  const ids = { datasetId, runId, datasetExisted: !!existing, runExisted: !!run, unchanged };
+  if (unchanged) return ids;
   if (run) await outdateAnalysis(tx, runId);
   await prepareBulkSession(tx, { datasetId, runId });
-  return { datasetId, runId, datasetExisted: !!existing, runExisted: !!run };
+  return ids;
 }
 
 /**

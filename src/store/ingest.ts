@@ -210,12 +210,16 @@ export async function importMarks(tx: BulkTx): Promise<string> {
 }
 
 /** What the dataset and run hold after an import. */
-export async function countImport(
-  tx: BulkTx,
-  datasetId: number,
-  runId: number,
-): Promise<{ rows: number; annotations: number; predictions: number; embeddings: number }> {
-  const [c] = await tx.query<{ rows: number; annotations: number; predictions: number; embeddings: number }>(
+export interface ImportCounts {
+  rows: number;
+  annotations: number;
+  predictions: number;
+  embeddings: number;
+}
+
+/** What the dataset and run hold after an import (ImportCounts), counted. */
+export async function countImport(tx: BulkTx, datasetId: number, runId: number): Promise<ImportCounts> {
+  const [c] = await tx.query<ImportCounts>(
     `select
        (select count(*)::int from data_rows where dataset_id = $1) as rows,
        (select count(*)::int from annotations a join data_rows r on r.id = a.row_id where r.dataset_id = $1)

@@ -6,8 +6,9 @@ import { rawRows } from '../../db/raw.ts';
 import { IngestError, ingestClassification, ingestEmbeddings } from '../../src/ingest/index.ts';
 import { encodeNpy } from '../../src/ingest/npy.ts';
 import { currentAnalysis } from '../../src/store/analysis-state.ts';
+import { createLabelVersion } from '../../src/store/label-versions.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
-import { SHARED, hasShared, scratch, snapshot } from './fixtures.ts';
+import { SHARED, hasShared, runJobs, scratch, snapshot } from './fixtures.ts';
 
 const files = scratch();
 afterAll(files.cleanup);
@@ -118,10 +119,18 @@ describeEachDriver('ingest classification', (ctx) => {
       ingestClassification(deps(), { run: 'outdated-5', labels: labelsPath, probs: bad, analyze: false }),
     ).rejects.toThrow(IngestError);
     expect(await currentAnalysis(db, await runId())).toEqual({ kind: 'classification' });
+    // The same files again change nothing: the analysis holds (see the test below). A sixth row does.
     await ingestClassification(deps(), {
       run: 'outdated-5',
       labels: labelsPath,
       probs: probsPath,
+      analyze: false,
+    });
+    expect(await currentAnalysis(db, await runId())).toEqual({ kind: 'classification' });
+    await ingestClassification(deps(), {
+      run: 'outdated-5',
+      labels: files.write('labels6.npy', encodeNpy(new BigInt64Array([...labels5, 1n]), [6])),
+      probs: files.write('probs6.npy', encodeNpy(new Float32Array([...probs5, 0.2, 0.6, 0.2]), [6, 3])),
       analyze: false,
     });
     expect(await currentAnalysis(db, await runId())).toBeNull();
@@ -130,6 +139,108 @@ describeEachDriver('ingest classification', (ctx) => {
     const emb = files.write('emb5.npy', encodeNpy(new Float32Array(10).fill(1), [5, 2]));
     await ingestEmbeddings(deps(), { run: 'outdated-5', path: emb, analyze: false });
     expect(await currentAnalysis(db, await runId())).toEqual({ kind: 'classification' });
+  });
+
+  it('answers the same files again as unchanged at once, while nothing changed since, and keeps the analysis', async () => {
+    const { db } = ctx().database;
+    const counts = {
+      run: 'same-5',
+      dataset: 'same-5',
+      rows: 5,
+      annotations: 4,
+      predictions: 5,
+      embeddings: 0,
+    };
+    const jobs = () => runJobs(db, 'same-5');
+    // Copies: the files are known by their content, as a server knows an upload.
+    const again = () =>
+      ingestClassification(deps(), {
+        run: 'same-5',
+        labels: files.write('same-labels5.npy', readFileSync(labelsPath)),
+        probs: files.write('same-probs5.npy', readFileSync(probsPath)),
+      });
+    expect(
+      await ingestClassification(deps(), { run: 'same-5', labels: labelsPath, probs: probsPath }),
+    ).toEqual({
+      ...counts,
+      unchanged: false,
+    });
+    const queued = await jobs();
+    expect(queued).toBeGreaterThan(0);
+    let before = await snapshot(db);
+    expect(await again()).toEqual({ ...counts, unchanged: true });
+    // Nothing written, no analysis queued or run again.
+    expect(await snapshot(db)).toEqual(before);
+    expect(await jobs()).toBe(queued);
+
+    // Another dataset's import adds rows: the tables are checked as before, and the analysis runs again.
+    await ingestClassification(deps(), {
+      run: 'same-other',
+      labels: labelsPath,
+      probs: probsPath,
+      analyze: false,
+    });
+    expect(await again()).toEqual({ ...counts, unchanged: true });
+    expect(await jobs()).toBeGreaterThan(queued);
+    before = await snapshot(db);
+    const after = await jobs();
+    expect(await again()).toEqual({ ...counts, unchanged: true });
+    expect(await snapshot(db)).toEqual(before);
+    expect(await jobs()).toBe(after);
+
+    // A job of its analysis failed for good (a neighbour pass, say): the same files again run it anew.
+    const runId = (await rawRows<{ id: number }>(db, sql`select id from model_runs where name = 'same-5'`))[0]
+      .id;
+    await db.execute(
+      sql`insert into jobs (kind, run_id, state, error) values ('knn', ${runId}, 'failed', 'lost')`,
+    );
+    const failed = await jobs();
+    expect(await again()).toEqual({ ...counts, unchanged: true });
+    expect(await jobs()).toBeGreaterThan(failed);
+    const rerun = await jobs();
+
+    // One probability changed (same size): other files, imported as usual, here without analysis.
+    const changed = Float32Array.from(probs5);
+    changed[0] = 0.6;
+    changed[1] = 0.3;
+    const withChange = {
+      run: 'same-5',
+      labels: labelsPath,
+      probs: files.write('same-probs5-changed.npy', encodeNpy(changed, [5, 3])),
+    };
+    await ingestClassification(deps(), { ...withChange, analyze: false });
+    expect(await currentAnalysis(db, runId)).toBeNull();
+    expect(await jobs()).toBe(rerun);
+    // The same files again, now to be analysed: the run has no analysis that holds, so it gets one.
+    expect(await ingestClassification(deps(), withChange)).toEqual({ ...counts, unchanged: true });
+    expect(await jobs()).toBeGreaterThan(rerun);
+    expect(await currentAnalysis(db, runId)).toEqual({ kind: 'classification' });
+    // Embeddings imported since: the run holds them, as the answer says.
+    const emb = files.write('same-emb5.npy', encodeNpy(new Float32Array(10).fill(1), [5, 2]));
+    await ingestEmbeddings(deps(), { run: 'same-5', path: emb, analyze: false });
+    expect(await ingestClassification(deps(), { ...withChange, analyze: false })).toEqual({
+      ...counts,
+      embeddings: 5,
+      unchanged: true,
+    });
+
+    // A label corrected since (in place: no line added): the files are checked against the labels
+    // as always, and their old label for that row is refused as a conflict, not answered unchanged.
+    await ingestClassification(deps(), {
+      run: 'same-5',
+      labels: labelsPath,
+      probs: probsPath,
+      analyze: false,
+    });
+    await createLabelVersion(db, {
+      dataset: 'same-5',
+      source: 'correction',
+      actor: 'U1',
+      changes: [{ op: 'relabel', externalId: '0', label: '1' }],
+    });
+    await expect(
+      ingestClassification(deps(), { run: 'same-5', labels: labelsPath, probs: probsPath, analyze: false }),
+    ).rejects.toThrow(/row "0" has label 0/);
   });
 
   it('takes ids and class names from text files, and a second run shares the dataset rows', async () => {

@@ -5,7 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { rawRows } from '../../db/raw.ts';
 import { IngestError, ingestCoco } from '../../src/ingest/index.ts';
 import { describeEachDriver, testDeps } from '../helpers/db.ts';
-import { SHARED, hasShared, scratch, snapshot } from './fixtures.ts';
+import { SHARED, hasShared, runJobs, scratch, snapshot } from './fixtures.ts';
 
 const files = scratch();
 afterAll(files.cleanup);
@@ -162,6 +162,31 @@ describeEachDriver('ingest coco', (ctx) => {
       embeddings: 3,
       unchanged: true,
     });
+  });
+
+  it('answers the same files again at once while nothing changed since, and keeps the analysis', async () => {
+    const jobs = () => runJobs(db(), 'same');
+    const again = () =>
+      ingestCoco(deps(), {
+        run: 'same',
+        gt: files.write('same-instances.json', readFileSync(gtPath)),
+        pred: files.write('same-results.json', readFileSync(predPath)),
+      });
+    const same = { ...tiny, run: 'same', dataset: 'same' };
+    expect(await ingestCoco(deps(), { run: 'same', gt: gtPath, pred: predPath })).toEqual({
+      ...same,
+      unchanged: false,
+    });
+    const queued = await jobs();
+    expect(queued).toBeGreaterThan(0);
+    const before = await snapshot(db());
+    expect(await again()).toEqual({ ...same, unchanged: true });
+    expect(await snapshot(db())).toEqual(before);
+    expect(await jobs()).toBe(queued);
+    // Another dataset's import since: the files are merged as before, and the analysis runs again.
+    await ingestCoco(deps(), { run: 'same-other', gt: gtPath, pred: predPath, analyze: false });
+    expect(await again()).toEqual({ ...same, unchanged: true });
+    expect(await jobs()).toBeGreaterThan(queued);
   });
 
   it('adds only what is not stored: a new image with its box, and its prediction into the same run', async () => {

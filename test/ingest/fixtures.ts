@@ -39,3 +39,12 @@ export async function snapshot(db: Db): Promise<Record<string, { n: number; md5:
   }
   return out;
 }
+
+/** How many jobs a run has had (queued, run or failed): an import that analyses queues some. */
+export async function runJobs(db: Db, run: string): Promise<number> {
+  const [r] = await rawRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from jobs j join model_runs r on r.id = j.run_id where r.name = ${run}`,
+  );
+  return r.n;
+}
