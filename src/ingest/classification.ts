@@ -241,7 +241,12 @@ export async function ingestClassification(
         : null;
       if (media) await writeRowMedia(tx, ids.datasetId, media.entries);
       const digested = await digest;
-      if (digested) await recordLastImport(tx, ids.runId, { digest: digested, counts: written.counts });
+      if (digested && ids.labelVersion !== null)
+        await recordLastImport(tx, ids.runId, {
+          digest: digested,
+          counts: written.counts,
+          labelVersion: ids.labelVersion,
+        });
       return {
         run,
         dataset,

@@ -206,7 +206,8 @@ async function importCoco(
       if (inputs)
         handed = { runId: ids.runId, inputs, counts, marks: await importMarks(tx), labelVersion: 1, coco };
       const digested = await digest;
-      if (digested) await recordLastImport(tx, ids.runId, { digest: digested, counts });
+      if (digested && ids.labelVersion !== null)
+        await recordLastImport(tx, ids.runId, { digest: digested, counts, labelVersion: ids.labelVersion });
       return {
         run,
         dataset,

@@ -24,7 +24,7 @@ import { outdateAnalysis } from '../store/analysis-state.ts';
 import { deferIndexes } from '../store/deferred-indexes.ts';
 import type { BulkTx } from '../store/ingest-tx.ts';
 import { recordIngestVersion } from '../store/label-versions.ts';
-import { sameImport } from '../store/last-import.ts';
+import { sameImport, startingLabelVersion } from '../store/last-import.ts';
 import { markEmbeddingsWritten } from '../store/embeddings-version.ts';
 import type { VectorSource } from './embeddings-file.ts';
 import { IngestError, show } from './errors.ts';
@@ -62,6 +62,8 @@ export async function ensureDatasetAndRun(
   runExisted: boolean;
   /** The run's counts when the same files are already imported and nothing was written; else null. */
   unchanged: ImportCounts | null;
+  /** With `same`: the dataset's label version as the import starts, for recordLastImport. */
+  labelVersion: number | null;
 }> {
   await lockImports(tx);
   const existing = await findDataset(tx, d.dataset);
@@ -96,7 +98,8 @@ export async function ensureDatasetAndRun(
   const runId = run?.id ?? (await insertRun(tx, { name: d.run, datasetId, kind: d.kind, source: d.source }));
   const digest = run && d.same ? await d.same.digest : null;
   const unchanged = digest ? await sameImport(tx, runId, digest, { analyzed: d.same!.analyzed }) : null;
-  const ids = { datasetId, runId, datasetExisted: !!existing, runExisted: !!run, unchanged };
+  const labelVersion = d.same && !unchanged ? await startingLabelVersion(tx, datasetId) : null;
+  const ids = { datasetId, runId, datasetExisted: !!existing, runExisted: !!run, unchanged, labelVersion };
   if (unchanged) return ids;
   if (run) await outdateAnalysis(tx, runId);
   await prepareBulkSession(tx, { datasetId, runId });

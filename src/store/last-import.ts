@@ -5,24 +5,40 @@ import type { BulkTx } from './ingest-tx.ts';
 const LABEL_VERSION = `coalesce((select max(v.version) from label_versions v where v.dataset_id = r.dataset_id), 1)`;
 
 /**
- * Note what an import leaves, at its end inside its transaction: the digest of its files, the
- * import marks, the dataset's label version and the run's embeddings version, and the counts it
- * answers. sameImport compares them when the same run is imported again.
+ * The dataset's label version as an import starts (after lockImports), to record with it: a label
+ * written while the import ran (label writes take no import lock) then moves the version past it.
  *
  * @example
- * await recordLastImport(tx, runId, { digest, counts });
+ * const labelVersion = await startingLabelVersion(tx, datasetId); // 3
+ */
+export async function startingLabelVersion(tx: BulkTx, datasetId: number): Promise<number> {
+  const [row] = await tx.query<{ v: number }>(
+    'select coalesce(max(version), 1)::int as v from label_versions where dataset_id = $1',
+    [datasetId],
+  );
+  return row.v;
+}
+
+/**
+ * Note what an import leaves, at its end inside its transaction: the digest of its files, the
+ * import marks (read now, after its last write), the label version it started from
+ * (startingLabelVersion), the run's embeddings version, and the counts it answers. sameImport
+ * compares them when the same run is imported again.
+ *
+ * @example
+ * await recordLastImport(tx, runId, { digest, counts, labelVersion });
  */
 export async function recordLastImport(
   tx: BulkTx,
   runId: number,
-  { digest, counts }: { digest: string; counts: ImportCounts },
+  { digest, counts, labelVersion }: { digest: string; counts: ImportCounts; labelVersion: number },
 ): Promise<void> {
   await tx.query(
     `update model_runs r set last_import = jsonb_build_object(
        'digest', $2::text, 'marks', $3::text, 'counts', $4::text::jsonb,
-       'labelVersion', ${LABEL_VERSION}, 'embeddingsVersion', r.embeddings_version)
+       'labelVersion', $5::int, 'embeddingsVersion', r.embeddings_version)
      where r.id = $1`,
-    [runId, digest, await importMarks(tx), JSON.stringify(counts)],
+    [runId, digest, await importMarks(tx), JSON.stringify(counts), labelVersion],
   );
 }
 
